@@ -1,0 +1,79 @@
+# leakgate — see README.md. Every target installs missing system packages
+# first (ci/install-deps.sh), so `make check` works on a fresh machine.
+
+BUILD    ?= build
+CC       ?= cc
+SAN      ?=
+OPT      ?= -O2
+PKGS      = libgit2 libxml-2.0
+# Recursive (=) so pkg-config runs after the deps step, not at parse time.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+             $(PKG_CFLAGS) $(SAN) $(CFLAGS) -MMD -MP
+LDLIBS_ALL = $(PKG_LIBS) -lm $(SAN)
+
+VERSION := 0.1.0
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_blob.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+DEPS_OK  := $(BUILD)/.deps-ok
+
+.PHONY: all deps check unit integration leakcheck sanitize bench clean
+all: $(BUILD)/leakgate
+
+# Installs what is missing; the stamp keeps later runs from asking again.
+deps: $(DEPS_OK)
+$(DEPS_OK): ci/install-deps.sh
+	@sh ci/install-deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
+
+# The agent is embedded as bytes with .incbin; make tracks the .py itself.
+$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ src/agent_blob.S
+
+$(BUILD)/libleakgate.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/leakgate: $(BUILD)/obj/main.o $(BUILD)/libleakgate.a
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
+
+# Unit tests first (fast), then the real binary on real Python workloads.
+check: $(BUILD)/leakgate $(TESTS)
+	@sh tests/run-tests.sh $(BUILD)
+
+unit: $(TESTS)
+	@sh tests/run-tests.sh $(BUILD) unit
+
+integration: $(BUILD)/leakgate $(TESTS)
+	@sh tests/run-tests.sh $(BUILD) integration
+
+# The examples: clean workloads and known leaks (expect = leak); passes.
+leakcheck: $(BUILD)/leakgate
+	$(BUILD)/leakgate run --config examples/leakgate.conf --junit $(BUILD)/leakcheck.xml
+
+# The same tests with ASan+UBSan, then the runner under valgrind.
+sanitize: | $(DEPS_OK)
+	$(MAKE) BUILD=build/asan OPT=-O1 \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+	sh tests/valgrind.sh $(BUILD)
+
+bench: $(BUILD)/leakgate
+	sh tests/bench.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)

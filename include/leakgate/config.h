@@ -1,0 +1,45 @@
+#ifndef LEAKGATE_CONFIG_H
+#define LEAKGATE_CONFIG_H
+
+#include <stddef.h>
+
+#include "leakgate/workload.h"
+
+/*
+ * The configuration file, in git-config syntax, read through libgit2:
+ *
+ *   [leakgate]
+ *       python = python3        ; defaults for every workload
+ *       threshold = 16
+ *       timeout = 120
+ *       calls = 100000
+ *       duration = 2
+ *       memory-limit = 4096     ; MiB, 0 = none
+ *       jobs = 2
+ *       junit = leakgate.xml
+ *   [workload "parse-orders"]
+ *       target = tests/leaks/orders.py:parse_orders
+ *       expect = leak            ; or clean (default)
+ *       threshold = 64           ; any [leakgate] default but jobs/junit
+ *
+ * File targets are relative to the directory of the configuration file.
+ */
+typedef struct {
+	lg_workload defaults;   /* built-ins overlaid with [leakgate] */
+	lg_workload *workloads; /* one per [workload "..."] section, in file order */
+	size_t count;
+	int jobs;               /* 0 when not set */
+	char *junit;            /* NULL when not set */
+} lg_config;
+
+/*
+ * Load path. `base` gives the defaults before the file's [leakgate] section.
+ * Errors (LG_ENOTFOUND, LG_EINVALID) name the file and the key, e.g.
+ * "examples/leakgate.conf: workload.orders.threshold: 'abc' is not a number".
+ * Unknown keys in the leakgate and workload sections are errors.
+ */
+int lg_config_load(lg_config *out, const char *path, const lg_workload *base);
+
+void lg_config_dispose(lg_config *cfg);
+
+#endif

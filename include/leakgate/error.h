@@ -1,0 +1,35 @@
+#ifndef LEAKGATE_ERROR_H
+#define LEAKGATE_ERROR_H
+
+/*
+ * Errors: functions return 0 on success or one of the negative codes below;
+ * the human-readable message is kept per thread and read with lg_error_last().
+ * Modules set the message where the failure is detected and pass the code up
+ * unchanged (libgit2 style).
+ */
+
+enum {
+	LG_OK = 0,
+	LG_ERROR = -1,    /* generic failure */
+	LG_ENOMEM = -2,   /* allocation failed */
+	LG_EINVALID = -3, /* bad input: arguments, configuration, values */
+	LG_EOS = -4,      /* a system call failed */
+	LG_EPROTO = -5,   /* the agent broke the wire protocol */
+	LG_ENOTFOUND = -6 /* a file, key, revision or object does not exist */
+};
+
+/* Set the message for the current thread (printf-style); returns LG_ERROR
+ * so callers can write `return lg_error_set(...)` when no better code fits. */
+int lg_error_set(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Like lg_error_set but appends ": strerror(errno)". */
+int lg_error_set_os(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* The last message set on this thread; never NULL ("" when none). */
+const char *lg_error_last(void);
+
+void lg_error_clear(void);
+
+#endif

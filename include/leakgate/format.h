@@ -1,0 +1,23 @@
+#ifndef LEAKGATE_FORMAT_H
+#define LEAKGATE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Numbers for people, independent of the locale (the program never calls
+ * setlocale, and these never use thousands separators from it).
+ * Each writes a NUL-terminated string into out (truncating) and returns out.
+ */
+
+/* 4000 -> "4,000" */
+char *lg_format_count(char *out, size_t size, int64_t n);
+
+/* A value with up to 3 significant decimals, trailing zeros trimmed:
+ * 312 -> "312", 0.5 -> "0.5", 1.25 -> "1.25", 0.0004 -> "0.0004". */
+char *lg_format_number(char *out, size_t size, double v);
+
+/* Seconds for reports: 1.2345 -> "1.235" (fixed 3 decimals). */
+char *lg_format_seconds(char *out, size_t size, double seconds);
+
+#endif

@@ -1,0 +1,18 @@
+#ifndef LEAKGATE_JUNIT_H
+#define LEAKGATE_JUNIT_H
+
+#include "leakgate/result.h"
+
+/*
+ * JUnit XML sink (libxml2 xmlTextWriter). One <testsuite> per workload, so
+ * that its <properties> hold every fitted figure (the schema allows no
+ * properties inside <testcase>), with one <testcase> inside:
+ *   leak           -> <failure type="leak" message="leaks ...">details</failure>
+ *   error          -> <error type="<outcome>" message="...">traceback</error>
+ *   expected leak  -> <skipped type="expected-leak" message="known leak: ..."/>
+ *   leak fixed     -> passes; the note goes to <system-out>
+ * Written to "<path>.tmp.<pid>" and renamed over path.
+ */
+int lg_junit_write(const lg_run_result *run, const char *path);
+
+#endif

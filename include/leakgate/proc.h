@@ -1,0 +1,46 @@
+#ifndef LEAKGATE_PROC_H
+#define LEAKGATE_PROC_H
+
+#include <sys/types.h>
+
+/*
+ * A child process as a lifecycle object (git's run-command): start it in a
+ * process group of its own with stdin on /dev/null, stdout, stderr and one
+ * extra pipe (the agent's records) readable by the parent; kill the whole
+ * group; reap it. EINTR is retried here and nowhere else.
+ */
+typedef struct {
+	const char *const *argv;  /* argv[0] is looked up on PATH */
+	const char *const *env;   /* extra NAME=value entries, or NULL */
+	int channel_fd;           /* fd number the record pipe gets in the child */
+
+	pid_t pid;
+	int out_fd;       /* parent's read ends, nonblocking; -1 once closed */
+	int err_fd;
+	int channel;
+	int exited;       /* reaped */
+	int status;       /* wait status once reaped */
+} lg_proc;
+
+#define LG_PROC_INIT { NULL, NULL, 3, -1, -1, -1, -1, 0, 0 }
+
+/* Start. On error nothing is left open; if exec fails, the child exits 127
+ * after writing the reason to its stderr. */
+int lg_proc_start(lg_proc *p);
+
+/* Reap without blocking: 1 if it has exited (p->status set), 0 if not. */
+int lg_proc_poll(lg_proc *p);
+
+/* SIGKILL the process group (a no-op once reaped). */
+void lg_proc_kill(lg_proc *p);
+
+/* Close the pipes and reap (blocking); safe to call twice. */
+int lg_proc_finish(lg_proc *p);
+
+/* Resident set size of the child in bytes, -1 when unknown. */
+long long lg_proc_rss(const lg_proc *p);
+
+/* "exit status 3", "killed by signal 6 (SIGABRT)" into out. */
+void lg_proc_describe_status(char *out, size_t size, int status);
+
+#endif

@@ -1,0 +1,105 @@
+#ifndef LEAKGATE_PROTO_H
+#define LEAKGATE_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakgate/result.h"
+
+/*
+ * The agent -> runner wire format, on a pipe of its own (never stdout).
+ *
+ * The runner starts the user's interpreter as
+ *     PYTHON -c AGENT_SOURCE TARGET MAX_CALLS DURATION_SECONDS
+ * with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
+ * workload's stdout/stderr captured separately.
+ *
+ * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
+ *     type TAB key=value TAB key=value ... LF
+ * Values escape backslash, tab, newline and carriage return as \\ \t \n \r.
+ * Keys are [a-z0-9_]+. Integers are decimal. Unknown keys are ignored (a
+ * newer agent may add some); unknown record types are errors.
+ *
+ * Order (anything else is a protocol error):
+ *   hello      proto=1 python=3.11.7 impl=cpython debug=0|1
+ *              platform=linux-x86_64 pid=N metrics=name,name,...
+ *   target     module=M function=F file=PATH line=N        (after import)
+ *   sample     calls=N elapsed_ns=N <metric>=N ...          (zero or more)
+ *   calibrated batch=N call_ns=N sample_ns=N                (once, between samples)
+ *   note       text=...                                     (any time after hello)
+ *   end        reason=completed|exception|import-error calls=N
+ *              [exc_type=T message=M traceback=TEXT]
+ * Every sample carries every metric named in hello; calls strictly increase.
+ * The agent may end after hello with reason=import-error (no target record).
+ */
+
+#define LG_PROTO_VERSION 1
+#define LG_PROTO_FD 3
+#define LG_PROTO_MAX_LINE 65536
+#define LG_PROTO_MAX_FIELDS 64
+
+typedef enum {
+	LG_RECORD_HELLO,
+	LG_RECORD_TARGET,
+	LG_RECORD_SAMPLE,
+	LG_RECORD_CALIBRATED,
+	LG_RECORD_NOTE,
+	LG_RECORD_END
+} lg_record_type;
+
+typedef struct {
+	const char *key;   /* borrowed from the record's storage */
+	const char *value; /* unescaped, borrowed */
+} lg_field;
+
+typedef struct {
+	lg_record_type type;
+	lg_field fields[LG_PROTO_MAX_FIELDS];
+	size_t count;
+	char *storage; /* owns the text the fields point into */
+} lg_record;
+
+/* Parse one line (without its '\n'). LG_EPROTO with a message on error. */
+int lg_record_parse(lg_record *out, const char *line, size_t len);
+/* The value of key, borrowed; NULL when absent. */
+const char *lg_record_get(const lg_record *r, const char *key);
+/* key as a decimal int64; LG_EPROTO when absent or malformed. */
+int lg_record_get_i64(int64_t *out, const lg_record *r, const char *key);
+void lg_record_dispose(lg_record *r);
+
+/* Splits a byte stream into records. */
+typedef struct {
+	char *buf;
+	size_t len;
+	size_t cap;
+} lg_proto_reader;
+
+#define LG_PROTO_READER_INIT { NULL, 0, 0 }
+
+int lg_proto_reader_feed(lg_proto_reader *rd, const char *data, size_t len);
+/* 1: *out holds a record (dispose it); 0: need more bytes; <0: error
+ * (a line longer than LG_PROTO_MAX_LINE, or a malformed record). */
+int lg_proto_reader_next(lg_proto_reader *rd, lg_record *out);
+/* Bytes fed but not yet part of a complete line (a torn record at EOF). */
+size_t lg_proto_reader_pending(const lg_proto_reader *rd);
+void lg_proto_reader_dispose(lg_proto_reader *rd);
+
+/* Applies records, in order, to a workload result. */
+typedef enum {
+	LG_SESSION_START,
+	LG_SESSION_HELLO,
+	LG_SESSION_RUNNING,
+	LG_SESSION_ENDED
+} lg_session_state;
+
+typedef struct {
+	lg_session_state state;
+	unsigned metrics;   /* bit per metric announced in hello */
+	lg_workload_result *result; /* borrowed */
+} lg_proto_session;
+
+void lg_proto_session_init(lg_proto_session *s, lg_workload_result *result);
+/* LG_EPROTO with a message for out-of-order or malformed records. */
+int lg_proto_session_apply(lg_proto_session *s, const lg_record *rec);
+
+#endif

@@ -1,0 +1,34 @@
+#ifndef LEAKGATE_RUNNER_H
+#define LEAKGATE_RUNNER_H
+
+#include <stddef.h>
+
+#include "leakgate/fit.h"
+#include "leakgate/result.h"
+#include "leakgate/workload.h"
+
+typedef struct {
+	int jobs;               /* children at once */
+	size_t tail_limit;      /* bytes of stdout/stderr kept per workload */
+	lg_fit_options fit;
+	/* Called on the runner's thread when a workload starts (finished = 0)
+	 * or has been judged (finished = 1); may be NULL. */
+	void (*progress)(void *ctx, const lg_workload_result *r,
+			 size_t done, size_t total, int finished);
+	void *progress_ctx;
+} lg_runner_options;
+
+#define LG_RUNNER_OPTIONS_INIT { 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL }
+
+/* The agent's Python source, embedded at build time (NUL-terminated). */
+const char *lg_agent_source(void);
+
+/*
+ * Measure and judge every workload. Workload failures of any kind are
+ * results, not errors: the return value is < 0 only when the runner itself
+ * could not go on (out of memory). out->items is in the order given.
+ */
+int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
+		  size_t count, const lg_runner_options *opts);
+
+#endif

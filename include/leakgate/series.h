@@ -1,0 +1,36 @@
+#ifndef LEAKGATE_SERIES_H
+#define LEAKGATE_SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakgate/metric.h"
+
+/* One sample point: the counters read after `calls` calls in total. */
+typedef struct {
+	int64_t calls;
+	int64_t elapsed_ns; /* workload time since the first call */
+	int64_t value[LG_METRIC_COUNT];
+} lg_sample;
+
+typedef struct {
+	lg_sample *samples;
+	size_t count;
+	size_t capacity;
+	unsigned present; /* bit (1u << metric) for every metric reported */
+} lg_series;
+
+#define LG_SERIES_INIT { NULL, 0, 0, 0 }
+
+/* Append a copy of *sample. */
+int lg_series_push(lg_series *s, const lg_sample *sample);
+
+static inline int lg_series_has(const lg_series *s, lg_metric m)
+{
+	return (s->present >> m) & 1u;
+}
+
+/* Free the samples; the struct itself is the caller's. Accepts NULL. */
+void lg_series_dispose(lg_series *s);
+
+#endif

@@ -1,0 +1,22 @@
+#ifndef LEAKGATE_VERDICT_H
+#define LEAKGATE_VERDICT_H
+
+#include "leakgate/fit.h"
+#include "leakgate/result.h"
+
+/*
+ * Judge one finished workload: derive heap_bytes, fit every metric present,
+ * decide the verdict and write the one-line message. Pure: reads r->outcome,
+ * r->series and r->workload, writes r->fits, r->fitted, r->verdict,
+ * r->culprit, r->message.
+ *
+ * A run that ended abnormally (exception, crash, timeout, memory limit) but
+ * whose samples already show a leak is a leak, with the ending in the message
+ * ("... ; stopped at call 1,020: OSError: [Errno 24] Too many open files").
+ */
+int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
+
+/* Exit code for a whole run: 0 clean, 1 leak, 3 unmeasured (1 wins over 3). */
+int lg_run_exit_code(const lg_run_result *run);
+
+#endif

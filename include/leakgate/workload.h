@@ -1,0 +1,48 @@
+#ifndef LEAKGATE_WORKLOAD_H
+#define LEAKGATE_WORKLOAD_H
+
+#include <stdint.h>
+
+/* One function to call again and again, with the settings to measure it. */
+typedef struct {
+	char *name;         /* config section name, or the target itself */
+	char *target;       /* "path/to/file.py:function" or "pkg.module:function" */
+	char *python;       /* interpreter to run: a path or a name on PATH */
+	double threshold;   /* heap bytes per call that still count as clean */
+	double timeout;     /* seconds before the child is killed */
+	int64_t max_calls;  /* most calls to make */
+	double duration;    /* seconds of calls to aim for */
+	int64_t memory_limit_mb; /* resident memory cap of the child; 0 = none */
+	int expect_leak;    /* expect = leak: a known leak that does not fail */
+} lg_workload;
+
+/* Built-in defaults; strings are static and must be copied before freeing. */
+#define LG_WORKLOAD_DEFAULT_PYTHON "python3"
+#define LG_WORKLOAD_DEFAULT_THRESHOLD 16.0
+#define LG_WORKLOAD_DEFAULT_TIMEOUT 120.0
+#define LG_WORKLOAD_DEFAULT_MAX_CALLS 100000
+#define LG_WORKLOAD_DEFAULT_DURATION 2.0
+#define LG_WORKLOAD_DEFAULT_MEMORY_LIMIT_MB 4096
+
+/* Fill *wl with the built-in defaults (strings copied; name/target NULL). */
+int lg_workload_init_defaults(lg_workload *wl);
+
+/* Deep copy; out is overwritten, not freed. */
+int lg_workload_copy(lg_workload *out, const lg_workload *src);
+
+/* Replace a string field with a copy of value. */
+int lg_workload_set_string(char **field, const char *value);
+
+/*
+ * Split a target into its parts: "dir/f.py:func" gives path "dir/f.py",
+ * is_file 1; "pkg.mod:func" gives path "pkg.mod", is_file 0. The function
+ * part may be dotted ("Class.method" is not allowed: it must be a plain
+ * identifier or a dotted attribute path of identifiers). LG_EINVALID with a
+ * message naming the target when malformed. Caller frees both strings.
+ */
+int lg_workload_parse_target(char **path_out, char **function_out,
+			     int *is_file, const char *target);
+
+void lg_workload_dispose(lg_workload *wl);
+
+#endif

@@ -1,0 +1,49 @@
+#include "leakgate/error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char last_message[1024];
+
+static void set_message(const char *fmt, va_list ap, const char *suffix)
+{
+	int n = vsnprintf(last_message, sizeof(last_message), fmt, ap);
+
+	if (suffix && n >= 0 && (size_t)n < sizeof(last_message))
+		snprintf(last_message + n, sizeof(last_message) - (size_t)n,
+			 ": %s", suffix);
+}
+
+int lg_error_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_message(fmt, ap, NULL);
+	va_end(ap);
+	return LG_ERROR;
+}
+
+int lg_error_set_os(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_message(fmt, ap, strerror(saved));
+	va_end(ap);
+	errno = saved;
+	return LG_EOS;
+}
+
+const char *lg_error_last(void)
+{
+	return last_message;
+}
+
+void lg_error_clear(void)
+{
+	last_message[0] = '\0';
+}
