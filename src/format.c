@@ -1,8 +1,11 @@
 #include "leakgate/format.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *lg_format_count(char *out, size_t size, int64_t n)
 {
@@ -64,5 +67,46 @@ char *lg_format_number(char *out, size_t size, double v)
 char *lg_format_seconds(char *out, size_t size, double seconds)
 {
 	snprintf(out, size, "%.3f", seconds);
+	return out;
+}
+
+/* The part of path below dir ("" for dir itself), or NULL when outside it. */
+static const char *below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1 && dir[0] == '/')
+		n = 0; /* the root: every absolute path is inside it */
+	else if (strncmp(path, dir, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return NULL;
+	while (path[n] == '/')
+		n++;
+	return path + n;
+}
+
+char *lg_format_path(char *out, size_t size, const char *path)
+{
+	char cwd[PATH_MAX];
+	const char *rel;
+	char *real;
+
+	if (!path)
+		path = "";
+	if (path[0] != '/' || !getcwd(cwd, sizeof(cwd))) {
+		snprintf(out, size, "%s", path);
+		return out;
+	}
+	rel = below(path, cwd);
+	if (rel) {
+		snprintf(out, size, "%s", *rel ? rel : ".");
+		return out;
+	}
+	/* Reached through a symlink to the directory (getcwd resolves them). */
+	real = realpath(path, NULL);
+	rel = real ? below(real, cwd) : NULL;
+	snprintf(out, size, "%s", rel ? (*rel ? rel : ".") : path);
+	free(real);
 	return out;
 }

@@ -20,4 +20,10 @@ char *lg_format_number(char *out, size_t size, double v);
 /* Seconds for reports: 1.2345 -> "1.235" (fixed 3 decimals). */
 char *lg_format_seconds(char *out, size_t size, double seconds);
 
+/* A source path for reports: relative to the current directory when it lies
+ * inside it ("/repo/tests/x.py" run from /repo -> "tests/x.py"; the directory
+ * itself -> "."), else unchanged; symlinks are resolved when needed to tell.
+ * NULL gives "". */
+char *lg_format_path(char *out, size_t size, const char *path);
+
 #endif

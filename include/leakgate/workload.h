@@ -27,7 +27,7 @@ typedef struct {
 /* Fill *wl with the built-in defaults (strings copied; name/target NULL). */
 int lg_workload_init_defaults(lg_workload *wl);
 
-/* Deep copy; out is overwritten, not freed. */
+/* Deep copy; out is overwritten, not freed (zeroed on failure). */
 int lg_workload_copy(lg_workload *out, const lg_workload *src);
 
 /* Replace a string field with a copy of value. */
@@ -35,10 +35,11 @@ int lg_workload_set_string(char **field, const char *value);
 
 /*
  * Split a target into its parts: "dir/f.py:func" gives path "dir/f.py",
- * is_file 1; "pkg.mod:func" gives path "pkg.mod", is_file 0. The function
- * part may be dotted ("Class.method" is not allowed: it must be a plain
- * identifier or a dotted attribute path of identifiers). LG_EINVALID with a
- * message naming the target when malformed. Caller frees both strings.
+ * is_file 1; "pkg.mod:func" gives path "pkg.mod", is_file 0. Split at the
+ * last ':'; the left part is a file when it has a '/' or ends in ".py". The
+ * function may be a dotted attribute path ("Parser.run"); module and function
+ * parts are ASCII identifiers joined by dots. LG_EINVALID with a message
+ * naming the target when malformed. Caller frees both strings (NULL on error).
  */
 int lg_workload_parse_target(char **path_out, char **function_out,
 			     int *is_file, const char *target);

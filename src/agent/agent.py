@@ -1,0 +1,328 @@
+"""leakgate agent: runs inside the user's interpreter as `python -c AGENT TARGET MAX_CALLS DURATION`.
+
+It imports TARGET, calls it in growing batches, and after every batch runs the
+cycle collector and writes one `sample` record of exact counters to fd 3 (the
+protocol is described in include/leakgate/proto.h). The agent keeps no state
+that grows with the number of calls, so its own footprint is flat.
+"""
+import gc
+import os
+import sys
+import time
+from itertools import repeat
+
+PROTO_FD = 3
+PROTO_VERSION = 1
+MAX_TEXT = 16384          # bytes of traceback kept (the tail, where the error is)
+MAX_MESSAGE = 4096
+STEADY_SAMPLES = 40       # samples the fit wants once batches are steady
+MIN_SAMPLES = 20          # enough when a slow workload runs long
+
+
+def escape(value):
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
+            .replace("\n", "\\n").replace("\r", "\\r"))
+
+
+def send(kind, fields):
+    data = (kind + "".join("\t%s=%s" % (k, escape(v)) for k, v in fields) + "\n")
+    data = data.encode("utf-8", "backslashreplace")
+    try:
+        while data:
+            data = data[os.write(PROTO_FD, data):]
+    except OSError:
+        os._exit(1)  # the runner is gone: nobody to report to
+
+
+def note(text):
+    send("note", [("text", text)])
+
+
+def type_name(exc):
+    t = type(exc)
+    if t.__module__ in ("builtins", "exceptions"):
+        return t.__qualname__
+    return "%s.%s" % (t.__module__, t.__qualname__)
+
+
+def message_of(exc):
+    try:
+        text = str(exc)
+    except Exception:  # a broken __str__ must not hide the error itself
+        text = "<unprintable %s>" % type(exc).__name__
+    return text[:MAX_MESSAGE]
+
+
+def traceback_of(exc):
+    import traceback
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return text[-MAX_TEXT:]
+
+
+# -- counters ---------------------------------------------------------------
+
+class Probes(object):
+    """Exact counters, read right after gc.collect(); unavailable ones are left out."""
+
+    def __init__(self):
+        self.names = []
+        self.readers = []
+        if hasattr(sys, "gettotalrefcount"):
+            self.add("refs", sys.gettotalrefcount)
+        self.add("blocks", sys.getallocatedblocks)
+        self.setup_pymalloc()
+        self.setup_mallinfo()
+        self.add("gc_objects", lambda: len(gc.get_objects()))
+        if os.path.isdir("/proc/self/fd") and os.path.isdir("/proc/self/task"):
+            self.add("fds", lambda: len(os.listdir("/proc/self/fd")))
+            self.add("threads", lambda: len(os.listdir("/proc/self/task")))
+        else:
+            note("no /proc: open files and threads are not measured")
+        self.add("gc_collected", lambda: sum(s["collected"] for s in gc.get_stats()))
+        self.add("gc_garbage", lambda: len(gc.garbage))
+
+    def add(self, name, reader):
+        self.names.append(name)
+        self.readers.append(reader)
+
+    def setup_pymalloc(self):
+        # sys._debugmallocstats() prints exact pymalloc totals on C stderr;
+        # fd 2 is pointed at a memory file while it runs.
+        if not hasattr(sys, "_debugmallocstats"):
+            note("pymalloc statistics unavailable on this interpreter")
+            return
+        try:
+            self.stats_fd = os.memfd_create("leakgate-mallocstats")
+        except (AttributeError, OSError):
+            import tempfile
+            self.stats_fd = os.dup(tempfile.TemporaryFile().fileno())
+        self.saved_stderr = os.dup(2)
+        if self.pymalloc_bytes() is None:
+            note("pymalloc is not in use (PYTHONMALLOC?): the C heap counts every object")
+            return
+        self.add("pymalloc_bytes", self.pymalloc_bytes)
+
+    def pymalloc_bytes(self):
+        for stream in (sys.stderr, sys.__stderr__):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        fd = self.stats_fd
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.dup2(fd, 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(self.saved_stderr, 2)
+        size = os.lseek(fd, 0, os.SEEK_CUR)
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, size)
+        at = text.find(b"# bytes in allocated blocks")
+        if at < 0:
+            return None
+        line = text[text.index(b"=", at) + 1:text.find(b"\n", at)]
+        return int(line.replace(b",", b"").strip())
+
+    def setup_mallinfo(self):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None)
+            names = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                     "fsmblks", "uordblks", "fordblks", "keepcost")
+            if hasattr(libc, "mallinfo2"):
+                field, func = ctypes.c_size_t, libc.mallinfo2
+            else:
+                field, func = ctypes.c_uint, libc.mallinfo
+        except (ImportError, OSError, AttributeError):
+            note("glibc mallinfo unavailable: memory of C extensions is not measured")
+            return
+
+        class MallInfo(ctypes.Structure):
+            _fields_ = [(n, field) for n in names]
+
+        func.restype = MallInfo
+        func.argtypes = []
+
+        def malloc_bytes():
+            info = func()
+            return info.uordblks + info.hblkhd  # in use: heap chunks + mmapped
+
+        self.add("malloc_bytes", malloc_bytes)
+
+    def read(self):
+        gc.collect()
+        return [reader() for reader in self.readers]
+
+
+# -- the target -------------------------------------------------------------
+
+def load_target(spec):
+    module_part, sep, function_path = spec.rpartition(":")
+    if not sep or not module_part or not function_path:
+        raise ValueError("target '%s' is not FILE.py:FUNCTION or MODULE:FUNCTION" % spec)
+    if module_part.endswith(".py") or os.sep in module_part:
+        import importlib.util
+        path = os.path.abspath(module_part)
+        name = os.path.splitext(os.path.basename(path))[0]
+        sys.path.insert(0, os.path.dirname(path))
+        loader_spec = importlib.util.spec_from_file_location(name, path)
+        if loader_spec is None:
+            raise ImportError("cannot import %s" % path)
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[name] = module
+        loader_spec.loader.exec_module(module)
+    else:
+        import importlib
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, "")
+        name = module_part
+        module = importlib.import_module(name)
+    function = module
+    for attr in function_path.split("."):
+        try:
+            function = getattr(function, attr)
+        except AttributeError:
+            raise AttributeError("%s has no attribute '%s' (target %s)"
+                                 % (name, attr, spec))
+    if not callable(function):
+        raise TypeError("%s:%s is not callable" % (name, function_path))
+    check_no_arguments(function, function_path)
+    return name, function_path, function
+
+
+def check_no_arguments(function, label):
+    import inspect
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return  # some builtins have no signature: let the first call tell
+    required = [str(p) for p in signature.parameters.values()
+                if p.default is p.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if required:
+        raise TypeError("workload function must take no arguments: %s(%s)"
+                        % (label, ", ".join(required)))
+
+
+def source_of(function):
+    import inspect
+    try:
+        code = inspect.unwrap(function).__code__
+        return os.path.abspath(code.co_filename), code.co_firstlineno
+    except (AttributeError, ValueError):
+        module = sys.modules.get(getattr(function, "__module__", None) or "")
+        return getattr(module, "__file__", None) or "", 0
+
+
+# -- the run ----------------------------------------------------------------
+
+def main(argv):
+    spec, max_calls, duration_ns = argv[0], int(argv[1]), int(float(argv[2]) * 1e9)
+    os.set_inheritable(PROTO_FD, False)  # children of the workload must not hold it
+    # The agent's own imports must not be shadowed by files in the cwd.
+    saved_path = sys.path[:]
+    sys.path[:] = [p for p in sys.path if p]
+    import inspect, traceback, importlib.util  # noqa: F401  (warm, before user code)
+    probes = Probes()
+    sys.path[:] = saved_path
+    send("hello", [("proto", PROTO_VERSION),
+                   ("python", "%d.%d.%d" % sys.version_info[:3]),
+                   ("impl", sys.implementation.name),
+                   ("debug", int(hasattr(sys, "gettotalrefcount"))),
+                   ("platform", "%s-%s" % (sys.platform, os.uname().machine)),
+                   ("pid", os.getpid()),
+                   ("metrics", ",".join(probes.names))])
+    if sys.version_info < (3, 8):
+        send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", "RuntimeError"),
+                     ("message", "leakgate needs Python 3.8 or newer")])
+        return
+    try:
+        module, function_name, function = load_target(spec)
+    except BaseException as exc:
+        send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
+                     ("message", message_of(exc)), ("traceback", traceback_of(exc))])
+        return
+    path, line = source_of(function)
+    send("target", [("module", module), ("function", function_name),
+                    ("file", path), ("line", line)])
+    run(probes, function, max_calls, duration_ns)
+
+
+def run(probes, function, max_calls, duration_ns):
+    names = probes.names
+    clock = time.perf_counter_ns
+
+    def sample(calls, elapsed):
+        start = clock()
+        values = probes.read()
+        send("sample", [("calls", calls), ("elapsed_ns", elapsed)] + list(zip(names, values)))
+        return clock() - start
+
+    calls = elapsed = 0
+    sample_ns = sample(0, 0)
+    batch, steady, steady_samples = 1, 0, 0
+    cap = max(1, max_calls // STEADY_SAMPLES)
+    failure = None
+    while calls + batch <= max_calls:
+        pending = repeat(None, batch)
+        start = clock()
+        try:
+            for _ in pending:
+                function()
+        except BaseException as exc:
+            done = batch - pending.__length_hint__() - 1
+            failure = (type_name(exc), message_of(exc), traceback_of(exc), calls + done + 1)
+            calls += done
+            elapsed += clock() - start
+            del exc
+            break
+        spent = clock() - start
+        calls += batch
+        elapsed += spent
+        try:
+            sample_ns = max(sample_ns, sample(calls, elapsed))
+        except Exception as exc:
+            send("end", [("reason", "exception"), ("calls", calls), ("exc_type", type_name(exc)),
+                         ("message", "while sampling: " + message_of(exc))])
+            return
+        if steady:
+            steady_samples += 1
+            if ((steady_samples >= STEADY_SAMPLES and elapsed >= duration_ns)
+                    or (steady_samples >= MIN_SAMPLES and elapsed >= 4 * duration_ns)):
+                break
+        elif spent >= max(duration_ns // STEADY_SAMPLES, 20 * sample_ns) or batch >= cap:
+            steady = batch = min(batch, cap)
+            send("calibrated", [("batch", batch), ("call_ns", spent // max(1, batch)),
+                                ("sample_ns", sample_ns)])
+        else:
+            batch = min(batch * 2, cap)
+    if failure is None:
+        send("end", [("reason", "completed"), ("calls", calls)])
+        return
+    exc_type, message, text, failed_call = failure
+    failure = None
+    if calls:
+        try:
+            sample(calls, elapsed)  # what the failed batch left behind
+        except Exception:
+            pass
+    send("end", [("reason", "exception"), ("calls", failed_call), ("exc_type", exc_type),
+                 ("message", message), ("traceback", text)])
+
+
+def finish():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    # No atexit handlers, no joining of threads the workload leaked.
+    os._exit(0)
+
+
+try:
+    main(sys.argv[1:])
+finally:
+    finish()

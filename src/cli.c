@@ -1,0 +1,93 @@
+#include "leakgate/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "leakgate/metric.h"
+
+#ifndef LG_VERSION
+#define LG_VERSION "dev"
+#endif
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "run", lg_cmd_run, "measure workloads and judge leaks" },
+	{ "help", cmd_help, "show this help" },
+	{ "version", cmd_version, "print the version" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: leakgate <command> [options]\n"
+		"\n"
+		"Catch Python memory leaks before they merge: call a function again\n"
+		"and again in a child interpreter, fit growth per call, and report\n"
+		"leaks as JUnit test failures.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(out,
+		"\n"
+		"'leakgate run --help' lists the options of run.\n"
+		"\n"
+		"exit codes:\n"
+		"  0  every workload is clean (known leaks with expect = leak pass)\n"
+		"  1  at least one workload leaks (wins over 3)\n"
+		"  2  bad arguments or configuration\n"
+		"  3  a workload could not be measured: import error, exception,\n"
+		"     crash, timeout or memory limit, without evidence of a leak\n"
+		"\n"
+		"metrics (sampled after gc.collect(), after every batch of calls):\n");
+	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		const lg_metric_info *info = lg_metric_get((lg_metric)m);
+
+		fprintf(out, "  %-15s %s%s\n", info->name,
+			info->kind == LG_METRIC_BYTES ? "[judged: --threshold] " :
+			info->kind == LG_METRIC_RESOURCE ? "[judged: any growth] " : "",
+			info->meaning);
+	}
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return LG_EXIT_CLEAN;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("leakgate %s\n", LG_VERSION);
+	return LG_EXIT_CLEAN;
+}
+
+int lg_cli_main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name) {
+		usage(stderr);
+		return LG_EXIT_USAGE;
+	}
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		return cmd_help(argc - 1, argv + 1);
+	if (strcmp(name, "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "leakgate: unknown command '%s' (see 'leakgate --help')\n",
+		name);
+	return LG_EXIT_USAGE;
+}

@@ -1,0 +1,653 @@
+/*
+ * JUnit XML sink: the results model in, a file out. Everything goes through
+ * libxml2's xmlTextWriter, which escapes; this file only filters out what XML
+ * 1.0 cannot carry at all (control characters, invalid UTF-8).
+ */
+#include "leakgate/junit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/xmlerror.h>
+#include <libxml/xmlIO.h>
+#include <libxml/xmlwriter.h>
+
+#include "leakgate/buf.h"
+#include "leakgate/error.h"
+#include "leakgate/format.h"
+#include "leakgate/metric.h"
+
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+#define EN_DASH "\xe2\x80\x93"
+#define NUMBER_SIZE 48
+#define BODY_LIMIT 4096 /* bytes of a <failure> body */
+
+typedef struct {
+	xmlTextWriterPtr w;
+	const char *path; /* the report, for messages */
+	int fd;           /* the temporary file */
+	int io_errno;     /* first write error; 0 while none */
+	lg_buf text;      /* scratch: filtered text */
+	char host[256];   /* "" when unknown */
+	char stamp[32];   /* ISO 8601 UTC; "" when unknown */
+} writer;
+
+/*
+ * Length of the XML 1.0 character encoded in UTF-8 at s (n > 0 bytes left),
+ * or 0 when the bytes are not one: C0 controls other than tab, LF and CR,
+ * malformed or overlong sequences, surrogates, U+FFFE, U+FFFF.
+ */
+static size_t xml_char(const unsigned char *s, size_t n)
+{
+	uint32_t c;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r';
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+		return 0;
+	return len;
+}
+
+/* x->text = data with every byte that is not part of an XML character
+ * replaced by U+FFFD. Filtering only: escaping stays libxml2's job. */
+static int filter(writer *x, const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	size_t i = 0, run = 0, n;
+	int rc;
+
+	x->text.len = 0;
+	if ((rc = lg_buf_add(&x->text, "", 0)) < 0)
+		return rc;
+	while (i < len) {
+		n = xml_char(s + i, len - i);
+		if (n) {
+			i += n;
+			continue;
+		}
+		if ((rc = lg_buf_add(&x->text, data + run, i - run)) < 0 ||
+		    (rc = lg_buf_puts(&x->text, REPLACEMENT)) < 0)
+			return rc;
+		run = ++i;
+	}
+	return lg_buf_add(&x->text, data + run, i - run);
+}
+
+/* A libxml2 call failed: say why, naming the report. */
+static int failed(writer *x, const char *what)
+{
+	const xmlError *e = xmlGetLastError();
+	char reason[256];
+	size_t n;
+
+	if (x->io_errno) {
+		errno = x->io_errno;
+		return lg_error_set_os("cannot write JUnit report '%s'", x->path);
+	}
+	snprintf(reason, sizeof(reason), "%s",
+		 e && e->message ? e->message : "libxml2 writer failed");
+	n = strlen(reason);
+	while (n && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
+		reason[--n] = '\0';
+	return lg_error_set("cannot write JUnit report '%s': %s: %s",
+			    x->path, what, reason);
+}
+
+static int start(writer *x, const char *name)
+{
+	if (xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
+		return failed(x, name);
+	return 0;
+}
+
+static int end(writer *x)
+{
+	if (xmlTextWriterEndElement(x->w) < 0)
+		return failed(x, "closing an element");
+	return 0;
+}
+
+/* An attribute with any text as its value. */
+static int attr(writer *x, const char *name, const char *value)
+{
+	int rc = filter(x, value, strlen(value));
+
+	if (rc < 0)
+		return rc;
+	if (xmlTextWriterWriteAttribute(x->w, BAD_CAST name,
+					BAD_CAST lg_buf_cstr(&x->text)) < 0)
+		return failed(x, name);
+	return 0;
+}
+
+static int attr_count(writer *x, const char *name, long long n)
+{
+	char value[NUMBER_SIZE];
+
+	snprintf(value, sizeof(value), "%lld", n);
+	return attr(x, name, value);
+}
+
+static int attr_seconds(writer *x, const char *name, double seconds)
+{
+	char value[NUMBER_SIZE];
+
+	return attr(x, name, lg_format_seconds(value, sizeof(value), seconds));
+}
+
+/* Element content: any bytes, NULs included. */
+static int text(writer *x, const char *data, size_t len)
+{
+	int rc;
+
+	if (len == 0)
+		return 0;
+	if ((rc = filter(x, data, len)) < 0)
+		return rc;
+	if (xmlTextWriterWriteString(x->w, BAD_CAST lg_buf_cstr(&x->text)) < 0)
+		return failed(x, "text");
+	return 0;
+}
+
+static int property(writer *x, const char *name, const char *value)
+{
+	int rc;
+
+	if (!value)
+		return 0;
+	if ((rc = start(x, "property")) < 0 ||
+	    (rc = attr(x, "name", name)) < 0 ||
+	    (rc = attr(x, "value", value)) < 0)
+		return rc;
+	return end(x);
+}
+
+static int property_number(writer *x, const char *name, double v)
+{
+	char value[NUMBER_SIZE];
+
+	snprintf(value, sizeof(value), "%.6g", v);
+	return property(x, name, value);
+}
+
+static int property_count(writer *x, const char *name, long long n)
+{
+	char value[NUMBER_SIZE];
+
+	snprintf(value, sizeof(value), "%lld", n);
+	return property(x, name, value);
+}
+
+static int is_fitted(const lg_workload_result *r, int m)
+{
+	return (r->fitted >> m) & 1u;
+}
+
+static int64_t last_calls(const lg_workload_result *r)
+{
+	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
+}
+
+static int fit_properties(writer *x, const char *metric, const lg_fit *f)
+{
+	static const char *const names[] = {
+		"slope", "ci_low", "ci_high", "tail_slope",
+		"warmup", "used", "leaks", "plateau",
+	};
+	const double values[] = {
+		f->slope, f->ci_low, f->ci_high, f->tail_slope,
+		(double)f->warmup, (double)f->used,
+		f->leaks ? 1 : 0, f->plateau ? 1 : 0,
+	};
+	char name[96];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(name, sizeof(name), "%s.%s", metric, names[i]);
+		if ((rc = property_number(x, name, values[i])) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int properties(writer *x, const lg_workload_result *r)
+{
+	const lg_workload *wl = &r->workload;
+	int rc;
+
+	if ((rc = start(x, "properties")) < 0 ||
+	    (rc = property(x, "target", wl->target)) < 0 ||
+	    (rc = property(x, "verdict", lg_verdict_name(r->verdict))) < 0 ||
+	    (rc = property(x, "outcome", lg_outcome_name(r->outcome))) < 0 ||
+	    (rc = property(x, "expect", wl->expect_leak ? "leak" : "clean")) < 0 ||
+	    (rc = property_number(x, "threshold", wl->threshold)) < 0 ||
+	    (rc = property(x, "python", r->python_version)) < 0 ||
+	    (rc = property(x, "implementation", r->implementation)) < 0 ||
+	    (rc = property(x, "platform", r->platform)) < 0 ||
+	    (rc = property_count(x, "batch", r->batch)) < 0 ||
+	    (rc = property_count(x, "call_ns", r->call_ns)) < 0 ||
+	    (rc = property_count(x, "calls", last_calls(r))) < 0 ||
+	    (rc = property_count(x, "samples", (long long)r->series.count)) < 0)
+		return rc;
+	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		if (is_fitted(r, m) &&
+		    (rc = fit_properties(x, lg_metric_get((lg_metric)m)->name,
+					 &r->fits[m])) < 0)
+			return rc;
+	}
+	return end(x);
+}
+
+/* "1.23 MB" for bytes, "1,023 fds" for the rest. */
+static void format_amount(char *out, size_t size, double v,
+			  const lg_metric_info *info)
+{
+	static const char *const prefixes[] = { "", "k", "M", "G", "T" };
+	char number[NUMBER_SIZE];
+	size_t p = 0;
+
+	if (strcmp(info->unit, "B") == 0) {
+		while (fabs(v) >= 1000 && p + 1 < sizeof(prefixes) / sizeof(*prefixes)) {
+			v /= 1000;
+			p++;
+		}
+		snprintf(out, size, "%s %sB",
+			 lg_format_number(number, sizeof(number), v), prefixes[p]);
+		return;
+	}
+	/* Counters are integers: their growth reads best grouped. */
+	if (v == floor(v) && fabs(v) < 1e15)
+		lg_format_count(number, sizeof(number), (int64_t)v);
+	else
+		lg_format_number(number, sizeof(number), v);
+	snprintf(out, size, "%s %s", number, fabs(v) == 1 ? info->unit : info->units);
+}
+
+/* "heap_bytes: 312 B/call (95% CI 305–320), tail 310 B/call, 48 samples
+ * after 12 warm-up, growth 1.2 MB" and the flags. */
+static int add_fit_line(lg_buf *b, lg_metric m, const lg_fit *f)
+{
+	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
+	const lg_metric_info *info = lg_metric_get(m);
+	char level[NUMBER_SIZE], slope[NUMBER_SIZE], low[NUMBER_SIZE],
+	     high[NUMBER_SIZE], tail[NUMBER_SIZE], growth[NUMBER_SIZE * 2];
+
+	if (!f->enough)
+		return lg_buf_printf(b, "%s: too few samples to fit (%zu after "
+				     "%zu warm-up)\n", info->name, f->used,
+				     f->warmup);
+	/* The model does not record the level: lg_judge uses the default. */
+	lg_format_number(level, sizeof(level), defaults.confidence * 100);
+	lg_format_number(slope, sizeof(slope), f->slope);
+	lg_format_number(low, sizeof(low), f->ci_low);
+	lg_format_number(high, sizeof(high), f->ci_high);
+	lg_format_number(tail, sizeof(tail), f->tail_slope);
+	format_amount(growth, sizeof(growth), f->growth, info);
+	return lg_buf_printf(b, "%s: %s %s/call (%s%% CI %s" EN_DASH "%s), "
+			     "tail %s %s/call, %zu samples after %zu warm-up, "
+			     "growth %s%s%s\n",
+			     info->name, slope, info->unit, level, low, high,
+			     tail, info->unit, f->used, f->warmup, growth,
+			     f->leaks ? "; leaks" : "",
+			     f->plateau ? "; grew then plateaued" : "");
+}
+
+/* Cut b to at most limit bytes on a character boundary, saying so. */
+static int bound(lg_buf *b, size_t limit)
+{
+	static const char note[] = "\n[... truncated]\n";
+	size_t n;
+
+	if (b->len <= limit)
+		return 0;
+	n = limit - (sizeof(note) - 1);
+	while (n > 0 && ((unsigned char)b->ptr[n] & 0xc0) == 0x80)
+		n--;
+	b->len = n;
+	b->ptr[n] = '\0';
+	return lg_buf_puts(b, note);
+}
+
+/* The readable text inside <failure>: the message, then the figures. */
+static int failure_body(lg_buf *b, const lg_workload_result *r)
+{
+	int rc = lg_buf_printf(b, "%s\n", r->message ? r->message : "leak");
+
+	/* Judged metrics first, then the informational ones that explain
+	 * where the memory went (pymalloc against malloc, objects). */
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		for (int m = 0; m < LG_METRIC_COUNT && rc == 0; m++) {
+			int info = lg_metric_get((lg_metric)m)->kind == LG_METRIC_INFO;
+
+			if (is_fitted(r, m) && info == pass)
+				rc = add_fit_line(b, (lg_metric)m, &r->fits[m]);
+		}
+	}
+	if (rc == 0 && r->outcome != LG_OUTCOME_COMPLETED)
+		rc = lg_buf_printf(b, "stopped: %s\n", r->detail ? r->detail
+				   : lg_outcome_name(r->outcome));
+	return rc < 0 ? rc : bound(b, BODY_LIMIT);
+}
+
+/* <system-out>/<system-err>: an optional note, then the tail. */
+static int stream(writer *x, const char *element, const char *note,
+		  const lg_tail *t)
+{
+	char dropped[96];
+	int rc;
+
+	if (!note && t->data.len == 0 && t->dropped == 0)
+		return 0;
+	if ((rc = start(x, element)) < 0)
+		return rc;
+	if (note && ((rc = text(x, note, strlen(note))) < 0 ||
+		     (rc = text(x, "\n", 1)) < 0))
+		return rc;
+	if (t->dropped) {
+		snprintf(dropped, sizeof(dropped), "[... %zu bytes dropped]\n",
+			 t->dropped);
+		if ((rc = text(x, dropped, strlen(dropped))) < 0)
+			return rc;
+	}
+	if ((rc = text(x, t->data.ptr, t->data.len)) < 0)
+		return rc;
+	return end(x);
+}
+
+/* <failure>, <error> or <skipped> for the verdict; nothing when it passes. */
+static int verdict_element(writer *x, const lg_workload_result *r)
+{
+	const char *message = r->message ? r->message : "";
+	lg_buf body = LG_BUF_INIT;
+	int rc;
+
+	switch (r->verdict) {
+	case LG_VERDICT_LEAK:
+		if ((rc = failure_body(&body, r)) < 0 ||
+		    (rc = start(x, "failure")) < 0 ||
+		    (rc = attr(x, "type", "leak")) < 0 ||
+		    (rc = attr(x, "message", message)) < 0 ||
+		    (rc = text(x, body.ptr, body.len)) < 0 ||
+		    (rc = end(x)) < 0) {
+			lg_buf_dispose(&body);
+			return rc;
+		}
+		lg_buf_dispose(&body);
+		return 0;
+	case LG_VERDICT_ERROR:
+		if ((rc = start(x, "error")) < 0 ||
+		    (rc = attr(x, "type", lg_outcome_name(r->outcome))) < 0 ||
+		    (rc = attr(x, "message", message)) < 0 ||
+		    (r->traceback &&
+		     (rc = text(x, r->traceback, strlen(r->traceback))) < 0))
+			return rc;
+		return end(x);
+	case LG_VERDICT_EXPECTED_LEAK:
+		if ((rc = start(x, "skipped")) < 0 ||
+		    (rc = attr(x, "type", "expected-leak")) < 0 ||
+		    (rc = attr(x, "message", message)) < 0)
+			return rc;
+		return end(x);
+	case LG_VERDICT_CLEAN:
+	case LG_VERDICT_LEAK_FIXED:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * classname and name: the module and function the agent reported, else the
+ * parts of the target, so that a workload that failed to import keeps the
+ * identity it has in passing runs ("dir/f.py:fn" -> "f", "fn").
+ */
+static int identity(lg_buf *classname, lg_buf *name, const lg_workload_result *r)
+{
+	const char *target = r->workload.target ? r->workload.target
+			     : r->workload.name ? r->workload.name : "";
+	const char *colon = strrchr(target, ':');
+	const char *left = target, *left_end = colon ? colon : target;
+	size_t n;
+	int rc;
+
+	if (r->module) {
+		rc = lg_buf_puts(classname, r->module);
+	} else {
+		n = (size_t)(left_end - left);
+		/* A file target is imported as a module named after the file. */
+		if (memchr(left, '/', n) || (n > 3 && memcmp(left_end - 3, ".py", 3) == 0)) {
+			for (const char *p = left; p < left_end; p++)
+				if (*p == '/')
+					left = p + 1;
+			n = (size_t)(left_end - left);
+			if (n > 3 && memcmp(left_end - 3, ".py", 3) == 0)
+				n -= 3;
+		}
+		rc = lg_buf_add(classname, left, n);
+	}
+	if (rc < 0)
+		return rc;
+	if (r->function)
+		return lg_buf_puts(name, r->function);
+	return lg_buf_puts(name, colon && colon[1] ? colon + 1 : target);
+}
+
+static int testcase(writer *x, const lg_workload_result *r)
+{
+	lg_buf classname = LG_BUF_INIT, name = LG_BUF_INIT;
+	char file[4096];
+	int rc;
+
+	rc = identity(&classname, &name, r);
+	if (rc == 0 && (rc = start(x, "testcase")) == 0 && classname.len)
+		rc = attr(x, "classname", classname.ptr);
+	if (rc == 0)
+		rc = attr(x, "name", lg_buf_cstr(&name));
+	lg_buf_dispose(&classname);
+	lg_buf_dispose(&name);
+	if (rc < 0)
+		return rc;
+	if (r->file && *r->file &&
+	    (rc = attr(x, "file", lg_format_path(file, sizeof(file), r->file))) < 0)
+		return rc;
+	if (r->line > 0 && (rc = attr_count(x, "line", r->line)) < 0)
+		return rc;
+	if ((rc = attr_seconds(x, "time", r->seconds)) < 0 ||
+	    (rc = verdict_element(x, r)) < 0 ||
+	    (rc = stream(x, "system-out", r->verdict == LG_VERDICT_LEAK_FIXED
+			 ? (r->message ? r->message : "") : NULL, &r->out)) < 0 ||
+	    (rc = stream(x, "system-err", NULL, &r->err)) < 0)
+		return rc;
+	return end(x);
+}
+
+static int testsuite(writer *x, const lg_workload_result *r)
+{
+	const char *name = r->workload.name ? r->workload.name
+			   : r->workload.target ? r->workload.target : "";
+	int rc;
+
+	if ((rc = start(x, "testsuite")) < 0 ||
+	    (rc = attr(x, "name", name)) < 0 ||
+	    (rc = attr(x, "tests", "1")) < 0 ||
+	    (rc = attr_count(x, "failures", r->verdict == LG_VERDICT_LEAK)) < 0 ||
+	    (rc = attr_count(x, "errors", r->verdict == LG_VERDICT_ERROR)) < 0 ||
+	    (rc = attr_count(x, "skipped", r->verdict == LG_VERDICT_EXPECTED_LEAK)) < 0 ||
+	    (rc = attr_seconds(x, "time", r->seconds)) < 0 ||
+	    (x->stamp[0] && (rc = attr(x, "timestamp", x->stamp)) < 0) ||
+	    (x->host[0] && (rc = attr(x, "hostname", x->host)) < 0) ||
+	    (rc = properties(x, r)) < 0 ||
+	    (rc = testcase(x, r)) < 0)
+		return rc;
+	return end(x);
+}
+
+static int document(writer *x, const lg_run_result *run)
+{
+	size_t failures = 0, errors = 0;
+	int rc;
+
+	for (size_t i = 0; i < run->count; i++) {
+		failures += run->items[i].verdict == LG_VERDICT_LEAK;
+		errors += run->items[i].verdict == LG_VERDICT_ERROR;
+	}
+	if (xmlTextWriterSetIndent(x->w, 1) < 0 ||
+	    xmlTextWriterSetIndentString(x->w, BAD_CAST "  ") < 0)
+		return failed(x, "indentation");
+	if (xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL) < 0)
+		return failed(x, "XML declaration");
+	/* The schema has no skipped count on <testsuites>: see each suite. */
+	if ((rc = start(x, "testsuites")) < 0 ||
+	    (rc = attr(x, "name", "leakgate")) < 0 ||
+	    (rc = attr_count(x, "tests", (long long)run->count)) < 0 ||
+	    (rc = attr_count(x, "failures", (long long)failures)) < 0 ||
+	    (rc = attr_count(x, "errors", (long long)errors)) < 0 ||
+	    (rc = attr_seconds(x, "time", run->seconds)) < 0)
+		return rc;
+	for (size_t i = 0; i < run->count; i++)
+		if ((rc = testsuite(x, &run->items[i])) < 0)
+			return rc;
+	if ((rc = end(x)) < 0)
+		return rc;
+	if (xmlTextWriterEndDocument(x->w) < 0)
+		return failed(x, "end of document");
+	if (xmlTextWriterFlush(x->w) < 0 || x->io_errno)
+		return failed(x, "flush");
+	return 0;
+}
+
+/* libxml2 output callback: all of it to the temporary file, or -1. */
+static int write_fd(void *context, const char *data, int len)
+{
+	writer *x = context;
+	int done = 0;
+	ssize_t n;
+
+	if (x->io_errno)
+		return -1;
+	while (done < len) {
+		n = write(x->fd, data + done, (size_t)(len - done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			x->io_errno = n < 0 ? errno : EIO;
+			return -1;
+		}
+		done += (int)n;
+	}
+	return len;
+}
+
+static int close_nothing(void *context)
+{
+	(void)context;
+	return 0; /* the file descriptor is closed by lg_junit_write */
+}
+
+/* libxml2 reports through a per-thread handler that prints to stderr by
+ * default; a sink below the command layer must only return the error. */
+static void quiet(void *context, xmlErrorPtr error)
+{
+	(void)context;
+	(void)error;
+}
+
+static void describe_run(writer *x, const lg_run_result *run)
+{
+	time_t started = run->started;
+	struct tm tm;
+
+	if (gethostname(x->host, sizeof(x->host)) < 0)
+		x->host[0] = '\0';
+	x->host[sizeof(x->host) - 1] = '\0';
+	if (!started || !gmtime_r(&started, &tm) ||
+	    !strftime(x->stamp, sizeof(x->stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		x->stamp[0] = '\0';
+}
+
+int lg_junit_write(const lg_run_result *run, const char *path)
+{
+	xmlStructuredErrorFunc saved_handler;
+	void *saved_context;
+	xmlOutputBufferPtr out;
+	lg_buf tmp = LG_BUF_INIT;
+	writer x;
+	int rc;
+
+	if (!run || !path || !*path || (run->count && !run->items)) {
+		lg_error_set("JUnit report: no results or no path");
+		return LG_EINVALID;
+	}
+	memset(&x, 0, sizeof(x));
+	x.path = path;
+	x.fd = -1;
+	describe_run(&x, run);
+	if ((rc = lg_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
+		return rc;
+	unlink(tmp.ptr); /* a stale file of an earlier process with this pid */
+	x.fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (x.fd < 0) {
+		rc = lg_error_set_os("cannot write JUnit report '%s': cannot create '%s'",
+				     path, tmp.ptr);
+		lg_buf_dispose(&tmp);
+		return rc;
+	}
+
+	saved_handler = xmlStructuredError;
+	saved_context = xmlStructuredErrorContext;
+	xmlSetStructuredErrorFunc(NULL, quiet);
+	xmlResetLastError();
+	out = xmlOutputBufferCreateIO(write_fd, close_nothing, &x, NULL);
+	x.w = out ? xmlNewTextWriter(out) : NULL;
+	if (!x.w) {
+		if (out)
+			xmlOutputBufferClose(out);
+		lg_error_set("cannot write JUnit report '%s': out of memory", path);
+		rc = LG_ENOMEM;
+	} else {
+		rc = document(&x, run);
+		xmlFreeTextWriter(x.w); /* closes out, flushing what is left */
+		if (rc == 0 && x.io_errno)
+			rc = failed(&x, "flush");
+	}
+	xmlSetStructuredErrorFunc(saved_context, saved_handler);
+	lg_buf_dispose(&x.text);
+
+	if (close(x.fd) < 0 && rc == 0)
+		rc = lg_error_set_os("cannot write JUnit report '%s'", path);
+	if (rc == 0 && rename(tmp.ptr, path) < 0)
+		rc = lg_error_set_os("cannot write JUnit report '%s': cannot "
+				     "rename '%s' over it", path, tmp.ptr);
+	if (rc < 0)
+		unlink(tmp.ptr);
+	lg_buf_dispose(&tmp);
+	return rc;
+}

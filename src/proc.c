@@ -1,0 +1,231 @@
+#include "leakgate/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "leakgate/error.h"
+
+extern char **environ;
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void close_pair(int p[2])
+{
+	close_fd(&p[0]);
+	close_fd(&p[1]);
+}
+
+/* In the child: put fd at target, without close-on-exec. */
+static int move_fd(int fd, int target)
+{
+	if (fd == target)
+		return fcntl(fd, F_SETFD, 0);
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+static void child_fail(int err_fd, const char *what, const char *argv0)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "leakgate: cannot %s '%s': %s\n",
+			 what, argv0, strerror(errno));
+
+	if (n > 0 && write(err_fd, msg, (size_t)n) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Everything between fork and exec: async-signal-safe calls only. */
+static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
+		       int chan[2])
+{
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	setpgid(0, 0);
+	/* The parent may ignore SIGPIPE; the workload gets the defaults. */
+	signal(SIGPIPE, SIG_DFL);
+	if (devnull < 0 || move_fd(devnull, 0) < 0 ||
+	    move_fd(out[1], 1) < 0 || move_fd(err[1], 2) < 0)
+		child_fail(err[1] >= 0 ? err[1] : 2, "set up stdio for", p->argv[0]);
+	if (move_fd(chan[1], p->channel_fd) < 0)
+		child_fail(2, "set up the record pipe for", p->argv[0]);
+	execvpe(p->argv[0], (char *const *)p->argv, envp);
+	child_fail(2, "run", p->argv[0]);
+}
+
+static char **build_env(const char *const *extra)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (extra && extra[k])
+		k++;
+	env = calloc(n + k + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	/* Extra entries first: getenv() returns the first match. */
+	for (size_t i = 0; i < k; i++)
+		env[i] = (char *)extra[i];
+	for (size_t i = 0; i < n; i++)
+		env[k + i] = environ[i];
+	return env;
+}
+
+int lg_proc_start(lg_proc *p)
+{
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, chan[2] = { -1, -1 };
+	char **envp;
+	pid_t pid;
+
+	if (!p->argv || !p->argv[0])
+		return lg_error_set("no command to run");
+	/* Keep the pipes clear of the fds the child needs: 0..channel_fd. */
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+	    pipe2(chan, O_CLOEXEC) < 0) {
+		lg_error_set_os("cannot create pipes");
+		close_pair(out);
+		close_pair(err);
+		close_pair(chan);
+		return LG_EOS;
+	}
+	if (chan[1] <= p->channel_fd) {
+		int moved = fcntl(chan[1], F_DUPFD_CLOEXEC, p->channel_fd + 1);
+
+		if (moved < 0) {
+			lg_error_set_os("cannot move the record pipe");
+			close_pair(out);
+			close_pair(err);
+			close_pair(chan);
+			return LG_EOS;
+		}
+		close(chan[1]);
+		chan[1] = moved;
+	}
+	envp = build_env(p->env);
+	if (!envp) {
+		close_pair(out);
+		close_pair(err);
+		close_pair(chan);
+		lg_error_set("out of memory");
+		return LG_ENOMEM;
+	}
+	pid = fork();
+	if (pid < 0) {
+		lg_error_set_os("cannot fork");
+		free(envp);
+		close_pair(out);
+		close_pair(err);
+		close_pair(chan);
+		return LG_EOS;
+	}
+	if (pid == 0)
+		child_exec(p, envp, out, err, chan);
+	free(envp);
+	/* Also from the parent, so a kill right after start reaches the group. */
+	setpgid(pid, pid);
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	close_fd(&chan[1]);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	fcntl(chan[0], F_SETFL, O_NONBLOCK);
+	p->pid = pid;
+	p->out_fd = out[0];
+	p->err_fd = err[0];
+	p->channel = chan[0];
+	p->exited = 0;
+	p->status = 0;
+	return 0;
+}
+
+int lg_proc_poll(lg_proc *p)
+{
+	pid_t r;
+
+	if (p->exited || p->pid <= 0)
+		return 1;
+	do
+		r = waitpid(p->pid, &p->status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == p->pid) {
+		p->exited = 1;
+		/* Reap-then-kill race: the group may outlive its leader. */
+		kill(-p->pid, SIGKILL);
+		return 1;
+	}
+	return 0;
+}
+
+void lg_proc_kill(lg_proc *p)
+{
+	if (p->pid > 0 && !p->exited)
+		kill(-p->pid, SIGKILL);
+}
+
+int lg_proc_finish(lg_proc *p)
+{
+	pid_t r;
+
+	close_fd(&p->out_fd);
+	close_fd(&p->err_fd);
+	close_fd(&p->channel);
+	if (p->pid <= 0 || p->exited)
+		return 0;
+	do
+		r = waitpid(p->pid, &p->status, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return lg_error_set_os("cannot wait for process %d", (int)p->pid);
+	p->exited = 1;
+	kill(-p->pid, SIGKILL);
+	return 0;
+}
+
+long long lg_proc_rss(const lg_proc *p)
+{
+	char path[64];
+	long long size, resident;
+	FILE *f;
+	int n;
+
+	if (p->pid <= 0 || p->exited)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)p->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%lld %lld", &size, &resident);
+	fclose(f);
+	if (n != 2)
+		return -1;
+	return resident * sysconf(_SC_PAGESIZE);
+}
+
+void lg_proc_describe_status(char *out, size_t size, int status)
+{
+	if (WIFEXITED(status)) {
+		snprintf(out, size, "exit status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		const char *abbrev = sigabbrev_np(sig);
+
+		snprintf(out, size, "killed by signal %d (SIG%s)%s", sig,
+			 abbrev ? abbrev : "?",
+			 WCOREDUMP(status) ? ", core dumped" : "");
+	} else {
+		snprintf(out, size, "wait status 0x%x", (unsigned)status);
+	}
+}

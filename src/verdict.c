@@ -1,0 +1,334 @@
+#include "leakgate/verdict.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakgate/error.h"
+#include "leakgate/format.h"
+#include "leakgate/metric.h"
+
+/* The en dash (U+2013) between interval bounds, as UTF-8 bytes. */
+#define EN_DASH "\xe2\x80\x93"
+
+#define NUMBER_SIZE 48
+
+static int64_t last_calls(const lg_workload_result *r)
+{
+	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
+}
+
+static const char *calls_word(int64_t n)
+{
+	return n == 1 ? "call" : "calls";
+}
+
+/* heap_bytes = pymalloc_bytes + malloc_bytes, from whichever is present. */
+static void derive_heap(lg_series *s)
+{
+	int python = lg_series_has(s, LG_METRIC_PYMALLOC_BYTES);
+	int native = lg_series_has(s, LG_METRIC_MALLOC_BYTES);
+
+	if (!python && !native)
+		return;
+	for (size_t i = 0; i < s->count; i++) {
+		int64_t *v = s->samples[i].value;
+
+		v[LG_METRIC_HEAP_BYTES] = (python ? v[LG_METRIC_PYMALLOC_BYTES] : 0) +
+					  (native ? v[LG_METRIC_MALLOC_BYTES] : 0);
+	}
+	s->present |= 1u << LG_METRIC_HEAP_BYTES;
+}
+
+/* Fit every metric present; LG_EINVALID when the samples cannot be fitted. */
+static int fit_all(lg_workload_result *r, const lg_fit_options *opts)
+{
+	const lg_series *s = &r->series;
+	double *x, *y;
+	int rc = 0;
+
+	if (s->count == 0)
+		return 0;
+	x = malloc(s->count * sizeof(*x));
+	y = malloc(s->count * sizeof(*y));
+	if (!x || !y) {
+		free(x);
+		free(y);
+		lg_error_set("out of memory fitting %zu samples", s->count);
+		return LG_ENOMEM;
+	}
+	for (size_t i = 0; i < s->count; i++)
+		x[i] = (double)s->samples[i].calls;
+	for (int m = 0; m < LG_METRIC_COUNT && rc == 0; m++) {
+		/* Bytes have a tolerated rate; any sustained resource growth leaks. */
+		double threshold = lg_metric_get((lg_metric)m)->kind == LG_METRIC_BYTES
+			? r->workload.threshold : 0;
+
+		if (!lg_series_has(s, (lg_metric)m))
+			continue;
+		for (size_t i = 0; i < s->count; i++)
+			y[i] = (double)s->samples[i].value[m];
+		rc = lg_fit_compute(&r->fits[m], x, y, s->count, threshold, opts);
+		if (rc == 0)
+			r->fitted |= 1u << m;
+	}
+	free(x);
+	free(y);
+	return rc;
+}
+
+static int fitted(const lg_workload_result *r, lg_metric m)
+{
+	return (r->fitted >> m) & 1u;
+}
+
+static int metric_leaks(const lg_workload_result *r, lg_metric m)
+{
+	return fitted(r, m) && r->fits[m].leaks &&
+	       lg_metric_get(m)->kind != LG_METRIC_INFO;
+}
+
+/*
+ * Sets r->culprit to the first leaking metric in enum order: heap_bytes comes
+ * first, so it headlines whenever it leaks.
+ */
+static int find_culprit(lg_workload_result *r)
+{
+	r->culprit = LG_METRIC_HEAP_BYTES;
+	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		if (metric_leaks(r, (lg_metric)m)) {
+			r->culprit = (lg_metric)m;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Every metric shares the samples, so any fitted one tells. */
+static int enough_samples(const lg_workload_result *r)
+{
+	for (int m = 0; m < LG_METRIC_COUNT; m++)
+		if (fitted(r, (lg_metric)m) && r->fits[m].enough)
+			return 1;
+	return 0;
+}
+
+/*
+ * "312 B/call (95% CI 305–320 B) over 4,000 calls". The calls are those the
+ * fit spans (after the warm-up cut): the numbers describe that window.
+ */
+static int add_rate(lg_buf *b, const lg_workload_result *r, lg_metric m,
+		    const lg_fit_options *opts)
+{
+	const lg_metric_info *info = lg_metric_get(m);
+	const lg_fit *f = &r->fits[m];
+	char level[NUMBER_SIZE], slope[NUMBER_SIZE], low[NUMBER_SIZE],
+	     high[NUMBER_SIZE], calls[NUMBER_SIZE];
+	int64_t n = (int64_t)llround(f->calls);
+
+	lg_format_number(level, sizeof(level), opts->confidence * 100);
+	lg_format_number(slope, sizeof(slope), f->slope);
+	lg_format_number(low, sizeof(low), f->ci_low);
+	lg_format_number(high, sizeof(high), f->ci_high);
+	lg_format_count(calls, sizeof(calls), n);
+	return lg_buf_printf(b, "%s %s/call (%s%% CI %s" EN_DASH "%s %s) over %s %s",
+			     slope, info->unit, level, low, high, info->units,
+			     calls, calls_word(n));
+}
+
+static int add_leak(lg_buf *b, const lg_workload_result *r,
+		    const lg_fit_options *opts)
+{
+	char slope[NUMBER_SIZE];
+	int rc;
+
+	if ((rc = lg_buf_puts(b, "leaks ")) < 0 ||
+	    (rc = add_rate(b, r, r->culprit, opts)) < 0)
+		return rc;
+	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		const lg_metric_info *info = lg_metric_get((lg_metric)m);
+
+		if ((lg_metric)m == r->culprit || !metric_leaks(r, (lg_metric)m))
+			continue;
+		lg_format_number(slope, sizeof(slope), r->fits[m].slope);
+		if ((rc = lg_buf_printf(b, "; also %s %s/call %s", slope,
+					info->unit, info->name)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_clean(lg_buf *b, const lg_workload_result *r,
+		     const lg_fit_options *opts)
+{
+	lg_metric shown = LG_METRIC_HEAP_BYTES;
+	const lg_fit *cycles = &r->fits[LG_METRIC_GC_COLLECTED];
+	char slope[NUMBER_SIZE];
+	int rc;
+
+	/* Without heap counters, speak of the first metric that was fitted. */
+	while (!fitted(r, shown) && shown + 1 < LG_METRIC_COUNT)
+		shown++;
+	if ((rc = lg_buf_printf(b, "clean: %s ", shown == LG_METRIC_HEAP_BYTES
+				? "heap" : lg_metric_get(shown)->name)) < 0 ||
+	    (rc = add_rate(b, r, shown, opts)) < 0)
+		return rc;
+	if (fitted(r, LG_METRIC_HEAP_BYTES) && r->fits[LG_METRIC_HEAP_BYTES].plateau &&
+	    (rc = lg_buf_puts(b, "; grew then plateaued (bounded cache?)")) < 0)
+		return rc;
+	if (fitted(r, LG_METRIC_GC_COLLECTED) && cycles->ci_low > 0) {
+		lg_format_number(slope, sizeof(slope), cycles->slope);
+		rc = lg_buf_printf(b, "; cyclic garbage %s objects/call freed by gc "
+				   "(reference cycles, not a leak)", slope);
+	}
+	return rc;
+}
+
+/* One line for a workload that could not be measured. */
+static int add_error(lg_buf *b, const lg_workload_result *r)
+{
+	const char *what = NULL;
+	char calls[NUMBER_SIZE];
+	int64_t n = last_calls(r);
+
+	switch (r->outcome) {
+	case LG_OUTCOME_COMPLETED:
+		return lg_buf_printf(b, "too few samples to judge (%zu): "
+				     "raise --calls or --duration", r->series.count);
+	case LG_OUTCOME_EXCEPTION:
+		lg_format_count(calls, sizeof(calls), n);
+		return lg_buf_printf(b, "raised %s after %s %s",
+				     r->detail ? r->detail : "an exception",
+				     calls, calls_word(n));
+	case LG_OUTCOME_CRASHED:
+		what = "crashed";
+		break;
+	case LG_OUTCOME_TIMEOUT:
+		what = "timed out";
+		break;
+	case LG_OUTCOME_MEMORY_LIMIT:
+		what = "exceeded the memory limit";
+		break;
+	case LG_OUTCOME_IMPORT_ERROR:
+		what = "import failed";
+		break;
+	case LG_OUTCOME_PROTOCOL_ERROR:
+		what = "protocol error";
+		break;
+	case LG_OUTCOME_SPAWN_FAILED:
+		what = "could not start";
+		break;
+	}
+	if (!what)
+		return lg_buf_printf(b, "unknown outcome %d", (int)r->outcome);
+	return r->detail ? lg_buf_printf(b, "%s: %s", what, r->detail)
+			 : lg_buf_puts(b, what);
+}
+
+/* The verdict and message before expect = leak is applied. */
+static int judge_outcome(lg_buf *b, lg_workload_result *r,
+			 const lg_fit_options *opts)
+{
+	int leaks = find_culprit(r);
+	char calls[NUMBER_SIZE];
+	int rc;
+
+	switch (r->outcome) {
+	case LG_OUTCOME_COMPLETED:
+		if (!enough_samples(r))
+			break;
+		r->verdict = leaks ? LG_VERDICT_LEAK : LG_VERDICT_CLEAN;
+		return leaks ? add_leak(b, r, opts) : add_clean(b, r, opts);
+	case LG_OUTCOME_EXCEPTION:
+	case LG_OUTCOME_CRASHED:
+	case LG_OUTCOME_TIMEOUT:
+	case LG_OUTCOME_MEMORY_LIMIT:
+		/* A leak that exhausted something is still the leak it is. */
+		if (!leaks)
+			break;
+		r->verdict = LG_VERDICT_LEAK;
+		lg_format_count(calls, sizeof(calls), last_calls(r));
+		if ((rc = add_leak(b, r, opts)) < 0 ||
+		    (rc = lg_buf_printf(b, "; stopped at call %s", calls)) < 0)
+			return rc;
+		return r->detail ? lg_buf_printf(b, ": %s", r->detail) : 0;
+	case LG_OUTCOME_IMPORT_ERROR:
+	case LG_OUTCOME_PROTOCOL_ERROR:
+	case LG_OUTCOME_SPAWN_FAILED:
+		break;
+	}
+	r->verdict = LG_VERDICT_ERROR;
+	return add_error(b, r);
+}
+
+/* expect = leak: a leak passes as known, its absence asks for the config. */
+static int apply_expectation(lg_buf *b, lg_workload_result *r)
+{
+	char *said;
+	int rc;
+
+	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR)
+		return 0;
+	said = lg_buf_detach(b);
+	if (!said) {
+		lg_error_set("out of memory");
+		return LG_ENOMEM;
+	}
+	if (r->verdict == LG_VERDICT_LEAK) {
+		r->verdict = LG_VERDICT_EXPECTED_LEAK;
+		rc = lg_buf_printf(b, "known leak: %s", said);
+	} else {
+		r->verdict = LG_VERDICT_LEAK_FIXED;
+		rc = lg_buf_printf(b, "expected a leak but found none (%s): "
+				   "remove expect = leak", said);
+	}
+	free(said);
+	return rc;
+}
+
+int lg_judge(lg_workload_result *r, const lg_fit_options *opts)
+{
+	lg_buf message = LG_BUF_INIT;
+	int rc;
+
+	memset(r->fits, 0, sizeof(r->fits));
+	r->fitted = 0;
+	r->culprit = LG_METRIC_HEAP_BYTES;
+	r->verdict = LG_VERDICT_ERROR;
+	free(r->message);
+	r->message = NULL;
+
+	derive_heap(&r->series);
+	rc = fit_all(r, opts);
+	if (rc == LG_EINVALID) {
+		/* Samples the fit rejects (calls not increasing): unmeasurable. */
+		rc = lg_buf_printf(&message, "unusable samples: %s", lg_error_last());
+	} else if (rc == 0) {
+		rc = judge_outcome(&message, r, opts);
+		if (rc == 0)
+			rc = apply_expectation(&message, r);
+	}
+	if (rc < 0) {
+		lg_buf_dispose(&message);
+		return rc;
+	}
+	r->message = lg_buf_detach(&message);
+	if (!r->message) {
+		lg_error_set("out of memory");
+		return LG_ENOMEM;
+	}
+	return 0;
+}
+
+int lg_run_exit_code(const lg_run_result *run)
+{
+	int code = 0;
+
+	for (size_t i = 0; i < run->count; i++) {
+		if (run->items[i].verdict == LG_VERDICT_LEAK)
+			return 1;
+		if (run->items[i].verdict == LG_VERDICT_ERROR)
+			code = 3;
+	}
+	return code;
+}

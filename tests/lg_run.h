@@ -1,0 +1,205 @@
+#ifndef LG_RUN_H
+#define LG_RUN_H
+
+/*
+ * Helpers for the integration tests (tests/test_run_*.c), header-only
+ * because each test file is its own program: run the real leakgate binary,
+ * read its JUnit file with libxml2, validate it against the schema copied
+ * into tests/data.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xpath.h>
+
+#define LG_RUN_UNUSED __attribute__((unused))
+
+typedef struct {
+	int code;  /* exit code; 128+N when killed by signal N */
+	char *out; /* standard output */
+	char *err; /* standard error */
+} lg_run_output;
+
+LG_RUN_UNUSED static const char *lg_run_binary(void)
+{
+	const char *env = getenv("LEAKGATE");
+
+	return env && *env ? env : LG_SOURCE_DIR "/build/leakgate";
+}
+
+LG_RUN_UNUSED static char *lg_run_slurp_fd(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *text = malloc(cap);
+	ssize_t n;
+
+	assert_non_null(text);
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, text + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 2) {
+			cap *= 2;
+			text = realloc(text, cap);
+			assert_non_null(text);
+		}
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/* Run the binary with args (NULL-terminated, without argv[0]) in cwd. */
+LG_RUN_UNUSED static void lg_run_exec(lg_run_output *res, const char *cwd,
+				      const char *const *args)
+{
+	char out_path[] = "/tmp/lg-run-out-XXXXXX";
+	char err_path[] = "/tmp/lg-run-err-XXXXXX";
+	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+	const char *argv[64];
+	size_t n = 0;
+	pid_t pid;
+	int status;
+
+	assert_true(out_fd >= 0 && err_fd >= 0);
+	unlink(out_path);
+	unlink(err_path);
+	argv[n++] = lg_run_binary();
+	while (args[n - 1] && n < 63) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (cwd && chdir(cwd) < 0)
+			_exit(126);
+		dup2(devnull, 0);
+		dup2(out_fd, 1);
+		dup2(err_fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	res->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	res->out = lg_run_slurp_fd(out_fd);
+	res->err = lg_run_slurp_fd(err_fd);
+	close(out_fd);
+	close(err_fd);
+}
+
+LG_RUN_UNUSED static void lg_run_output_dispose(lg_run_output *res)
+{
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+}
+
+LG_RUN_UNUSED static char *lg_run_tmpdir(void)
+{
+	char tmpl[] = "/tmp/lg-test-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+
+	assert_non_null(dir);
+	dir = strdup(dir);
+	assert_non_null(dir);
+	return dir;
+}
+
+LG_RUN_UNUSED static void lg_run_rmtree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char child[4096];
+	struct stat st;
+
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+			lg_run_rmtree(child);
+		else
+			unlink(child);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+LG_RUN_UNUSED static void lg_run_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Parse path and validate it against the JUnit schema; fails on either. */
+LG_RUN_UNUSED static xmlDocPtr lg_run_load_junit(const char *path)
+{
+	xmlSchemaParserCtxtPtr pctx =
+		xmlSchemaNewParserCtxt(LG_SOURCE_DIR "/tests/data/junit-10.xsd");
+	xmlSchemaPtr schema = xmlSchemaParse(pctx);
+	xmlSchemaValidCtxtPtr vctx;
+	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+	int valid;
+
+	assert_non_null(schema);
+	if (!doc)
+		fail_msg("%s: not well-formed XML (or missing)", path);
+	vctx = xmlSchemaNewValidCtxt(schema);
+	valid = xmlSchemaValidateDoc(vctx, doc);
+	xmlSchemaFreeValidCtxt(vctx);
+	xmlSchemaFree(schema);
+	xmlSchemaFreeParserCtxt(pctx);
+	if (valid != 0)
+		fail_msg("%s: does not validate against junit-10.xsd", path);
+	return doc;
+}
+
+LG_RUN_UNUSED static double lg_run_xpath_number(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr obj = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	double v;
+
+	if (!obj)
+		fail_msg("bad XPath: %s", expr);
+	v = xmlXPathCastToNumber(obj);
+	xmlXPathFreeObject(obj);
+	xmlXPathFreeContext(ctx);
+	return v;
+}
+
+/* The string value of expr; the caller frees it with free(). */
+LG_RUN_UNUSED static char *lg_run_xpath_string(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr obj = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	xmlChar *s;
+	char *copy;
+
+	if (!obj)
+		fail_msg("bad XPath: %s", expr);
+	s = xmlXPathCastToString(obj);
+	copy = strdup((const char *)s);
+	xmlFree(s);
+	xmlXPathFreeObject(obj);
+	xmlXPathFreeContext(ctx);
+	return copy;
+}
+
+#endif

@@ -1,0 +1,252 @@
+/* The agent -> runner wire format: framing, escapes, order, bad input. */
+#include "lg_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakgate/proto.h"
+
+static const char hello[] =
+	"hello\tproto=1\tpython=3.11.7\timpl=cpython\tdebug=0\t"
+	"platform=linux-x86_64\tpid=42\tmetrics=pymalloc_bytes,malloc_bytes,fds,future_metric\n";
+static const char target[] =
+	"target\tmodule=orders\tfunction=parse\tfile=/src/orders.py\tline=12\n";
+
+static int setup(void **state)
+{
+	lg_workload wl;
+	lg_workload_result *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	assert_lg_ok(lg_workload_init_defaults(&wl));
+	assert_lg_ok(lg_workload_set_string(&wl.name, "orders"));
+	assert_lg_ok(lg_workload_set_string(&wl.target, "orders.py:parse"));
+	assert_lg_ok(lg_workload_result_init(r, &wl, 1024));
+	lg_workload_dispose(&wl);
+	*state = r;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	lg_workload_result_dispose(*state);
+	free(*state);
+	return 0;
+}
+
+/* Feed text through a reader and a session; returns the first error. */
+static int feed(lg_workload_result *r, const char *text, size_t chunk)
+{
+	lg_proto_reader rd = LG_PROTO_READER_INIT;
+	lg_proto_session s;
+	lg_record rec;
+	size_t len = strlen(text);
+	int rc = 0;
+
+	lg_proto_session_init(&s, r);
+	for (size_t off = 0; off < len && rc == 0; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		assert_lg_ok(lg_proto_reader_feed(&rd, text + off, n));
+		while ((rc = lg_proto_reader_next(&rd, &rec)) == 1) {
+			rc = lg_proto_session_apply(&s, &rec);
+			lg_record_dispose(&rec);
+			if (rc < 0)
+				break;
+		}
+	}
+	lg_proto_reader_dispose(&rd);
+	return rc;
+}
+
+static void test_parse_fields_and_escapes(void **state)
+{
+	const char line[] = "end\treason=exception\tmessage=a\\tb\\nc\\\\d\\re";
+	lg_record rec;
+	int64_t v;
+
+	(void)state;
+	assert_lg_ok(lg_record_parse(&rec, line, strlen(line)));
+	assert_int_equal(rec.type, LG_RECORD_END);
+	assert_int_equal(rec.count, 2);
+	assert_string_equal(lg_record_get(&rec, "message"), "a\tb\nc\\d\re");
+	assert_null(lg_record_get(&rec, "missing"));
+	assert_int_equal(lg_record_get_i64(&v, &rec, "reason"), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "reason"));
+	lg_record_dispose(&rec);
+}
+
+static void test_parse_rejects_bad_records(void **state)
+{
+	static const char *const bad[] = {
+		"bogus\ta=1",          /* unknown type */
+		"sample\tcalls",       /* no '=' */
+		"sample\tCalls=1",     /* key not lower-case */
+		"sample\t=1",          /* empty key */
+		"end\tmessage=x\\q",   /* unknown escape */
+		"end\tmessage=x\\",    /* dangling backslash */
+	};
+	lg_record rec;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(lg_record_parse(&rec, bad[i], strlen(bad[i])),
+				 LG_EPROTO);
+		assert_null(rec.storage);
+	}
+	assert_int_equal(lg_record_parse(&rec, "end\0x", 5), LG_EPROTO);
+}
+
+static void test_session_full_run(void **state)
+{
+	lg_workload_result *r = *state;
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s%s"
+		 "sample\tcalls=0\telapsed_ns=0\tpymalloc_bytes=1000\tmalloc_bytes=50\tfds=4\tfuture_metric=9\n"
+		 "note\ttext=hello\n"
+		 "calibrated\tbatch=64\tcall_ns=1500\tsample_ns=900000\n"
+		 "sample\tcalls=64\telapsed_ns=96000\tpymalloc_bytes=1100\tmalloc_bytes=60\tfds=4\tnew_key=1\n"
+		 "end\treason=completed\tcalls=64\n", hello, target);
+	/* Byte by byte: framing must not depend on how reads split. */
+	assert_lg_ok(feed(r, text, 1));
+	assert_int_equal(r->outcome, LG_OUTCOME_COMPLETED);
+	assert_string_equal(r->python_version, "3.11.7");
+	assert_string_equal(r->module, "orders");
+	assert_string_equal(r->file, "/src/orders.py");
+	assert_int_equal(r->line, 12);
+	assert_int_equal(r->batch, 64);
+	assert_int_equal(r->call_ns, 1500);
+	assert_int_equal(r->series.count, 2);
+	assert_true(lg_series_has(&r->series, LG_METRIC_PYMALLOC_BYTES));
+	assert_true(lg_series_has(&r->series, LG_METRIC_FDS));
+	assert_false(lg_series_has(&r->series, LG_METRIC_THREADS));
+	assert_int_equal(r->series.samples[1].value[LG_METRIC_PYMALLOC_BYTES], 1100);
+	assert_int_equal(r->series.samples[1].calls, 64);
+}
+
+static void test_session_exception_keeps_detail(void **state)
+{
+	lg_workload_result *r = *state;
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s%s"
+		 "sample\tcalls=0\telapsed_ns=0\tpymalloc_bytes=1\tmalloc_bytes=1\tfds=4\n"
+		 "end\treason=exception\tcalls=49\texc_type=ValueError\tmessage=bad input\t"
+		 "traceback=Traceback (most recent call last):\\n  File \"x.py\"\n",
+		 hello, target);
+	assert_lg_ok(feed(r, text, 7));
+	assert_int_equal(r->outcome, LG_OUTCOME_EXCEPTION);
+	assert_string_equal(r->detail, "ValueError: bad input");
+	assert_non_null(strstr(r->traceback, "\n  File \"x.py\""));
+}
+
+static void test_session_import_error_without_target(void **state)
+{
+	lg_workload_result *r = *state;
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s"
+		 "end\treason=import-error\tcalls=0\texc_type=ModuleNotFoundError\t"
+		 "message=No module named 'nope'\n", hello);
+	assert_lg_ok(feed(r, text, 4096));
+	assert_int_equal(r->outcome, LG_OUTCOME_IMPORT_ERROR);
+	assert_string_equal(r->detail, "ModuleNotFoundError: No module named 'nope'");
+}
+
+static void test_session_rejects_wrong_order(void **state)
+{
+	lg_workload_result *r = *state;
+	char text[4096];
+
+	assert_int_equal(feed(r, target, 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "target record before hello"));
+
+	snprintf(text, sizeof(text), "%s%s"
+		 "end\treason=completed\tcalls=0\n"
+		 "sample\tcalls=1\telapsed_ns=0\tpymalloc_bytes=1\tmalloc_bytes=1\tfds=4\n",
+		 hello, target);
+	assert_int_equal(feed(r, text, 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "after end"));
+
+	snprintf(text, sizeof(text), "%s"
+		 "end\treason=completed\tcalls=0\n", hello);
+	assert_int_equal(feed(r, text, 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "completed"));
+}
+
+static void test_session_rejects_bad_samples(void **state)
+{
+	lg_workload_result *r = *state;
+	char text[4096];
+
+	/* A metric announced in hello is missing. */
+	snprintf(text, sizeof(text), "%s%s"
+		 "sample\tcalls=1\telapsed_ns=0\tpymalloc_bytes=1\tmalloc_bytes=1\n",
+		 hello, target);
+	assert_int_equal(feed(r, text, 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "fds"));
+
+	/* Calls must increase. */
+	snprintf(text, sizeof(text), "%s%s"
+		 "sample\tcalls=5\telapsed_ns=0\tpymalloc_bytes=1\tmalloc_bytes=1\tfds=1\n"
+		 "sample\tcalls=5\telapsed_ns=0\tpymalloc_bytes=1\tmalloc_bytes=1\tfds=1\n",
+		 hello, target);
+	assert_int_equal(feed(r, text, 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "does not increase"));
+
+	/* Not a number. */
+	snprintf(text, sizeof(text), "%s%s"
+		 "sample\tcalls=5x\telapsed_ns=0\tpymalloc_bytes=1\tmalloc_bytes=1\tfds=1\n",
+		 hello, target);
+	assert_int_equal(feed(r, text, 64), LG_EPROTO);
+}
+
+static void test_session_rejects_other_versions(void **state)
+{
+	lg_workload_result *r = *state;
+
+	assert_int_equal(feed(r, "hello\tproto=2\tmetrics=fds\n", 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "version 2"));
+	assert_int_equal(feed(r, "hello\tmetrics=fds\n", 64), LG_EPROTO);
+}
+
+static void test_reader_line_limit(void **state)
+{
+	lg_proto_reader rd = LG_PROTO_READER_INIT;
+	lg_record rec;
+	char *big = malloc(LG_PROTO_MAX_LINE + 10);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', LG_PROTO_MAX_LINE + 10);
+	assert_lg_ok(lg_proto_reader_feed(&rd, big, LG_PROTO_MAX_LINE + 10));
+	assert_int_equal(lg_proto_reader_next(&rd, &rec), LG_EPROTO);
+	lg_proto_reader_dispose(&rd);
+
+	/* A torn last record is reported as pending, not parsed. */
+	assert_lg_ok(lg_proto_reader_feed(&rd, "note\ttext=a\nsam", 15));
+	assert_int_equal(lg_proto_reader_next(&rd, &rec), 1);
+	lg_record_dispose(&rec);
+	assert_int_equal(lg_proto_reader_next(&rd, &rec), 0);
+	assert_int_equal(lg_proto_reader_pending(&rd), 3);
+	lg_proto_reader_dispose(&rd);
+	free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_fields_and_escapes),
+		cmocka_unit_test(test_parse_rejects_bad_records),
+		cmocka_unit_test_setup_teardown(test_session_full_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_exception_keeps_detail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_import_error_without_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_rejects_wrong_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, setup, teardown),
+		cmocka_unit_test(test_reader_line_limit),
+	};
+
+	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
+}

@@ -1,0 +1,384 @@
+/*
+ * The terminal sink over a hand-built results model, compared with golden
+ * files (the timings are part of the model, so the goldens are exact), and
+ * the progress line. LG_UPDATE_GOLDEN=1 rewrites the goldens instead.
+ */
+#include "lg_test.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "leakgate/format.h"
+#include "leakgate/metric.h"
+#include "leakgate/report.h"
+#include "leakgate/result.h"
+
+#ifndef LG_SOURCE_DIR
+#define LG_SOURCE_DIR "."
+#endif
+
+#define GOLDEN_PLAIN LG_SOURCE_DIR "/tests/data/report_plain.txt"
+#define GOLDEN_VERBOSE LG_SOURCE_DIR "/tests/data/report_verbose.txt"
+#define EN_DASH "\xe2\x80\x93"
+
+typedef struct {
+	char cwd[PATH_MAX];
+	lg_run_result run;
+} fixture;
+
+static char *dupe(const char *s)
+{
+	char *p = strdup(s);
+
+	assert_non_null(p);
+	return p;
+}
+
+static lg_workload_result *add(lg_run_result *run, const char *name,
+			       lg_verdict verdict, lg_outcome outcome,
+			       const char *message, double seconds)
+{
+	lg_workload wl;
+	lg_workload_result *r;
+	lg_workload_result *items = realloc(run->items, (run->count + 1) * sizeof(*items));
+
+	assert_non_null(items);
+	run->items = items;
+	r = &run->items[run->count++];
+	memset(&wl, 0, sizeof(wl));
+	wl.name = (char *)name;
+	wl.target = (char *)name;
+	wl.python = (char *)"python3";
+	wl.threshold = 16;
+	assert_lg_ok(lg_workload_result_init(r, &wl, 4096));
+	r->verdict = verdict;
+	r->outcome = outcome;
+	r->message = dupe(message);
+	r->seconds = seconds;
+	return r;
+}
+
+static void identify(lg_workload_result *r, const char *module,
+		     const char *function, const char *file, int line)
+{
+	r->module = dupe(module);
+	r->function = dupe(function);
+	if (file)
+		r->file = dupe(file);
+	r->line = line;
+}
+
+static lg_fit *fit(lg_workload_result *r, lg_metric m, double slope,
+		   double low, double high, double tail, int leaks)
+{
+	lg_fit *f = &r->fits[m];
+
+	r->fitted |= 1u << m;
+	f->enough = 1;
+	f->slope = slope;
+	f->ci_low = low;
+	f->ci_high = high;
+	f->tail_slope = tail;
+	f->warmup = 10;
+	f->used = 40;
+	f->calls = 1023;
+	f->growth = slope * 1023;
+	f->sustained = leaks;
+	f->leaks = leaks;
+	return f;
+}
+
+static void build(fixture *f)
+{
+	lg_run_result *run = &f->run;
+	lg_workload_result *r;
+	char file[PATH_MAX + 64];
+
+	run->started = 1704164645;
+	run->seconds = 6.2;
+
+	r = add(run, "leak_fds", LG_VERDICT_LEAK, LG_OUTCOME_EXCEPTION,
+		"leaks 1 fd/call (95% CI 1" EN_DASH "1 fds) over 1,023 calls; "
+		"stopped at call 1,023: OSError: [Errno 24] Too many open files", 0.84);
+	/* Absolute inside the current directory: shown relative. */
+	snprintf(file, sizeof(file), "%s/tests/workloads/leak_fds.py", f->cwd);
+	identify(r, "leak_fds", "open_and_forget", file, 12);
+	r->detail = dupe("OSError: [Errno 24] Too many open files");
+	fit(r, LG_METRIC_HEAP_BYTES, 1.25, 0.5, 2, 1.5, 0);
+	fit(r, LG_METRIC_FDS, 1, 1, 1, 1, 1);
+	fit(r, LG_METRIC_GC_OBJECTS, 0.0004, 0, 0.001, 0, 0);
+
+	r = add(run, "clean_lru", LG_VERDICT_CLEAN, LG_OUTCOME_COMPLETED,
+		"clean: heap 0 B/call (95% CI 0" EN_DASH "0 B) over 60,000 calls; "
+		"grew then plateaued (bounded cache?)", 2.1);
+	identify(r, "clean_lru", "lookup", "tests/workloads/clean_lru.py", 5);
+	fit(r, LG_METRIC_HEAP_BYTES, 0, 0, 0, 0, 0)->plateau = 1;
+	fit(r, LG_METRIC_GC_COLLECTED, 12, 12, 12, 12, 0);
+
+	r = add(run, "tests/workloads/error_import.py:run", LG_VERDICT_ERROR,
+		LG_OUTCOME_IMPORT_ERROR,
+		"import failed: ModuleNotFoundError: No module named 'nope\x1b[2J'", 0.05);
+	r->detail = dupe("ModuleNotFoundError: No module named 'nope\x1b[2J'");
+
+	r = add(run, "cache", LG_VERDICT_EXPECTED_LEAK, LG_OUTCOME_COMPLETED,
+		"known leak: leaks 96 B/call (95% CI 90" EN_DASH "100 B) over 2,000 calls",
+		1.5);
+	r->workload.expect_leak = 1;
+	identify(r, "examples.cache", "grow", NULL, 0);
+	fit(r, LG_METRIC_HEAP_BYTES, 96, 90, 100, 95.5, 1);
+
+	r = add(run, "remember", LG_VERDICT_LEAK, LG_OUTCOME_COMPLETED,
+		"leaks 312 B/call (95% CI 305" EN_DASH "320 B) over 4,000 calls", 1.2);
+	identify(r, "leak_cache", "remember", "/nonexistent-leakgate-dir/leak_cache.py", 3);
+	fit(r, LG_METRIC_HEAP_BYTES, 312, 305, 320, 310, 1);
+	fit(r, LG_METRIC_PYMALLOC_BYTES, 312, 305, 320, 310, 0);
+	fit(r, LG_METRIC_MALLOC_BYTES, 0, 0, 0, 0, 0);
+
+	r = add(run, "fixed", LG_VERDICT_LEAK_FIXED, LG_OUTCOME_COMPLETED,
+		"expected a leak but found none (clean: heap 0 B/call (95% CI 0"
+		EN_DASH "0 B) over 2,000 calls): remove expect = leak", 0.5);
+	r->workload.expect_leak = 1;
+	identify(r, "examples.cache", "fixed", NULL, 0);
+	fit(r, LG_METRIC_HEAP_BYTES, 0, 0, 0, 0, 0);
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	if (!f || !getcwd(f->cwd, sizeof(f->cwd))) {
+		free(f);
+		return -1;
+	}
+	build(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	lg_run_result_dispose(&f->run);
+	free(f);
+	return 0;
+}
+
+/* What lg_report_terminal wrote; the caller frees it. */
+static char *render(const lg_run_result *run, int verbose, int color)
+{
+	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	opts.verbose = verbose;
+	opts.color = color;
+	assert_lg_ok(lg_report_terminal(out, run, &opts));
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(strlen(text), len);
+	return text;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *text;
+	long len;
+
+	if (!fp)
+		print_error("cannot open golden file %s\n", path);
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	len = ftell(fp);
+	assert_true(len >= 0);
+	rewind(fp);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	return text;
+}
+
+static void assert_golden(const char *text, const char *path)
+{
+	const char *update = getenv("LG_UPDATE_GOLDEN");
+	char *want;
+	FILE *fp;
+
+	if (update && *update) {
+		fp = fopen(path, "wb");
+		assert_non_null(fp);
+		fputs(text, fp);
+		assert_int_equal(fclose(fp), 0);
+	}
+	want = slurp(path);
+	if (strcmp(text, want) != 0)
+		print_error("differs from %s:\n--- got\n%s--- want\n%s", path, text, want);
+	assert_string_equal(text, want);
+	free(want);
+}
+
+static void test_plain_golden(void **state)
+{
+	fixture *f = *state;
+	char *text = render(&f->run, 0, 0);
+
+	assert_golden(text, GOLDEN_PLAIN);
+	/* Workload text cannot drive the terminal. */
+	assert_null(strchr(text, '\033'));
+	free(text);
+}
+
+static void test_verbose_golden(void **state)
+{
+	fixture *f = *state;
+	char *text = render(&f->run, 1, 0);
+
+	assert_golden(text, GOLDEN_VERBOSE);
+	assert_null(strchr(text, '\033'));
+	free(text);
+}
+
+static void test_color(void **state)
+{
+	fixture *f = *state;
+	char *plain = render(&f->run, 0, 0);
+	char *text = render(&f->run, 0, 1);
+
+	assert_non_null(strstr(text, "\033[1;31mLEAK\033[0m     leak_fds:open_and_forget  "));
+	assert_non_null(strstr(text, "\033[32mCLEAN\033[0m    clean_lru:lookup  "));
+	assert_non_null(strstr(text, "\033[1;35mERROR\033[0m"));
+	assert_non_null(strstr(text, "\033[33mKNOWN\033[0m"));
+	assert_non_null(strstr(text, "\033[36mFIXED\033[0m"));
+	/* The same text otherwise: 6 lines, two escapes each. */
+	assert_int_equal(strlen(text), strlen(plain) + 6 * (strlen("\033[0m")) +
+			 2 * strlen("\033[1;31m") + strlen("\033[32m") +
+			 strlen("\033[1;35m") + strlen("\033[33m") + strlen("\033[36m"));
+	free(text);
+	free(plain);
+}
+
+static void test_totals_pluralise(void **state)
+{
+	lg_run_result run = LG_RUN_RESULT_INIT;
+	char *text;
+
+	(void)state;
+	text = render(&run, 0, 0);
+	assert_string_equal(text, "0 workloads: 0 leaks, 0 clean, 0 errors, "
+			    "0 known leaks, 0 fixed in 0.0 s\n");
+	free(text);
+
+	add(&run, "one", LG_VERDICT_ERROR, LG_OUTCOME_COMPLETED,
+	    "too few samples to judge (3): raise --calls or --duration", 0.25);
+	fit(&run.items[0], LG_METRIC_FDS, 0, 0, 0, 0, 0)->enough = 0;
+	run.seconds = 0.25;
+	text = render(&run, 1, 0);
+	assert_string_equal(text,
+		"ERROR    one  too few samples to judge (3): raise --calls or --duration   0.25 s\n"
+		"         fds             too few samples to fit (40 after 10 warm-up)\n"
+		"1 workload: 0 leaks, 0 clean, 1 error, 0 known leaks, 0 fixed in 0.2 s\n");
+	free(text);
+	lg_run_result_dispose(&run);
+}
+
+static void test_write_error(void **state)
+{
+	fixture *f = *state;
+	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
+	FILE *out = fopen("/dev/null", "r");
+	int rc;
+
+	assert_non_null(out);
+	rc = lg_report_terminal(out, &f->run, &opts);
+	fclose(out);
+	assert_true(rc < 0);
+	assert_non_null(strstr(lg_error_last(), "report"));
+	assert_int_equal(lg_report_terminal(NULL, &f->run, &opts), LG_EINVALID);
+}
+
+static void test_progress(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(out);
+	lg_progress_show(out, 3, 10, "orders:parse", 1.24);
+	assert_int_equal(len, strlen("\r\033[K[3/10] running orders:parse (1.2 s)"));
+	assert_string_equal(text, "\r\033[K[3/10] running orders:parse (1.2 s)");
+	lg_progress_clear(out);
+	assert_string_equal(text, "\r\033[K[3/10] running orders:parse (1.2 s)\r\033[K");
+	lg_progress_show(out, 10, 10, "bad\033]0;title\a", 12);
+	assert_string_equal(text, "\r\033[K[3/10] running orders:parse (1.2 s)\r\033[K"
+			    "\r\033[K[10/10] running bad?]0;title? (12.0 s)");
+	assert_int_equal(fclose(out), 0);
+	free(text);
+}
+
+static void assert_path(const char *path, const char *want)
+{
+	char out[PATH_MAX];
+
+	assert_string_equal(lg_format_path(out, sizeof(out), path), want);
+}
+
+static void test_format_path(void **state)
+{
+	fixture *f = *state;
+	char path[PATH_MAX + 64], dir[] = "/tmp/lg-path-XXXXXX", link[64];
+	char small[4];
+	FILE *fp;
+
+	assert_path(NULL, "");
+	assert_path("tests/x.py", "tests/x.py");
+	assert_path("/nonexistent-leakgate-dir/x.py", "/nonexistent-leakgate-dir/x.py");
+	snprintf(path, sizeof(path), "%s/tests/x.py", f->cwd);
+	assert_path(path, "tests/x.py");
+	snprintf(path, sizeof(path), "%s//x.py", f->cwd);
+	assert_path(path, "x.py");
+	assert_path(f->cwd, ".");
+	snprintf(path, sizeof(path), "%sx/y.py", f->cwd); /* a sibling, not inside */
+	if (strcmp(f->cwd, "/") != 0)
+		assert_path(path, path);
+	snprintf(path, sizeof(path), "%s/abcdef", f->cwd);
+	assert_string_equal(lg_format_path(small, sizeof(small), path), "abc");
+
+	/* Through a symlink to the current directory. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f.py", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	snprintf(link, sizeof(link), "%s.link", dir);
+	assert_int_equal(symlink(dir, link), 0);
+	assert_int_equal(chdir(dir), 0);
+	snprintf(path, sizeof(path), "%s/f.py", link);
+	assert_path(path, "f.py");
+	assert_int_equal(chdir(f->cwd), 0);
+	snprintf(path, sizeof(path), "%s/f.py", dir);
+	unlink(path);
+	unlink(link);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_plain_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verbose_golden, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_color, setup, teardown),
+		cmocka_unit_test(test_totals_pluralise),
+		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+		cmocka_unit_test(test_progress),
+		cmocka_unit_test_setup_teardown(test_format_path, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
+}

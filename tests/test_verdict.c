@@ -1,0 +1,438 @@
+/* Judging a workload: verdict, culprit and the one-line message. */
+#include "lg_test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakgate/verdict.h"
+
+#define EN_DASH "\xe2\x80\x93"
+
+/* How the synthetic counters move: base + rate * min(calls, stop). */
+typedef struct {
+	double rate[LG_METRIC_COUNT];
+	int64_t stop; /* calls after which nothing grows; 0 = never */
+} growth;
+
+static const int64_t base[LG_METRIC_COUNT] = {
+	[LG_METRIC_PYMALLOC_BYTES] = 2000000,
+	[LG_METRIC_MALLOC_BYTES] = 5000000,
+	[LG_METRIC_FDS] = 5,
+	[LG_METRIC_THREADS] = 1,
+};
+
+static int setup(void **state)
+{
+	lg_workload wl;
+	lg_workload_result *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	assert_lg_ok(lg_workload_init_defaults(&wl));
+	assert_lg_ok(lg_workload_set_string(&wl.name, "orders"));
+	assert_lg_ok(lg_workload_set_string(&wl.target, "orders.py:parse"));
+	assert_lg_ok(lg_workload_result_init(r, &wl, 1024));
+	lg_workload_dispose(&wl);
+	*state = r;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	lg_workload_result_dispose(*state);
+	free(*state);
+	return 0;
+}
+
+/* n samples every `batch` calls of the agent's usual metrics. */
+static void push(lg_workload_result *r, size_t n, int64_t batch, const growth *g)
+{
+	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES |
+			    1u << LG_METRIC_FDS | 1u << LG_METRIC_THREADS |
+			    1u << LG_METRIC_GC_COLLECTED;
+	for (size_t i = 0; i < n; i++) {
+		lg_sample s = { 0 };
+		int64_t grown;
+
+		s.calls = batch * (int64_t)(i + 1);
+		s.elapsed_ns = s.calls * 1000;
+		grown = g->stop && s.calls > g->stop ? g->stop : s.calls;
+		for (int m = 0; m < LG_METRIC_COUNT; m++)
+			s.value[m] = base[m] + (int64_t)llround(g->rate[m] * (double)grown);
+		assert_lg_ok(lg_series_push(&r->series, &s));
+	}
+}
+
+static void judge(lg_workload_result *r)
+{
+	const lg_fit_options opts = LG_FIT_OPTIONS_INIT;
+
+	assert_lg_ok(lg_judge(r, &opts));
+	assert_non_null(r->message);
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+	if (!strstr(text, part))
+		fail_msg("'%s' lacks '%s'", text, part);
+}
+
+/* detail as the runner leaves it: a copy, or NULL when nothing was said. */
+static void set_detail(lg_workload_result *r, const char *detail)
+{
+	free(r->detail);
+	r->detail = NULL;
+	if (detail)
+		assert_lg_ok(lg_workload_set_string(&r->detail, detail));
+}
+
+static void test_clean(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth flat = { { 0 }, 0 };
+
+	push(r, 60, 100, &flat);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	/* Judging again replaces the message (valgrind sees the old one go). */
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	/* The warm-up cuts 12 samples: the window spans calls 1,300..6,000. */
+	assert_string_equal(r->message,
+			    "clean: heap 0 B/call (95% CI 0" EN_DASH "0 B) over 4,700 calls");
+	assert_true(lg_series_has(&r->series, LG_METRIC_HEAP_BYTES));
+	assert_int_equal(r->series.samples[0].value[LG_METRIC_HEAP_BYTES], 7000000);
+	assert_true(r->fitted & 1u << LG_METRIC_HEAP_BYTES);
+	assert_true(r->fitted & 1u << LG_METRIC_FDS);
+	assert_false(r->fitted & 1u << LG_METRIC_REFS);
+}
+
+static void test_python_heap_leak(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 312;
+	push(r, 60, 100, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_HEAP_BYTES);
+	assert_string_equal(r->message,
+			    "leaks 312 B/call (95% CI 312" EN_DASH "312 B) over 4,700 calls");
+	/* pymalloc_bytes is information, never a culprit of its own. */
+	assert_true(r->fits[LG_METRIC_PYMALLOC_BYTES].leaks);
+	assert_null(strstr(r->message, "also"));
+}
+
+static void test_native_leak_counts_in_heap(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_MALLOC_BYTES] = 512;
+	push(r, 60, 100, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_HEAP_BYTES);
+	assert_true(r->fits[LG_METRIC_HEAP_BYTES].slope == 512);
+	assert_false(r->fits[LG_METRIC_PYMALLOC_BYTES].leaks);
+	assert_contains(r->message, "leaks 512 B/call");
+}
+
+static void test_below_threshold_is_clean(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 10;
+	push(r, 60, 100, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	assert_contains(r->message, "clean: heap 10 B/call");
+	r->workload.threshold = 5;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+}
+
+static void test_fd_leak_that_ran_out(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_FDS] = 1;
+	push(r, 10, 100, &g);
+	r->outcome = LG_OUTCOME_EXCEPTION;
+	set_detail(r, "OSError: [Errno 24] Too many open files");
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_FDS);
+	/* Resources leak at any rate: the bytes threshold does not apply. */
+	assert_string_equal(r->message,
+		"leaks 1 fd/call (95% CI 1" EN_DASH "1 fds) over 700 calls; "
+		"stopped at call 1,000: OSError: [Errno 24] Too many open files");
+}
+
+static void test_second_leak_is_mentioned(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_FDS] = 1;
+	g.rate[LG_METRIC_THREADS] = 0.5;
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 1000;
+	push(r, 40, 10, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_HEAP_BYTES);
+	assert_contains(r->message, "leaks 1000 B/call");
+	assert_contains(r->message, "; also 1 fd/call fds; also 0.5 thread/call threads");
+}
+
+static void test_exception_without_growth(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth flat = { { 0 }, 0 };
+
+	push(r, 60, 100, &flat);
+	r->outcome = LG_OUTCOME_EXCEPTION;
+	set_detail(r, "ValueError: bad input");
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_string_equal(r->message, "raised ValueError: bad input after 6,000 calls");
+}
+
+static void test_crash_without_samples(void **state)
+{
+	lg_workload_result *r = *state;
+
+	r->outcome = LG_OUTCOME_CRASHED;
+	set_detail(r, "killed by signal 6 (SIGABRT)");
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_int_equal(r->fitted, 0);
+	assert_string_equal(r->message, "crashed: killed by signal 6 (SIGABRT)");
+
+	set_detail(r, NULL);
+	judge(r);
+	assert_string_equal(r->message, "crashed");
+}
+
+static void test_timeout(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth flat = { { 0 }, 0 };
+
+	push(r, 8, 100, &flat);
+	r->outcome = LG_OUTCOME_TIMEOUT;
+	set_detail(r, "no result after 2 s (timeout)");
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_string_equal(r->message, "timed out: no result after 2 s (timeout)");
+}
+
+static void test_memory_limit_after_a_leak(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_MALLOC_BYTES] = 1 << 20;
+	push(r, 20, 100, &g);
+	r->outcome = LG_OUTCOME_MEMORY_LIMIT;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	/* No detail: the message still ends at the call it stopped. */
+	assert_contains(r->message, "leaks 1048576 B/call");
+	assert_string_equal(strstr(r->message, "; stopped"), "; stopped at call 2,000");
+}
+
+static void test_errors_before_any_call(void **state)
+{
+	static const struct {
+		lg_outcome outcome;
+		const char *detail, *message;
+	} cases[] = {
+		{ LG_OUTCOME_IMPORT_ERROR, "ModuleNotFoundError: No module named 'nope'",
+		  "import failed: ModuleNotFoundError: No module named 'nope'" },
+		{ LG_OUTCOME_PROTOCOL_ERROR, "unknown record 'zzz'",
+		  "protocol error: unknown record 'zzz'" },
+		{ LG_OUTCOME_SPAWN_FAILED, "'/nonexistent/python3' did not start",
+		  "could not start: '/nonexistent/python3' did not start" },
+		{ LG_OUTCOME_MEMORY_LIMIT, "resident memory reached 4096 MiB",
+		  "exceeded the memory limit: resident memory reached 4096 MiB" },
+		{ LG_OUTCOME_EXCEPTION, NULL, "raised an exception after 0 calls" },
+	};
+	lg_workload_result *r = *state;
+
+	/* Even expect = leak cannot turn an unmeasured workload into a pass. */
+	r->workload.expect_leak = 1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		r->outcome = cases[i].outcome;
+		set_detail(r, cases[i].detail);
+		judge(r);
+		assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+		assert_string_equal(r->message, cases[i].message);
+	}
+}
+
+static void test_import_error_ignores_samples(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 312;
+	push(r, 60, 100, &g);
+	r->outcome = LG_OUTCOME_IMPORT_ERROR;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_string_equal(r->message, "import failed");
+}
+
+static void test_expected_leak(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 312;
+	push(r, 60, 100, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	r->workload.expect_leak = 1;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_EXPECTED_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_HEAP_BYTES);
+	assert_string_equal(r->message,
+		"known leak: leaks 312 B/call (95% CI 312" EN_DASH "312 B) over 4,700 calls");
+}
+
+static void test_expected_leak_fixed(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth flat = { { 0 }, 0 };
+
+	push(r, 60, 100, &flat);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	r->workload.expect_leak = 1;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK_FIXED);
+	assert_string_equal(r->message,
+		"expected a leak but found none (clean: heap 0 B/call (95% CI 0" EN_DASH
+		"0 B) over 4,700 calls): remove expect = leak");
+}
+
+static void test_cycles_are_clean_and_said(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_GC_COLLECTED] = 3;
+	push(r, 60, 100, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	assert_true(r->fits[LG_METRIC_GC_COLLECTED].leaks);
+	assert_contains(r->message, "; cyclic garbage 3 objects/call freed by gc "
+			"(reference cycles, not a leak)");
+}
+
+static void test_plateau_is_clean_and_said(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* A cache that fills at 100 B/call until 60% of the run. */
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 100;
+	g.stop = 3600;
+	push(r, 60, 100, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	assert_true(r->fits[LG_METRIC_HEAP_BYTES].plateau);
+	assert_contains(r->message, "; grew then plateaued (bounded cache?)");
+	assert_null(strstr(r->message, "cyclic"));
+}
+
+static void test_too_few_samples(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 5000;
+	push(r, 3, 100, &g);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_string_equal(r->message,
+			    "too few samples to judge (3): raise --calls or --duration");
+}
+
+static void test_unusable_samples(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth flat = { { 0 }, 0 };
+
+	push(r, 10, 100, &flat);
+	r->series.samples[4].calls = r->series.samples[3].calls;
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_contains(r->message, "unusable samples: ");
+	assert_contains(r->message, "sample 4");
+}
+
+static void test_run_exit_code(void **state)
+{
+	lg_workload_result items[3];
+	lg_run_result run = LG_RUN_RESULT_INIT;
+
+	(void)state;
+	memset(items, 0, sizeof(items));
+	run.items = items;
+
+	run.count = 0;
+	assert_int_equal(lg_run_exit_code(&run), 0);
+
+	items[0].verdict = LG_VERDICT_ERROR;
+	items[1].verdict = LG_VERDICT_LEAK;
+	items[2].verdict = LG_VERDICT_CLEAN;
+	run.count = 3;
+	assert_int_equal(lg_run_exit_code(&run), 1);
+
+	items[1].verdict = LG_VERDICT_CLEAN;
+	assert_int_equal(lg_run_exit_code(&run), 3);
+
+	items[0].verdict = LG_VERDICT_EXPECTED_LEAK;
+	items[1].verdict = LG_VERDICT_LEAK_FIXED;
+	assert_int_equal(lg_run_exit_code(&run), 0);
+	run.count = 1;
+	assert_int_equal(lg_run_exit_code(&run), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_python_heap_leak, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_native_leak_counts_in_heap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_below_threshold_is_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_leak_that_ran_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_leak_is_mentioned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exception_without_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_without_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_limit_after_a_leak, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_before_any_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_error_ignores_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expected_leak, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expected_leak_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cycles_are_clean_and_said, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plateau_is_clean_and_said, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_few_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unusable_samples, setup, teardown),
+		cmocka_unit_test(test_run_exit_code),
+	};
+
+	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
+}
