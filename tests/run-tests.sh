@@ -7,6 +7,8 @@ build=$1
 which=${2:-all}
 failed=0
 ran=0
+# Absolute: the integration tests run the binary from other directories.
+binary=$(cd "$build" && pwd)/leakgate
 for t in "$build"/tests/test_*; do
 	case "$t" in *.d) continue ;; esac
 	[ -x "$t" ] || continue
@@ -16,7 +18,7 @@ for t in "$build"/tests/test_*; do
 	esac
 	ran=$((ran + 1))
 	echo "== $(basename "$t")"
-	if ! LEAKGATE="$build/leakgate" "$t"; then
+	if ! LEAKGATE="$binary" "$t"; then
 		failed=$((failed + 1))
 		echo "!! $(basename "$t") failed"
 	fi
