@@ -7,13 +7,16 @@
 
 static _Thread_local char last_message[1024];
 
+/* Formats into a scratch buffer first, so the previous message may be an
+ * argument ("%s (workload '%s')", lg_error_last(), ...). */
 static void set_message(const char *fmt, va_list ap, const char *suffix)
 {
-	int n = vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	char message[sizeof(last_message)];
+	int n = vsnprintf(message, sizeof(message), fmt, ap);
 
-	if (suffix && n >= 0 && (size_t)n < sizeof(last_message))
-		snprintf(last_message + n, sizeof(last_message) - (size_t)n,
-			 ": %s", suffix);
+	if (suffix && n >= 0 && (size_t)n < sizeof(message))
+		snprintf(message + n, sizeof(message) - (size_t)n, ": %s", suffix);
+	memcpy(last_message, message, sizeof(last_message));
 }
 
 int lg_error_set(const char *fmt, ...)

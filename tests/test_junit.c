@@ -56,14 +56,6 @@ typedef struct {
 	lg_run_result run;
 } fixture;
 
-static char *dupe(const char *s)
-{
-	char *p = strdup(s);
-
-	assert_non_null(p);
-	return p;
-}
-
 static lg_workload_result *add(lg_run_result *run, const char *name,
 			       const char *target, lg_verdict verdict,
 			       lg_outcome outcome, const char *message)
@@ -86,7 +78,7 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 	assert_lg_ok(lg_workload_result_init(r, &wl, TAIL_LIMIT));
 	r->verdict = verdict;
 	r->outcome = outcome;
-	r->message = message ? dupe(message) : NULL;
+	r->message = message ? lg_test_strdup(message) : NULL;
 	r->seconds = 0.5;
 	return r;
 }
@@ -94,14 +86,14 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 static void identify(lg_workload_result *r, const char *module,
 		     const char *function, const char *file, int line)
 {
-	r->module = dupe(module);
-	r->function = dupe(function);
+	r->module = lg_test_strdup(module);
+	r->function = lg_test_strdup(function);
 	if (file)
-		r->file = dupe(file);
+		r->file = lg_test_strdup(file);
 	r->line = line;
-	r->python_version = dupe("3.11.4");
-	r->implementation = dupe("cpython");
-	r->platform = dupe("linux");
+	r->python_version = lg_test_strdup("3.11.4");
+	r->implementation = lg_test_strdup("cpython");
+	r->platform = lg_test_strdup("linux");
 	r->batch = 100;
 	r->call_ns = 2500;
 }
@@ -176,8 +168,8 @@ static void build(fixture *f)
 	/* Import error: the agent never said module or function. */
 	r = add(run, "broken", "tests/workloads/error_import.py:run",
 		LG_VERDICT_ERROR, LG_OUTCOME_EXCEPTION, ERROR_MESSAGE);
-	r->traceback = dupe(TRACEBACK);
-	r->detail = dupe("ValueError: bad input");
+	r->traceback = lg_test_strdup(TRACEBACK);
+	r->detail = lg_test_strdup("ValueError: bad input");
 
 	r = add(run, "known", "examples.cache:grow", LG_VERDICT_EXPECTED_LEAK,
 		LG_OUTCOME_COMPLETED, KNOWN_MESSAGE);
@@ -319,7 +311,7 @@ static char *string(xmlDocPtr doc, const char *expr)
 
 	xmlXPathFreeObject(obj);
 	assert_non_null(s);
-	copy = dupe((const char *)s);
+	copy = lg_test_strdup((const char *)s);
 	xmlFree(s);
 	return copy;
 }
@@ -551,7 +543,7 @@ static void test_every_kind_of_bad_byte(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		free(r->message);
-		r->message = dupe(cases[i].in);
+		r->message = lg_test_strdup(cases[i].in);
 		assert_lg_ok(lg_junit_write(&f->run, f->path));
 		doc = load_valid(f->path);
 		assert_string_at(doc, "string(" SUITE("broken") "/testcase/error/@message)",

@@ -12,28 +12,6 @@ static const char hello[] =
 static const char target[] =
 	"target\tmodule=orders\tfunction=parse\tfile=/src/orders.py\tline=12\n";
 
-static int setup(void **state)
-{
-	lg_workload wl;
-	lg_workload_result *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	assert_lg_ok(lg_workload_init_defaults(&wl));
-	assert_lg_ok(lg_workload_set_string(&wl.name, "orders"));
-	assert_lg_ok(lg_workload_set_string(&wl.target, "orders.py:parse"));
-	assert_lg_ok(lg_workload_result_init(r, &wl, 1024));
-	lg_workload_dispose(&wl);
-	*state = r;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	lg_workload_result_dispose(*state);
-	free(*state);
-	return 0;
-}
-
 /* Feed text through a reader and a session; returns the first error. */
 static int feed(lg_workload_result *r, const char *text, size_t chunk)
 {
@@ -239,12 +217,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_fields_and_escapes),
 		cmocka_unit_test(test_parse_rejects_bad_records),
-		cmocka_unit_test_setup_teardown(test_session_full_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_exception_keeps_detail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_import_error_without_target, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_rejects_wrong_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_full_run, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_session_exception_keeps_detail, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_session_import_error_without_target, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_session_rejects_wrong_order, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_reader_line_limit),
 	};
 

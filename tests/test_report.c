@@ -29,14 +29,6 @@ typedef struct {
 	lg_run_result run;
 } fixture;
 
-static char *dupe(const char *s)
-{
-	char *p = strdup(s);
-
-	assert_non_null(p);
-	return p;
-}
-
 static lg_workload_result *add(lg_run_result *run, const char *name,
 			       lg_verdict verdict, lg_outcome outcome,
 			       const char *message, double seconds)
@@ -56,7 +48,7 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 	assert_lg_ok(lg_workload_result_init(r, &wl, 4096));
 	r->verdict = verdict;
 	r->outcome = outcome;
-	r->message = dupe(message);
+	r->message = lg_test_strdup(message);
 	r->seconds = seconds;
 	return r;
 }
@@ -64,10 +56,10 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 static void identify(lg_workload_result *r, const char *module,
 		     const char *function, const char *file, int line)
 {
-	r->module = dupe(module);
-	r->function = dupe(function);
+	r->module = lg_test_strdup(module);
+	r->function = lg_test_strdup(function);
 	if (file)
-		r->file = dupe(file);
+		r->file = lg_test_strdup(file);
 	r->line = line;
 }
 
@@ -106,7 +98,7 @@ static void build(fixture *f)
 	/* Absolute inside the current directory: shown relative. */
 	snprintf(file, sizeof(file), "%s/tests/workloads/leak_fds.py", f->cwd);
 	identify(r, "leak_fds", "open_and_forget", file, 12);
-	r->detail = dupe("OSError: [Errno 24] Too many open files");
+	r->detail = lg_test_strdup("OSError: [Errno 24] Too many open files");
 	fit(r, LG_METRIC_HEAP_BYTES, 1.25, 0.5, 2, 1.5, 0);
 	fit(r, LG_METRIC_FDS, 1, 1, 1, 1, 1);
 	fit(r, LG_METRIC_GC_OBJECTS, 0.0004, 0, 0.001, 0, 0);
@@ -121,7 +113,7 @@ static void build(fixture *f)
 	r = add(run, "tests/workloads/error_import.py:run", LG_VERDICT_ERROR,
 		LG_OUTCOME_IMPORT_ERROR,
 		"import failed: ModuleNotFoundError: No module named 'nope\x1b[2J'", 0.05);
-	r->detail = dupe("ModuleNotFoundError: No module named 'nope\x1b[2J'");
+	r->detail = lg_test_strdup("ModuleNotFoundError: No module named 'nope\x1b[2J'");
 
 	r = add(run, "cache", LG_VERDICT_EXPECTED_LEAK, LG_OUTCOME_COMPLETED,
 		"known leak: leaks 96 B/call (95% CI 90" EN_DASH "100 B) over 2,000 calls",

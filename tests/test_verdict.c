@@ -22,28 +22,6 @@ static const int64_t base[LG_METRIC_COUNT] = {
 	[LG_METRIC_THREADS] = 1,
 };
 
-static int setup(void **state)
-{
-	lg_workload wl;
-	lg_workload_result *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	assert_lg_ok(lg_workload_init_defaults(&wl));
-	assert_lg_ok(lg_workload_set_string(&wl.name, "orders"));
-	assert_lg_ok(lg_workload_set_string(&wl.target, "orders.py:parse"));
-	assert_lg_ok(lg_workload_result_init(r, &wl, 1024));
-	lg_workload_dispose(&wl);
-	*state = r;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	lg_workload_result_dispose(*state);
-	free(*state);
-	return 0;
-}
-
 /* n samples every `batch` calls of the agent's usual metrics. */
 static void push(lg_workload_result *r, size_t n, int64_t batch, const growth *g)
 {
@@ -413,24 +391,24 @@ static void test_run_exit_code(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_python_heap_leak, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_native_leak_counts_in_heap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_below_threshold_is_clean, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fd_leak_that_ran_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_leak_is_mentioned, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exception_without_growth, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash_without_samples, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_memory_limit_after_a_leak, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_before_any_call, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_error_ignores_samples, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expected_leak, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expected_leak_fixed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cycles_are_clean_and_said, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plateau_is_clean_and_said, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_few_samples, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unusable_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clean, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_python_heap_leak, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_native_leak_counts_in_heap, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_below_threshold_is_clean, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_fd_leak_that_ran_out, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_second_leak_is_mentioned, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_exception_without_growth, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_crash_without_samples, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_memory_limit_after_a_leak, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_errors_before_any_call, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_import_error_ignores_samples, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_expected_leak, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_expected_leak_fixed, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_cycles_are_clean_and_said, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_plateau_is_clean_and_said, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_too_few_samples, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_unusable_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_run_exit_code),
 	};
 
