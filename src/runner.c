@@ -178,11 +178,23 @@ static int set_detail(lg_workload_result *r, const char *fmt, ...)
 }
 
 /* The last non-empty line of the stderr tail: why an interpreter failed. */
-static void last_stderr_line(char *out, size_t size, const lg_workload_result *r)
+/* The line of stderr that says most about a crash: faulthandler's innermost
+ * frame outside the agent (PYTHONFAULTHANDLER is set), else the last line. */
+static void crash_line(char *out, size_t size, const lg_workload_result *r)
 {
 	const char *text = lg_buf_cstr(&r->err.data);
+	const char *at = strstr(text, "(most recent call first):\n");
 	size_t end = r->err.data.len, start;
 
+	for (const char *p = at; p && (p = strchr(p, '\n')) && p[1] == ' '; ) {
+		const char *frame = p + 1 + strspn(p + 1, " ");
+
+		p = strchr(frame, '\n');
+		if (strncmp(frame, "File \"<string>\"", 15) != 0) {
+			snprintf(out, size, "%.*s", p ? (int)(p - frame) : (int)strlen(frame), frame);
+			return;
+		}
+	}
 	while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
 		end--;
 	start = end;
@@ -225,7 +237,7 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	case KILLED_NONE:
 		if (s->session.state == LG_SESSION_ENDED)
 			break;
-		last_stderr_line(line, sizeof(line), r);
+		crash_line(line, sizeof(line), r);
 		if (s->session.state == LG_SESSION_START) {
 			/* The agent never spoke: not a Python 3 we can drive. */
 			r->outcome = LG_OUTCOME_SPAWN_FAILED;

@@ -151,7 +151,7 @@ static int add_leak(lg_buf *b, const lg_workload_result *r,
 		if ((lg_metric)m == r->culprit || !metric_leaks(r, (lg_metric)m))
 			continue;
 		lg_format_number(slope, sizeof(slope), r->fits[m].slope);
-		if ((rc = lg_buf_printf(b, "; also %s %s/call %s", slope,
+		if ((rc = lg_buf_printf(b, "; also %s %s/call (%s)", slope,
 					info->unit, info->name)) < 0)
 			return rc;
 	}

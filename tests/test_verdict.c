@@ -167,7 +167,7 @@ static void test_second_leak_is_mentioned(void **state)
 	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
 	assert_int_equal(r->culprit, LG_METRIC_HEAP_BYTES);
 	assert_contains(r->message, "leaks 1000 B/call");
-	assert_contains(r->message, "; also 1 fd/call fds; also 0.5 thread/call threads");
+	assert_contains(r->message, "; also 1 fd/call (fds); also 0.5 thread/call (threads)");
 }
 
 static void test_exception_without_growth(void **state)
