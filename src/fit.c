@@ -190,9 +190,11 @@ int lg_fit_compute(lg_fit *out, const double *calls, const double *values,
 	if ((rc = check_points(calls, values, n)) < 0)
 		return rc;
 
+	/* The warm-up never gives way: the first calls allocate caches and
+	 * code objects, and a short run judged on them calls a warm-up a leak. */
 	fit.warmup = (size_t)floor((double)n * opts->warmup_fraction);
-	if (n >= opts->min_samples && n - fit.warmup < opts->min_samples)
-		fit.warmup = n - opts->min_samples;
+	if (opts->warmup_fraction > 0 && fit.warmup == 0 && n > 0)
+		fit.warmup = 1;
 	fit.used = n - fit.warmup;
 	fit.enough = fit.used >= opts->min_samples;
 	if (!fit.enough) {

@@ -183,6 +183,21 @@ static void test_exception_without_growth(void **state)
 	assert_string_equal(r->message, "raised ValueError: bad input after 6,000 calls");
 }
 
+static void test_early_exception_is_not_a_leak(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth first_calls = { { [LG_METRIC_PYMALLOC_BYTES] = 600 }, 0 };
+
+	/* Samples after 1, 2, 3, 4, 5 calls, all growing: first-call warm-up,
+	 * too little to call a leak; the exception is the result. */
+	push(r, 5, 1, &first_calls);
+	r->outcome = LG_OUTCOME_EXCEPTION;
+	set_detail(r, "SystemExit: 3");
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_string_equal(r->message, "raised SystemExit: 3 after 5 calls");
+}
+
 static void test_crash_without_samples(void **state)
 {
 	lg_workload_result *r = *state;
@@ -398,6 +413,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fd_leak_that_ran_out, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_second_leak_is_mentioned, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_exception_without_growth, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_early_exception_is_not_a_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_crash_without_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_memory_limit_after_a_leak, lg_test_result_setup, lg_test_result_teardown),

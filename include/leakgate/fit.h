@@ -20,7 +20,7 @@ typedef struct {
 	size_t min_samples;     /* fewer samples in the window: no verdict */
 } lg_fit_options;
 
-#define LG_FIT_OPTIONS_INIT { 0.2, 0.95, 5 }
+#define LG_FIT_OPTIONS_INIT { 0.2, 0.95, 8 }
 
 typedef struct {
 	int enough;        /* 0: too few samples, nothing below is meaningful */
