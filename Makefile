@@ -16,7 +16,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lm $(SAN)
 
 VERSION := 0.1.0
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_blob.o
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_blob.o \
+            $(BUILD)/obj/shim_blob.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  := $(BUILD)/.deps-ok
@@ -35,9 +36,21 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
 
 # The agent is embedded as bytes with .incbin; make tracks the .py itself.
-$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py | $(DEPS_OK)
+$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py src/agent/explain.py | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ src/agent_blob.S
+
+# The allocator shim LD_PRELOADed by the diagnostic pass (explain.h): a
+# shared object of its own, never sanitized (it runs inside the user's
+# Python), embedded like the agent.
+$(BUILD)/lgshim.so: src/shim/lgshim.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -g -fPIC -shared \
+		-fvisibility=hidden -o $@ $< -lpthread
+
+$(BUILD)/obj/shim_blob.o: src/shim/shim_blob.S $(BUILD)/lgshim.so
+	@mkdir -p $(@D)
+	$(CC) -c -DLG_SHIM_SO='"$(BUILD)/lgshim.so"' -o $@ src/shim/shim_blob.S
 
 $(BUILD)/libleakgate.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

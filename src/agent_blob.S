@@ -6,4 +6,11 @@ lg_agent_py:
 	.incbin "src/agent/agent.py"
 	.byte 0
 	.size lg_agent_py, . - lg_agent_py
+/* The diagnostic pass (explain.h), run by the agent with --explain. */
+	.global lg_explain_py
+	.type lg_explain_py, @object
+lg_explain_py:
+	.incbin "src/agent/explain.py"
+	.byte 0
+	.size lg_explain_py, . - lg_explain_py
 	.section .note.GNU-stack,"",@progbits

@@ -18,6 +18,9 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "run", lg_cmd_run, "measure workloads and judge leaks" },
+	{ "baseline", lg_cmd_baseline, "record or show what main measured" },
+	{ "report", lg_cmd_report, "render a saved run again (markdown, github, svg)" },
+	{ "merge", lg_cmd_merge, "combine the JUnit files of a run's shards" },
 	{ "help", cmd_help, "show this help" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -36,11 +39,12 @@ static void usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(out,
 		"\n"
-		"'leakgate run --help' lists the options of run.\n"
+		"'leakgate <command> --help' lists the options of a command.\n"
 		"\n"
 		"exit codes:\n"
 		"  0  every workload is clean (known leaks with expect = leak pass)\n"
-		"  1  at least one workload leaks (wins over 3)\n"
+		"  1  at least one workload leaks, or regresses against its\n"
+		"     baseline (wins over 3)\n"
 		"  2  bad arguments or configuration\n"
 		"  3  a workload could not be measured: import error, exception,\n"
 		"     crash, timeout or memory limit, without evidence of a leak\n"

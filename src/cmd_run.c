@@ -3,16 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "leakgate/baseline_store.h"
+#include "leakgate/ci.h"
 #include "leakgate/cli.h"
-#include "leakgate/config.h"
 #include "leakgate/error.h"
 #include "leakgate/junit.h"
 #include "leakgate/parse.h"
 #include "leakgate/report.h"
-#include "leakgate/runner.h"
+#include "leakgate/report_svg.h"
+#include "leakgate/run_setup.h"
+#include "leakgate/shard.h"
 #include "leakgate/verdict.h"
 
 static const char run_usage[] =
@@ -24,87 +26,63 @@ static const char run_usage[] =
 	"no WORKLOAD every section runs.\n"
 	"\n"
 	"options:\n"
-	"  -c, --config FILE      workloads and defaults, git-config syntax\n"
+	LG_RUN_OPTIONS_HELP
 	"      --junit FILE       write JUnit XML (temp file, then renamed)\n"
-	"      --python PATH      interpreter to run (default: python3 on PATH)\n"
-	"      --threshold BYTES  heap growth per call that still counts as clean\n"
-	"                         (default 16)\n"
-	"      --calls N          most calls per workload (default 100000)\n"
-	"      --duration SECS    seconds of calls to aim for (default 2)\n"
-	"      --timeout SECS     kill a workload after this long (default 120)\n"
-	"      --memory-limit MIB kill a workload past this resident memory\n"
-	"                         (default 4096, 0 = none)\n"
-	"  -j, --jobs N           workloads measured in parallel (default 1)\n"
-	"  -q, --quiet            no report on standard output, no progress\n"
-	"  -v, --verbose          every metric's fit in the report\n"
+	"      --shard K/N|auto   run the K-th of N shards of the workloads (by\n"
+	"                         sorted name, round-robin); auto: GitLab's\n"
+	"                         CI_NODE_INDEX/CI_NODE_TOTAL, all without them\n"
+	"      --charts DIR       an SVG chart per failing workload in DIR,\n"
+	"                         attached to its JUnit test case (default in\n"
+	"                         GitLab CI: leakgate-charts/ by the JUnit file)\n"
+	"      --baseline auto|REV|none\n"
+	"                         hold every workload to the baseline at a\n"
+	"                         commit (see 'leakgate baseline --help'): auto\n"
+	"                         is the merge base with the target branch, or\n"
+	"                         HEAD~1 outside a merge request (default none)\n"
+	"      --base REV         the target branch for auto (default: from\n"
+	"                         GITHUB_BASE_REF, CI_MERGE_REQUEST_DIFF_BASE_SHA\n"
+	"                         or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)\n"
+	"      --regression-floor BYTES\n"
+	"                         growth per call above the baseline's that is\n"
+	"                         still the same (default 16)\n"
+	"      --regression-tolerance FRACTION\n"
+	"                         the same, as a share of the baseline's slope\n"
+	"                         (default 0.25; the larger of the two counts)\n"
 	"  -h, --help             this help\n"
 	"\n"
-	"exit codes: 0 clean, 1 leak, 2 usage or configuration error,\n"
-	"3 a workload could not be measured (1 wins over 3).\n";
+	"In GitHub Actions (GITHUB_ACTIONS=true) it also prints annotations on\n"
+	"standard output and appends a markdown summary to GITHUB_STEP_SUMMARY.\n"
+	"\n"
+	"exit codes: 0 clean, 1 leak or regression, 2 usage or configuration\n"
+	"error, 3 a workload could not be measured (1 wins over 3).\n";
 
 enum {
-	OPT_JUNIT = 256, OPT_PYTHON, OPT_THRESHOLD, OPT_CALLS, OPT_DURATION,
-	OPT_TIMEOUT, OPT_MEMORY
+	OPT_JUNIT = LG_RUN_OPT_NEXT, OPT_BASELINE, OPT_BASE, OPT_FLOOR,
+	OPT_TOLERANCE, OPT_SHARD, OPT_CHARTS
 };
 
 static const struct option long_options[] = {
-	{ "config", required_argument, NULL, 'c' },
+	LG_RUN_LONG_OPTIONS,
 	{ "junit", required_argument, NULL, OPT_JUNIT },
-	{ "python", required_argument, NULL, OPT_PYTHON },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "calls", required_argument, NULL, OPT_CALLS },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "memory-limit", required_argument, NULL, OPT_MEMORY },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "base", required_argument, NULL, OPT_BASE },
+	{ "regression-floor", required_argument, NULL, OPT_FLOOR },
+	{ "regression-tolerance", required_argument, NULL, OPT_TOLERANCE },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "charts", required_argument, NULL, OPT_CHARTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
-/* What the command line says; NULL / negative means "not given". */
+/* What the command line says beyond the shared options. */
 typedef struct {
-	const char *config;
+	lg_run_args run;
 	const char *junit;
-	const char *python;
-	double threshold;
-	int64_t max_calls;
-	double duration;
-	double timeout;
-	int64_t memory_limit_mb;
-	int64_t jobs;
-	int quiet;
-	int verbose;
+	const char *baseline; /* "auto", a revision, or NULL / "none" */
+	const char *base;
+	lg_shard shard;       /* --shard; 1/1 when not given */
+	const char *charts;   /* --charts DIR */
 } run_args;
-
-typedef struct {
-	int tty;
-	const char *running;
-} progress_state;
-
-static const char *display_name(const lg_workload_result *r)
-{
-	return r->workload.name ? r->workload.name : r->workload.target;
-}
-
-static void on_progress(void *ctx, const lg_workload_result *r, size_t done,
-			size_t total, int finished)
-{
-	progress_state *p = ctx;
-
-	if (p->tty) {
-		if (!finished)
-			p->running = display_name(r);
-		if (done < total)
-			lg_progress_show(stderr, done, total, p->running, r->seconds);
-		else
-			lg_progress_clear(stderr);
-	} else if (finished) {
-		fprintf(stderr, "leakgate: [%zu/%zu] %s: %s\n", done, total,
-			display_name(r), lg_verdict_name(r->verdict));
-	}
-}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -116,41 +94,44 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_args(run_args *a, int argc, char **argv)
 {
-	int c;
+	int c, rc;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:j:qvh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" LG_RUN_SHORT_OPTIONS "h",
+				long_options, NULL)) != -1) {
+		if ((rc = lg_run_args_option(&a->run, c, optarg)) < 0)
+			return usage_error("%s", lg_error_last());
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case 'c': a->config = optarg; break;
 		case OPT_JUNIT: a->junit = optarg; break;
-		case OPT_PYTHON: a->python = optarg; break;
-		case OPT_THRESHOLD:
-			if (lg_parse_double(&a->threshold, optarg) < 0 || a->threshold < 0)
-				return usage_error("--threshold: '%s' is not a number >= 0", optarg);
+		case OPT_BASELINE:
+			if (!*optarg)
+				return usage_error("%s", "--baseline: give auto, a revision or none");
+			a->baseline = optarg;
 			break;
-		case OPT_CALLS:
-			if (lg_parse_i64(&a->max_calls, optarg) < 0 || a->max_calls < 1)
-				return usage_error("--calls: '%s' is not a whole number >= 1", optarg);
+		case OPT_BASE: a->base = optarg; break;
+		case OPT_SHARD:
+			if (lg_shard_parse(&a->shard, optarg, getenv("CI_NODE_INDEX"),
+					   getenv("CI_NODE_TOTAL")) < 0)
+				return usage_error("--shard: %s", lg_error_last());
 			break;
-		case OPT_DURATION:
-			if (lg_parse_double(&a->duration, optarg) < 0 || a->duration <= 0)
-				return usage_error("--duration: '%s' is not a number > 0", optarg);
+		case OPT_CHARTS:
+			if (!*optarg)
+				return usage_error("%s", "--charts: give a directory");
+			a->charts = optarg;
 			break;
-		case OPT_TIMEOUT:
-			if (lg_parse_double(&a->timeout, optarg) < 0 || a->timeout <= 0)
-				return usage_error("--timeout: '%s' is not a number > 0", optarg);
+		case OPT_FLOOR:
+			if (lg_parse_double(&a->run.regression_floor, optarg) < 0 ||
+			    a->run.regression_floor < 0)
+				return usage_error("--regression-floor: '%s' is not a number >= 0", optarg);
 			break;
-		case OPT_MEMORY:
-			if (lg_parse_i64(&a->memory_limit_mb, optarg) < 0 || a->memory_limit_mb < 0)
-				return usage_error("--memory-limit: '%s' is not a whole number of MiB >= 0", optarg);
+		case OPT_TOLERANCE:
+			if (lg_parse_double(&a->run.regression_tolerance, optarg) < 0 ||
+			    a->run.regression_tolerance < 0)
+				return usage_error("--regression-tolerance: '%s' is not a number >= 0", optarg);
 			break;
-		case 'j':
-			if (lg_parse_i64(&a->jobs, optarg) < 0 || a->jobs < 1 || a->jobs > 1024)
-				return usage_error("--jobs: '%s' is not a whole number from 1 to 1024", optarg);
-			break;
-		case 'q': a->quiet = 1; break;
-		case 'v': a->verbose = 1; break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
@@ -164,169 +145,145 @@ static int parse_args(run_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* Command-line settings win over the configuration file. */
-static int apply_overrides(lg_workload *wl, const run_args *a)
-{
-	if (a->python && lg_workload_set_string(&wl->python, a->python) < 0)
-		return LG_ENOMEM;
-	if (a->threshold >= 0)
-		wl->threshold = a->threshold;
-	if (a->max_calls > 0)
-		wl->max_calls = a->max_calls;
-	if (a->duration > 0)
-		wl->duration = a->duration;
-	if (a->timeout > 0)
-		wl->timeout = a->timeout;
-	if (a->memory_limit_mb >= 0)
-		wl->memory_limit_mb = a->memory_limit_mb;
-	return 0;
-}
+/* The baseline every workload is held to (--baseline). */
+typedef struct {
+	int found;
+	lg_baseline baseline;
+	lg_buf why;           /* why none was found */
+	lg_base_commit base;  /* where it was looked for */
+	lg_buf record;        /* the command that records a new baseline */
+	lg_baseline_judge_options opts;
+} gate;
 
-/* A target that names a file must name one that exists: bad input, exit 2. */
-static int check_target(const lg_workload *wl)
+/* Each result against its entry, as soon as it is judged (so that the
+ * diagnostic pass and the progress line see the final verdict). */
+static int gate_judge(void *ctx, lg_workload_result *r)
 {
-	char *path = NULL, *function = NULL;
-	struct stat st;
-	int is_file, rc;
+	gate *g = ctx;
+	int rc = lg_baseline_judge(r, &g->opts);
 
-	rc = lg_workload_parse_target(&path, &function, &is_file, wl->target);
-	if (rc == 0 && is_file && (stat(path, &st) < 0 || !S_ISREG(st.st_mode))) {
-		lg_error_set_os("%s", path);
-		if (strcmp(wl->name, wl->target) != 0)
-			lg_error_set("%s (workload '%s')", lg_error_last(), wl->name);
-		rc = LG_ENOTFOUND;
-	}
-	free(path);
-	free(function);
+	if (rc == 0 && r->baseline->status == LG_BASELINE_INCOMPARABLE &&
+	    r->verdict != LG_VERDICT_ERROR)
+		fprintf(stderr, "leakgate run: warning: workload '%s': %s: "
+			"judged by the absolute rule\n", r->workload.name,
+			r->baseline->reason);
 	return rc;
 }
 
-static int add_workload(lg_workload **list, size_t *count, const lg_workload *wl)
+/* Before running: a bad revision or baseline must not cost a whole run.
+ * Sets the plan's second judgement when there is a gate. */
+static int gate_load(gate *g, lg_run_plan *plan, const run_args *a)
 {
-	lg_workload *grown = realloc(*list, (*count + 1) * sizeof(**list));
+	const char *rev = a->baseline ? a->baseline : a->base ? "auto" : "none";
+	lg_baseline_judge_options opts = LG_BASELINE_JUDGE_OPTIONS_INIT;
+	lg_base_hints hints;
+	int rc;
 
-	if (!grown)
-		return LG_ENOMEM;
-	*list = grown;
-	if (lg_workload_copy(&grown[*count], wl) < 0)
-		return LG_ENOMEM;
-	(*count)++;
+	if (strcmp(rev, "none") == 0)
+		return a->base ? usage_error("%s", "--base needs --baseline auto") : 0;
+	if (a->base && strcmp(rev, "auto") != 0)
+		return usage_error("--base goes with --baseline auto, not '%s'", rev);
+	lg_base_hints_from_env(&hints, a->base);
+	rc = lg_baseline_locate(&g->baseline, &g->why, &g->base, ".", rev,
+				&hints, LG_STORE_ANY);
+	if (rc < 0)
+		return usage_error("baseline: %s", lg_error_last());
+	g->found = rc == 1;
+	if (lg_buf_printf(&g->record, "leakgate baseline record%s%s%s",
+			  a->run.config ? " --config " : "",
+			  a->run.config ? a->run.config : "",
+			  g->found && strcmp(g->baseline.store, "notes") == 0
+			  ? " --store notes" : "") < 0)
+		return usage_error("%s", "out of memory");
+	opts.baseline = g->found ? &g->baseline : NULL;
+	opts.rev = g->base.rev[0] ? g->base.rev : NULL;
+	opts.none_reason = lg_buf_cstr(&g->why);
+	opts.record_command = g->record.ptr;
+	g->opts = opts;
+	plan->judge = gate_judge;
+	plan->judge_ctx = g;
 	return 0;
 }
 
-/* Which workloads to run: the named config sections and targets, or all. */
-static int select_workloads(lg_workload **out, size_t *count,
-			    const lg_config *cfg, char **names, int n)
+/* Keep the shard's workloads; an empty shard (more shards than workloads)
+ * is not an error: it runs nothing and passes. */
+static int apply_shard(lg_run_plan *plan, const lg_shard *shard)
 {
-	lg_workload adhoc;
-	int rc;
+	size_t all = plan->count;
 
-	if (n == 0) {
-		for (size_t i = 0; i < cfg->count; i++)
-			if ((rc = add_workload(out, count, &cfg->workloads[i])) < 0)
-				return rc;
+	if (shard->total == 1)
 		return 0;
-	}
-	for (int k = 0; k < n; k++) {
-		size_t i;
-
-		for (i = 0; i < cfg->count; i++)
-			if (strcmp(cfg->workloads[i].name, names[k]) == 0)
-				break;
-		if (i < cfg->count) {
-			rc = add_workload(out, count, &cfg->workloads[i]);
-		} else {
-			if ((rc = lg_workload_copy(&adhoc, &cfg->defaults)) < 0)
-				return rc;
-			if ((rc = lg_workload_set_string(&adhoc.name, names[k])) == 0 &&
-			    (rc = lg_workload_set_string(&adhoc.target, names[k])) == 0)
-				rc = add_workload(out, count, &adhoc);
-			lg_workload_dispose(&adhoc);
-		}
-		if (rc < 0)
-			return rc;
-	}
+	if (lg_shard_workloads(plan->workloads, &plan->count, shard) < 0)
+		return usage_error("--shard: %s", lg_error_last());
+	fprintf(stderr, "leakgate run: shard %u/%u: %zu of %zu workloads\n",
+		shard->index, shard->total, plan->count, all);
 	return 0;
+}
+
+/* --charts DIR, or by default in GitLab CI: an SVG chart per failing
+ * workload, which becomes its JUnit attachment. */
+static int write_charts(lg_run_result *run, const char *dir, const char *junit)
+{
+	lg_buf where = LG_BUF_INIT;
+	int rc = lg_ci_charts_dir(&where, dir, junit);
+
+	if (rc > 0)
+		rc = lg_report_svg_charts(run, where.ptr);
+	lg_buf_dispose(&where);
+	return rc < 0 ? rc : 0;
+}
+
+static void gate_dispose(gate *g)
+{
+	lg_baseline_dispose(&g->baseline);
+	lg_buf_dispose(&g->why);
+	lg_buf_dispose(&g->record);
 }
 
 int lg_cmd_run(int argc, char **argv)
 {
-	run_args args = { NULL, NULL, NULL, -1, -1, -1, -1, -1, -1, 0, 0 };
-	lg_config cfg;
-	lg_workload base;
-	lg_workload *workloads = NULL;
-	size_t count = 0;
+	run_args args = { LG_RUN_ARGS_INIT, NULL, NULL, NULL, LG_SHARD_ALL, NULL };
+	gate baseline = { 0, LG_BASELINE_INIT, LG_BUF_INIT, { "", "", "" },
+			  LG_BUF_INIT, LG_BASELINE_JUDGE_OPTIONS_INIT };
+	lg_run_plan plan;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	lg_runner_options ropts = LG_RUNNER_OPTIONS_INIT;
 	lg_report_options report = LG_REPORT_OPTIONS_INIT;
-	progress_state progress = { 0, "" };
 	const char *junit;
 	int code, rc;
 
-	memset(&cfg, 0, sizeof(cfg));
 	if ((rc = parse_args(&args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
-	if (lg_workload_init_defaults(&base) < 0)
-		goto oom;
-	if (args.config) {
-		rc = lg_config_load(&cfg, args.config, &base);
-		lg_workload_dispose(&base);
-		if (rc < 0) {
-			fprintf(stderr, "leakgate run: %s\n", lg_error_last());
-			return LG_EXIT_USAGE;
-		}
-	} else {
-		cfg.defaults = base;
-	}
-	if (select_workloads(&workloads, &count, &cfg, argv + optind,
-			     argc - optind) < 0)
-		goto oom;
-	if (count == 0) {
-		code = usage_error("%s", args.config
-			? "no workloads: the configuration has no [workload] section"
-			: "no workloads: give WORKLOAD arguments or --config FILE");
+	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0)
+		return usage_error("%s", lg_error_last());
+	if ((code = apply_shard(&plan, &args.shard)) != 0)
+		goto out;
+	if ((code = gate_load(&baseline, &plan, &args)) != 0)
+		goto out;
+	if (lg_run_plan_execute(&run, &plan, &args.run) < 0) {
+		fprintf(stderr, "leakgate run: %s\n", *lg_error_last()
+			? lg_error_last() : "out of memory");
+		code = LG_EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < count; i++) {
-		if (apply_overrides(&workloads[i], &args) < 0)
-			goto oom;
-		if (check_target(&workloads[i]) < 0) {
-			code = usage_error("%s", lg_error_last());
-			goto out;
-		}
-	}
-
-	ropts.jobs = args.jobs > 0 ? (int)args.jobs : cfg.jobs > 0 ? cfg.jobs : 1;
-	progress.tty = !args.quiet && isatty(STDERR_FILENO);
-	ropts.progress = on_progress;
-	ropts.progress_ctx = &progress;
-	if (args.quiet)
-		ropts.progress = NULL;
-	if (lg_runner_run(&run, workloads, count, &ropts) < 0)
-		goto oom;
 
 	code = lg_run_exit_code(&run);
-	report.verbose = args.verbose;
+	report.verbose = args.run.verbose;
 	report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (!args.quiet && lg_report_terminal(stdout, &run, &report) < 0)
+	if (!args.run.quiet && lg_report_terminal(stdout, &run, &report) < 0)
 		fprintf(stderr, "leakgate run: cannot write the report: %s\n",
 			lg_error_last());
-	junit = args.junit ? args.junit : cfg.junit;
-	if (junit && lg_junit_write(&run, junit) < 0) {
+	junit = args.junit ? args.junit : plan.cfg.junit;
+	/* Charts first: the JUnit file refers to them. */
+	if (write_charts(&run, args.charts, junit) < 0 ||
+	    (junit && lg_junit_write(&run, junit) < 0) ||
+	    lg_ci_github_annotations(stdout, &run) < 0 ||
+	    lg_ci_github_summary(&run, NULL) < 0) {
 		fprintf(stderr, "leakgate run: %s\n", lg_error_last());
 		code = LG_EXIT_USAGE;
 	}
-	goto out;
-
-oom:
-	fprintf(stderr, "leakgate run: %s\n", *lg_error_last() ? lg_error_last()
-							   : "out of memory");
-	code = LG_EXIT_USAGE;
 out:
 	lg_run_result_dispose(&run);
-	for (size_t i = 0; i < count; i++)
-		lg_workload_dispose(&workloads[i]);
-	free(workloads);
-	lg_config_dispose(&cfg);
+	lg_run_plan_dispose(&plan);
+	gate_dispose(&baseline);
 	return code;
 }

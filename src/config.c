@@ -24,11 +24,16 @@ enum {
 	SET_EXPECT = 1u << 6,
 	SET_TARGET = 1u << 7,
 	SET_JOBS = 1u << 8,
-	SET_JUNIT = 1u << 9
+	SET_JUNIT = 1u << 9,
+	SET_REGRESSION_FLOOR = 1u << 10,
+	SET_REGRESSION_TOLERANCE = 1u << 11,
+	SET_EXPLAIN = 1u << 12,
+	SET_FAIL_ON_CYCLES = 1u << 13
 };
 
 #define SHARED_KEYS (SET_PYTHON | SET_THRESHOLD | SET_TIMEOUT | SET_CALLS | \
-		     SET_DURATION | SET_MEMORY_LIMIT)
+		     SET_DURATION | SET_MEMORY_LIMIT | SET_REGRESSION_FLOOR | \
+		     SET_REGRESSION_TOLERANCE | SET_EXPLAIN | SET_FAIL_ON_CYCLES)
 #define LEAKGATE_KEYS (SHARED_KEYS | SET_JOBS | SET_JUNIT)
 #define WORKLOAD_KEYS (SHARED_KEYS | SET_EXPECT | SET_TARGET)
 
@@ -46,6 +51,10 @@ static const struct {
 	{ "target", SET_TARGET },
 	{ "jobs", SET_JOBS },
 	{ "junit", SET_JUNIT },
+	{ "regression-floor", SET_REGRESSION_FLOOR },
+	{ "regression-tolerance", SET_REGRESSION_TOLERANCE },
+	{ "explain", SET_EXPLAIN },
+	{ "fail-on-cycles", SET_FAIL_ON_CYCLES },
 };
 
 typedef struct {
@@ -221,6 +230,25 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 		return 0;
 	case SET_TARGET:
 		return set_target(wl, ld, key, value);
+	case SET_REGRESSION_FLOOR:
+		return parse_decimal(&wl->regression_floor, ld, key, value, 1);
+	case SET_REGRESSION_TOLERANCE:
+		return parse_decimal(&wl->regression_tolerance, ld, key, value, 1);
+	case SET_EXPLAIN:
+		if (strcmp(value, "auto") == 0)
+			wl->explain = LG_EXPLAIN_AUTO;
+		else if (strcmp(value, "always") == 0)
+			wl->explain = LG_EXPLAIN_ALWAYS;
+		else if (strcmp(value, "never") == 0)
+			wl->explain = LG_EXPLAIN_NEVER;
+		else
+			return bad_value(ld, key, value, "is not auto, always or never");
+		return 0;
+	case SET_FAIL_ON_CYCLES:
+		/* git's booleans: true/false, yes/no, on/off, 1/0. */
+		if (git_config_parse_bool(&wl->fail_on_cycles, value) < 0)
+			return bad_value(ld, key, value, "is not true or false");
+		return 0;
 	case SET_JOBS:
 		if ((rc = parse_whole(&n, ld, key, value, 1, INT_MAX)) < 0)
 			return rc;
@@ -339,6 +367,14 @@ static int fill_workloads(const loader *ld)
 			wl->memory_limit_mb = d->memory_limit_mb;
 		if (!(given & SET_EXPECT))
 			wl->expect_leak = d->expect_leak;
+		if (!(given & SET_REGRESSION_FLOOR))
+			wl->regression_floor = d->regression_floor;
+		if (!(given & SET_REGRESSION_TOLERANCE))
+			wl->regression_tolerance = d->regression_tolerance;
+		if (!(given & SET_EXPLAIN))
+			wl->explain = d->explain;
+		if (!(given & SET_FAIL_ON_CYCLES))
+			wl->fail_on_cycles = d->fail_on_cycles;
 	}
 	return 0;
 }

@@ -89,24 +89,38 @@ static const char *below(const char *path, const char *dir)
 char *lg_format_path(char *out, size_t size, const char *path)
 {
 	char cwd[PATH_MAX];
+
+	if (!getcwd(cwd, sizeof(cwd))) {
+		snprintf(out, size, "%s", path ? path : "");
+		return out;
+	}
+	return lg_format_path_from(out, size, path, cwd);
+}
+
+char *lg_format_path_from(char *out, size_t size, const char *path,
+			  const char *dir)
+{
 	const char *rel;
-	char *real;
+	char *real, *real_dir = NULL;
 
 	if (!path)
 		path = "";
-	if (path[0] != '/' || !getcwd(cwd, sizeof(cwd))) {
+	if (path[0] != '/' || !dir || dir[0] != '/') {
 		snprintf(out, size, "%s", path);
 		return out;
 	}
-	rel = below(path, cwd);
+	rel = below(path, dir);
 	if (rel) {
 		snprintf(out, size, "%s", *rel ? rel : ".");
 		return out;
 	}
-	/* Reached through a symlink to the directory (getcwd resolves them). */
+	/* Reached through a symlink to the directory, or dir is one. */
 	real = realpath(path, NULL);
-	rel = real ? below(real, cwd) : NULL;
+	if (real)
+		real_dir = realpath(dir, NULL);
+	rel = real ? below(real, real_dir ? real_dir : dir) : NULL;
 	snprintf(out, size, "%s", rel ? (*rel ? rel : ".") : path);
 	free(real);
+	free(real_dir);
 	return out;
 }

@@ -19,15 +19,19 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlwriter.h>
 
+#include "leakgate/baseline.h"
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
+#include "leakgate/explain.h"
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
+#include "leakgate/series.h"
+#include "leakgate/xml_text.h"
 
-#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 #define EN_DASH "\xe2\x80\x93"
 #define NUMBER_SIZE 48
 #define BODY_LIMIT 4096 /* bytes of a <failure> body */
+#define EXPLAIN_LIMIT 4096 /* and of the diagnosis after it */
 
 typedef struct {
 	xmlTextWriterPtr w;
@@ -39,67 +43,10 @@ typedef struct {
 	char stamp[32];   /* ISO 8601 UTC; "" when unknown */
 } writer;
 
-/*
- * Length of the XML 1.0 character encoded in UTF-8 at s (n > 0 bytes left),
- * or 0 when the bytes are not one: C0 controls other than tab, LF and CR,
- * malformed or overlong sequences, surrogates, U+FFFE, U+FFFF.
- */
-static size_t xml_char(const unsigned char *s, size_t n)
-{
-	uint32_t c;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r';
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	if ((c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
-		return 0;
-	return len;
-}
-
-/* x->text = data with every byte that is not part of an XML character
- * replaced by U+FFFD. Filtering only: escaping stays libxml2's job. */
+/* x->text = data made fit for XML (xml_text.h). */
 static int filter(writer *x, const char *data, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)data;
-	size_t i = 0, run = 0, n;
-	int rc;
-
-	x->text.len = 0;
-	if ((rc = lg_buf_add(&x->text, "", 0)) < 0)
-		return rc;
-	while (i < len) {
-		n = xml_char(s + i, len - i);
-		if (n) {
-			i += n;
-			continue;
-		}
-		if ((rc = lg_buf_add(&x->text, data + run, i - run)) < 0 ||
-		    (rc = lg_buf_puts(&x->text, REPLACEMENT)) < 0)
-			return rc;
-		run = ++i;
-	}
-	return lg_buf_add(&x->text, data + run, i - run);
+	return lg_xml_filter(&x->text, data, len);
 }
 
 /* A libxml2 call failed: say why, naming the report. */
@@ -239,6 +186,164 @@ static int fit_properties(writer *x, const char *metric, const lg_fit *f)
 	return 0;
 }
 
+/* "<metric>.samples" = "calls:value calls:value ...": at most
+ * LG_JUNIT_SAMPLES_MAX samples picked evenly, so a saved run can be charted
+ * again (leakgate report) without the file growing with the run. */
+static int samples_property(writer *x, const lg_workload_result *r, lg_metric m)
+{
+	const lg_series *s = &r->series;
+	size_t n = s->count < LG_JUNIT_SAMPLES_MAX ? s->count : LG_JUNIT_SAMPLES_MAX;
+	lg_buf value = LG_BUF_INIT;
+	char name[96];
+	int rc = 0;
+
+	if (n == 0 || !lg_series_has(s, m))
+		return 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const lg_sample *p = &s->samples[lg_series_pick(i, n, s->count)];
+
+		rc = lg_buf_printf(&value, "%s%lld:%lld", i ? " " : "",
+				   (long long)p->calls, (long long)p->value[m]);
+	}
+	snprintf(name, sizeof(name), "%s.samples", lg_metric_get(m)->name);
+	if (rc == 0)
+		rc = property(x, name, value.ptr);
+	lg_buf_dispose(&value);
+	return rc;
+}
+
+/* baseline.status, baseline.rev, and main's figures per metric. */
+static int baseline_properties(writer *x, const lg_baseline_cmp *cmp)
+{
+	static const char *const names[] = { "slope", "ci_low", "ci_high" };
+	char name[96];
+	int rc;
+
+	if (!cmp)
+		return 0;
+	if ((rc = property(x, "baseline.status",
+			   lg_baseline_status_name(cmp->status))) < 0 ||
+	    (rc = property(x, "baseline.rev", cmp->rev)) < 0 ||
+	    (rc = property(x, "baseline.store", cmp->store)) < 0 ||
+	    (rc = property(x, "baseline.reason", cmp->reason)) < 0 ||
+	    (rc = property(x, "baseline.python", cmp->entry.python_version)) < 0)
+		return rc;
+	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		const lg_baseline_metric *b = &cmp->entry.metrics[m];
+		const double values[] = { b->slope, b->ci_low, b->ci_high };
+
+		if (!b->present)
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+			snprintf(name, sizeof(name), "baseline.%s.%s",
+				 lg_metric_get((lg_metric)m)->name, names[i]);
+			if ((rc = property_number(x, name, values[i])) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* "explain.<table>.<n>" = one row of the diagnosis as text. */
+static int explain_row(writer *x, const char *table, size_t n, lg_buf *value)
+{
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), "explain.%s.%zu", table, n + 1);
+	rc = property(x, name, lg_buf_cstr(value));
+	value->len = 0;
+	return rc;
+}
+
+/*
+ * The diagnosis for machines (explain.h): explain.kind, explain.site
+ * ("file:line"), explain.type.N ("str 1 objects/call 249 B/call"),
+ * explain.site.N ("file:line 249 B/call"), explain.native.N, explain.fd.N /
+ * explain.thread.N / explain.garbage.N ("count what"), explain.cycle.N,
+ * explain.chain and explain.chain_root; the function's own place is kept as
+ * function.file and function.line. Nothing when not explained.
+ */
+static int explain_properties(writer *x, const lg_workload_result *r)
+{
+	static const char *const resource_tables[] = { "fd", "thread", "garbage" };
+	const lg_explanation *e = r->explanation;
+	lg_buf v = LG_BUF_INIT;
+	char where[4096 + 32];
+	size_t per_table[3] = { 0 };
+	int rc = 0;
+
+	if (!e)
+		return 0;
+	/* testcase@file/@line name the diagnosis's line; the function's stay. */
+	if (r->file && *r->file &&
+	    ((rc = property(x, "function.file", lg_format_path(where, sizeof(where),
+							      r->file))) < 0 ||
+	     (r->line > 0 && (rc = property_count(x, "function.line", r->line)) < 0)))
+		return rc;
+	if ((rc = property(x, "explain.kind", lg_leak_kind_name(e->kind))) < 0 ||
+	    (e->site_file &&
+	     (rc = property(x, "explain.site",
+			    lg_explain_site_text(where, sizeof(where), e))) < 0) ||
+	    (rc = property(x, "explain.chain", e->chain)) < 0 ||
+	    (rc = property(x, "explain.chain_root", e->chain_root)) < 0 ||
+	    (rc = property(x, "explain.chain_note", e->chain_note)) < 0 ||
+	    (rc = property(x, "explain.stopped", e->stopped)) < 0 ||
+	    (rc = property_count(x, "explain.calls", e->calls)) < 0 ||
+	    (e->traced && (rc = property_number(x, "explain.traced_bytes_per_call",
+						 e->traced_bytes_per_call)) < 0))
+		return rc;
+	for (size_t i = 0; i < e->type_count && rc == 0; i++) {
+		if ((rc = lg_buf_printf(&v, "%s %.6g objects/call %.6g B/call",
+					e->types[i].name, e->types[i].objects_per_call,
+					e->types[i].bytes_per_call)) == 0)
+			rc = explain_row(x, "type", i, &v);
+	}
+	for (size_t i = 0; i < e->site_count && rc == 0; i++) {
+		const lg_explain_frame *at = e->sites[i].at.file ? &e->sites[i].at
+			: e->sites[i].frame_count ? &e->sites[i].frames[0] : NULL;
+
+		if ((rc = lg_buf_printf(&v, "%s:%d %.6g B/call", at ? lg_format_path(
+				where, sizeof(where), at->file) : "?", at ? at->line : 0,
+				e->sites[i].bytes_per_call)) == 0)
+			rc = explain_row(x, "site", i, &v);
+	}
+	for (size_t i = 0; i < e->native_count && rc == 0; i++) {
+		const lg_explain_native *n = &e->natives[i];
+
+		rc = lg_buf_printf(&v, "%.6g B/call", n->bytes_per_call);
+		for (size_t k = 0; k < n->frame_count && rc == 0; k++)
+			rc = lg_buf_printf(&v, " %s%s%s", n->frames[k].symbol
+					   ? n->frames[k].symbol : "?", "@",
+					   n->frames[k].library);
+		if (rc == 0 && n->at.file)
+			rc = lg_buf_printf(&v, " from %s:%d", lg_format_path(
+				where, sizeof(where), n->at.file), n->at.line);
+		if (rc == 0)
+			rc = explain_row(x, "native", i, &v);
+	}
+	for (size_t i = 0; i < e->resource_count && rc == 0; i++) {
+		const lg_explain_resource *res = &e->resources[i];
+
+		if ((size_t)res->kind >= 3)
+			continue;
+		rc = lg_buf_printf(&v, "%lld %s", (long long)res->count, res->what);
+		if (rc == 0 && res->at.file)
+			rc = lg_buf_printf(&v, " at %s:%d", lg_format_path(
+				where, sizeof(where), res->at.file), res->at.line);
+		if (rc == 0)
+			rc = explain_row(x, resource_tables[res->kind],
+					 per_table[res->kind]++, &v);
+	}
+	for (size_t i = 0; i < e->cycle_count && rc == 0; i++) {
+		if ((rc = lg_buf_printf(&v, "%s %.6g objects/call", e->cycles[i].name,
+					e->cycles[i].objects_per_call)) == 0)
+			rc = explain_row(x, "cycle", i, &v);
+	}
+	lg_buf_dispose(&v);
+	return rc;
+}
+
 static int properties(writer *x, const lg_workload_result *r)
 {
 	const lg_workload *wl = &r->workload;
@@ -256,7 +361,10 @@ static int properties(writer *x, const lg_workload_result *r)
 	    (rc = property_count(x, "batch", r->batch)) < 0 ||
 	    (rc = property_count(x, "call_ns", r->call_ns)) < 0 ||
 	    (rc = property_count(x, "calls", last_calls(r))) < 0 ||
-	    (rc = property_count(x, "samples", (long long)r->series.count)) < 0)
+	    (rc = property_count(x, "samples", (long long)r->series.count)) < 0 ||
+	    (rc = property(x, "message", r->message)) < 0 ||
+	    (rc = property(x, "detail", r->detail)) < 0 ||
+	    (rc = property(x, "culprit", lg_metric_get(r->culprit)->name)) < 0)
 		return rc;
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		if (is_fitted(r, m) &&
@@ -264,6 +372,13 @@ static int properties(writer *x, const lg_workload_result *r)
 					 &r->fits[m])) < 0)
 			return rc;
 	}
+	if ((rc = samples_property(x, r, LG_METRIC_HEAP_BYTES)) < 0 ||
+	    (r->culprit != LG_METRIC_HEAP_BYTES &&
+	     (rc = samples_property(x, r, r->culprit)) < 0))
+		return rc;
+	if ((rc = baseline_properties(x, r->baseline)) < 0 ||
+	    (rc = explain_properties(x, r)) < 0)
+		return rc;
 	return end(x);
 }
 
@@ -355,7 +470,19 @@ static int failure_body(lg_buf *b, const lg_workload_result *r)
 	if (rc == 0 && r->outcome != LG_OUTCOME_COMPLETED)
 		rc = lg_buf_printf(b, "stopped: %s\n", r->detail ? r->detail
 				   : lg_outcome_name(r->outcome));
-	return rc < 0 ? rc : bound(b, BODY_LIMIT);
+	if (rc == 0)
+		rc = bound(b, BODY_LIMIT);
+	/* Why, bounded on its own: the figures never crowd it out. */
+	if (rc == 0 && r->explanation) {
+		lg_buf why = LG_BUF_INIT;
+
+		if ((rc = lg_buf_puts(&why, "\nwhy (diagnostic pass):\n")) == 0 &&
+		    (rc = lg_explain_render(&why, r->explanation, "  ", 1)) == 0 &&
+		    (rc = bound(&why, EXPLAIN_LIMIT)) == 0)
+			rc = lg_buf_add(b, why.ptr, why.len);
+		lg_buf_dispose(&why);
+	}
+	return rc;
 }
 
 /* <system-out>/<system-err>: an optional note, then the tail. */
@@ -392,9 +519,12 @@ static int verdict_element(writer *x, const lg_workload_result *r)
 
 	switch (r->verdict) {
 	case LG_VERDICT_LEAK:
+	case LG_VERDICT_REGRESSION:
 		if ((rc = failure_body(&body, r)) < 0 ||
 		    (rc = start(x, "failure")) < 0 ||
-		    (rc = attr(x, "type", "leak")) < 0 ||
+		    (rc = attr(x, "type", r->verdict == LG_VERDICT_REGRESSION
+			       ? "regression" : r->culprit == LG_METRIC_GC_COLLECTED
+			       ? "cycles" : "leak")) < 0 ||
 		    (rc = attr(x, "message", message)) < 0 ||
 		    (rc = text(x, body.ptr, body.len)) < 0 ||
 		    (rc = end(x)) < 0) {
@@ -460,6 +590,35 @@ static int identity(lg_buf *classname, lg_buf *name, const lg_workload_result *r
 	return lg_buf_puts(name, colon && colon[1] ? colon + 1 : target);
 }
 
+/*
+ * <system-out>: the attachment line first (GitLab shows the first
+ * [[ATTACHMENT|path]] of a failed test, the path relative to the project
+ * directory; Jenkins' attachments plugin reads the same line), the note of
+ * a known leak that stopped, then the workload's stdout.
+ */
+static int system_out(writer *x, const lg_workload_result *r)
+{
+	lg_buf note = LG_BUF_INIT;
+	char path[4096];
+	/* A fixed known leak and an improvement on the baseline both ask
+	 * for something to be updated: say so where CI shows passing tests. */
+	int fixed = r->verdict == LG_VERDICT_LEAK_FIXED ||
+		    (r->baseline && r->baseline->status == LG_BASELINE_IMPROVEMENT);
+	int rc = 0;
+
+	if (r->attachment && *r->attachment)
+		rc = lg_buf_printf(&note, "[[ATTACHMENT|%s]]", lg_format_path(
+					   path, sizeof(path), r->attachment));
+	if (rc == 0 && fixed)
+		rc = lg_buf_printf(&note, "%s%s", note.len ? "\n" : "",
+				   r->message ? r->message : "");
+	if (rc == 0)
+		rc = stream(x, "system-out", note.len || fixed
+			    ? lg_buf_cstr(&note) : NULL, &r->out);
+	lg_buf_dispose(&note);
+	return rc;
+}
+
 static int testcase(writer *x, const lg_workload_result *r)
 {
 	lg_buf classname = LG_BUF_INIT, name = LG_BUF_INIT;
@@ -475,15 +634,24 @@ static int testcase(writer *x, const lg_workload_result *r)
 	lg_buf_dispose(&name);
 	if (rc < 0)
 		return rc;
-	if (r->file && *r->file &&
-	    (rc = attr(x, "file", lg_format_path(file, sizeof(file), r->file))) < 0)
-		return rc;
-	if (r->line > 0 && (rc = attr_count(x, "line", r->line)) < 0)
-		return rc;
+	/* The line the diagnosis blames, so CI annotates it; else the
+	 * function (kept as the function.file/line properties). */
+	if (r->explanation && r->explanation->site_file) {
+		if ((rc = attr(x, "file", lg_format_path(file, sizeof(file),
+							 r->explanation->site_file))) < 0 ||
+		    (r->explanation->site_line > 0 &&
+		     (rc = attr_count(x, "line", r->explanation->site_line)) < 0))
+			return rc;
+	} else {
+		if (r->file && *r->file &&
+		    (rc = attr(x, "file", lg_format_path(file, sizeof(file), r->file))) < 0)
+			return rc;
+		if (r->line > 0 && (rc = attr_count(x, "line", r->line)) < 0)
+			return rc;
+	}
 	if ((rc = attr_seconds(x, "time", r->seconds)) < 0 ||
 	    (rc = verdict_element(x, r)) < 0 ||
-	    (rc = stream(x, "system-out", r->verdict == LG_VERDICT_LEAK_FIXED
-			 ? (r->message ? r->message : "") : NULL, &r->out)) < 0 ||
+	    (rc = system_out(x, r)) < 0 ||
 	    (rc = stream(x, "system-err", NULL, &r->err)) < 0)
 		return rc;
 	return end(x);
@@ -498,7 +666,8 @@ static int testsuite(writer *x, const lg_workload_result *r)
 	if ((rc = start(x, "testsuite")) < 0 ||
 	    (rc = attr(x, "name", name)) < 0 ||
 	    (rc = attr(x, "tests", "1")) < 0 ||
-	    (rc = attr_count(x, "failures", r->verdict == LG_VERDICT_LEAK)) < 0 ||
+	    (rc = attr_count(x, "failures", r->verdict == LG_VERDICT_LEAK ||
+			     r->verdict == LG_VERDICT_REGRESSION)) < 0 ||
 	    (rc = attr_count(x, "errors", r->verdict == LG_VERDICT_ERROR)) < 0 ||
 	    (rc = attr_count(x, "skipped", r->verdict == LG_VERDICT_EXPECTED_LEAK)) < 0 ||
 	    (rc = attr_seconds(x, "time", r->seconds)) < 0 ||
@@ -516,7 +685,8 @@ static int document(writer *x, const lg_run_result *run)
 	int rc;
 
 	for (size_t i = 0; i < run->count; i++) {
-		failures += run->items[i].verdict == LG_VERDICT_LEAK;
+		failures += run->items[i].verdict == LG_VERDICT_LEAK ||
+			    run->items[i].verdict == LG_VERDICT_REGRESSION;
 		errors += run->items[i].verdict == LG_VERDICT_ERROR;
 	}
 	if (xmlTextWriterSetIndent(x->w, 1) < 0 ||

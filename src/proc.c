@@ -64,6 +64,17 @@ static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
 	child_fail(2, "run", p->argv[0]);
 }
 
+/* entry is NAME=value and one of extra[0..k) sets NAME too. */
+static int replaced(const char *entry, const char *const *extra, size_t k)
+{
+	size_t name = strcspn(entry, "=");
+
+	for (size_t i = 0; i < k; i++)
+		if (strncmp(entry, extra[i], name + 1) == 0)
+			return 1;
+	return 0;
+}
+
 static char **build_env(const char *const *extra)
 {
 	size_t n = 0, k = 0;
@@ -76,11 +87,14 @@ static char **build_env(const char *const *extra)
 	env = calloc(n + k + 1, sizeof(*env));
 	if (!env)
 		return NULL;
-	/* Extra entries first: getenv() returns the first match. */
+	/* Extra entries first: getenv() returns the first match. The ones
+	 * they replace are left out, for readers that take the last (the
+	 * dynamic loader reading LD_PRELOAD). */
 	for (size_t i = 0; i < k; i++)
 		env[i] = (char *)extra[i];
-	for (size_t i = 0; i < n; i++)
-		env[k + i] = environ[i];
+	for (size_t i = 0, j = k; i < n; i++)
+		if (!replaced(environ[i], extra, k))
+			env[j++] = environ[i];
 	return env;
 }
 

@@ -16,7 +16,21 @@ static const struct {
 	{ "calibrated", LG_RECORD_CALIBRATED },
 	{ "note", LG_RECORD_NOTE },
 	{ "end", LG_RECORD_END },
+	{ "type", LG_RECORD_TYPE },
+	{ "site", LG_RECORD_SITE },
+	{ "traced", LG_RECORD_TRACED },
+	{ "chain", LG_RECORD_CHAIN },
+	{ "resource", LG_RECORD_RESOURCE },
+	{ "cycle", LG_RECORD_CYCLE },
+	{ "native", LG_RECORD_NATIVE },
 };
+
+const char *lg_record_type_name(lg_record_type type)
+{
+	/* The table is in enum order. */
+	return (size_t)type < sizeof(record_types) / sizeof(*record_types)
+		? record_types[type].name : "unknown";
+}
 
 static int valid_key(const char *k, size_t len)
 {
@@ -439,7 +453,7 @@ int lg_proto_session_apply(lg_proto_session *s, const lg_record *rec)
 	}
 	if (!allowed) {
 		lg_error_set("protocol: %s record %s",
-			     record_types[rec->type].name, state_names[s->state]);
+			     lg_record_type_name(rec->type), state_names[s->state]);
 		return LG_EPROTO;
 	}
 	switch (rec->type) {
@@ -449,6 +463,6 @@ int lg_proto_session_apply(lg_proto_session *s, const lg_record *rec)
 	case LG_RECORD_CALIBRATED: return apply_calibrated(s, rec);
 	case LG_RECORD_END: return apply_end(s, rec);
 	case LG_RECORD_NOTE: return 0;
+	default: return 0; /* the diagnostic session's: rejected above */
 	}
-	return 0;
 }

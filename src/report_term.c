@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "leakgate/baseline.h"
 #include "leakgate/error.h"
+#include "leakgate/explain.h"
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
 
@@ -29,6 +31,7 @@ static const verdict_style styles[] = {
 	[LG_VERDICT_ERROR] = { "ERROR", "\033[1;35m" },
 	[LG_VERDICT_EXPECTED_LEAK] = { "KNOWN", "\033[33m" },
 	[LG_VERDICT_LEAK_FIXED] = { "FIXED", "\033[36m" },
+	[LG_VERDICT_REGRESSION] = { "REGRESS", "\033[1;31m" },
 };
 
 static const verdict_style *style(lg_verdict v)
@@ -137,20 +140,102 @@ static void details(FILE *out, const lg_workload_result *r)
 	}
 }
 
+/* The diagnosis under the workload's line: a summary, or all of it with
+ * -v. Each line goes through put_text: it quotes the workload's code. */
+static int explanation(FILE *out, const lg_workload_result *r, int verbose)
+{
+	lg_buf text = LG_BUF_INIT;
+	int rc;
+
+	if (!r->explanation)
+		return 0;
+	rc = lg_explain_render(&text, r->explanation, "", verbose);
+	for (const char *p = lg_buf_cstr(&text); rc == 0 && *p;) {
+		size_t n = strcspn(p, "\n");
+		char line[4096]; /* the longest: a retainer chain, 2 KiB */
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		fputs(INDENT, out);
+		put_text(out, line);
+		fputc('\n', out);
+		p += n + (p[n] == '\n');
+	}
+	lg_buf_dispose(&text);
+	return rc;
+}
+
 static void count(FILE *out, size_t n, const char *one, const char *many)
 {
 	fprintf(out, "%zu %s", n, n == 1 ? one : many);
 }
 
+/* "baseline: file at 1a2b3c4: 1 regression, 2 same, 1 none", or why there
+ * was none; nothing when the run was not compared with a baseline. */
+static void baseline_summary(FILE *out, const lg_run_result *run)
+{
+	static const char *const names[][2] = {
+		[LG_BASELINE_NONE] = { "without baseline", "without baseline" },
+		[LG_BASELINE_SAME] = { "same", "same" },
+		[LG_BASELINE_REGRESSION] = { "regression", "regressions" },
+		[LG_BASELINE_IMPROVEMENT] = { "improvement", "improvements" },
+		[LG_BASELINE_INCOMPARABLE] = { "incomparable", "incomparable" },
+	};
+	size_t by[LG_BASELINE_INCOMPARABLE + 1] = { 0 };
+	const lg_baseline_cmp *found = NULL, *any = NULL;
+	const char *sep = "";
+
+	for (size_t i = 0; i < run->count; i++) {
+		const lg_baseline_cmp *cmp = run->items[i].baseline;
+
+		if (!cmp)
+			continue;
+		any = any ? any : cmp;
+		if (cmp->store && !found)
+			found = cmp;
+		if ((size_t)cmp->status < sizeof(by) / sizeof(*by))
+			by[cmp->status]++;
+	}
+	if (!any)
+		return;
+	if (!found) {
+		fputs("baseline: none", out);
+		if (any->reason) {
+			fputs(" (", out);
+			put_text(out, any->reason);
+			fputc(')', out);
+		}
+		fputs(": every workload judged by the absolute rule\n", out);
+		return;
+	}
+	fputs("baseline: ", out);
+	put_text(out, found->store);
+	fputs(" at ", out);
+	put_text(out, found->rev ? found->rev : "?");
+	fputs(": ", out);
+	for (size_t s = 0; s < sizeof(by) / sizeof(*by); s++) {
+		if (!by[s])
+			continue;
+		fputs(sep, out);
+		count(out, by[s], names[s][0], names[s][1]);
+		sep = ", ";
+	}
+	fputc('\n', out);
+}
+
 static void totals(FILE *out, const lg_run_result *run)
 {
-	size_t by[LG_VERDICT_LEAK_FIXED + 1] = { 0 };
+	size_t by[LG_VERDICT_REGRESSION + 1] = { 0 };
 
 	for (size_t i = 0; i < run->count; i++)
 		if ((size_t)run->items[i].verdict < sizeof(by) / sizeof(*by))
 			by[run->items[i].verdict]++;
 	count(out, run->count, "workload", "workloads");
 	fputs(": ", out);
+	/* Only runs against a baseline can regress. */
+	if (by[LG_VERDICT_REGRESSION]) {
+		count(out, by[LG_VERDICT_REGRESSION], "regression", "regressions");
+		fputs(", ", out);
+	}
 	count(out, by[LG_VERDICT_LEAK], "leak", "leaks");
 	fputs(", ", out);
 	count(out, by[LG_VERDICT_CLEAN], "clean", "clean");
@@ -195,8 +280,11 @@ int lg_report_terminal(FILE *out, const lg_run_result *run,
 		fprintf(out, "   %.2f s\n", r->seconds);
 		if (opts->verbose)
 			details(out, r);
+		if (explanation(out, r, opts->verbose) < 0)
+			return LG_ENOMEM;
 	}
 	totals(out, run);
+	baseline_summary(out, run);
 	if (fflush(out) != 0 || ferror(out))
 		return lg_error_set_os("cannot write the report");
 	return 0;

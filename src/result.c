@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakgate/baseline.h"
+#include "leakgate/explain.h"
+
 static const char *const outcome_names[] = {
 	[LG_OUTCOME_COMPLETED] = "completed",
 	[LG_OUTCOME_EXCEPTION] = "exception",
@@ -20,6 +23,7 @@ static const char *const verdict_names[] = {
 	[LG_VERDICT_ERROR] = "error",
 	[LG_VERDICT_EXPECTED_LEAK] = "expected-leak",
 	[LG_VERDICT_LEAK_FIXED] = "leak-fixed",
+	[LG_VERDICT_REGRESSION] = "regression",
 };
 
 const char *lg_outcome_name(lg_outcome o)
@@ -61,6 +65,9 @@ void lg_workload_result_dispose(lg_workload_result *r)
 	free(r->detail);
 	free(r->traceback);
 	free(r->message);
+	lg_baseline_cmp_free(r->baseline);
+	lg_explanation_free(r->explanation);
+	free(r->attachment);
 	lg_series_dispose(&r->series);
 	lg_tail_dispose(&r->out);
 	lg_tail_dispose(&r->err);

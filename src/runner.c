@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "leakgate/error.h"
+#include "leakgate/explain.h"
 #include "leakgate/proc.h"
 #include "leakgate/proto.h"
 #include "leakgate/verdict.h"
 
 extern const char lg_agent_py[];
+extern const char lg_explain_py[];
 
 const char *lg_agent_source(void)
 {
@@ -26,16 +28,32 @@ const char *lg_agent_source(void)
 #define EXIT_GRACE_SECONDS 1.0
 #define POLL_INTERVAL_MS 100
 
+/* The diagnostic pass aims for this many seconds of calls, whatever the
+ * detection pass's --duration: enough points to fit, cheap enough for CI. */
+#define EXPLAIN_MIN_SECONDS 0.5
+#define EXPLAIN_MAX_SECONDS 2.0
+/* Bytes of the diagnostic child's stderr kept, for why it failed. */
+#define EXPLAIN_ERR_LIMIT 4096
+
 typedef enum { KILLED_NONE, KILLED_TIMEOUT, KILLED_MEMORY, KILLED_PROTOCOL } kill_reason;
+
+/* Detection first; then, when the verdict asks for it, the diagnosis. */
+typedef enum { PHASE_DETECT, PHASE_EXPLAIN } slot_phase;
 
 typedef struct {
 	lg_workload_result *result;
+	slot_phase phase;
 	lg_proc proc;
 	lg_proto_reader reader;
 	lg_proto_session session;
+	lg_explain_session explain;
+	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
-	const char *argv[7];
+	char native_arg[16];
+	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
+	const char *argv[10];
+	const char *env[4];
 	double started;
 	double exited_at;
 	kill_reason killed;
@@ -43,13 +61,19 @@ typedef struct {
 	char *protocol_error;
 } slot;
 
-static const char *const child_env[] = {
-	/* Output reaches the tails even when the workload crashes. */
-	"PYTHONUNBUFFERED=1",
-	/* A crash prints the Python stack to stderr, into the report. */
-	"PYTHONFAULTHANDLER=1",
-	NULL
-};
+/* What the slots share: the shim, written out once when first needed. */
+typedef struct {
+	char *shim;             /* path of the allocator shim; NULL: not yet */
+	int shim_failed;        /* could not be written: diagnose without it */
+	char shim_error[256];
+} runner_state;
+
+/* Output reaches the tails even when the workload crashes. */
+#define ENV_UNBUFFERED "PYTHONUNBUFFERED=1"
+/* A crash prints the Python stack to stderr, into the report. */
+#define ENV_FAULTHANDLER "PYTHONFAULTHANDLER=1"
+
+static const char *const child_env[] = { ENV_UNBUFFERED, ENV_FAULTHANDLER, NULL };
 
 static double now(void)
 {
@@ -69,6 +93,7 @@ static int slot_start(slot *s, lg_workload_result *r)
 
 	memset(s, 0, sizeof(*s));
 	s->result = r;
+	s->phase = PHASE_DETECT;
 	s->proc = proc;
 	s->reader = reader;
 	lg_proto_session_init(&s->session, r);
@@ -109,7 +134,9 @@ static int handle_records(slot *s)
 	int rc;
 
 	while ((rc = lg_proto_reader_next(&s->reader, &rec)) == 1) {
-		rc = lg_proto_session_apply(&s->session, &rec);
+		rc = s->phase == PHASE_EXPLAIN
+			? lg_explain_session_apply(&s->explain, &rec)
+			: lg_proto_session_apply(&s->session, &rec);
 		lg_record_dispose(&rec);
 		if (rc < 0)
 			break;
@@ -145,10 +172,14 @@ static int drain(slot *s, int *fd)
 			*fd = -1;
 			return 0;
 		}
+		/* The diagnostic child's output is not the workload's: its
+		 * stdout is dropped, its stderr kept apart for its failures. */
 		if (fd == &s->proc.out_fd)
-			rc = lg_tail_add(&s->result->out, chunk, (size_t)n);
+			rc = s->phase == PHASE_EXPLAIN ? 0
+			     : lg_tail_add(&s->result->out, chunk, (size_t)n);
 		else if (fd == &s->proc.err_fd)
-			rc = lg_tail_add(&s->result->err, chunk, (size_t)n);
+			rc = lg_tail_add(s->phase == PHASE_EXPLAIN ? &s->explain_err
+					 : &s->result->err, chunk, (size_t)n);
 		else if (!s->protocol_error &&
 			 (rc = lg_proto_reader_feed(&s->reader, chunk, (size_t)n)) == 0)
 			rc = handle_records(s);
@@ -177,20 +208,20 @@ static int set_detail(lg_workload_result *r, const char *fmt, ...)
 	return 0;
 }
 
-/* The last non-empty line of the stderr tail: why an interpreter failed. */
 /* The line of stderr that says most about a crash: faulthandler's innermost
  * frame outside the agent (PYTHONFAULTHANDLER is set), else the last line. */
-static void crash_line(char *out, size_t size, const lg_workload_result *r)
+static void crash_line(char *out, size_t size, const lg_tail *err)
 {
-	const char *text = lg_buf_cstr(&r->err.data);
+	const char *text = lg_buf_cstr(&err->data);
 	const char *at = strstr(text, "(most recent call first):\n");
-	size_t end = r->err.data.len, start;
+	size_t end = err->data.len, start;
 
 	for (const char *p = at; p && (p = strchr(p, '\n')) && p[1] == ' '; ) {
 		const char *frame = p + 1 + strspn(p + 1, " ");
 
 		p = strchr(frame, '\n');
-		if (strncmp(frame, "File \"<string>\"", 15) != 0) {
+		if (strncmp(frame, "File \"<string>\"", 15) != 0 &&
+		    strncmp(frame, "File \"<leakgate-explain>\"", 26) != 0) {
 			snprintf(out, size, "%.*s", p ? (int)(p - frame) : (int)strlen(frame), frame);
 			return;
 		}
@@ -206,6 +237,16 @@ static void crash_line(char *out, size_t size, const lg_workload_result *r)
 static int64_t calls_so_far(const lg_workload_result *r)
 {
 	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
+}
+
+/* lg_judge, then the caller's own judgement (the baseline's). */
+static int judge(lg_workload_result *r, const lg_runner_options *opts)
+{
+	int rc = lg_judge(r, &opts->fit);
+
+	if (rc == 0 && opts->judge)
+		rc = opts->judge(opts->judge_ctx, r);
+	return rc == LG_ENOMEM ? rc : 0;
 }
 
 /* Turn how the child ended into the result's outcome and detail. */
@@ -237,7 +278,7 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	case KILLED_NONE:
 		if (s->session.state == LG_SESSION_ENDED)
 			break;
-		crash_line(line, sizeof(line), r);
+		crash_line(line, sizeof(line), &r->err);
 		if (s->session.state == LG_SESSION_START) {
 			/* The agent never spoke: not a Python 3 we can drive. */
 			r->outcome = LG_OUTCOME_SPAWN_FAILED;
@@ -252,8 +293,7 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	}
 	if (rc < 0)
 		return rc;
-	rc = lg_judge(r, &opts->fit);
-	return rc == LG_ENOMEM ? rc : 0;
+	return judge(r, opts);
 }
 
 static void slot_dispose(slot *s)
@@ -261,9 +301,161 @@ static void slot_dispose(slot *s)
 	lg_proc_kill(&s->proc);
 	lg_proc_finish(&s->proc);
 	lg_proto_reader_dispose(&s->reader);
+	lg_tail_dispose(&s->explain_err);
 	free(s->protocol_error);
 	s->protocol_error = NULL;
+	free(s->preload);
+	s->preload = NULL;
 	s->result = NULL;
+}
+
+/* -- the diagnostic pass ---------------------------------------------------- */
+
+/* Leaks are explained; everything with --explain; nothing with
+ * --no-explain; never what could not be measured. */
+static int wants_explanation(const lg_workload_result *r)
+{
+	if (r->verdict == LG_VERDICT_ERROR || r->series.count == 0)
+		return 0;
+	switch (r->workload.explain) {
+	case LG_EXPLAIN_ALWAYS: return 1;
+	case LG_EXPLAIN_NEVER: return 0;
+	default: return r->verdict == LG_VERDICT_LEAK ||
+			r->verdict == LG_VERDICT_REGRESSION;
+	}
+}
+
+/* The C heap grows on its own: worth the allocator shim. */
+static int wants_shim(const lg_workload_result *r)
+{
+	const lg_fit *f = &r->fits[LG_METRIC_MALLOC_BYTES];
+
+	return ((r->fitted >> LG_METRIC_MALLOC_BYTES) & 1u) && f->enough &&
+	       f->ci_low > 0 && f->slope > r->workload.threshold;
+}
+
+static const char *shim_path(runner_state *st)
+{
+	if (!st->shim && !st->shim_failed && lg_explain_shim_install(&st->shim) < 0) {
+		st->shim_failed = 1;
+		snprintf(st->shim_error, sizeof(st->shim_error), "%s", lg_error_last());
+	}
+	return st->shim;
+}
+
+/*
+ * Start the diagnostic child in the slot that measured the workload. Fewer
+ * calls than the detection pass made when that one ended abnormally, so an
+ * fd or thread leak does not hit the same wall. 1 when it could not start
+ * (the explanation says why), 0 when it runs, < 0 when out of memory.
+ */
+static int slot_start_explain(slot *s, runner_state *st)
+{
+	lg_workload_result *r = s->result;
+	const lg_workload *wl = &r->workload;
+	int64_t calls = calls_so_far(r);
+	double seconds = wl->duration;
+	int native = wants_shim(r), rc;
+	const char *shim = native ? shim_path(st) : NULL;
+	lg_proc proc = LG_PROC_INIT;
+	lg_proto_reader reader = LG_PROTO_READER_INIT;
+	lg_tail err = LG_TAIL_INIT(EXPLAIN_ERR_LIMIT);
+	lg_buf preload = LG_BUF_INIT;
+	const char *preloaded = getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "";
+	size_t env = 0;
+
+	lg_proto_reader_dispose(&s->reader);
+	lg_tail_dispose(&s->explain_err);
+	if ((rc = lg_explanation_new(&r->explanation)) < 0)
+		return rc;
+	if (r->outcome != LG_OUTCOME_COMPLETED)
+		calls = calls * 4 / 5;
+	if (calls < 1)
+		calls = 1;
+	if (seconds < EXPLAIN_MIN_SECONDS)
+		seconds = EXPLAIN_MIN_SECONDS;
+	if (seconds > EXPLAIN_MAX_SECONDS)
+		seconds = EXPLAIN_MAX_SECONDS;
+	if (native && !shim &&
+	    (rc = lg_buf_printf(&r->explanation->notes, "allocator shim "
+				"unavailable: %s\n", st->shim_error)) < 0)
+		return rc;
+	/* Ahead of what the environment preloads already (kept). */
+	if (shim && (rc = lg_buf_printf(&preload, "LD_PRELOAD=%s%s%s", shim,
+					*preloaded ? ":" : "", preloaded)) < 0)
+		return rc;
+
+	s->phase = PHASE_EXPLAIN;
+	s->proc = proc;
+	s->reader = reader;
+	s->explain_err = err;
+	s->killed = KILLED_NONE;
+	s->peak_rss = 0;
+	s->exited_at = 0;
+	free(s->protocol_error);
+	s->protocol_error = NULL;
+	free(s->preload);
+	s->preload = shim ? lg_buf_detach(&preload) : NULL;
+	lg_explain_session_init(&s->explain, r->explanation);
+	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
+	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
+	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
+	s->argv[0] = wl->python;
+	s->argv[1] = "-c";
+	s->argv[2] = lg_agent_source();
+	s->argv[3] = "--explain";
+	s->argv[4] = lg_explain_py;
+	s->argv[5] = wl->target;
+	s->argv[6] = s->calls_arg;
+	s->argv[7] = s->duration_arg;
+	s->argv[8] = s->native_arg;
+	s->argv[9] = NULL;
+	s->env[env++] = ENV_UNBUFFERED;
+	s->env[env++] = ENV_FAULTHANDLER;
+	if (s->preload)
+		s->env[env++] = s->preload;
+	s->env[env] = NULL;
+	s->proc.argv = s->argv;
+	s->proc.env = s->env;
+	s->proc.channel_fd = LG_PROTO_FD;
+	s->started = now();
+	if (lg_proc_start(&s->proc) < 0) {
+		r->explanation->stopped = strdup(lg_error_last());
+		return r->explanation->stopped ? 1 : LG_ENOMEM;
+	}
+	return 0;
+}
+
+/* How the diagnostic child ended, into the explanation; then finish it. */
+static int slot_conclude_explain(slot *s)
+{
+	lg_workload_result *r = s->result;
+	lg_explanation *e = r->explanation;
+	char status[128], line[512], *why = NULL;
+	int rc;
+
+	e->seconds = now() - s->started;
+	lg_proc_describe_status(status, sizeof(status), s->proc.status);
+	if (s->killed == KILLED_TIMEOUT)
+		rc = asprintf(&why, "no result after %g s (timeout)", r->workload.timeout);
+	else if (s->killed == KILLED_MEMORY)
+		rc = asprintf(&why, "resident memory passed %lld MiB (the limit)",
+			      (long long)r->workload.memory_limit_mb);
+	else if (s->killed == KILLED_PROTOCOL)
+		rc = asprintf(&why, "%s", s->protocol_error);
+	else if (!lg_explain_session_ended(&s->explain)) {
+		crash_line(line, sizeof(line), &s->explain_err);
+		rc = asprintf(&why, "%s%s%s", status, *line ? ": " : "", line);
+	} else
+		rc = 0;
+	if (rc < 0)
+		return LG_ENOMEM;
+	if (why) {
+		free(e->stopped);
+		e->stopped = why;
+	}
+	rc = lg_explain_finish(e, r);
+	return rc == LG_ENOMEM ? rc : 0;
 }
 
 static int slot_open(const slot *s)
@@ -302,8 +494,10 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 	struct pollfd *fds = NULL;
 	size_t next = 0, done = 0, active = 0;
 	double run_start = now();
+	runner_state state;
 	int rc = 0;
 
+	memset(&state, 0, sizeof(state));
 	memset(out, 0, sizeof(*out));
 	out->started = time(NULL);
 	if ((size_t)jobs > count)
@@ -340,7 +534,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			if (rc == 1) {
 				/* Could not even start: judged at once. */
 				slots[j].result->seconds = 0;
-				if ((rc = lg_judge(slots[j].result, &opts->fit)) == LG_ENOMEM)
+				if ((rc = judge(slots[j].result, opts)) == LG_ENOMEM)
 					goto done;
 				rc = 0;
 				done++;
@@ -385,8 +579,25 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			if (!slot_check(s, t))
 				continue;
 			lg_proc_finish(&s->proc);
-			if ((rc = slot_conclude(s, opts)) < 0)
-				goto done;
+			if (s->phase == PHASE_EXPLAIN) {
+				if ((rc = slot_conclude_explain(s)) < 0)
+					goto done;
+			} else {
+				if ((rc = slot_conclude(s, opts)) < 0)
+					goto done;
+				if (wants_explanation(s->result)) {
+					/* Same slot, second child: -j holds. */
+					if ((rc = slot_start_explain(s, &state)) < 0)
+						goto done;
+					if (rc == 0)
+						continue;
+					rc = lg_explain_finish(s->result->explanation,
+							       s->result);
+					if (rc == LG_ENOMEM)
+						goto done;
+					rc = 0;
+				}
+			}
 			done++;
 			active--;
 			if (opts->progress)
@@ -402,6 +613,8 @@ done:
 			slot_dispose(&slots[j]);
 	free(slots);
 	free(fds);
+	lg_explain_shim_remove(state.shim);
+	free(state.shim);
 	out->seconds = now() - run_start;
 	return rc;
 }

@@ -184,6 +184,26 @@ static int add_clean(lg_buf *b, const lg_workload_result *r,
 	return rc;
 }
 
+/* fail-on-cycles: cyclic garbage at any sustained rate fails. Not a leak
+ * (the collector frees it), but time spent in gc and memory held until it
+ * runs; some code bases want none. */
+static int fails_on_cycles(const lg_workload_result *r)
+{
+	return r->workload.fail_on_cycles && fitted(r, LG_METRIC_GC_COLLECTED) &&
+	       r->fits[LG_METRIC_GC_COLLECTED].leaks;
+}
+
+static int add_cycles_failure(lg_buf *b, const lg_workload_result *r,
+			      const lg_fit_options *opts)
+{
+	int rc;
+
+	if ((rc = lg_buf_puts(b, "cyclic garbage ")) < 0 ||
+	    (rc = add_rate(b, r, LG_METRIC_GC_COLLECTED, opts)) < 0)
+		return rc;
+	return lg_buf_puts(b, " freed by gc: reference cycles (fail-on-cycles)");
+}
+
 /* One line for a workload that could not be measured. */
 static int add_error(lg_buf *b, const lg_workload_result *r)
 {
@@ -237,6 +257,11 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 	case LG_OUTCOME_COMPLETED:
 		if (!enough_samples(r))
 			break;
+		if (!leaks && fails_on_cycles(r)) {
+			r->verdict = LG_VERDICT_LEAK;
+			r->culprit = LG_METRIC_GC_COLLECTED;
+			return add_cycles_failure(b, r, opts);
+		}
 		r->verdict = leaks ? LG_VERDICT_LEAK : LG_VERDICT_CLEAN;
 		return leaks ? add_leak(b, r, opts) : add_clean(b, r, opts);
 	case LG_OUTCOME_EXCEPTION:
@@ -325,7 +350,8 @@ int lg_run_exit_code(const lg_run_result *run)
 	int code = 0;
 
 	for (size_t i = 0; i < run->count; i++) {
-		if (run->items[i].verdict == LG_VERDICT_LEAK)
+		if (run->items[i].verdict == LG_VERDICT_LEAK ||
+		    run->items[i].verdict == LG_VERDICT_REGRESSION)
 			return 1;
 		if (run->items[i].verdict == LG_VERDICT_ERROR)
 			code = 3;

@@ -22,6 +22,8 @@ int lg_workload_init_defaults(lg_workload *wl)
 	wl->max_calls = LG_WORKLOAD_DEFAULT_MAX_CALLS;
 	wl->duration = LG_WORKLOAD_DEFAULT_DURATION;
 	wl->memory_limit_mb = LG_WORKLOAD_DEFAULT_MEMORY_LIMIT_MB;
+	wl->regression_floor = LG_WORKLOAD_DEFAULT_REGRESSION_FLOOR;
+	wl->regression_tolerance = LG_WORKLOAD_DEFAULT_REGRESSION_TOLERANCE;
 	return 0;
 }
 

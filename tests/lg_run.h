@@ -54,32 +54,35 @@ LG_RUN_UNUSED static char *lg_run_slurp_fd(int fd)
 	return text;
 }
 
-/* Run the binary with args (NULL-terminated, without argv[0]) in cwd. */
-LG_RUN_UNUSED static void lg_run_exec(lg_run_output *res, const char *cwd,
-				      const char *const *args)
+/*
+ * Run the program argv[0] (a path; argv NULL-terminated) in cwd. env, when
+ * not NULL, changes the child's environment first: "NAME=VALUE" sets,
+ * "NAME" unsets (NULL-terminated).
+ */
+LG_RUN_UNUSED static void lg_run_spawn(lg_run_output *res, const char *cwd,
+				       const char *const *argv,
+				       const char *const *env)
 {
 	char out_path[] = "/tmp/lg-run-out-XXXXXX";
 	char err_path[] = "/tmp/lg-run-err-XXXXXX";
 	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
-	const char *argv[64];
-	size_t n = 0;
 	pid_t pid;
 	int status;
 
 	assert_true(out_fd >= 0 && err_fd >= 0);
 	unlink(out_path);
 	unlink(err_path);
-	argv[n++] = lg_run_binary();
-	while (args[n - 1] && n < 63) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 
+		for (size_t i = 0; env && env[i]; i++) {
+			if (strchr(env[i], '='))
+				putenv((char *)env[i]);
+			else
+				unsetenv(env[i]);
+		}
 		if (cwd && chdir(cwd) < 0)
 			_exit(126);
 		dup2(devnull, 0);
@@ -94,6 +97,22 @@ LG_RUN_UNUSED static void lg_run_exec(lg_run_output *res, const char *cwd,
 	res->err = lg_run_slurp_fd(err_fd);
 	close(out_fd);
 	close(err_fd);
+}
+
+/* Run the binary with args (NULL-terminated, without argv[0]) in cwd. */
+LG_RUN_UNUSED static void lg_run_exec(lg_run_output *res, const char *cwd,
+				      const char *const *args)
+{
+	const char *argv[64];
+	size_t n = 0;
+
+	argv[n++] = lg_run_binary();
+	while (args[n - 1] && n < 63) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	lg_run_spawn(res, cwd, argv, NULL);
 }
 
 LG_RUN_UNUSED static void lg_run_output_dispose(lg_run_output *res)

@@ -57,4 +57,92 @@ static inline int lg_test_result_teardown(void **state)
 	return 0;
 }
 
+/* A whole file as a string; the caller frees it. */
+static inline char *lg_test_slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *text;
+	long len;
+
+	if (!fp)
+		print_error("cannot open %s\n", path);
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	len = ftell(fp);
+	assert_true(len >= 0);
+	rewind(fp);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	return text;
+}
+
+/* text must equal the golden file at path; LG_UPDATE_GOLDEN=1 rewrites it. */
+static inline void lg_test_assert_golden(const char *text, const char *path)
+{
+	const char *update = getenv("LG_UPDATE_GOLDEN");
+	char *want;
+	FILE *fp;
+
+	if (update && *update) {
+		fp = fopen(path, "wb");
+		assert_non_null(fp);
+		fputs(text, fp);
+		assert_int_equal(fclose(fp), 0);
+	}
+	want = lg_test_slurp(path);
+	if (strcmp(text, want) != 0)
+		print_error("differs from %s:\n--- got\n%s--- want\n%s", path, text, want);
+	assert_string_equal(text, want);
+	free(want);
+}
+
+/* Append a workload result (defaults, name and target) to run. */
+static inline lg_workload_result *lg_test_run_add(lg_run_result *run,
+						  const char *name,
+						  const char *target,
+						  lg_verdict verdict,
+						  const char *message)
+{
+	lg_workload wl;
+	lg_workload_result *r, *items;
+
+	items = realloc(run->items, (run->count + 1) * sizeof(*items));
+	assert_non_null(items);
+	run->items = items;
+	r = &items[run->count];
+	assert_lg_ok(lg_workload_init_defaults(&wl));
+	assert_lg_ok(lg_workload_set_string(&wl.name, name));
+	assert_lg_ok(lg_workload_set_string(&wl.target, target));
+	assert_lg_ok(lg_workload_result_init(r, &wl, 4096));
+	lg_workload_dispose(&wl);
+	run->count++;
+	r->verdict = verdict;
+	r->message = message ? lg_test_strdup(message) : NULL;
+	return r;
+}
+
+/* n samples of metric m, every `step` calls: base + slope per call. */
+static inline void lg_test_series_linear(lg_workload_result *r, lg_metric m,
+					 size_t n, int64_t step, int64_t base,
+					 double slope)
+{
+	for (size_t i = 0; i < n; i++) {
+		lg_sample s;
+
+		/* Same calls as any samples already there: one sample per point. */
+		if (i < r->series.count) {
+			r->series.samples[i].value[m] = base + (int64_t)(slope *
+				(double)r->series.samples[i].calls);
+			continue;
+		}
+		memset(&s, 0, sizeof(s));
+		s.calls = (int64_t)(i + 1) * step;
+		s.value[m] = base + (int64_t)(slope * (double)s.calls);
+		assert_lg_ok(lg_series_push(&r->series, &s));
+	}
+	r->series.present |= 1u << m;
+}
+
 #endif

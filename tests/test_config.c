@@ -431,6 +431,34 @@ static void test_error_after_workloads_frees_them(void **state)
 			  "leakgate.conf: leakgate.timeout: 'soon' is not a number");
 }
 
+/* The regression margin (baseline.h): defaults, [leakgate], per workload. */
+static void test_regression_margin(void **state)
+{
+	sandbox *s = *state;
+
+	load(s, "leakgate.conf",
+	     "[leakgate]\n\tregression-floor = 64\n"
+	     "[workload \"a\"]\n\ttarget = a.py:run\n\tregression-tolerance = 0.5\n"
+	     "[workload \"b\"]\n\ttarget = b.py:run\n\tregression-floor = 0\n"
+	     "\tRegression-Tolerance = 0\n");
+	assert_true(s->base.regression_floor == LG_WORKLOAD_DEFAULT_REGRESSION_FLOOR);
+	assert_true(s->base.regression_tolerance == LG_WORKLOAD_DEFAULT_REGRESSION_TOLERANCE);
+	assert_true(s->cfg.defaults.regression_floor == 64);
+	assert_true(s->cfg.defaults.regression_tolerance == 0.25);
+	assert_true(s->cfg.workloads[0].regression_floor == 64);
+	assert_true(s->cfg.workloads[0].regression_tolerance == 0.5);
+	assert_true(s->cfg.workloads[1].regression_floor == 0);
+	assert_true(s->cfg.workloads[1].regression_tolerance == 0);
+	lg_config_dispose(&s->cfg);
+
+	assert_load_fails(s, "[leakgate]\n\tregression-floor = -1\n", LG_EINVALID,
+			  "leakgate.conf: leakgate.regression-floor: '-1' must be >= 0");
+	assert_load_fails(s, "[workload \"w\"]\n\ttarget = w.py:f\n"
+			  "\tregression-tolerance = 25%\n", LG_EINVALID,
+			  "leakgate.conf: workload.w.regression-tolerance: '25%' "
+			  "is not a number");
+}
+
 static void test_dispose_accepts_null(void **state)
 {
 	(void)state;
@@ -462,6 +490,7 @@ int main(void)
 		SANDBOXED(test_key_without_value),
 		SANDBOXED(test_malformed_target),
 		SANDBOXED(test_error_after_workloads_frees_them),
+		SANDBOXED(test_regression_margin),
 		cmocka_unit_test(test_dispose_accepts_null),
 	};
 

@@ -189,6 +189,28 @@ static void test_session_rejects_other_versions(void **state)
 	assert_int_equal(feed(r, "hello\tmetrics=fds\n", 64), LG_EPROTO);
 }
 
+static void test_diagnostic_records(void **state)
+{
+	lg_workload_result *r = *state;
+	const char line[] = "site\tfile=/src/x.py\tline=9\tframes=/src/x.py\\t9\\tx()";
+	lg_record rec;
+	char text[4096];
+
+	/* The diagnostic session's records parse like any other ... */
+	assert_lg_ok(lg_record_parse(&rec, line, strlen(line)));
+	assert_int_equal(rec.type, LG_RECORD_SITE);
+	assert_string_equal(lg_record_get(&rec, "frames"), "/src/x.py\t9\tx()");
+	lg_record_dispose(&rec);
+	assert_string_equal(lg_record_type_name(LG_RECORD_NATIVE), "native");
+	assert_string_equal(lg_record_type_name(LG_RECORD_HELLO), "hello");
+	assert_string_equal(lg_record_type_name((lg_record_type)99), "unknown");
+	/* ... but a detection session has no place for them. */
+	snprintf(text, sizeof(text), "%s%s"
+		 "type\tname=str\tcalls=1,2\tcount=1,2\tbytes=1,2\n", hello, target);
+	assert_int_equal(feed(r, text, 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "type record while running"));
+}
+
 static void test_reader_line_limit(void **state)
 {
 	lg_proto_reader rd = LG_PROTO_READER_INIT;
@@ -223,6 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_rejects_wrong_order, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_diagnostic_records, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_reader_line_limit),
 	};
 

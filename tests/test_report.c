@@ -176,51 +176,12 @@ static char *render(const lg_run_result *run, int verbose, int color)
 	return text;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *text;
-	long len;
-
-	if (!fp)
-		print_error("cannot open golden file %s\n", path);
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	len = ftell(fp);
-	assert_true(len >= 0);
-	rewind(fp);
-	text = calloc(1, (size_t)len + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)len, fp), (size_t)len);
-	fclose(fp);
-	return text;
-}
-
-static void assert_golden(const char *text, const char *path)
-{
-	const char *update = getenv("LG_UPDATE_GOLDEN");
-	char *want;
-	FILE *fp;
-
-	if (update && *update) {
-		fp = fopen(path, "wb");
-		assert_non_null(fp);
-		fputs(text, fp);
-		assert_int_equal(fclose(fp), 0);
-	}
-	want = slurp(path);
-	if (strcmp(text, want) != 0)
-		print_error("differs from %s:\n--- got\n%s--- want\n%s", path, text, want);
-	assert_string_equal(text, want);
-	free(want);
-}
-
 static void test_plain_golden(void **state)
 {
 	fixture *f = *state;
 	char *text = render(&f->run, 0, 0);
 
-	assert_golden(text, GOLDEN_PLAIN);
+	lg_test_assert_golden(text, GOLDEN_PLAIN);
 	/* Workload text cannot drive the terminal. */
 	assert_null(strchr(text, '\033'));
 	free(text);
@@ -231,7 +192,7 @@ static void test_verbose_golden(void **state)
 	fixture *f = *state;
 	char *text = render(&f->run, 1, 0);
 
-	assert_golden(text, GOLDEN_VERBOSE);
+	lg_test_assert_golden(text, GOLDEN_VERBOSE);
 	assert_null(strchr(text, '\033'));
 	free(text);
 }

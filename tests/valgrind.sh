@@ -37,5 +37,47 @@ check run --calls nope "$w/clean_cycles.py:run"
 check run --config "$tmp/absent.conf"
 check run --duration 0.3 --junit "$tmp/missing/x.xml" "$w/clean_cycles.py:run"
 check --help
+# The diagnostic pass: the allocator shim written out and preloaded, every
+# kind of record, the verbose text; cycles failing without it.
+check run --duration 0.3 --explain -v --junit "$tmp/e.xml" "$w/leak_native.py:run" \
+	"$w/clean_cycles.py:run" "$w/leak_threads.py:run"
+check run --duration 0.3 --fail-on-cycles --no-explain "$w/clean_cycles.py:run"
+
+# Baselines, in a scratch repository: record (file and notes), gate, show,
+# a corrupt baseline and an unknown revision.
+repo="$tmp/repo"
+bin_abs="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+mkdir "$repo" && cp "$w/leak_slow.py" "$w/clean_cycles.py" "$repo/"
+git -C "$repo" init -q && git -C "$repo" add -A &&
+	git -C "$repo" -c user.name=t -c user.email=t@t commit -q -m init
+cd "$repo"
+bin="$bin_abs"
+check baseline record --duration 0.3 --store notes leak_slow.py:run clean_cycles.py:run
+check baseline record --duration 0.3 leak_slow.py:run clean_cycles.py:run
+git add -A && git -c user.name=t -c user.email=t@t commit -q -m baseline
+check run --duration 0.3 --baseline HEAD --junit "$tmp/c.xml" leak_slow.py:run clean_cycles.py:run
+check baseline show HEAD
+check run --baseline no-such-rev clean_cycles.py:run
+printf '[leakgate]\n\tformat = 1\n[baseline "x"\n' > .leakgate/baseline
+git add -A && git -c user.name=t -c user.email=t@t commit -q -m corrupt
+check run --baseline HEAD clean_cycles.py:run
+cd - >/dev/null
+# CI: a shard in simulated GitHub Actions and GitLab CI (annotations, step
+# summary, charts), the saved runs rendered again and merged, bad input.
+mkdir "$tmp/ci"
+export GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY="$tmp/summary.md" GITLAB_CI=true
+check run --duration 0.3 --shard 1/2 --junit "$tmp/ci/s1.xml" \
+	"$w/leak_fds.py:run" "$w/clean_cycles.py:run" "$w/error_exception.py:run"
+unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY GITLAB_CI
+check run --duration 0.3 --charts "$tmp/charts" --junit "$tmp/ci/s2.xml" "$w/leak_native.py:run"
+check report --format markdown "$tmp/ci/s1.xml"
+check report --format github "$tmp/ci/s1.xml"
+check report -v "$tmp/ci/s1.xml"
+check report --format svg --workload "$w/leak_native.py:run" -o "$tmp/c.svg" "$tmp/ci/s2.xml"
+check report --format svg "$tmp/ci/s1.xml"
+check merge -o "$tmp/m.xml" --summary "$tmp/m.md" "$tmp/ci/s1.xml" "$tmp/ci/s2.xml"
+check merge -o "$tmp/m2.xml" "$tmp/ci/s1.xml" "$tmp/absent.xml"
+check merge -o "$tmp/m2.xml" "$tmp/ci/s1.xml" "$tmp/ci/s1.xml"
+check report "$tmp/summary.md"
 echo "valgrind: $((ran - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -14,5 +14,8 @@ int lg_cli_main(int argc, char **argv);
 
 /* Subcommands: one file each (cmd_<name>.c). */
 int lg_cmd_run(int argc, char **argv);
+int lg_cmd_baseline(int argc, char **argv);
+int lg_cmd_report(int argc, char **argv);
+int lg_cmd_merge(int argc, char **argv);
 
 #endif

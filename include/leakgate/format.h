@@ -26,4 +26,9 @@ char *lg_format_seconds(char *out, size_t size, double seconds);
  * NULL gives "". */
 char *lg_format_path(char *out, size_t size, const char *path);
 
+/* The same relative to dir (an absolute directory, such as a repository
+ * root) instead of the current directory. */
+char *lg_format_path_from(char *out, size_t size, const char *path,
+			  const char *dir);
+
 #endif

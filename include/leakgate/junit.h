@@ -11,8 +11,16 @@
  *   error          -> <error type="<outcome>" message="...">traceback</error>
  *   expected leak  -> <skipped type="expected-leak" message="known leak: ..."/>
  *   leak fixed     -> passes; the note goes to <system-out>
+ * The properties also keep the message, detail and culprit, and the
+ * samples to chart ("<metric>.samples"), so that lg_junit_read can render
+ * the run again; a result's attachment (its SVG chart) is the first line
+ * of <system-out>, as [[ATTACHMENT|path]].
  * Written to "<path>.tmp.<pid>" and renamed over path.
  */
 int lg_junit_write(const lg_run_result *run, const char *path);
+
+/* Samples kept per charted metric ("heap_bytes.samples" and the culprit's),
+ * picked evenly; read back by lg_junit_read (junit_read.h). */
+#define LG_JUNIT_SAMPLES_MAX 60
 
 #endif

@@ -31,6 +31,27 @@
  *              [exc_type=T message=M traceback=TEXT]
  * Every sample carries every metric named in hello; calls strictly increase.
  * The agent may end after hello with reason=import-error (no target record).
+ *
+ * The diagnostic session (explain.h; `PYTHON -c AGENT --explain EXPLAIN_SOURCE
+ * TARGET calls=N duration=S native=0|1`) speaks the same framing, with the
+ * same hello (plus mode=explain, metrics empty), target, note and end, and
+ * these records between target and end, in any order and number:
+ *   type       name=T untracked=0|1 calls=C,C,... count=N,N,... bytes=N,N,...
+ *              (live objects of a type at each census point)
+ *   site       file=F line=N code=TEXT frames=FILE\tLINE\tCODE\n...
+ *              calls=C,C,... bytes=N,N,... blocks=N,N,...
+ *              (memory alive that a traceback allocated, at each point)
+ *   traced     calls=C,C,... bytes=N,N,...   (all of it, agent left out)
+ *   chain      found=0|1 text=T root=R sample=TYPE note=WHY
+ *   resource   kind=fd|thread|garbage what=TEXT count=N calls=N
+ *              [file=F line=N code=TEXT]
+ *   cycle      type=T objects=N calls=N
+ *   native     bytes=N blocks=N calls=N [file=F line=N code=TEXT]
+ *              frames=SYMBOL\tOFFSET\tLIBRARY\n...
+ * Lists are comma-separated integers of equal length. Its end may also say
+ * reason=agent-error (a bug of the diagnostic agent's; what it found so far
+ * stands). The detection session rejects these records, as the diagnostic
+ * session rejects samples.
  */
 
 #define LG_PROTO_VERSION 1
@@ -44,8 +65,19 @@ typedef enum {
 	LG_RECORD_SAMPLE,
 	LG_RECORD_CALIBRATED,
 	LG_RECORD_NOTE,
-	LG_RECORD_END
+	LG_RECORD_END,
+	/* The diagnostic session's. */
+	LG_RECORD_TYPE,
+	LG_RECORD_SITE,
+	LG_RECORD_TRACED,
+	LG_RECORD_CHAIN,
+	LG_RECORD_RESOURCE,
+	LG_RECORD_CYCLE,
+	LG_RECORD_NATIVE
 } lg_record_type;
+
+/* "hello", "sample", "site", ...: the record's wire name. */
+const char *lg_record_type_name(lg_record_type type);
 
 typedef struct {
 	const char *key;   /* borrowed from the record's storage */

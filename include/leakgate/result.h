@@ -9,6 +9,8 @@
 #include "leakgate/series.h"
 #include "leakgate/workload.h"
 
+struct lg_baseline_cmp;
+
 /* How the child ended; every way of ending arrives here. */
 typedef enum {
 	LG_OUTCOME_COMPLETED,      /* the agent made every call it planned */
@@ -26,7 +28,8 @@ typedef enum {
 	LG_VERDICT_LEAK,
 	LG_VERDICT_ERROR,          /* could not be measured */
 	LG_VERDICT_EXPECTED_LEAK,  /* expect = leak, and it leaks: passes */
-	LG_VERDICT_LEAK_FIXED      /* expect = leak, but it no longer leaks */
+	LG_VERDICT_LEAK_FIXED,     /* expect = leak, but it no longer leaks */
+	LG_VERDICT_REGRESSION      /* credibly worse than the baseline: fails */
 } lg_verdict;
 
 const char *lg_outcome_name(lg_outcome o);  /* "completed", "timeout", ... */
@@ -63,6 +66,16 @@ typedef struct {
 	lg_verdict verdict;
 	lg_metric culprit;    /* the leaking metric the message speaks of */
 	char *message;        /* one line for reports, e.g. "leaks 312 B/call (...)" */
+
+	/* The comparison with a baseline (baseline.h); NULL when not compared. */
+	struct lg_baseline_cmp *baseline;
+
+	/* Why it leaks: the diagnostic pass (explain.h); NULL when not run. */
+	struct lg_explanation *explanation;
+
+	/* A file shown with the test case in CI (the SVG chart of a failing
+	 * workload), as JUnit's [[ATTACHMENT|path]]; NULL when none. */
+	char *attachment;
 } lg_workload_result;
 
 typedef struct {

@@ -16,9 +16,15 @@ typedef struct {
 	void (*progress)(void *ctx, const lg_workload_result *r,
 			 size_t done, size_t total, int finished);
 	void *progress_ctx;
+	/* Called right after lg_judge, before anything reads the verdict
+	 * (the diagnostic pass, progress): a second judgement, such as the
+	 * baseline's; may be NULL. < 0 (out of memory) stops the run. */
+	int (*judge)(void *ctx, lg_workload_result *r);
+	void *judge_ctx;
 } lg_runner_options;
 
-#define LG_RUNNER_OPTIONS_INIT { 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL }
+#define LG_RUNNER_OPTIONS_INIT \
+	{ 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL, NULL, NULL }
 
 /* The agent's Python source, embedded at build time (NUL-terminated). */
 const char *lg_agent_source(void);

@@ -30,6 +30,17 @@ static inline int lg_series_has(const lg_series *s, lg_metric m)
 	return (s->present >> m) & 1u;
 }
 
+/*
+ * Index of the i-th of k samples picked evenly from n (k <= n): the first
+ * and the last are always picked, so a downsampled series keeps its span.
+ */
+static inline size_t lg_series_pick(size_t i, size_t k, size_t n)
+{
+	if (k < 2 || n < 2)
+		return k == 1 && n ? n - 1 : 0;
+	return (size_t)(((unsigned long long)i * (n - 1) + (k - 1) / 2) / (k - 1));
+}
+
 /* Free the samples; the struct itself is the caller's. Accepts NULL. */
 void lg_series_dispose(lg_series *s);
 

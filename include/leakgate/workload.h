@@ -14,7 +14,17 @@ typedef struct {
 	double duration;    /* seconds of calls to aim for */
 	int64_t memory_limit_mb; /* resident memory cap of the child; 0 = none */
 	int expect_leak;    /* expect = leak: a known leak that does not fail */
+	/* Against a baseline (baseline.h): growth must exceed the baseline's
+	 * CI by max(floor, tolerance x |baseline slope|) to be a regression. */
+	double regression_floor;     /* bytes per call */
+	double regression_tolerance; /* share of the baseline's slope */
+	/* The diagnostic pass (explain.h) and cyclic garbage. */
+	int explain;        /* LG_EXPLAIN_AUTO (leaks only), _ALWAYS or _NEVER */
+	int fail_on_cycles; /* cyclic garbage above 0 objects/call fails */
 } lg_workload;
+
+/* When the diagnostic pass runs: auto explains leaks (the default). */
+enum { LG_EXPLAIN_AUTO = 0, LG_EXPLAIN_ALWAYS, LG_EXPLAIN_NEVER };
 
 /* Built-in defaults; strings are static and must be copied before freeing. */
 #define LG_WORKLOAD_DEFAULT_PYTHON "python3"
@@ -23,6 +33,8 @@ typedef struct {
 #define LG_WORKLOAD_DEFAULT_MAX_CALLS 100000
 #define LG_WORKLOAD_DEFAULT_DURATION 2.0
 #define LG_WORKLOAD_DEFAULT_MEMORY_LIMIT_MB 4096
+#define LG_WORKLOAD_DEFAULT_REGRESSION_FLOOR 16.0
+#define LG_WORKLOAD_DEFAULT_REGRESSION_TOLERANCE 0.25
 
 /* Fill *wl with the built-in defaults (strings copied; name/target NULL). */
 int lg_workload_init_defaults(lg_workload *wl);

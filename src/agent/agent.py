@@ -4,6 +4,9 @@ It imports TARGET, calls it in growing batches, and after every batch runs the
 cycle collector and writes one `sample` record of exact counters to fd 3 (the
 protocol is described in include/leakgate/proto.h). The agent keeps no state
 that grows with the number of calls, so its own footprint is flat.
+
+`python -c AGENT --explain EXPLAIN_SOURCE TARGET ...` runs the diagnostic pass
+instead (src/agent/explain.py, in this namespace); nothing of it runs here.
 """
 import gc
 import os
@@ -218,36 +221,49 @@ def source_of(function):
 
 # -- the run ----------------------------------------------------------------
 
-def main(argv):
-    spec, max_calls, duration_ns = argv[0], int(argv[1]), int(float(argv[2]) * 1e9)
-    os.set_inheritable(PROTO_FD, False)  # children of the workload must not hold it
-    # The agent's own imports must not be shadowed by files in the cwd.
-    saved_path = sys.path[:]
-    sys.path[:] = [p for p in sys.path if p]
-    import inspect, traceback, importlib.util  # noqa: F401  (warm, before user code)
-    probes = Probes()
-    sys.path[:] = saved_path
+def begin(spec, metrics, extra=()):
+    """hello, then import the target and say which it is: the function, or
+    None once an import-error end has been sent."""
     send("hello", [("proto", PROTO_VERSION),
                    ("python", "%d.%d.%d" % sys.version_info[:3]),
                    ("impl", sys.implementation.name),
                    ("debug", int(hasattr(sys, "gettotalrefcount"))),
                    ("platform", "%s-%s" % (sys.platform, os.uname().machine)),
                    ("pid", os.getpid()),
-                   ("metrics", ",".join(probes.names))])
+                   ("metrics", ",".join(metrics))] + list(extra))
     if sys.version_info < (3, 8):
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", "RuntimeError"),
                      ("message", "leakgate needs Python 3.8 or newer")])
-        return
+        return None
     try:
         module, function_name, function = load_target(spec)
     except BaseException as exc:
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
                      ("message", message_of(exc)), ("traceback", traceback_of(exc))])
-        return
+        return None
     path, line = source_of(function)
     send("target", [("module", module), ("function", function_name),
                     ("file", path), ("line", line)])
-    run(probes, function, max_calls, duration_ns)
+    return function
+
+
+def main(argv):
+    os.set_inheritable(PROTO_FD, False)  # children of the workload must not hold it
+    if argv[:1] == ["--explain"]:
+        # The diagnostic pass: its source comes next and runs in this
+        # namespace, with these helpers (src/agent/explain.py).
+        exec(compile(argv[1], "<leakgate-explain>", "exec"), globals())
+        return globals()["explain_main"](argv[2:])
+    spec, max_calls, duration_ns = argv[0], int(argv[1]), int(float(argv[2]) * 1e9)
+    # The agent's own imports must not be shadowed by files in the cwd.
+    saved_path = sys.path[:]
+    sys.path[:] = [p for p in sys.path if p]
+    import inspect, traceback, importlib.util  # noqa: F401  (warm, before user code)
+    probes = Probes()
+    sys.path[:] = saved_path
+    function = begin(spec, probes.names)
+    if function is not None:
+        run(probes, function, max_calls, duration_ns)
 
 
 def run(probes, function, max_calls, duration_ns):

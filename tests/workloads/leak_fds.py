@@ -4,4 +4,4 @@ import os
 
 
 def run():
-    os.open("/dev/null", os.O_RDONLY)
+    os.open("/dev/null", os.O_RDONLY)  # explain: site

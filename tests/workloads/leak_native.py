@@ -14,4 +14,4 @@ _malloc.argtypes = [ctypes.c_size_t]
 
 
 def run():
-    _malloc(512)
+    _malloc(512)  # explain: site

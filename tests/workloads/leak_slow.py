@@ -7,4 +7,4 @@ _counter = [0]
 def run():
     _counter[0] += 1
     if _counter[0] % 25 == 0:
-        kept.append(bytes(4096))
+        kept.append(bytes(4096))  # explain: site

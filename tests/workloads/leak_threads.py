@@ -6,4 +6,4 @@ _never = threading.Event()
 
 
 def run():
-    threading.Thread(target=_never.wait, daemon=True).start()
+    threading.Thread(target=_never.wait, daemon=True).start()  # explain: site

@@ -1,0 +1,206 @@
+#ifndef LEAKGATE_BASELINE_H
+#define LEAKGATE_BASELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakgate/buf.h"
+#include "leakgate/fit.h"
+#include "leakgate/metric.h"
+#include "leakgate/result.h"
+
+/*
+ * Baselines: what main measured, so that a change can be held to "no worse
+ * than main". The text is git-config syntax, written and read through
+ * libgit2's config API:
+ *
+ *   [leakgate]
+ *       format = 1
+ *       leakgate-version = 0.1.0
+ *   [baseline "parse-orders"]
+ *       target = orders.py:parse_orders
+ *       python = 3.11.2
+ *       implementation = cpython
+ *       platform = linux-x86_64
+ *       leakgate-version = 0.1.0
+ *       calls = 60000
+ *       heap-bytes-slope = 312
+ *       heap-bytes-ci-low = 305
+ *       heap-bytes-ci-high = 320
+ *       heap-bytes-leaks = true
+ *       fds-slope = 0
+ *       ...
+ *
+ * It lives in a commit's tree (LG_BASELINE_PATH, committed by the user) or
+ * in a git note on the measured commit (LG_BASELINE_NOTES_REF); see
+ * baseline_store.h. Either way it is read at a commit, never from the
+ * working tree.
+ */
+
+#define LG_BASELINE_FORMAT 1
+#define LG_BASELINE_PATH ".leakgate/baseline"
+#define LG_BASELINE_NOTES_REF "refs/notes/leakgate"
+
+/* One metric's fit as main measured it. */
+typedef struct {
+	int present;      /* 0: the baseline has no figures for this metric */
+	double slope;     /* units per call */
+	double ci_low;
+	double ci_high;
+	int leaks;        /* main's run judged it leaking (step 1's rule) */
+} lg_baseline_metric;
+
+/* One workload as main measured it. */
+typedef struct {
+	char *workload;         /* the [baseline "NAME"]: the workload's name */
+	char *target;           /* informational; may be NULL */
+	char *python_version;   /* "3.11.2" */
+	char *implementation;   /* "cpython" */
+	char *platform;         /* "linux-x86_64" */
+	char *leakgate_version;
+	int64_t calls;          /* calls the run made */
+	lg_baseline_metric metrics[LG_METRIC_COUNT];
+} lg_baseline_entry;
+
+typedef struct {
+	int format;               /* LG_BASELINE_FORMAT once read or built */
+	char *leakgate_version;   /* of the writer */
+	lg_baseline_entry *entries;
+	size_t count;
+	/* Where it was read (set by the store, NULL when built from a run). */
+	char *rev;                /* abbreviated id of the commit it belongs to */
+	char *store;              /* "file" or "notes" */
+} lg_baseline;
+
+#define LG_BASELINE_INIT { LG_BASELINE_FORMAT, NULL, NULL, 0, NULL, NULL }
+
+/*
+ * Add (or replace, by workload name) the entry for a measured result;
+ * results that could not be measured (LG_VERDICT_ERROR) are not added:
+ * returns 1 when added, 0 when skipped, < 0 on error.
+ */
+int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r);
+
+/* Add (or replace) a copy of an entry. */
+int lg_baseline_add_entry(lg_baseline *b, const lg_baseline_entry *e);
+
+/* The entry of a workload, borrowed; NULL when there is none. */
+const lg_baseline_entry *lg_baseline_find(const lg_baseline *b,
+					  const char *workload);
+
+/*
+ * Write b to path in git-config syntax through libgit2 (to
+ * "<path>.tmp.<pid>", then renamed over path: never half written).
+ */
+int lg_baseline_write(const lg_baseline *b, const char *path);
+
+/* The same text in memory (for a git note). */
+int lg_baseline_format(lg_buf *out, const lg_baseline *b);
+
+/*
+ * Read a baseline from a file or from text. `what` names it in messages
+ * (".leakgate/baseline at 1a2b3c4"). Errors, all LG_EINVALID with one line
+ * naming `what` and the line or key: a syntax error, an unknown section or
+ * key, a bad number, a missing key, a format newer than LG_BASELINE_FORMAT
+ * ("written by a newer leakgate"). LG_EOS / LG_ENOTFOUND when unreadable.
+ */
+int lg_baseline_read_file(lg_baseline *out, const char *path, const char *what);
+int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
+		      const char *what);
+
+/* Deep copy; out is overwritten, not freed (zeroed on failure). */
+int lg_baseline_entry_copy(lg_baseline_entry *out, const lg_baseline_entry *src);
+void lg_baseline_entry_dispose(lg_baseline_entry *e);
+void lg_baseline_dispose(lg_baseline *b);
+
+/* "heap_bytes" -> "heap-bytes": metric names as config keys. */
+void lg_baseline_metric_key(char *out, size_t size, lg_metric m);
+
+/*
+ * The rule.
+ *
+ * Per judged metric (bytes and resources; informational metrics are not
+ * compared), with margin = max(floor, tolerance x |baseline slope|), the
+ * floor being 0 for resources (fds, threads, ...):
+ *
+ *   regression   the metric leaks by the absolute rule (fit.leaks: credibly
+ *                above the threshold, sustained, still growing) AND
+ *                  - main leaked too, and current ci_low > baseline
+ *                    ci_high + margin;  or
+ *                  - main did not leak (a new leak), and current ci_low >
+ *                    baseline ci_high + tolerance x |baseline slope| (the
+ *                    absolute threshold serves as the floor here)
+ *   improvement  main leaked, and now the metric does not leak, or current
+ *                ci_high < baseline ci_low - margin
+ *   same         anything else: not credibly different
+ *
+ * Intervals on both sides plus the margin keep noise from flapping the gate;
+ * requiring the absolute rule keeps a bounded cache or a sawtooth from being
+ * a regression.
+ */
+typedef enum {
+	LG_BASELINE_NONE,          /* no baseline for it: the absolute rule */
+	LG_BASELINE_SAME,          /* not credibly different from main */
+	LG_BASELINE_REGRESSION,    /* credibly worse than main: fails */
+	LG_BASELINE_IMPROVEMENT,   /* credibly better: record a new baseline */
+	LG_BASELINE_INCOMPARABLE   /* another Python, or not measured: the
+				    * absolute rule */
+} lg_baseline_status;
+
+/* "none", "same", "regression", "improvement", "incomparable" */
+const char *lg_baseline_status_name(lg_baseline_status s);
+
+double lg_baseline_margin(const lg_baseline_metric *base, lg_metric_kind kind,
+			  double floor, double tolerance);
+
+/* One metric: REGRESSION, IMPROVEMENT or SAME; NONE when either side has
+ * no figures (base not present, current without enough samples). */
+lg_baseline_status lg_baseline_compare_metric(const lg_fit *current,
+					      const lg_baseline_metric *base,
+					      lg_metric_kind kind, double floor,
+					      double tolerance);
+
+/* The comparison of one workload with its baseline: plain data for the
+ * sinks; owned by lg_workload_result.baseline. */
+struct lg_baseline_cmp {
+	lg_baseline_status status;
+	char *rev;        /* abbreviated commit the baseline was read at, or the
+			   * base commit searched when none was found; NULL
+			   * when there was no commit to look at */
+	char *store;      /* "file" or "notes"; NULL when none was found */
+	char *reason;     /* NONE / INCOMPARABLE: one line why; else NULL */
+	lg_metric metric; /* the metric the message speaks of */
+	double margin;    /* for that metric */
+	lg_baseline_status metric_status[LG_METRIC_COUNT]; /* NONE: not compared */
+	lg_baseline_entry entry; /* the workload's entry; zeroed when none */
+};
+typedef struct lg_baseline_cmp lg_baseline_cmp;
+
+void lg_baseline_cmp_free(lg_baseline_cmp *cmp);
+
+typedef struct {
+	const lg_baseline *baseline; /* NULL: none was found */
+	const char *rev;             /* the base commit searched (for "none") */
+	const char *none_reason;     /* why none was found, for the report */
+	const char *record_command;  /* shown with an improvement */
+	lg_fit_options fit;          /* the confidence level, for messages */
+} lg_baseline_judge_options;
+
+#define LG_BASELINE_JUDGE_OPTIONS_INIT \
+	{ NULL, NULL, NULL, "leakgate baseline record", LG_FIT_OPTIONS_INIT }
+
+/*
+ * Compare a judged result with its baseline entry; sets r->baseline and,
+ * where the comparison decides, r->verdict and r->message:
+ *   regression  -> LG_VERDICT_REGRESSION, "regressed: 512 B/call (95% CI
+ *                  505–520 B) vs baseline 128 B/call (95% CI 120–131 B) at
+ *                  1a2b3c4" (even with expect = leak: known leaks may not
+ *                  grow either)
+ *   same, leaks -> LG_VERDICT_EXPECTED_LEAK: known growth, no worse than main
+ *   improvement -> passes; the message says how to record the new baseline
+ *   none, incomparable -> the verdict of the absolute rule, and the message
+ *                  says so
+ */
+int lg_baseline_judge(lg_workload_result *r, const lg_baseline_judge_options *opts);
+
+#endif

@@ -1,0 +1,17 @@
+#ifndef LEAKGATE_XML_TEXT_H
+#define LEAKGATE_XML_TEXT_H
+
+#include <stddef.h>
+
+#include "leakgate/buf.h"
+
+/*
+ * Text from workloads made fit for XML 1.0 (the JUnit and SVG sinks):
+ * out = data with every byte that is not part of an XML character (C0
+ * controls other than tab, LF and CR, invalid or overlong UTF-8,
+ * surrogates, U+FFFE, U+FFFF) replaced by U+FFFD; NULs included. out is
+ * reset first. Filtering only: escaping stays libxml2's job.
+ */
+int lg_xml_filter(lg_buf *out, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,213 @@
+/* leakgate report: render a saved run (its JUnit file) again. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "leakgate/buf.h"
+#include "leakgate/cli.h"
+#include "leakgate/error.h"
+#include "leakgate/file.h"
+#include "leakgate/junit_read.h"
+#include "leakgate/report.h"
+#include "leakgate/report_github.h"
+#include "leakgate/report_md.h"
+#include "leakgate/report_svg.h"
+
+static const char report_usage[] =
+	"usage: leakgate report [options] RUN.xml\n"
+	"\n"
+	"Render a saved run again: RUN.xml is the JUnit file 'leakgate run\n"
+	"--junit' (or 'leakgate merge') wrote; it keeps every fitted figure\n"
+	"and the samples the charts need.\n"
+	"\n"
+	"options:\n"
+	"  -f, --format FORMAT  terminal (default), markdown (GitHub step\n"
+	"                       summary, GitLab comment), github (workflow\n"
+	"                       annotations) or svg (one workload's chart)\n"
+	"  -w, --workload NAME  only this workload; svg needs it when the run\n"
+	"                       has more than one\n"
+	"  -o, --output FILE    write FILE (temp file, then renamed) instead of\n"
+	"                       standard output\n"
+	"  -v, --verbose        terminal: every metric's fit\n"
+	"  -h, --help           this help\n"
+	"\n"
+	"GitHub annotations name files relative to GITHUB_WORKSPACE when set,\n"
+	"else the current directory.\n"
+	"\n"
+	"exit codes: 0 rendered; 2 bad arguments, or RUN.xml unreadable or not\n"
+	"a leakgate report. The run's own verdict does not change it.\n";
+
+static const struct option long_options[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "workload", required_argument, NULL, 'w' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef enum { FORMAT_TERMINAL, FORMAT_MARKDOWN, FORMAT_GITHUB, FORMAT_SVG } format;
+
+typedef struct {
+	format format;
+	const char *workload;
+	const char *output;
+	int verbose;
+	const char *run;
+} report_args;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "leakgate report: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return LG_EXIT_USAGE;
+}
+
+static int parse_args(report_args *a, int argc, char **argv)
+{
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:w:o:vh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "terminal") == 0)
+				a->format = FORMAT_TERMINAL;
+			else if (strcmp(optarg, "markdown") == 0)
+				a->format = FORMAT_MARKDOWN;
+			else if (strcmp(optarg, "github") == 0)
+				a->format = FORMAT_GITHUB;
+			else if (strcmp(optarg, "svg") == 0)
+				a->format = FORMAT_SVG;
+			else
+				return usage_error("--format: '%s' is not one of terminal, "
+						   "markdown, github, svg", optarg);
+			break;
+		case 'w': a->workload = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 'v': a->verbose = 1; break;
+		case 'h':
+			fputs(report_usage, stdout);
+			return -1;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s' (see 'leakgate report --help')",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", optind == argc
+				   ? "give one RUN.xml (a JUnit file leakgate wrote)"
+				   : "give only one RUN.xml");
+	a->run = argv[optind];
+	return 0;
+}
+
+/* The terminal report into a buffer, so that -o gets a whole file. */
+static int render_terminal(lg_buf *out, const lg_run_result *run, int verbose)
+{
+	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (!f) {
+		lg_error_set("out of memory");
+		return LG_ENOMEM;
+	}
+	opts.verbose = verbose;
+	rc = lg_report_terminal(f, run, &opts);
+	if (fclose(f) != 0 && rc == 0)
+		rc = lg_error_set("out of memory");
+	if (rc == 0)
+		rc = lg_buf_add(out, text, len);
+	free(text);
+	return rc;
+}
+
+static int render(lg_buf *out, const lg_run_result *run, const report_args *a)
+{
+	lg_github_options github = LG_GITHUB_OPTIONS_INIT;
+
+	switch (a->format) {
+	case FORMAT_MARKDOWN:
+		return lg_report_markdown(out, run, NULL);
+	case FORMAT_GITHUB:
+		github.root = getenv("GITHUB_WORKSPACE");
+		return lg_report_github(out, run, &github);
+	case FORMAT_SVG:
+		return lg_report_svg(out, &run->items[0]);
+	case FORMAT_TERMINAL:
+		break;
+	}
+	return render_terminal(out, run, a->verbose);
+}
+
+/* The workload named NAME as a run of its own (borrowed from run). */
+static int pick(lg_run_result *view, const lg_run_result *run, const char *name,
+		const char *path)
+{
+	lg_buf names = LG_BUF_INIT;
+
+	for (size_t i = 0; i < run->count; i++) {
+		if (strcmp(run->items[i].workload.name, name) == 0) {
+			view->items = &run->items[i];
+			view->count = 1;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < run->count && names.len < 200; i++)
+		lg_buf_printf(&names, "%s'%s'", i ? ", " : "", run->items[i].workload.name);
+	lg_error_set("no workload '%s' in %s (it has %s%s)", name, path,
+		     run->count ? lg_buf_cstr(&names) : "none",
+		     names.len >= 200 ? ", ..." : "");
+	lg_buf_dispose(&names);
+	return LG_ENOTFOUND;
+}
+
+int lg_cmd_report(int argc, char **argv)
+{
+	report_args args = { FORMAT_TERMINAL, NULL, NULL, 0, NULL };
+	lg_run_result run = LG_RUN_RESULT_INIT, view;
+	lg_buf out = LG_BUF_INIT;
+	int code = LG_EXIT_USAGE, rc;
+
+	if ((rc = parse_args(&args, argc, argv)) != 0)
+		return rc < 0 ? LG_EXIT_CLEAN : rc;
+	if (lg_junit_read(&run, args.run) < 0)
+		return usage_error("%s", lg_error_last());
+	view = run;
+	if (args.workload && pick(&view, &run, args.workload, args.run) < 0) {
+		usage_error("%s", lg_error_last());
+		goto out;
+	}
+	if (args.format == FORMAT_SVG && view.count != 1) {
+		fprintf(stderr, "leakgate report: svg charts one workload: give "
+			"--workload NAME (%s has %zu)\n", args.run, view.count);
+		goto out;
+	}
+	if (render(&out, &view, &args) < 0) {
+		usage_error("%s", lg_error_last());
+		goto out;
+	}
+	if (args.output) {
+		if (lg_file_write_atomic(args.output, lg_buf_cstr(&out), out.len) < 0) {
+			usage_error("%s", lg_error_last());
+			goto out;
+		}
+	} else if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {
+		usage_error("%s", "cannot write standard output");
+		goto out;
+	}
+	code = LG_EXIT_CLEAN;
+out:
+	lg_buf_dispose(&out);
+	lg_run_result_dispose(&run);
+	return code;
+}

@@ -1,0 +1,107 @@
+#include "leakgate/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "leakgate/buf.h"
+#include "leakgate/error.h"
+
+/* All of data to fd, EINTR retried; errno set on failure. */
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int lg_file_write_atomic(const char *path, const char *data, size_t len)
+{
+	lg_buf tmp = LG_BUF_INIT;
+	int fd, rc = 0;
+
+	if ((rc = lg_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
+		return rc;
+	unlink(tmp.ptr); /* a stale file of an earlier process with this pid */
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		rc = lg_error_set_os("cannot write '%s': cannot create '%s'",
+				     path, tmp.ptr);
+		lg_buf_dispose(&tmp);
+		return rc;
+	}
+	if (write_all(fd, data, len) < 0)
+		rc = lg_error_set_os("cannot write '%s'", path);
+	if (close(fd) < 0 && rc == 0)
+		rc = lg_error_set_os("cannot write '%s'", path);
+	if (rc == 0 && rename(tmp.ptr, path) < 0)
+		rc = lg_error_set_os("cannot write '%s': cannot rename '%s' over it",
+				     path, tmp.ptr);
+	if (rc < 0)
+		unlink(tmp.ptr);
+	lg_buf_dispose(&tmp);
+	return rc;
+}
+
+int lg_file_append(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	int rc = 0;
+
+	if (fd < 0)
+		return lg_error_set_os("cannot append to '%s'", path);
+	if (write_all(fd, data, len) < 0)
+		rc = lg_error_set_os("cannot append to '%s'", path);
+	if (close(fd) < 0 && rc == 0)
+		rc = lg_error_set_os("cannot append to '%s'", path);
+	return rc;
+}
+
+int lg_file_mkdirs(const char *dir)
+{
+	char *path = *dir ? strdup(dir) : NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (!*dir) {
+		lg_error_set("cannot create a directory with an empty name");
+		return LG_EINVALID;
+	}
+	if (!path) {
+		lg_error_set("out of memory");
+		return LG_ENOMEM;
+	}
+	/* Each parent in turn, then dir itself (p at the terminating NUL). */
+	for (char *p = path + 1; rc == 0; p++) {
+		char saved = *p;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0777) < 0 && errno != EEXIST)
+			rc = lg_error_set_os("cannot create directory '%s'", path);
+		else if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			rc = lg_error_set("cannot create directory '%s': "
+					  "'%s' is not a directory", dir, path);
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(path);
+	return rc;
+}

@@ -1,0 +1,818 @@
+/*
+ * The JUnit reader: a file lg_junit_write wrote, parsed with libxml2, back
+ * into the results model. Strict about what leakgate itself writes (a bad
+ * number, an unknown verdict), lenient about what it does not know (newer
+ * properties, other elements), so that files of later versions still read.
+ */
+#include "leakgate/junit_read.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "leakgate/baseline.h"
+#include "leakgate/buf.h"
+#include "leakgate/error.h"
+#include "leakgate/explain.h"
+#include "leakgate/fit.h"
+#include "leakgate/metric.h"
+#include "leakgate/parse.h"
+#include "leakgate/series.h"
+#include "leakgate/workload.h"
+
+/* Bytes of a tail kept when read back: as much as the file holds. */
+#define TAIL_MIN 16384
+
+typedef struct {
+	const char *name;      /* the file, for messages */
+	const char *suite;     /* the testsuite being read, for messages */
+	lg_run_result *run;
+} reader;
+
+/* "run.xml: line 12: testsuite 'orders': <what>" */
+static int invalid(const reader *rd, const xmlNode *node, const char *fmt,
+		   const char *a, const char *b)
+{
+	char what[512];
+	char where[128] = "";
+
+	snprintf(what, sizeof(what), fmt, a, b ? b : "");
+	if (node && xmlGetLineNo(node) > 0)
+		snprintf(where, sizeof(where), "line %ld: ", xmlGetLineNo(node));
+	if (rd->suite)
+		lg_error_set("%s: %stestsuite '%s': %s", rd->name, where, rd->suite, what);
+	else
+		lg_error_set("%s: %s%s", rd->name, where, what);
+	return LG_EINVALID;
+}
+
+static int is(const xmlNode *node, const char *name)
+{
+	return node->type == XML_ELEMENT_NODE &&
+	       xmlStrcmp(node->name, BAD_CAST name) == 0;
+}
+
+/* An attribute's value, or NULL; the caller frees with xmlFree. */
+static char *attr(const xmlNode *node, const char *name)
+{
+	return (char *)xmlGetProp(node, BAD_CAST name);
+}
+
+static int copy_string(char **out, const char *s)
+{
+	free(*out);
+	*out = s ? strdup(s) : NULL;
+	if (s && !*out) {
+		lg_error_set("out of memory");
+		return LG_ENOMEM;
+	}
+	return 0;
+}
+
+static int number(double *out, const reader *rd, const xmlNode *node,
+		  const char *name, const char *value)
+{
+	if (lg_parse_double(out, value) < 0)
+		return invalid(rd, node, "property '%s': '%s' is not a number",
+			       name, value);
+	return 0;
+}
+
+static int whole(int64_t *out, const reader *rd, const xmlNode *node,
+		 const char *name, const char *value)
+{
+	if (lg_parse_i64(out, value) < 0 || *out < 0)
+		return invalid(rd, node, "property '%s': '%s' is not a whole number",
+			       name, value);
+	return 0;
+}
+
+static int verdict_from_name(lg_verdict *out, const char *name)
+{
+	for (int v = 0; strcmp(lg_verdict_name((lg_verdict)v), "unknown") != 0; v++) {
+		if (strcmp(lg_verdict_name((lg_verdict)v), name) == 0) {
+			*out = (lg_verdict)v;
+			return 0;
+		}
+	}
+	return LG_ENOTFOUND;
+}
+
+static int outcome_from_name(lg_outcome *out, const char *name)
+{
+	for (int o = 0; strcmp(lg_outcome_name((lg_outcome)o), "unknown") != 0; o++) {
+		if (strcmp(lg_outcome_name((lg_outcome)o), name) == 0) {
+			*out = (lg_outcome)o;
+			return 0;
+		}
+	}
+	return LG_ENOTFOUND;
+}
+
+/* "calls:value calls:value ..." into the series, metric m. The first
+ * samples property lays the samples out; the next must match its calls. */
+static int samples(lg_workload_result *r, const reader *rd, const xmlNode *node,
+		   const char *name, lg_metric m, const char *value)
+{
+	lg_series *s = &r->series;
+	int layout = s->present == 0 && s->count == 0;
+	size_t i = 0;
+	const char *p = value;
+	int rc;
+
+	while (*p) {
+		long long calls, v;
+		char *end;
+
+		errno = 0;
+		calls = strtoll(p, &end, 10);
+		if (end == p || *end != ':' || errno || calls < 0)
+			break;
+		p = end + 1;
+		v = strtoll(p, &end, 10);
+		if (end == p || (*end != ' ' && *end != '\0') || errno)
+			break;
+		p = *end ? end + 1 : end;
+		if (layout) {
+			lg_sample sample;
+
+			memset(&sample, 0, sizeof(sample));
+			sample.calls = calls;
+			if (s->count && calls <= s->samples[s->count - 1].calls) {
+				char at[32];
+
+				snprintf(at, sizeof(at), "%lld", calls);
+				return invalid(rd, node, "property '%s': calls do "
+					       "not increase at %s", name, at);
+			}
+			if ((rc = lg_series_push(s, &sample)) < 0)
+				return rc;
+		} else if (i >= s->count || s->samples[i].calls != calls) {
+			return invalid(rd, node, "property '%s': its calls differ "
+				       "from the other samples%s", name, "");
+		}
+		s->samples[i++].value[m] = v;
+	}
+	if (*p)
+		return invalid(rd, node, "property '%s': '%s' is not a list of "
+			       "calls:value", name, value);
+	if (!layout && i != s->count)
+		return invalid(rd, node, "property '%s': its calls differ from "
+			       "the other samples%s", name, "");
+	s->present |= 1u << m;
+	return 0;
+}
+
+/* "<metric>.<field>": a fitted figure or the samples. 0 when taken, 1 when
+ * the prefix is not a metric (not ours: ignored). */
+static int metric_property(lg_workload_result *r, const reader *rd,
+			   const xmlNode *node, const char *name,
+			   const char *value)
+{
+	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
+	const char *dot = strchr(name, '.');
+	char metric_name[64];
+	lg_metric m;
+	lg_fit *f;
+	double v;
+	int64_t n;
+	int rc;
+
+	if (!dot || (size_t)(dot - name) >= sizeof(metric_name))
+		return 1;
+	memcpy(metric_name, name, (size_t)(dot - name));
+	metric_name[dot - name] = '\0';
+	if (lg_metric_from_name(&m, metric_name) < 0)
+		return 1;
+	if (strcmp(dot + 1, "samples") == 0)
+		return samples(r, rd, node, name, m, value);
+	f = &r->fits[m];
+	if (strcmp(dot + 1, "warmup") == 0 || strcmp(dot + 1, "used") == 0) {
+		if ((rc = whole(&n, rd, node, name, value)) < 0)
+			return rc;
+		if (dot[1] == 'w')
+			f->warmup = (size_t)n;
+		else
+			f->used = (size_t)n;
+		f->enough = f->used >= defaults.min_samples;
+	} else {
+		static const char *const fields[] = {
+			"slope", "ci_low", "ci_high", "tail_slope", "leaks", "plateau"
+		};
+		size_t k = 0;
+
+		while (k < sizeof(fields) / sizeof(*fields) &&
+		       strcmp(dot + 1, fields[k]) != 0)
+			k++;
+		if (k == sizeof(fields) / sizeof(*fields))
+			return 1; /* a figure of a later version */
+		if ((rc = number(&v, rd, node, name, value)) < 0)
+			return rc;
+		switch (k) {
+		case 0: f->slope = v; break;
+		case 1: f->ci_low = v; break;
+		case 2: f->ci_high = v; break;
+		case 3: f->tail_slope = v; break;
+		case 4: f->leaks = f->sustained = v != 0; break;
+		default: f->plateau = v != 0; break;
+		}
+	}
+	r->fitted |= 1u << m;
+	return 0;
+}
+
+/* "baseline.*": the comparison with the baseline (junit.c
+ * baseline_properties), rebuilt as far as the file keeps it. 1 when the
+ * name is not one of them. */
+static int baseline_property(lg_workload_result *r, const reader *rd,
+			     const xmlNode *node, const char *name,
+			     const char *value)
+{
+	static const char *const fields[] = { "slope", "ci_low", "ci_high" };
+	lg_baseline_cmp *cmp = r->baseline;
+	const char *key = name + strlen("baseline.");
+	const char *dot = strchr(key, '.');
+	char metric_name[64];
+	lg_metric m;
+	double v;
+	int rc;
+
+	if (strncmp(name, "baseline.", strlen("baseline.")) != 0)
+		return 1;
+	if (!cmp) {
+		if (!(cmp = calloc(1, sizeof(*cmp)))) {
+			lg_error_set("out of memory");
+			return LG_ENOMEM;
+		}
+		cmp->metric = r->culprit;
+		r->baseline = cmp;
+	}
+	if (strcmp(key, "status") == 0) {
+		for (int s = 0; s <= LG_BASELINE_INCOMPARABLE; s++) {
+			if (strcmp(lg_baseline_status_name((lg_baseline_status)s), value) == 0) {
+				cmp->status = (lg_baseline_status)s;
+				return 0;
+			}
+		}
+		return invalid(rd, node, "property '%s': unknown status '%s'", name, value);
+	}
+	if (strcmp(key, "rev") == 0)
+		return copy_string(&cmp->rev, value);
+	if (strcmp(key, "store") == 0)
+		return copy_string(&cmp->store, value);
+	if (strcmp(key, "reason") == 0)
+		return copy_string(&cmp->reason, value);
+	if (strcmp(key, "python") == 0)
+		return copy_string(&cmp->entry.python_version, value);
+	if (!dot || (size_t)(dot - key) >= sizeof(metric_name))
+		return 0; /* a figure of a later version */
+	memcpy(metric_name, key, (size_t)(dot - key));
+	metric_name[dot - key] = '\0';
+	if (lg_metric_from_name(&m, metric_name) < 0)
+		return 0;
+	for (size_t k = 0; k < sizeof(fields) / sizeof(*fields); k++) {
+		if (strcmp(dot + 1, fields[k]) != 0)
+			continue;
+		if ((rc = number(&v, rd, node, name, value)) < 0)
+			return rc;
+		cmp->entry.metrics[m].present = 1;
+		if (k == 0)
+			cmp->entry.metrics[m].slope = v;
+		else if (k == 1)
+			cmp->entry.metrics[m].ci_low = v;
+		else
+			cmp->entry.metrics[m].ci_high = v;
+	}
+	return 0;
+}
+
+/* "file:line" (the file may hold ':') into an owned file and a line. */
+static int split_site(char **file, int *line, const char *text)
+{
+	const char *colon = strrchr(text, ':');
+	int64_t n;
+
+	if (!colon || colon == text || lg_parse_i64(&n, colon + 1) < 0 ||
+	    n < 0 || n > 1000000000)
+		return LG_EINVALID;
+	free(*file);
+	*file = strndup(text, (size_t)(colon - text));
+	*line = (int)n;
+	if (!*file) {
+		lg_error_set("out of memory");
+		return LG_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * "explain.*": the diagnosis as far as it maps back (junit.c
+ * explain_properties): its kind, the line it blames, the retainer chain,
+ * why it stopped. Its tables (types, sites, native stacks, resources) are
+ * kept as text rows in the file and not read back. 1 when the name is not
+ * one of them.
+ */
+static int explain_property(lg_workload_result *r, const reader *rd,
+			    const xmlNode *node, const char *name,
+			    const char *value)
+{
+	const char *key = name + strlen("explain.");
+	lg_explanation *e;
+	int64_t n;
+	int rc;
+
+	if (strncmp(name, "explain.", strlen("explain.")) != 0)
+		return 1;
+	if (!r->explanation && (rc = lg_explanation_new(&r->explanation)) < 0)
+		return rc;
+	e = r->explanation;
+	if (strcmp(key, "kind") == 0) {
+		for (int k = 0; strcmp(lg_leak_kind_name((lg_leak_kind)k), "unknown") != 0; k++) {
+			if (strcmp(lg_leak_kind_name((lg_leak_kind)k), value) == 0) {
+				e->kind = (lg_leak_kind)k;
+				return 0;
+			}
+		}
+		return invalid(rd, node, "property '%s': unknown kind '%s'", name, value);
+	}
+	if (strcmp(key, "site") == 0) {
+		rc = split_site(&e->site_file, &e->site_line, value);
+		return rc == LG_EINVALID ? invalid(rd, node, "property '%s': '%s' is "
+						   "not file:line", name, value) : rc;
+	}
+	if (strcmp(key, "chain") == 0)
+		return copy_string(&e->chain, value);
+	if (strcmp(key, "chain_root") == 0)
+		return copy_string(&e->chain_root, value);
+	if (strcmp(key, "chain_note") == 0)
+		return copy_string(&e->chain_note, value);
+	if (strcmp(key, "stopped") == 0)
+		return copy_string(&e->stopped, value);
+	if (strcmp(key, "calls") == 0) {
+		if ((rc = whole(&n, rd, node, name, value)) < 0)
+			return rc;
+		e->calls = n;
+		return 0;
+	}
+	if (strcmp(key, "traced_bytes_per_call") == 0) {
+		e->traced = 1;
+		return number(&e->traced_bytes_per_call, rd, node, name, value);
+	}
+	return 0; /* a table row, or a figure of a later version */
+}
+
+/* "function.file" / "function.line": the workload function's place, when
+ * the test case's file and line are the diagnosis's. */
+static int function_property(lg_workload_result *r, const reader *rd,
+			     const xmlNode *node, const char *name,
+			     const char *value)
+{
+	int64_t n;
+	int rc;
+
+	if (strcmp(name, "function.file") == 0)
+		return copy_string(&r->file, value);
+	if (strcmp(name, "function.line") != 0)
+		return 1;
+	if ((rc = whole(&n, rd, node, name, value)) < 0)
+		return rc;
+	r->line = n > 1000000000 ? 0 : (int)n;
+	return 0;
+}
+
+/* Properties of the other passes: 0 when taken, 1 when not theirs. */
+static int extension_property(lg_workload_result *r, const reader *rd,
+			      const xmlNode *node, const char *name,
+			      const char *value)
+{
+	int rc = baseline_property(r, rd, node, name, value);
+
+	if (rc == 1)
+		rc = explain_property(r, rd, node, name, value);
+	if (rc == 1)
+		rc = function_property(r, rd, node, name, value);
+	return rc;
+}
+
+static int property(lg_workload_result *r, const reader *rd,
+		    const xmlNode *node, const char *name, const char *value,
+		    int64_t *calls)
+{
+	lg_workload *wl = &r->workload;
+	int64_t n;
+	int rc;
+
+	if (strcmp(name, "target") == 0)
+		return lg_workload_set_string(&wl->target, value);
+	if (strcmp(name, "verdict") == 0) {
+		if (verdict_from_name(&r->verdict, value) < 0)
+			return invalid(rd, node, "property 'verdict': unknown "
+				       "verdict '%s'%s", value, "");
+		return 0;
+	}
+	if (strcmp(name, "outcome") == 0) {
+		if (outcome_from_name(&r->outcome, value) < 0)
+			return invalid(rd, node, "property 'outcome': unknown "
+				       "outcome '%s'%s", value, "");
+		return 0;
+	}
+	if (strcmp(name, "expect") == 0) {
+		if (strcmp(value, "leak") != 0 && strcmp(value, "clean") != 0)
+			return invalid(rd, node, "property 'expect': '%s' is "
+				       "neither leak nor clean%s", value, "");
+		wl->expect_leak = strcmp(value, "leak") == 0;
+		return 0;
+	}
+	if (strcmp(name, "threshold") == 0)
+		return number(&wl->threshold, rd, node, name, value);
+	if (strcmp(name, "python") == 0)
+		return copy_string(&r->python_version, value);
+	if (strcmp(name, "implementation") == 0)
+		return copy_string(&r->implementation, value);
+	if (strcmp(name, "platform") == 0)
+		return copy_string(&r->platform, value);
+	if (strcmp(name, "message") == 0)
+		return copy_string(&r->message, value);
+	if (strcmp(name, "detail") == 0)
+		return copy_string(&r->detail, value);
+	if (strcmp(name, "culprit") == 0) {
+		if (lg_metric_from_name(&r->culprit, value) < 0)
+			return invalid(rd, node, "property 'culprit': unknown "
+				       "metric '%s'%s", value, "");
+		return 0;
+	}
+	if (strcmp(name, "batch") == 0 || strcmp(name, "call_ns") == 0 ||
+	    strcmp(name, "calls") == 0) {
+		if ((rc = whole(&n, rd, node, name, value)) < 0)
+			return rc;
+		if (strcmp(name, "batch") == 0)
+			r->batch = n;
+		else if (strcmp(name, "call_ns") == 0)
+			r->call_ns = n;
+		else
+			*calls = n;
+		return 0;
+	}
+	if (strcmp(name, "samples") == 0)
+		return 0; /* the count of the run; the file keeps fewer */
+	if ((rc = metric_property(r, rd, node, name, value)) <= 0)
+		return rc;
+	if ((rc = extension_property(r, rd, node, name, value)) <= 0)
+		return rc;
+	return 0; /* unknown: a property of a later version */
+}
+
+static int properties(lg_workload_result *r, const reader *rd,
+		      const xmlNode *list, int *has_verdict)
+{
+	int64_t calls = -1;
+	int rc = 0;
+
+	for (const xmlNode *p = list->children; p && rc == 0; p = p->next) {
+		char *name, *value;
+
+		if (!is(p, "property"))
+			continue;
+		name = attr(p, "name");
+		value = attr(p, "value");
+		if (!name || !value)
+			rc = invalid(rd, p, "<property> without %s%s",
+				     name ? "a value" : "a name", "");
+		else
+			rc = property(r, rd, p, name, value, &calls);
+		if (rc == 0 && strcmp(name, "verdict") == 0)
+			*has_verdict = 1;
+		xmlFree(name);
+		xmlFree(value);
+	}
+	/* Calls but no samples kept (no heap counters): one sample says how
+	 * far it got. */
+	if (rc == 0 && calls > 0 && r->series.count == 0) {
+		lg_sample last;
+
+		memset(&last, 0, sizeof(last));
+		last.calls = calls;
+		rc = lg_series_push(&r->series, &last);
+	}
+	return rc;
+}
+
+/* The text of an element, "" when empty; the caller frees with xmlFree. */
+static char *content(const xmlNode *node)
+{
+	char *s = (char *)xmlNodeGetContent(node);
+
+	return s ? s : (char *)xmlStrdup(BAD_CAST "");
+}
+
+/* Cut the first line off *text when it is exactly `line`. */
+static int take_line(const char **text, const char *prefix, const char *suffix,
+		     char **out)
+{
+	const char *nl = strchr(*text, '\n');
+	size_t len = nl ? (size_t)(nl - *text) : strlen(*text);
+	size_t pre = strlen(prefix), suf = strlen(suffix);
+
+	if (len < pre + suf || strncmp(*text, prefix, pre) != 0 ||
+	    strncmp(*text + len - suf, suffix, suf) != 0)
+		return 0;
+	if (out) {
+		*out = strndup(*text + pre, len - pre - suf);
+		if (!*out)
+			return -1;
+	}
+	*text += nl ? len + 1 : len;
+	return 1;
+}
+
+/* The tail as stream() in junit.c wrote it: "[... N bytes dropped]\n", then
+ * the bytes. */
+static int tail(lg_tail *t, const char *text)
+{
+	char *dropped = NULL;
+	int64_t n;
+	int rc = take_line(&text, "[... ", " bytes dropped]", &dropped);
+
+	if (rc < 0)
+		goto oom;
+	if (rc > 0 && lg_parse_i64(&n, dropped) == 0 && n >= 0)
+		t->dropped = (size_t)n;
+	free(dropped);
+	t->data.len = 0;
+	t->limit = strlen(text) > TAIL_MIN ? strlen(text) : TAIL_MIN;
+	return lg_buf_puts(&t->data, text);
+oom:
+	lg_error_set("out of memory");
+	return LG_ENOMEM;
+}
+
+/* <system-out>: the attachment line, the note of a fixed leak, the tail. */
+static int system_out(lg_workload_result *r, const xmlNode *node)
+{
+	char *text = content(node);
+	const char *p = text;
+	int rc = 0;
+
+	if (!text)
+		goto oom;
+	if (take_line(&p, "[[ATTACHMENT|", "]]", &r->attachment) < 0)
+		goto oom;
+	if (r->verdict == LG_VERDICT_LEAK_FIXED)
+		take_line(&p, "", "", NULL);
+	rc = tail(&r->out, p);
+	xmlFree(text);
+	return rc;
+oom:
+	xmlFree(text);
+	lg_error_set("out of memory");
+	return LG_ENOMEM;
+}
+
+static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
+{
+	char *classname = attr(tc, "classname"), *name = attr(tc, "name");
+	char *file = attr(tc, "file"), *line = attr(tc, "line");
+	char *time = attr(tc, "time");
+	int64_t n;
+	int rc = 0;
+
+	/* With a diagnosis the test case points at its site; the function's
+	 * own place came with the function.* properties. */
+	int site = r->explanation && r->explanation->site_file;
+
+	if ((rc = copy_string(&r->module, classname)) == 0 &&
+	    (rc = copy_string(&r->function, name)) == 0 && !site)
+		rc = copy_string(&r->file, file);
+	if (rc == 0 && line && !site) {
+		if (lg_parse_i64(&n, line) < 0 || n < 0 || n > 1000000000)
+			rc = invalid(rd, tc, "<testcase> line '%s' is not a "
+				     "line number%s", line, "");
+		else
+			r->line = (int)n;
+	}
+	if (rc == 0 && time && lg_parse_double(&r->seconds, time) < 0)
+		rc = invalid(rd, tc, "<testcase> time '%s' is not a number%s",
+			     time, "");
+	xmlFree(classname);
+	xmlFree(name);
+	xmlFree(file);
+	xmlFree(line);
+	xmlFree(time);
+
+	for (const xmlNode *c = tc->children; c && rc == 0; c = c->next) {
+		char *text = NULL;
+
+		if (is(c, "failure") || is(c, "error") || is(c, "skipped")) {
+			/* Files without the message property (older ones). */
+			if (!r->message) {
+				char *m = attr(c, "message");
+
+				rc = copy_string(&r->message, m);
+				xmlFree(m);
+			}
+			if (rc == 0 && is(c, "error")) {
+				text = content(c);
+				if (text && *text)
+					rc = copy_string(&r->traceback, text);
+			}
+		} else if (is(c, "system-out")) {
+			rc = system_out(r, c);
+		} else if (is(c, "system-err")) {
+			text = content(c);
+			rc = text ? tail(&r->err, text) : LG_ENOMEM;
+		}
+		xmlFree(text);
+	}
+	return rc;
+}
+
+/* "2024-01-02T03:04:05Z" -> seconds since the epoch; 0 when malformed. */
+static time_t parse_stamp(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+	return end && *end == '\0' ? timegm(&tm) : 0;
+}
+
+static int testsuite(reader *rd, const xmlNode *suite)
+{
+	lg_run_result *run = rd->run;
+	lg_workload_result *items, *r;
+	lg_workload wl;
+	const xmlNode *props = NULL, *tc = NULL;
+	char *name = attr(suite, "name"), *stamp;
+	int has_verdict = 0, rc;
+	time_t started;
+
+	if (!name)
+		return invalid(rd, suite, "<testsuite> without a name%s%s", "", "");
+	rd->suite = name;
+	for (const xmlNode *c = suite->children; c; c = c->next) {
+		if (is(c, "properties") && !props)
+			props = c;
+		else if (is(c, "testcase") && !tc)
+			tc = c;
+		else if (is(c, "testcase")) {
+			rc = invalid(rd, c, "more than one <testcase>: not a "
+				     "leakgate report%s%s", "", "");
+			goto out;
+		}
+	}
+	if (!props || !tc) {
+		rc = invalid(rd, suite, "no <%s>: not a leakgate report%s",
+			     props ? "testcase" : "properties", "");
+		goto out;
+	}
+
+	items = realloc(run->items, (run->count + 1) * sizeof(*items));
+	if (!items) {
+		lg_error_set("out of memory");
+		rc = LG_ENOMEM;
+		goto out;
+	}
+	run->items = items;
+	r = &items[run->count];
+	if ((rc = lg_workload_init_defaults(&wl)) < 0)
+		goto out;
+	rc = lg_workload_set_string(&wl.name, name);
+	if (rc == 0)
+		rc = lg_workload_result_init(r, &wl, TAIL_MIN);
+	lg_workload_dispose(&wl);
+	if (rc < 0)
+		goto out;
+	run->count++; /* from here on, disposed with the run */
+	r->verdict = LG_VERDICT_ERROR;
+
+	if ((rc = properties(r, rd, props, &has_verdict)) < 0)
+		goto out;
+	if (!has_verdict) {
+		rc = invalid(rd, props, "no 'verdict' property: not written by "
+			     "leakgate%s%s", "", "");
+		goto out;
+	}
+	if (!r->workload.target &&
+	    (rc = lg_workload_set_string(&r->workload.target, name)) < 0)
+		goto out;
+	if ((rc = testcase(r, rd, tc)) < 0)
+		goto out;
+	stamp = attr(suite, "timestamp");
+	started = parse_stamp(stamp);
+	xmlFree(stamp);
+	if (started && (!run->started || started < run->started))
+		run->started = started;
+out:
+	rd->suite = NULL;
+	xmlFree(name);
+	return rc;
+}
+
+static int document(reader *rd, const xmlDoc *doc)
+{
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	char *time;
+	int rc = 0;
+
+	if (!root || !is(root, "testsuites"))
+		return invalid(rd, root, "the root element is <%s>, not "
+			       "<testsuites>: not a leakgate report%s",
+			       root ? (const char *)root->name : "", "");
+	time = attr(root, "time");
+	if (time && lg_parse_double(&rd->run->seconds, time) < 0)
+		rc = invalid(rd, root, "<testsuites> time '%s' is not a number%s",
+			     time, "");
+	xmlFree(time);
+	for (const xmlNode *c = root->children; c && rc == 0; c = c->next)
+		if (is(c, "testsuite"))
+			rc = testsuite(rd, c);
+	return rc;
+}
+
+/* libxml2 prints parse errors to stderr by default; we return them. */
+static void quiet(void *context, xmlErrorPtr error)
+{
+	(void)context;
+	(void)error;
+}
+
+int lg_junit_read_memory(lg_run_result *out, const char *data, size_t len,
+			 const char *name)
+{
+	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
+	void *saved_context = xmlStructuredErrorContext;
+	lg_run_result run = LG_RUN_RESULT_INIT;
+	reader rd = { name, NULL, &run };
+	xmlDocPtr doc;
+	int rc;
+
+	*out = run;
+	if (len > (size_t)0x7fffffff) {
+		lg_error_set("%s: too large to read", name);
+		return LG_EINVALID;
+	}
+	xmlSetStructuredErrorFunc(NULL, quiet);
+	xmlResetLastError();
+	doc = xmlReadMemory(data, (int)len, name, NULL,
+			    XML_PARSE_NONET);
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		char reason[256];
+		size_t n;
+
+		snprintf(reason, sizeof(reason), "%s", e && e->message
+			 ? e->message : "not well-formed XML");
+		n = strlen(reason);
+		while (n && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
+			reason[--n] = '\0';
+		if (e && e->line > 0)
+			lg_error_set("%s: line %d: not well-formed XML: %s", name,
+				     e->line, reason);
+		else
+			lg_error_set("%s: not well-formed XML: %s", name, reason);
+		xmlSetStructuredErrorFunc(saved_context, saved_handler);
+		return LG_EINVALID;
+	}
+	rc = document(&rd, doc);
+	xmlFreeDoc(doc);
+	xmlSetStructuredErrorFunc(saved_context, saved_handler);
+	if (rc < 0) {
+		lg_run_result_dispose(&run);
+		return rc;
+	}
+	*out = run;
+	return 0;
+}
+
+int lg_junit_read(lg_run_result *out, const char *path)
+{
+	lg_buf data = LG_BUF_INIT;
+	char chunk[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	*out = (lg_run_result)LG_RUN_RESULT_INIT;
+	if (!f) {
+		lg_error_set_os("cannot read '%s'", path);
+		return LG_ENOTFOUND;
+	}
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = lg_buf_add(&data, chunk, n);
+	if (rc == 0 && ferror(f)) {
+		lg_error_set_os("cannot read '%s'", path);
+		rc = LG_ENOTFOUND;
+	}
+	fclose(f);
+	if (rc == 0)
+		rc = lg_junit_read_memory(out, lg_buf_cstr(&data), data.len, path);
+	lg_buf_dispose(&data);
+	return rc;
+}

@@ -1,0 +1,250 @@
+/* What `run` and `baseline record` share: options, workloads, the run. */
+#include "leakgate/run_setup.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "leakgate/error.h"
+#include "leakgate/parse.h"
+#include "leakgate/report.h"
+#include "leakgate/runner.h"
+
+static int bad_option(const char *fmt, const char *value)
+{
+	lg_error_set(fmt, value);
+	return LG_EINVALID;
+}
+
+int lg_run_args_option(lg_run_args *a, int option, const char *value)
+{
+	switch (option) {
+	case 'c': a->config = value; break;
+	case 'q': a->quiet = 1; break;
+	case 'v': a->verbose = 1; break;
+	case LG_RUN_OPT_EXPLAIN: a->explain = LG_EXPLAIN_ALWAYS; break;
+	case LG_RUN_OPT_NO_EXPLAIN: a->explain = LG_EXPLAIN_NEVER; break;
+	case LG_RUN_OPT_FAIL_ON_CYCLES: a->fail_on_cycles = 1; break;
+	case LG_RUN_OPT_PYTHON: a->python = value; break;
+	case LG_RUN_OPT_THRESHOLD:
+		if (lg_parse_double(&a->threshold, value) < 0 || a->threshold < 0)
+			return bad_option("--threshold: '%s' is not a number >= 0", value);
+		break;
+	case LG_RUN_OPT_CALLS:
+		if (lg_parse_i64(&a->max_calls, value) < 0 || a->max_calls < 1)
+			return bad_option("--calls: '%s' is not a whole number >= 1", value);
+		break;
+	case LG_RUN_OPT_DURATION:
+		if (lg_parse_double(&a->duration, value) < 0 || a->duration <= 0)
+			return bad_option("--duration: '%s' is not a number > 0", value);
+		break;
+	case LG_RUN_OPT_TIMEOUT:
+		if (lg_parse_double(&a->timeout, value) < 0 || a->timeout <= 0)
+			return bad_option("--timeout: '%s' is not a number > 0", value);
+		break;
+	case LG_RUN_OPT_MEMORY:
+		if (lg_parse_i64(&a->memory_limit_mb, value) < 0 || a->memory_limit_mb < 0)
+			return bad_option("--memory-limit: '%s' is not a whole number of MiB >= 0", value);
+		break;
+	case 'j':
+		if (lg_parse_i64(&a->jobs, value) < 0 || a->jobs < 1 || a->jobs > 1024)
+			return bad_option("--jobs: '%s' is not a whole number from 1 to 1024", value);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+typedef struct {
+	int tty;
+	const char *running;
+} progress_state;
+
+static const char *display_name(const lg_workload_result *r)
+{
+	return r->workload.name ? r->workload.name : r->workload.target;
+}
+
+static void on_progress(void *ctx, const lg_workload_result *r, size_t done,
+			size_t total, int finished)
+{
+	progress_state *p = ctx;
+
+	if (p->tty) {
+		if (!finished)
+			p->running = display_name(r);
+		if (done < total)
+			lg_progress_show(stderr, done, total, p->running, r->seconds);
+		else
+			lg_progress_clear(stderr);
+	} else if (finished) {
+		fprintf(stderr, "leakgate: [%zu/%zu] %s: %s\n", done, total,
+			display_name(r), lg_verdict_name(r->verdict));
+	}
+}
+
+/* Command-line settings win over the configuration file. */
+static int apply_overrides(lg_workload *wl, const lg_run_args *a)
+{
+	if (a->python && lg_workload_set_string(&wl->python, a->python) < 0)
+		return LG_ENOMEM;
+	if (a->threshold >= 0)
+		wl->threshold = a->threshold;
+	if (a->max_calls > 0)
+		wl->max_calls = a->max_calls;
+	if (a->duration > 0)
+		wl->duration = a->duration;
+	if (a->timeout > 0)
+		wl->timeout = a->timeout;
+	if (a->memory_limit_mb >= 0)
+		wl->memory_limit_mb = a->memory_limit_mb;
+	if (a->regression_floor >= 0)
+		wl->regression_floor = a->regression_floor;
+	if (a->regression_tolerance >= 0)
+		wl->regression_tolerance = a->regression_tolerance;
+	if (a->explain >= 0)
+		wl->explain = a->explain;
+	if (a->fail_on_cycles >= 0)
+		wl->fail_on_cycles = a->fail_on_cycles;
+	return 0;
+}
+
+/* A target that names a file must name one that exists: bad input, exit 2. */
+static int check_target(const lg_workload *wl)
+{
+	char *path = NULL, *function = NULL;
+	struct stat st;
+	int is_file, rc;
+
+	rc = lg_workload_parse_target(&path, &function, &is_file, wl->target);
+	if (rc == 0 && is_file && (stat(path, &st) < 0 || !S_ISREG(st.st_mode))) {
+		lg_error_set_os("%s", path);
+		if (strcmp(wl->name, wl->target) != 0)
+			lg_error_set("%s (workload '%s')", lg_error_last(), wl->name);
+		rc = LG_ENOTFOUND;
+	}
+	free(path);
+	free(function);
+	return rc;
+}
+
+static int add_workload(lg_workload **list, size_t *count, const lg_workload *wl)
+{
+	lg_workload *grown = realloc(*list, (*count + 1) * sizeof(**list));
+
+	if (!grown)
+		return LG_ENOMEM;
+	*list = grown;
+	if (lg_workload_copy(&grown[*count], wl) < 0)
+		return LG_ENOMEM;
+	(*count)++;
+	return 0;
+}
+
+/* Which workloads to run: the named config sections and targets, or all. */
+static int select_workloads(lg_workload **out, size_t *count,
+			    const lg_config *cfg, char *const *names, int n)
+{
+	lg_workload adhoc;
+	int rc;
+
+	if (n == 0) {
+		for (size_t i = 0; i < cfg->count; i++)
+			if ((rc = add_workload(out, count, &cfg->workloads[i])) < 0)
+				return rc;
+		return 0;
+	}
+	for (int k = 0; k < n; k++) {
+		size_t i;
+
+		for (i = 0; i < cfg->count; i++)
+			if (strcmp(cfg->workloads[i].name, names[k]) == 0)
+				break;
+		if (i < cfg->count) {
+			rc = add_workload(out, count, &cfg->workloads[i]);
+		} else {
+			if ((rc = lg_workload_copy(&adhoc, &cfg->defaults)) < 0)
+				return rc;
+			if ((rc = lg_workload_set_string(&adhoc.name, names[k])) == 0 &&
+			    (rc = lg_workload_set_string(&adhoc.target, names[k])) == 0)
+				rc = add_workload(out, count, &adhoc);
+			lg_workload_dispose(&adhoc);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
+		     char *const *names, int n)
+{
+	lg_workload base;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = lg_workload_init_defaults(&base)) < 0)
+		return rc;
+	if (a->config) {
+		rc = lg_config_load(&out->cfg, a->config, &base);
+		lg_workload_dispose(&base);
+		if (rc < 0)
+			return rc;
+	} else {
+		out->cfg.defaults = base;
+	}
+	if ((rc = select_workloads(&out->workloads, &out->count, &out->cfg,
+				   names, n)) < 0) {
+		lg_error_set("out of memory");
+		goto fail;
+	}
+	if (out->count == 0) {
+		lg_error_set("%s", a->config
+			? "no workloads: the configuration has no [workload] section"
+			: "no workloads: give WORKLOAD arguments or --config FILE");
+		rc = LG_EINVALID;
+		goto fail;
+	}
+	for (size_t i = 0; i < out->count; i++) {
+		if ((rc = apply_overrides(&out->workloads[i], a)) < 0) {
+			lg_error_set("out of memory");
+			goto fail;
+		}
+		if ((rc = check_target(&out->workloads[i])) < 0)
+			goto fail;
+	}
+	out->jobs = a->jobs > 0 ? (int)a->jobs : out->cfg.jobs > 0 ? out->cfg.jobs : 1;
+	return 0;
+fail:
+	lg_run_plan_dispose(out);
+	return rc;
+}
+
+void lg_run_plan_dispose(lg_run_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->count; i++)
+		lg_workload_dispose(&plan->workloads[i]);
+	free(plan->workloads);
+	lg_config_dispose(&plan->cfg);
+	memset(plan, 0, sizeof(*plan));
+}
+
+int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
+			const lg_run_args *a)
+{
+	lg_runner_options ropts = LG_RUNNER_OPTIONS_INIT;
+	progress_state progress = { 0, "" };
+
+	ropts.jobs = plan->jobs;
+	ropts.judge = plan->judge;
+	ropts.judge_ctx = plan->judge_ctx;
+	progress.tty = !a->quiet && isatty(STDERR_FILENO);
+	ropts.progress = a->quiet ? NULL : on_progress;
+	ropts.progress_ctx = &progress;
+	return lg_runner_run(out, plan->workloads, plan->count, &ropts);
+}

@@ -1,0 +1,535 @@
+/*
+ * The CI integrations through the real binary and the real scripts, under
+ * simulated GitHub Actions and GitLab CI environments, on real workloads:
+ * annotations and the step summary, SVG charts attached to the JUnit test
+ * cases, `report` and `merge`, the GitLab template's script running two
+ * shards and merging them, the action's script and its outputs, and the
+ * YAML files parsing. LEAKGATE_TEST_PYTHON measures with another
+ * interpreter.
+ */
+#include "lg_test.h"
+#include "lg_run.h"
+
+#include <stdio.h>
+
+#include "leakgate/buf.h"
+
+#define W(name) LG_SOURCE_DIR "/tests/workloads/" name
+
+typedef struct {
+	char *dir;
+	char conf[4096];
+	char junit[4096];    /* run A's JUnit file */
+	char summary[4096];  /* run A's step summary */
+	lg_run_output run;   /* run A */
+} suite;
+
+static char *path_in(const suite *s, const char *name)
+{
+	static char path[8][4096];
+	static int next;
+	char *p = path[next++ % 8];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", s->dir, name);
+	return p;
+}
+
+static size_t count(const char *text, const char *part)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(text, part); p; p = strstr(p + 1, part))
+		n++;
+	return n;
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+	if (!strstr(text, part))
+		fail_msg("'%s' not found in:\n%s", part, text);
+}
+
+/* Run A: in GitHub Actions and GitLab CI at once (both outputs), from the
+ * suite's directory; the tests look at what it left. */
+static int suite_setup(void **state)
+{
+	suite *s = calloc(1, sizeof(*s));
+	const char *python = getenv("LEAKGATE_TEST_PYTHON");
+	char summary_env[4200], workspace_env[4200];
+	lg_buf text = LG_BUF_INIT;
+	const char *argv[] = { lg_run_binary(), "run", "-c", s->conf, "-j", "2",
+			       "--junit", "out/run.xml", NULL };
+	const char *env[] = { "GITHUB_ACTIONS=true", summary_env, workspace_env,
+			      "GITLAB_CI=true", "NO_COLOR=1", NULL };
+
+	assert_non_null(s);
+	s->dir = lg_run_tmpdir();
+	snprintf(s->conf, sizeof(s->conf), "%s/ci.conf", s->dir);
+	snprintf(s->junit, sizeof(s->junit), "%s/out/run.xml", s->dir);
+	snprintf(s->summary, sizeof(s->summary), "%s/summary.md", s->dir);
+	argv[3] = s->conf;
+	/* A heap leak that the diagnostic pass explains quickly, a clean
+	 * workload and an error: short runs, the workloads are unambiguous. */
+	assert_lg_ok(lg_buf_printf(&text, "[leakgate]\n\tduration = 0.3\n\ttimeout = 30\n"
+				   "%s%s%s"
+				   "[workload \"leak\"]\n\ttarget = %s\n"
+				   "[workload \"clean\"]\n\ttarget = %s\n"
+				   "[workload \"error\"]\n\ttarget = %s\n",
+				   python ? "\tpython = " : "", python ? python : "",
+				   python ? "\n" : "", W("leak_native.py:run"),
+				   W("clean_lru_cache.py:run"), W("error_exception.py:run")));
+	lg_run_write_file(s->conf, text.ptr);
+	lg_buf_dispose(&text);
+	/* A step summary that an earlier step wrote: appended to, not lost. */
+	lg_run_write_file(s->summary, "earlier step\n");
+	snprintf(summary_env, sizeof(summary_env), "GITHUB_STEP_SUMMARY=%s", s->summary);
+	snprintf(workspace_env, sizeof(workspace_env), "GITHUB_WORKSPACE=%s", LG_SOURCE_DIR);
+	lg_run_spawn(&s->run, s->dir, argv, env);
+	if (s->run.code != 1)
+		print_error("exit %d\nstdout:\n%s\nstderr:\n%s\n", s->run.code,
+			    s->run.out, s->run.err);
+	*state = s;
+	return 0;
+}
+
+static int suite_teardown(void **state)
+{
+	suite *s = *state;
+
+	lg_run_output_dispose(&s->run);
+	lg_run_rmtree(s->dir);
+	free(s->dir);
+	free(s);
+	xmlCleanupParser();
+	return 0;
+}
+
+static void test_github_annotations(void **state)
+{
+	suite *s = *state;
+
+	assert_int_equal(s->run.code, 1);
+	/* Relative to GITHUB_WORKSPACE; the leak at its allocation site when
+	 * the diagnostic pass found one, else at the function. */
+	assert_contains(s->run.out, "::error file=tests/workloads/leak_native.py,line=");
+	assert_contains(s->run.out, ",title=leakgate%3A leak leaks::leaks ");
+	assert_contains(s->run.out, "::error file=tests/workloads/error_exception.py,"
+			"line=6,title=leakgate%3A error could not be measured::raised "
+			"ValueError: bad input after ");
+	assert_int_equal(count(s->run.out, "::error "), 2);
+	assert_int_equal(count(s->run.out, "::warning "), 0);
+	/* One command per line: newlines in messages are escaped. */
+	for (const char *p = strstr(s->run.out, "::error "); p; p = strstr(p + 1, "::error "))
+		assert_true(p == s->run.out || p[-1] == '\n');
+}
+
+static void test_step_summary(void **state)
+{
+	suite *s = *state;
+	char *md = lg_test_slurp(s->summary);
+
+	assert_true(strncmp(md, "earlier step\n## \xe2\x9d\x8c leakgate: 3 workloads", 40) == 0);
+	assert_contains(md, "| | workload | verdict | growth per call | calls | time |\n");
+	assert_contains(md, "| \xe2\x9d\x8c | leak | leak | ");
+	assert_contains(md, "| \xf0\x9f\x92\xa5 | error | error | ");
+	assert_contains(md, "| \xe2\x9c\x85 | clean | clean | ");
+	assert_contains(md, "\n### \xe2\x9d\x8c leak: leak\n");
+	assert_contains(md, "```mermaid\nxychart-beta\n    title \"leak: heap_bytes against calls\"\n");
+	assert_contains(md, "<details><summary>Traceback</summary>");
+	assert_contains(md, "ValueError: bad input\n");
+	assert_int_equal(count(md, "```mermaid"), 1);
+	free(md);
+}
+
+/* GitLab: a chart per failing workload by the JUnit file, attached to its
+ * test case with a path relative to the project directory. */
+static void test_gitlab_charts(void **state)
+{
+	suite *s = *state;
+	xmlDocPtr doc = lg_run_load_junit(s->junit), chart;
+	char *out;
+
+	out = lg_run_xpath_string(doc, "string(//testsuite[@name='leak']/testcase/system-out)");
+	assert_true(strncmp(out, "[[ATTACHMENT|out/leakgate-charts/leak.svg]]\n", 44) == 0);
+	free(out);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testsuite[@name='clean']/testcase/system-out)"), 0);
+	xmlFreeDoc(doc);
+
+	chart = xmlReadFile(path_in(s, "out/leakgate-charts/leak.svg"), NULL, XML_PARSE_NONET);
+	assert_non_null(chart);
+	assert_string_equal((const char *)xmlDocGetRootElement(chart)->name, "svg");
+	xmlFreeDoc(chart);
+	assert_int_equal(access(path_in(s, "out/leakgate-charts/clean.svg"), F_OK), -1);
+}
+
+static void report(lg_run_output *res, const suite *s, const char *const *args,
+		   const char *const *env)
+{
+	const char *argv[16] = { lg_run_binary(), "report" };
+	size_t n = 2;
+
+	while (*args && n < 14)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	lg_run_spawn(res, s->dir, argv, env);
+}
+
+static void test_report_command(void **state)
+{
+	suite *s = *state;
+	lg_run_output res;
+	const char *markdown[] = { "--format", "markdown", s->junit, NULL };
+	const char *github[] = { "-f", "github", s->junit, NULL };
+	const char *terminal[] = { s->junit, NULL };
+	const char *svg[] = { "-f", "svg", "--workload", "leak", "-o", "leak.svg", s->junit, NULL };
+	const char *svg_which[] = { "-f", "svg", s->junit, NULL };
+	const char *unknown[] = { "-w", "nope", s->junit, NULL };
+	const char *format[] = { "-f", "html", s->junit, NULL };
+	const char *missing[] = { "missing.xml", NULL };
+	const char *workspace[] = { "GITHUB_WORKSPACE=" LG_SOURCE_DIR, NULL };
+	xmlDocPtr doc;
+
+	report(&res, s, markdown, NULL);
+	assert_int_equal(res.code, 0);
+	assert_contains(res.out, "| \xe2\x9d\x8c | leak | leak | ");
+	/* The chart comes from the samples kept in the JUnit file. */
+	assert_contains(res.out, "```mermaid\nxychart-beta\n");
+	lg_run_output_dispose(&res);
+
+	report(&res, s, github, workspace);
+	assert_int_equal(res.code, 0);
+	assert_contains(res.out, "::error file=tests/workloads/leak_native.py,line=");
+	assert_contains(res.out, "::error file=tests/workloads/error_exception.py,line=6,");
+	assert_int_equal(count(res.out, "::error "), 2);
+	lg_run_output_dispose(&res);
+
+	report(&res, s, terminal, NULL);
+	assert_int_equal(res.code, 0);
+	assert_contains(res.out, "LEAK     leak_native:run");
+	assert_contains(res.out, "3 workloads: 1 leak, 1 clean, 1 error");
+	lg_run_output_dispose(&res);
+
+	report(&res, s, svg, NULL);
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.out, "");
+	doc = xmlReadFile(path_in(s, "leak.svg"), NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+
+	report(&res, s, svg_which, NULL);
+	assert_int_equal(res.code, 2);
+	assert_contains(res.err, "give --workload NAME");
+	lg_run_output_dispose(&res);
+	report(&res, s, unknown, NULL);
+	assert_int_equal(res.code, 2);
+	assert_contains(res.err, "no workload 'nope' in ");
+	lg_run_output_dispose(&res);
+	report(&res, s, format, NULL);
+	assert_int_equal(res.code, 2);
+	assert_contains(res.err, "--format: 'html'");
+	lg_run_output_dispose(&res);
+	report(&res, s, missing, NULL);
+	assert_int_equal(res.code, 2);
+	assert_contains(res.err, "cannot read 'missing.xml'");
+	lg_run_output_dispose(&res);
+}
+
+/* Exit 2, one line on stderr naming part, no output file. */
+static void assert_merge_fails(const suite *s, const char *const *args,
+			       const char *part)
+{
+	const char *argv[16] = { lg_run_binary(), "merge" };
+	lg_run_output res;
+	size_t n = 2;
+
+	while (*args && n < 14)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	lg_run_spawn(&res, s->dir, argv, NULL);
+	if (res.code != 2 || !strstr(res.err, part))
+		fail_msg("expected exit 2 mentioning '%s', got %d: %s", part,
+			 res.code, res.err);
+	assert_int_equal(count(res.err, "\n"), 1);
+	assert_int_equal(access(path_in(s, "bad-merge.xml"), F_OK), -1);
+	lg_run_output_dispose(&res);
+}
+
+static void test_merge_bad_input(void **state)
+{
+	suite *s = *state;
+	const char *missing[] = { "-o", "bad-merge.xml", s->junit, "nope.xml", NULL };
+	const char *garbage[] = { "-o", "bad-merge.xml", "ci.conf", NULL };
+	const char *twice[] = { "-o", "bad-merge.xml", s->junit, s->junit, NULL };
+	const char *no_output[] = { s->junit, NULL };
+	const char *no_files[] = { "-o", "bad-merge.xml", NULL };
+
+	assert_merge_fails(s, missing, "cannot read 'nope.xml'");
+	assert_merge_fails(s, garbage, "ci.conf: line 1: not well-formed XML");
+	assert_merge_fails(s, twice, "the shards overlap");
+	assert_merge_fails(s, no_output, "-o OUT.xml");
+	assert_merge_fails(s, no_files, "give the shards' JUnit files");
+}
+
+static void sh(lg_run_output *res, const char *cwd, const char *script,
+	       const char *arg, const char *const *env)
+{
+	const char *argv[] = { "/bin/sh", script, arg, NULL };
+
+	lg_run_spawn(res, cwd, argv, env);
+}
+
+/* Names of the testsuites of a JUnit file, sorted by the schema order. */
+static char *suite_names(const char *path)
+{
+	xmlDocPtr doc = lg_run_load_junit(path);
+	char *names = lg_run_xpath_string(doc, "concat(//testsuite[1]/@name, ' ', "
+					  "//testsuite[2]/@name, ' ', //testsuite[3]/@name)");
+
+	xmlFreeDoc(doc);
+	return names;
+}
+
+/* The template's script: shard 1/2 and 2/2 of the run (--shard auto with
+ * GitLab's parallel: variables), then the merge job. */
+static void test_gitlab_shards_and_merge(void **state)
+{
+	suite *s = *state;
+	char *dir = path_in(s, "gitlab"), leakgate_env[4200], config_env[4200];
+	const char *env1[] = { "GITLAB_CI=true", "CI_NODE_INDEX=1", "CI_NODE_TOTAL=2",
+			       leakgate_env, config_env, "LEAKGATE_BASELINE=none",
+			       "LEAKGATE_ARGS=-j 2", NULL };
+	const char *env2[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
+			       leakgate_env, config_env, "LEAKGATE_BASELINE=none", NULL };
+	const char *env_merge[] = { "GITLAB_CI=true", leakgate_env, NULL };
+	lg_run_output res;
+	xmlDocPtr doc;
+	char *names, *md;
+
+	assert_int_equal(mkdir(dir, 0777), 0);
+	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
+	snprintf(config_env, sizeof(config_env), "LEAKGATE_CONFIG=%s", s->conf);
+
+	/* Sorted names clean, error, leak, dealt round-robin. */
+	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env1);
+	if (res.code != 1)
+		fail_msg("shard 1: exit %d\n%s\n%s", res.code, res.out, res.err);
+	lg_run_output_dispose(&res);
+	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env2);
+	if (res.code != 3)
+		fail_msg("shard 2: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "--shard auto");
+	lg_run_output_dispose(&res);
+
+	names = suite_names(path_in(s, "gitlab/leakgate-1.xml"));
+	assert_string_equal(names, "leak clean "); /* in configuration order */
+	free(names);
+	names = suite_names(path_in(s, "gitlab/leakgate-2.xml"));
+	assert_string_equal(names, "error  ");
+	free(names);
+	{
+		/* Merged alone, the error shard exits as its run did. */
+		const char *argv[] = { lg_run_binary(), "merge", "-o", "errors.xml",
+				       "leakgate-2.xml", NULL };
+
+		lg_run_spawn(&res, dir, argv, NULL);
+		assert_int_equal(res.code, 3);
+		lg_run_output_dispose(&res);
+		unlink(path_in(s, "gitlab/errors.xml"));
+	}
+	assert_int_equal(access(path_in(s, "gitlab/leakgate-1.md"), F_OK), 0);
+	assert_int_equal(access(path_in(s, "gitlab/leakgate-charts/leak.svg"), F_OK), 0);
+
+	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "merge", env_merge);
+	if (res.code != 1)
+		fail_msg("merge: exit %d\n%s\n%s", res.code, res.out, res.err);
+	lg_run_output_dispose(&res);
+	doc = lg_run_load_junit(path_in(s, "gitlab/leakgate.xml"));
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite)"), 3);
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@tests)"), 3);
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@failures)"), 1);
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@errors)"), 1);
+	/* Copied as the shards wrote them: the attachment is still there. */
+	names = lg_run_xpath_string(doc, "string(//testsuite[@name='leak']/testcase/system-out)");
+	assert_true(strncmp(names, "[[ATTACHMENT|leakgate-charts/leak.svg]]", 39) == 0);
+	free(names);
+	xmlFreeDoc(doc);
+	md = lg_test_slurp(path_in(s, "gitlab/leakgate.md"));
+	assert_contains(md, "leakgate: 3 workloads \xe2\x80\x94 1 leak, 1 error, 1 clean");
+	free(md);
+}
+
+/* The lines NAME=VALUE of a GITHUB_OUTPUT file must include want. */
+static void assert_output(const char *outputs, const char *want)
+{
+	size_t n = strlen(want);
+
+	for (const char *line = outputs; *line; line = strchr(line, '\n') + 1) {
+		if (strncmp(line, want, n) == 0 && line[n] == '\n')
+			return;
+		if (!strchr(line, '\n'))
+			break;
+	}
+	fail_msg("output '%s' not in:\n%s", want, outputs);
+}
+
+static void test_action_script(void **state)
+{
+	suite *s = *state;
+	char *dir = path_in(s, "action");
+	char leakgate_env[4200], output_env[4200], summary_env[4200], junit_env[4200],
+	     config_env[4200], merge_env[4200], workspace_env[4200];
+	const char *env_run[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+				  summary_env, workspace_env, config_env,
+				  "INPUT_WORKLOADS=clean", "INPUT_JUNIT=clean.xml",
+				  "INPUT_BASELINE=auto", "INPUT_ARGS=--duration 0.3", NULL };
+	const char *env_merge[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+				    summary_env, merge_env, junit_env, NULL };
+	const char *env_key[] = { output_env, NULL };
+	const char *git_init[] = { "/bin/sh", "-c", "git init -q . && git -c user.name=t "
+				   "-c user.email=t@example.com commit -q --allow-empty -m one",
+				   NULL };
+	lg_run_output res;
+	char *outputs, *md;
+
+	assert_int_equal(mkdir(dir, 0777), 0);
+	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
+	snprintf(output_env, sizeof(output_env), "GITHUB_OUTPUT=%s/outputs", dir);
+	snprintf(summary_env, sizeof(summary_env), "GITHUB_STEP_SUMMARY=%s/summary.md", dir);
+	snprintf(workspace_env, sizeof(workspace_env), "GITHUB_WORKSPACE=%s", dir);
+	snprintf(config_env, sizeof(config_env), "INPUT_CONFIG=%s", s->conf);
+	snprintf(merge_env, sizeof(merge_env), "INPUT_MERGE=%s/out/*.xml", s->dir);
+	snprintf(junit_env, sizeof(junit_env), "INPUT_JUNIT=%s/merged.xml", dir);
+
+	/* A gate run with --baseline auto in a repository whose only commit
+	 * has no parent: nothing to compare with, the absolute rule. */
+	lg_run_spawn(&res, dir, git_init, NULL);
+	assert_int_equal(res.code, 0);
+	lg_run_output_dispose(&res);
+	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "gate", env_run);
+	if (res.code != 0)
+		fail_msg("gate: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "--baseline auto");
+	lg_run_output_dispose(&res);
+	outputs = lg_test_slurp(path_in(s, "action/outputs"));
+	assert_output(outputs, "verdict=clean");
+	assert_output(outputs, "exit-code=0");
+	assert_output(outputs, "junit=clean.xml");
+	assert_output(outputs, "summary=clean.md");
+	assert_output(outputs, "clean=1");
+	assert_output(outputs, "leaks=0");
+	free(outputs);
+	assert_int_equal(access(path_in(s, "action/clean.md"), F_OK), 0);
+	unlink(path_in(s, "action/outputs"));
+	{
+		/* A clean run merges to exit 0. */
+		const char *argv[] = { lg_run_binary(), "merge", "-o", "m.xml",
+				       "clean.xml", NULL };
+
+		lg_run_spawn(&res, dir, argv, NULL);
+		assert_int_equal(res.code, 0);
+		lg_run_output_dispose(&res);
+	}
+
+	/* The merge job: run A's JUnit file through the glob input. */
+	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "gate", env_merge);
+	if (res.code != 1)
+		fail_msg("merge: exit %d\n%s\n%s", res.code, res.out, res.err);
+	lg_run_output_dispose(&res);
+	outputs = lg_test_slurp(path_in(s, "action/outputs"));
+	assert_output(outputs, "verdict=leak");
+	assert_output(outputs, "exit-code=1");
+	assert_output(outputs, "leaks=1");
+	assert_output(outputs, "errors=1");
+	assert_output(outputs, "clean=1");
+	assert_output(outputs, "known=0");
+	free(outputs);
+	md = lg_test_slurp(path_in(s, "action/summary.md"));
+	/* The run appended its summary, then the merge its own. */
+	assert_true(strncmp(md, "## ", 3) == 0);
+	assert_int_equal(count(md, "\n## "), 1);
+	assert_contains(md, "leakgate: 3 workloads");
+	free(md);
+	unlink(path_in(s, "action/outputs"));
+
+	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "key", env_key);
+	assert_int_equal(res.code, 0);
+	lg_run_output_dispose(&res);
+	outputs = lg_test_slurp(path_in(s, "action/outputs"));
+	assert_contains(outputs, "key=leakgate-Linux-");
+	assert_contains(outputs, "path=" LG_SOURCE_DIR "/build/action\n");
+	free(outputs);
+}
+
+static void test_shard_option_errors(void **state)
+{
+	suite *s = *state;
+	const char *too_big[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "3/2", NULL };
+	const char *half_env[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "auto", NULL };
+	const char *env[] = { "CI_NODE_INDEX=2", "CI_NODE_TOTAL", NULL };
+	lg_run_output res;
+
+	lg_run_spawn(&res, s->dir, too_big, NULL);
+	assert_int_equal(res.code, 2);
+	assert_contains(res.err, "--shard: shard '3/2': 3 is more than the 2 shards");
+	lg_run_output_dispose(&res);
+	lg_run_spawn(&res, s->dir, half_env, env);
+	assert_int_equal(res.code, 2);
+	assert_contains(res.err, "CI_NODE_INDEX and CI_NODE_TOTAL must both be set");
+	lg_run_output_dispose(&res);
+}
+
+/* The YAML files parse, and have what GitHub and GitLab need. */
+static void test_yaml(void **state)
+{
+	static const char check[] =
+		"import sys, yaml\n"
+		"root = sys.argv[1]\n"
+		"a = yaml.safe_load(open(root + '/action/action.yml'))\n"
+		"assert a['runs']['using'] == 'composite'\n"
+		"for k in ('config', 'workloads', 'python', 'baseline', 'junit', 'shard', 'args'):\n"
+		"    assert k in a['inputs'], k\n"
+		"for k in ('verdict', 'leaks', 'errors', 'clean', 'junit', 'summary'):\n"
+		"    assert k in a['outputs'], k\n"
+		"g = yaml.safe_load(open(root + '/ci/leakgate.gitlab-ci.yml'))\n"
+		"j = g['.leakgate']\n"
+		"assert j['artifacts']['when'] == 'always'\n"
+		"assert j['artifacts']['reports']['junit']\n"
+		"assert 'leakgate-charts/' in j['artifacts']['paths']\n"
+		"assert 'gitlab-run.sh\" gate' in j['script'][0]\n"
+		"assert 'CI_DEFAULT_BRANCH' in str(g['.leakgate-record']['rules'])\n"
+		"w = yaml.safe_load(open(root + '/.github/workflows/leakgate.yml'))\n"
+		"steps = w['jobs']['leakcheck']['steps']\n"
+		"assert any(s.get('uses') == './action' for s in steps)\n"
+		"assert w['jobs']['merge']['needs'] == 'leakcheck'\n"
+		"print('ok')\n";
+	/* python3-yaml (ci/install-deps.sh) is for the system interpreter. */
+	const char *python = access("/usr/bin/python3", X_OK) == 0
+			     ? "/usr/bin/python3" : "python3";
+	const char *argv[] = { python, "-c", check, LG_SOURCE_DIR, NULL };
+	lg_run_output res;
+
+	(void)state;
+	lg_run_spawn(&res, NULL, argv, NULL);
+	if (res.code != 0 || strcmp(res.out, "ok\n") != 0)
+		fail_msg("YAML check failed (%d):\n%s%s", res.code, res.out, res.err);
+	lg_run_output_dispose(&res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_github_annotations),
+		cmocka_unit_test(test_step_summary),
+		cmocka_unit_test(test_gitlab_charts),
+		cmocka_unit_test(test_report_command),
+		cmocka_unit_test(test_merge_bad_input),
+		cmocka_unit_test(test_gitlab_shards_and_merge),
+		cmocka_unit_test(test_action_script),
+		cmocka_unit_test(test_shard_option_errors),
+		cmocka_unit_test(test_yaml),
+	};
+
+	return cmocka_run_group_tests_name("run_ci", tests, suite_setup, suite_teardown);
+}

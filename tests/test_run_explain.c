@@ -1,0 +1,386 @@
+/*
+ * The diagnostic pass through the real binary: for every kind of leak in
+ * tests/workloads the report names the culprit (the growing type, the line
+ * that allocates, the root that holds on, the kind, the native frames, the
+ * fd's path, the thread's target), and JUnit points CI at that line. The
+ * expected lines are found in the workload files by their "explain: site"
+ * comments, never hard-coded. One run of them all (-j 2); then cycles,
+ * --no-explain and bad configuration.
+ */
+#include "lg_test.h"
+#include "lg_run.h"
+
+#include <stdio.h>
+
+#include "leakgate/buf.h"
+#include "leakgate/explain.h"
+
+#define W(name) LG_SOURCE_DIR "/tests/workloads/" name ".py"
+#define MARKER "explain: site"
+
+typedef struct {
+	char *dir;
+	lg_run_output run;
+	xmlDocPtr doc;
+} suite;
+
+/* tests/workloads/<name>.py, absolute. */
+static const char *workload_path(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/tests/workloads/%s.py", LG_SOURCE_DIR, name);
+	return out;
+}
+
+static const char *const leak_names[] = {
+	"leak_global_cache", "leak_listeners", "leak_traceback", "leak_native",
+	"leak_fds", "leak_threads", "leak_slow",
+};
+
+static int suite_setup(void **state)
+{
+	suite *s = calloc(1, sizeof(*s));
+	char conf[4096], junit[4096], section[2048], path[1024];
+	lg_buf text = LG_BUF_INIT;
+	const char *args[] = { "run", "-v", "--config", conf, "--junit", junit,
+			       "-j", "2", NULL };
+
+	assert_non_null(s);
+	s->dir = lg_run_tmpdir();
+	snprintf(conf, sizeof(conf), "%s/explain.conf", s->dir);
+	snprintf(junit, sizeof(junit), "%s/explain.xml", s->dir);
+	assert_lg_ok(lg_buf_puts(&text, "[leakgate]\n\tduration = 0.3\n\ttimeout = 60\n"));
+	for (size_t i = 0; i < sizeof(leak_names) / sizeof(*leak_names); i++) {
+		snprintf(section, sizeof(section), "[workload \"%s\"]\n\ttarget = %s:run\n",
+			 leak_names[i], workload_path(path, sizeof(path), leak_names[i]));
+		assert_lg_ok(lg_buf_puts(&text, section));
+	}
+	/* Every call starts a thread: fewer calls keep the run short. */
+	assert_lg_ok(lg_buf_puts(&text, "[workload \"leak_threads\"]\n\tcalls = 2000\n"));
+	snprintf(section, sizeof(section),
+		 "[workload \"cycles\"]\n\ttarget = %s:run\n\texplain = always\n"
+		 "[workload \"cycles_strict\"]\n\ttarget = %s:run\n\tfail-on-cycles = true\n",
+		 W("clean_cycles"), W("clean_cycles"));
+	assert_lg_ok(lg_buf_puts(&text, section));
+	lg_run_write_file(conf, lg_buf_cstr(&text));
+	lg_buf_dispose(&text);
+
+	lg_run_exec(&s->run, NULL, args);
+	if (s->run.code != 1)
+		print_error("stdout:\n%s\nstderr:\n%s\n", s->run.out, s->run.err);
+	s->doc = lg_run_load_junit(junit);
+	*state = s;
+	return 0;
+}
+
+static int suite_teardown(void **state)
+{
+	suite *s = *state;
+
+	xmlFreeDoc(s->doc);
+	lg_run_output_dispose(&s->run);
+	lg_run_rmtree(s->dir);
+	free(s->dir);
+	free(s);
+	xmlCleanupParser();
+	return 0;
+}
+
+static char *property(const suite *s, const char *workload, const char *prop)
+{
+	char expr[512];
+
+	snprintf(expr, sizeof(expr),
+		 "string(//testsuite[@name='%s']/properties/property[@name='%s']/@value)",
+		 workload, prop);
+	return lg_run_xpath_string(s->doc, expr);
+}
+
+static char *testcase_attr(const suite *s, const char *workload, const char *attr)
+{
+	char expr[512];
+
+	snprintf(expr, sizeof(expr), "string(//testsuite[@name='%s']/testcase/@%s)",
+		 workload, attr);
+	return lg_run_xpath_string(s->doc, expr);
+}
+
+static char *failure_body(const suite *s, const char *workload)
+{
+	char expr[512];
+
+	snprintf(expr, sizeof(expr), "string(//testsuite[@name='%s']/testcase/failure)",
+		 workload);
+	return lg_run_xpath_string(s->doc, expr);
+}
+
+/* 1-based numbers of the lines of file that contain text (at most max). */
+static size_t lines_with(int *out, size_t max, const char *file, const char *text)
+{
+	FILE *f = fopen(file, "r");
+	char line[1024];
+	size_t n = 0;
+	int number = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		number++;
+		if (strstr(line, text) && n < max)
+			out[n++] = number;
+	}
+	fclose(f);
+	return n;
+}
+
+static void assert_property(const suite *s, const char *workload,
+			    const char *prop, const char *want)
+{
+	char *v = property(s, workload, prop);
+
+	if (strcmp(v, want) != 0)
+		fail_msg("%s: %s is '%s', expected '%s'\n%s", workload, prop, v, want,
+			 s->run.out);
+	free(v);
+}
+
+/* Some explain.<table>.N (N = 1..5) contains part. */
+static void assert_row(const suite *s, const char *workload, const char *table,
+		       const char *part)
+{
+	char name[64];
+
+	for (int i = 1; i <= LG_EXPLAIN_TOP; i++) {
+		char *v;
+		int found;
+
+		snprintf(name, sizeof(name), "explain.%s.%d", table, i);
+		v = property(s, workload, name);
+		found = strstr(v, part) != NULL;
+		free(v);
+		if (found)
+			return;
+	}
+	fail_msg("%s: no explain.%s.N contains '%s'\n%s", workload, table, part,
+		 s->run.out);
+}
+
+/*
+ * The testcase points at one of the marked lines of the workload's file;
+ * the function's own place is kept as properties.
+ */
+static void assert_site(const suite *s, const char *workload)
+{
+	char path[1024], *file, *line, *function_line;
+	int marked[8], def[1];
+	size_t n, k;
+
+	workload_path(path, sizeof(path), workload);
+	n = lines_with(marked, 8, path, MARKER);
+	assert_true(n > 0);
+	assert_int_equal(lines_with(def, 1, path, "def run("), 1);
+	file = testcase_attr(s, workload, "file");
+	line = testcase_attr(s, workload, "line");
+	if (!strstr(file, "tests/workloads/") || !strstr(file, workload))
+		fail_msg("%s: testcase file '%s'", workload, file);
+	for (k = 0; k < n && marked[k] != atoi(line); k++)
+		;
+	if (k == n)
+		fail_msg("%s: testcase line %s is not a marked allocation site\n%s",
+			 workload, line, s->run.out);
+	function_line = property(s, workload, "function.line");
+	assert_int_equal(atoi(function_line), def[0]);
+	free(file);
+	free(line);
+	free(function_line);
+}
+
+static void test_exit_code_and_summary(void **state)
+{
+	suite *s = *state;
+
+	assert_int_equal(s->run.code, 1);
+	/* -v: the whole diagnosis under each LEAK line. */
+	assert_non_null(strstr(s->run.out, "kind: python-objects"));
+	assert_non_null(strstr(s->run.out, "growing types:"));
+	assert_non_null(strstr(s->run.out, "retainer chain: leak_global_cache._cache["));
+	assert_int_equal((int)lg_run_xpath_number(s->doc,
+		"count(//failure[@type='leak'])"), 7);
+	assert_int_equal((int)lg_run_xpath_number(s->doc,
+		"count(//failure[@type='cycles'])"), 1);
+}
+
+static void test_global_cache(void **state)
+{
+	suite *s = *state;
+	char *body = failure_body(s, "leak_global_cache");
+
+	assert_property(s, "leak_global_cache", "explain.kind", "python-objects");
+	assert_row(s, "leak_global_cache", "type", "str 1 objects/call");
+	assert_property(s, "leak_global_cache", "explain.chain_root",
+			"leak_global_cache._cache");
+	assert_site(s, "leak_global_cache");
+	/* The failure says why, readably and bounded. */
+	assert_non_null(strstr(body, "why (diagnostic pass):"));
+	assert_non_null(strstr(body, "allocated and kept at:"));
+	assert_true(strlen(body) <= 8192);
+	free(body);
+}
+
+static void test_listeners(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "leak_listeners", "explain.kind", "python-objects");
+	assert_row(s, "leak_listeners", "type", "leak_listeners.Handler 1 objects/call");
+	assert_property(s, "leak_listeners", "explain.chain_root",
+			"leak_listeners.emitter.listeners");
+	assert_site(s, "leak_listeners");
+}
+
+static void test_traceback(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "leak_traceback", "explain.kind", "python-objects");
+	assert_row(s, "leak_traceback", "type", "frame ");
+	assert_property(s, "leak_traceback", "explain.chain_root", "leak_traceback.errors");
+	assert_site(s, "leak_traceback");
+}
+
+static void test_slow(void **state)
+{
+	suite *s = *state;
+
+	/* One 4 KiB bytes every 25 calls: 0.04 objects/call, still found. */
+	assert_property(s, "leak_slow", "explain.kind", "python-objects");
+	assert_row(s, "leak_slow", "type", "bytes 0.04");
+	assert_property(s, "leak_slow", "explain.chain_root", "leak_slow.kept");
+	assert_site(s, "leak_slow");
+}
+
+static void test_native(void **state)
+{
+	suite *s = *state;
+	char *body = failure_body(s, "leak_native");
+
+	assert_property(s, "leak_native", "explain.kind", "native");
+	/* The shim's stack: malloc, called through libffi / _ctypes. */
+	assert_row(s, "leak_native", "native", "512 B/call malloc@libc");
+	assert_row(s, "leak_native", "native", "ffi_call@libffi");
+	assert_non_null(strstr(body, "malloc (libc.so.6)"));
+	assert_site(s, "leak_native");
+	free(body);
+}
+
+static void test_fds(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "leak_fds", "explain.kind", "fds");
+	assert_row(s, "leak_fds", "fd", "/dev/null at ");
+	assert_site(s, "leak_fds");
+}
+
+static void test_threads(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "leak_threads", "explain.kind", "threads");
+	/* Name and target of the threads that stay. */
+	assert_row(s, "leak_threads", "thread", "target threading.Event.wait");
+	assert_site(s, "leak_threads");
+}
+
+static void test_cycles_warn_or_fail(void **state)
+{
+	suite *s = *state;
+	char *message = property(s, "cycles", "message");
+	char *type;
+
+	/* Cyclic garbage is not a leak: it passes, with the warning, and the
+	 * diagnosis (explain = always) names the types in the cycles. */
+	assert_property(s, "cycles", "verdict", "clean");
+	assert_non_null(strstr(message, "cyclic garbage"));
+	free(message);
+	assert_property(s, "cycles", "explain.kind", "cycles");
+	assert_row(s, "cycles", "cycle", "clean_cycles.Node 2 objects/call");
+	/* fail-on-cycles = true: a failure of its own type. */
+	assert_property(s, "cycles_strict", "verdict", "leak");
+	type = lg_run_xpath_string(s->doc,
+		"string(//testsuite[@name='cycles_strict']/testcase/failure/@type)");
+	assert_string_equal(type, "cycles");
+	free(type);
+	assert_property(s, "cycles_strict", "explain.kind", "cycles");
+}
+
+static void test_options(void **state)
+{
+	suite *s = *state;
+	char junit[4096];
+	const char *no_explain[] = { "run", "--duration", "0.3", "--no-explain",
+				     "--junit", junit, W("leak_slow") ":run", NULL };
+	const char *fail_cycles[] = { "run", "--duration", "0.3", "--fail-on-cycles",
+				      W("clean_cycles") ":run", NULL };
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	snprintf(junit, sizeof(junit), "%s/options.xml", s->dir);
+	lg_run_exec(&res, NULL, no_explain);
+	assert_int_equal(res.code, 1);
+	assert_null(strstr(res.out, "kind:"));
+	doc = lg_run_load_junit(junit);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//property[starts-with(@name, 'explain.')])"), 0);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+
+	lg_run_exec(&res, NULL, fail_cycles);
+	assert_int_equal(res.code, 1);
+	assert_non_null(strstr(res.out, "fail-on-cycles"));
+	assert_non_null(strstr(res.out, "kind: cycles"));
+	lg_run_output_dispose(&res);
+}
+
+static void test_bad_configuration(void **state)
+{
+	suite *s = *state;
+	char conf[4096], text[1024];
+	const char *args[] = { "run", "--config", conf, NULL };
+	lg_run_output res;
+
+	snprintf(conf, sizeof(conf), "%s/bad.conf", s->dir);
+	snprintf(text, sizeof(text), "[workload \"x\"]\n\ttarget = %s:run\n"
+		 "\texplain = sometimes\n", W("leak_slow"));
+	lg_run_write_file(conf, text);
+	lg_run_exec(&res, NULL, args);
+	assert_int_equal(res.code, 2);
+	assert_non_null(strstr(res.err, "explain: 'sometimes'"));
+	lg_run_output_dispose(&res);
+
+	snprintf(text, sizeof(text), "[leakgate]\n\tfail-on-cycles = maybe\n"
+		 "[workload \"x\"]\n\ttarget = %s:run\n", W("leak_slow"));
+	lg_run_write_file(conf, text);
+	lg_run_exec(&res, NULL, args);
+	assert_int_equal(res.code, 2);
+	assert_non_null(strstr(res.err, "fail-on-cycles: 'maybe'"));
+	lg_run_output_dispose(&res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_code_and_summary),
+		cmocka_unit_test(test_global_cache),
+		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_traceback),
+		cmocka_unit_test(test_slow),
+		cmocka_unit_test(test_native),
+		cmocka_unit_test(test_fds),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_cycles_warn_or_fail),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_bad_configuration),
+	};
+
+	return cmocka_run_group_tests_name("run: explain", tests, suite_setup,
+					   suite_teardown);
+}
