@@ -172,7 +172,7 @@ int lg_fit_compute(lg_fit *out, const double *calls, const double *values,
 {
 	lg_fit fit = { 0 };
 	const double *x, *y;
-	size_t tail;
+	size_t tail, end;
 	int rc;
 
 	if (!calls || !values || !opts) {
@@ -216,9 +216,14 @@ int lg_fit_compute(lg_fit *out, const double *calls, const double *values,
 	fit.calls = x[fit.used - 1] - x[0];
 	fit.growth = y[fit.used - 1] - y[0];
 	fit.sustained = sustained_growth(y, fit.used);
+	/* A cache that fills through most of the run still has a rising last
+	 * half; its last quarter is flat. A leak still grows there. */
+	end = fit.used / 4 < 3 ? 3 : fit.used / 4;
+	fit.end_slope = lg_fit_ols_slope(x + fit.used - end, y + fit.used - end, end);
 	fit.leaks = fit.ci_low > threshold && fit.tail_slope > threshold &&
-		    fit.sustained;
-	fit.plateau = fit.ci_low > threshold && !(fit.tail_slope > threshold);
+		    fit.end_slope > threshold / 2 && fit.sustained;
+	fit.plateau = fit.ci_low > threshold &&
+		      !(fit.tail_slope > threshold && fit.end_slope > threshold / 2);
 	*out = fit;
 	return 0;
 }

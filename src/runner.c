@@ -50,6 +50,7 @@ typedef struct {
 	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
+	char threshold_arg[32];
 	char native_arg[16];
 	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
 	const char *argv[10];
@@ -100,13 +101,15 @@ static int slot_start(slot *s, lg_workload_result *r)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
+	snprintf(s->threshold_arg, sizeof(s->threshold_arg), "%g", wl->threshold);
 	s->argv[0] = wl->python;
 	s->argv[1] = "-c";
 	s->argv[2] = lg_agent_source();
 	s->argv[3] = wl->target;
 	s->argv[4] = s->calls_arg;
 	s->argv[5] = s->duration_arg;
-	s->argv[6] = NULL;
+	s->argv[6] = s->threshold_arg;
+	s->argv[7] = NULL;
 	s->proc.argv = s->argv;
 	s->proc.env = child_env;
 	s->proc.channel_fd = LG_PROTO_FD;

@@ -163,6 +163,14 @@ static void test_bounded_growth_plateaus(void **state)
 	assert_true(r->fit.plateau);
 	assert_false(r->fit.leaks);
 
+	/* Stops at 78%: the last half still rises, the last quarter is flat. */
+	fill_bounded(r, 0.78 * 100 * SAMPLES);
+	fit(r, 16);
+	assert_true(r->fit.tail_slope > 16);
+	assert_near(r->fit.end_slope, 0, 1e-9);
+	assert_true(r->fit.plateau);
+	assert_false(r->fit.leaks);
+
 	/* Stops at 50%: the interval reaches 0, too weak to call a plateau. */
 	fill_bounded(r, 0.5 * 100 * SAMPLES);
 	fit(r, 16);

@@ -21,6 +21,7 @@ static const char *const workload_names[] = {
 	"leak_fds", "leak_threads", "leak_slow",
 	"clean_lru_cache", "clean_cycles", "clean_random_alloc",
 	"clean_flushed_buffer", "clean_noisy_output", "clean_bounded_dict",
+	"clean_late_cache",
 	"error_import", "error_exception", "error_abort", "error_hang",
 	"error_args", "error_exit",
 };
@@ -199,6 +200,17 @@ static void test_random_alloc_is_clean(void **state) { assert_clean(*state, "cle
 static void test_flushed_buffer_is_clean(void **state) { assert_clean(*state, "clean_flushed_buffer"); }
 static void test_bounded_dict_is_clean(void **state) { assert_clean(*state, "clean_bounded_dict"); }
 
+static void test_late_cache_is_clean(void **state)
+{
+	suite *s = *state;
+	char *calls = property(s, "clean_late_cache", "calls");
+
+	assert_clean(s, "clean_late_cache");
+	/* Still growing at the end of --calls: the agent looked further. */
+	assert_true(atof(calls) > 100000);
+	free(calls);
+}
+
 static void test_cycles_are_clean_and_said(void **state)
 {
 	suite *s = *state;
@@ -267,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_random_alloc_is_clean),
 		cmocka_unit_test(test_flushed_buffer_is_clean),
 		cmocka_unit_test(test_bounded_dict_is_clean),
+		cmocka_unit_test(test_late_cache_is_clean),
 		cmocka_unit_test(test_cycles_are_clean_and_said),
 		cmocka_unit_test(test_noisy_output_is_kept_apart),
 		cmocka_unit_test(test_import_error),

@@ -8,7 +8,8 @@
  *
  * The window is the series after a warm-up cut. Over it: a Theil–Sen slope
  * with Sen's rank-based confidence interval; an OLS slope over the last half
- * (the tail, to see a bounded cache that filled and stopped); and a
+ * (the tail, to see a bounded cache that filled and stopped) and over the
+ * last quarter (a cache that filled late); and a
  * sustained-growth test (every sample of the last quarter above every sample
  * of the first quarter), which periodic noise such as a buffer flushed every
  * N calls does not pass.
@@ -28,6 +29,7 @@ typedef struct {
 	double ci_low;
 	double ci_high;
 	double tail_slope; /* OLS over the last half of the window */
+	double end_slope;  /* OLS over the last quarter: still growing at the end? */
 	size_t warmup;     /* samples discarded */
 	size_t used;       /* samples in the window */
 	double calls;      /* calls spanned by the window */

@@ -10,7 +10,9 @@
  * The agent -> runner wire format, on a pipe of its own (never stdout).
  *
  * The runner starts the user's interpreter as
- *     PYTHON -c AGENT_SOURCE TARGET MAX_CALLS DURATION_SECONDS
+ *     PYTHON -c AGENT_SOURCE TARGET MAX_CALLS DURATION_SECONDS THRESHOLD
+ * (THRESHOLD: bytes/call; a run still growing faster than half of it at
+ * the end of MAX_CALLS goes on, up to 16x, within DURATION)
  * with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
  * workload's stdout/stderr captured separately.
  *

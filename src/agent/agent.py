@@ -1,4 +1,4 @@
-"""leakgate agent: runs inside the user's interpreter as `python -c AGENT TARGET MAX_CALLS DURATION`.
+"""leakgate agent: runs inside the user's interpreter as `python -c AGENT TARGET MAX_CALLS DURATION THRESHOLD`.
 
 It imports TARGET, calls it in growing batches, and after every batch runs the
 cycle collector and writes one `sample` record of exact counters to fd 3 (the
@@ -20,6 +20,10 @@ MAX_TEXT = 16384          # bytes of traceback kept (the tail, where the error i
 MAX_MESSAGE = 4096
 STEADY_SAMPLES = 40       # samples the fit wants once batches are steady
 MIN_SAMPLES = 20          # enough when a slow workload runs long
+HEAP_METRICS = ("pymalloc_bytes", "malloc_bytes")
+EXTEND_FACTOR = 4         # a run still growing at its end goes on 4x further,
+EXTEND_MAX = 16           # up to 16x --calls, within --duration,
+EXTEND_HEAP_LIMIT = 256 << 20   # and while its heap grew less than this
 
 
 def escape(value):
@@ -255,6 +259,7 @@ def main(argv):
         exec(compile(argv[1], "<leakgate-explain>", "exec"), globals())
         return globals()["explain_main"](argv[2:])
     spec, max_calls, duration_ns = argv[0], int(argv[1]), int(float(argv[2]) * 1e9)
+    threshold = float(argv[3]) if len(argv) > 3 else 16.0
     # The agent's own imports must not be shadowed by files in the cwd.
     saved_path = sys.path[:]
     sys.path[:] = [p for p in sys.path if p]
@@ -263,25 +268,41 @@ def main(argv):
     sys.path[:] = saved_path
     function = begin(spec, probes.names)
     if function is not None:
-        run(probes, function, max_calls, duration_ns)
+        run(probes, function, max_calls, duration_ns, threshold)
 
 
-def run(probes, function, max_calls, duration_ns):
+def run(probes, function, max_calls, duration_ns, threshold):
     names = probes.names
     clock = time.perf_counter_ns
+    heap_columns = [i for i, name in enumerate(names) if name in HEAP_METRICS]
 
     def sample(calls, elapsed):
         start = clock()
         values = probes.read()
         send("sample", [("calls", calls), ("elapsed_ns", elapsed)] + list(zip(names, values)))
-        return clock() - start
+        return clock() - start, sum(values[i] for i in heap_columns)
 
     calls = elapsed = 0
-    sample_ns = sample(0, 0)
+    sample_ns, first_heap = sample(0, 0)
     batch, steady, steady_samples = 1, 0, 0
     cap = max(1, max_calls // STEADY_SAMPLES)
+    budget = max_calls
+    checkpoint = None  # (calls, heap) at three quarters of the budget
     failure = None
-    while calls + batch <= max_calls:
+    while True:
+        if calls + batch > budget:
+            # Out of calls with time to spare and the heap still growing at
+            # the end: a cache larger than the budget looks like a leak, so
+            # look further (with larger batches) before the runner judges.
+            if (steady and checkpoint and elapsed < duration_ns
+                    and budget * EXTEND_FACTOR <= max_calls * EXTEND_MAX
+                    and heap - first_heap < EXTEND_HEAP_LIMIT
+                    and heap - checkpoint[1] > threshold / 2 * (calls - checkpoint[0])):
+                budget *= EXTEND_FACTOR
+                batch *= EXTEND_FACTOR
+                checkpoint = None
+                continue
+            break
         pending = repeat(None, batch)
         start = clock()
         try:
@@ -298,11 +319,14 @@ def run(probes, function, max_calls, duration_ns):
         calls += batch
         elapsed += spent
         try:
-            sample_ns = max(sample_ns, sample(calls, elapsed))
+            cost, heap = sample(calls, elapsed)
         except Exception as exc:
             send("end", [("reason", "exception"), ("calls", calls), ("exc_type", type_name(exc)),
                          ("message", "while sampling: " + message_of(exc))])
             return
+        sample_ns = max(sample_ns, cost)
+        if checkpoint is None and calls >= budget * 3 // 4:
+            checkpoint = (calls, heap)
         if steady:
             steady_samples += 1
             if ((steady_samples >= STEADY_SAMPLES and elapsed >= duration_ns)
