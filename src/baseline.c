@@ -36,6 +36,30 @@ static const struct {
 	{ "-leaks", FIG_LEAKS },
 };
 
+/* The judging parameters as keys, in both sections. */
+static const struct {
+	const char *key;
+	unsigned bit;
+} params[] = {
+	{ "threshold", LG_PARAM_THRESHOLD },
+	{ "regression-floor", LG_PARAM_FLOOR },
+	{ "regression-tolerance", LG_PARAM_TOLERANCE },
+};
+
+static double *param_field(lg_baseline_params *p, unsigned bit)
+{
+	return bit == LG_PARAM_THRESHOLD ? &p->threshold
+	       : bit == LG_PARAM_FLOOR ? &p->regression_floor
+	       : &p->regression_tolerance;
+}
+
+static double param_value(const lg_baseline_params *p, unsigned bit)
+{
+	return bit == LG_PARAM_THRESHOLD ? p->threshold
+	       : bit == LG_PARAM_FLOOR ? p->regression_floor
+	       : p->regression_tolerance;
+}
+
 static int out_of_memory(void)
 {
 	lg_error_set("out of memory");
@@ -55,6 +79,14 @@ static int copy_string(char **out, const char *src)
 	if (src && !(*out = strdup(src)))
 		return out_of_memory();
 	return 0;
+}
+
+void lg_baseline_params_of(lg_baseline_params *out, const lg_workload *wl)
+{
+	out->given = LG_PARAM_ALL;
+	out->threshold = wl->threshold;
+	out->regression_floor = wl->regression_floor;
+	out->regression_tolerance = wl->regression_tolerance;
 }
 
 void lg_baseline_metric_key(char *out, size_t size, lg_metric m)
@@ -184,6 +216,7 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 	e.platform = r->platform;
 	e.leakgate_version = (char *)LG_VERSION;
 	e.calls = r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
+	lg_baseline_params_of(&e.params, &r->workload);
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_fit *f = &r->fits[m];
 
@@ -269,10 +302,27 @@ static int put_number(writer *w, double v, const char *name, const char *key)
 	return put(w, value, "baseline.%s.%s", name, key);
 }
 
+/* The parameters given, as keys of the section `prefix` ("leakgate",
+ * "baseline.NAME"). */
+static int put_params(writer *w, const lg_baseline_params *p, const char *prefix)
+{
+	char value[48];
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(params) / sizeof(*params) && rc == 0; i++) {
+		if (!(p->given & params[i].bit))
+			continue;
+		snprintf(value, sizeof(value), "%.10g",
+			 param_value(p, params[i].bit));
+		rc = put(w, value, "%s.%s", prefix, params[i].key);
+	}
+	return rc;
+}
+
 static int write_entry(writer *w, const lg_baseline_entry *e)
 {
 	const char *name = e->workload;
-	char calls[32], metric[64], key[96];
+	char calls[32], metric[64], key[96], section[1024];
 	int rc = 0;
 
 	if (strchr(name, '\n')) {
@@ -280,6 +330,7 @@ static int write_entry(writer *w, const lg_baseline_entry *e)
 		return LG_EINVALID;
 	}
 	snprintf(calls, sizeof(calls), "%lld", (long long)e->calls);
+	snprintf(section, sizeof(section), "baseline.%s", name);
 	if ((e->target && (rc = put(w, e->target, "baseline.%s.target", name)) < 0) ||
 	    (rc = put(w, e->python_version ? e->python_version : "",
 		      "baseline.%s.python", name)) < 0 ||
@@ -289,7 +340,8 @@ static int write_entry(writer *w, const lg_baseline_entry *e)
 		      "baseline.%s.platform", name)) < 0 ||
 	    (rc = put(w, e->leakgate_version ? e->leakgate_version : "",
 		      "baseline.%s.leakgate-version", name)) < 0 ||
-	    (rc = put(w, calls, "baseline.%s.calls", name)) < 0)
+	    (rc = put(w, calls, "baseline.%s.calls", name)) < 0 ||
+	    (rc = put_params(w, &e->params, section)) < 0)
 		return rc;
 	for (int m = 0; m < LG_METRIC_COUNT && rc == 0; m++) {
 		const lg_baseline_metric *f = &e->metrics[m];
@@ -375,6 +427,8 @@ static int add_section(lg_buf *out, const char *path, const char *what,
 		if ((rc = put(&w, format, "leakgate.format")) == 0)
 			rc = put(&w, b->leakgate_version ? b->leakgate_version
 				 : LG_VERSION, "leakgate.leakgate-version");
+		if (rc == 0)
+			rc = put_params(&w, &b->defaults, "leakgate");
 	}
 	if (rc == 0 && git_transaction_commit(tx) < 0)
 		rc = libgit2_failure(what, path);
@@ -467,6 +521,24 @@ static int read_number(double *out, const reader *rd, const char *key,
 	if (lg_parse_double(out, value) < 0)
 		return bad(rd, key, "'%s' is not a number", value);
 	return 0;
+}
+
+/* A parameter key: 0 when read, 1 when name is none of them. */
+static int read_param(lg_baseline_params *p, const reader *rd, const char *key,
+		      const char *name, const char *value)
+{
+	double v;
+
+	for (size_t i = 0; i < sizeof(params) / sizeof(*params); i++) {
+		if (strcmp(name, params[i].key) != 0)
+			continue;
+		if (lg_parse_double(&v, value) < 0 || v < 0)
+			return bad(rd, key, "'%s' is not a number >= 0", value);
+		*param_field(p, params[i].bit) = v;
+		p->given |= params[i].bit;
+		return 0;
+	}
+	return 1;
 }
 
 static int read_figure(lg_baseline_entry *e, unsigned *given, const reader *rd,
@@ -570,6 +642,8 @@ static int read_workload_key(reader *rd, const char *key, const char *first,
 		e->calls = calls;
 		return 0;
 	}
+	if ((rc = read_param(&e->params, rd, key, name, value)) <= 0)
+		return rc;
 	return read_figure(e, rd->given[index], rd, key, name, value);
 }
 
@@ -577,6 +651,7 @@ static int read_entry(reader *rd, const char *key, const char *value)
 {
 	const char *first = strchr(key, '.'), *last = strrchr(key, '.');
 	size_t section;
+	int rc;
 
 	if (!first)
 		return bad(rd, key, "not in a section");
@@ -592,6 +667,9 @@ static int read_entry(reader *rd, const char *key, const char *value)
 			free(rd->b->leakgate_version);
 			return copy_string(&rd->b->leakgate_version, value);
 		}
+		if ((rc = read_param(&rd->b->defaults, rd, key, first + 1,
+				     value)) <= 0)
+			return rc;
 		return bad(rd, key, "unknown key");
 	}
 	if (section == strlen("baseline") && memcmp(key, "baseline", section) == 0)

@@ -1,7 +1,9 @@
 /*
  * The regression rule: a judged result against main's figures. Pure: reads
  * the result and the baseline, writes r->baseline, r->verdict, r->culprit
- * and r->message. The rule itself is documented in baseline.h.
+ * and r->message, and r->workload's parameters with the judgement they
+ * imply (main's where stricter). The rule itself is documented in
+ * baseline.h.
  */
 #include "leakgate/baseline.h"
 
@@ -11,9 +13,9 @@
 
 #include "leakgate/error.h"
 #include "leakgate/format.h"
+#include "leakgate/verdict.h"
 
 /* The en dash (U+2013) between interval bounds, as UTF-8 bytes. */
-#define EN_DASH "\xe2\x80\x93"
 #define NUMBER_SIZE 48
 
 static const char *const status_names[] = {
@@ -63,6 +65,40 @@ lg_baseline_status lg_baseline_compare_metric(const lg_fit *current,
 	return LG_BASELINE_SAME;
 }
 
+unsigned lg_baseline_params_effective(lg_baseline_params *out,
+				      const lg_baseline_params *asked,
+				      const lg_baseline *b,
+				      const lg_baseline_entry *e)
+{
+	static const unsigned bits[] = {
+		LG_PARAM_THRESHOLD, LG_PARAM_FLOOR, LG_PARAM_TOLERANCE,
+	};
+	double *fields[] = {
+		&out->threshold, &out->regression_floor, &out->regression_tolerance,
+	};
+	unsigned stricter = 0;
+
+	*out = *asked;
+	out->given = LG_PARAM_ALL;
+	for (size_t i = 0; b && i < sizeof(bits) / sizeof(*bits); i++) {
+		const lg_baseline_params *from =
+			e && (e->params.given & bits[i]) ? &e->params
+			: (b->defaults.given & bits[i]) ? &b->defaults : NULL;
+		double mains;
+
+		if (!from)
+			continue;
+		mains = bits[i] == LG_PARAM_THRESHOLD ? from->threshold
+			: bits[i] == LG_PARAM_FLOOR ? from->regression_floor
+			: from->regression_tolerance;
+		if (mains < *fields[i]) {
+			*fields[i] = mains;
+			stricter |= bits[i];
+		}
+	}
+	return stricter;
+}
+
 void lg_baseline_cmp_free(lg_baseline_cmp *cmp)
 {
 	if (!cmp)
@@ -93,15 +129,11 @@ static int set_string(char **field, const char *value)
 static int add_rate(lg_buf *b, lg_metric m, double slope, double low,
 		    double high, const lg_fit_options *fit)
 {
-	const lg_metric_info *info = lg_metric_get(m);
-	char level[NUMBER_SIZE], s[NUMBER_SIZE], lo[NUMBER_SIZE], hi[NUMBER_SIZE];
+	char rate[LG_FORMAT_RATE_SIZE];
 
-	lg_format_number(level, sizeof(level), fit->confidence * 100);
-	lg_format_number(s, sizeof(s), slope);
-	lg_format_number(lo, sizeof(lo), low);
-	lg_format_number(hi, sizeof(hi), high);
-	return lg_buf_printf(b, "%s %s/call (%s%% CI %s" EN_DASH "%s %s)", s,
-			     info->unit, level, lo, hi, info->units);
+	return lg_buf_puts(b, lg_format_rate(rate, sizeof(rate), slope, low, high,
+					     lg_metric_get(m), fit->confidence,
+					     LG_FORMAT_RATE_UNITS));
 }
 
 static int add_current(lg_buf *b, const lg_workload_result *r, lg_metric m,
@@ -314,6 +346,64 @@ static int fill(lg_baseline_cmp *cmp, lg_workload_result *r,
 	return rc;
 }
 
+/*
+ * The stricter of the run's parameters and main's into r->workload, where
+ * the rules read them; the result judged again when the threshold dropped
+ * (lg_judge is a pure function of the samples and the workload).
+ */
+static int apply_params(lg_baseline_cmp *cmp, lg_workload_result *r,
+			const lg_baseline_judge_options *o)
+{
+	const lg_baseline *b = o->baseline;
+	double judged_by = r->workload.threshold;
+
+	if (!b)
+		return 0;
+	/* Judged before: r->workload holds the effective values already,
+	 * and the first comparison what the run asked. */
+	if (r->baseline && r->baseline->asked.given)
+		cmp->asked = r->baseline->asked;
+	else
+		lg_baseline_params_of(&cmp->asked, &r->workload);
+	cmp->stricter = lg_baseline_params_effective(
+		&cmp->params, &cmp->asked, b, lg_baseline_find(b, r->workload.name));
+	r->workload.threshold = cmp->params.threshold;
+	r->workload.regression_floor = cmp->params.regression_floor;
+	r->workload.regression_tolerance = cmp->params.regression_tolerance;
+	return cmp->params.threshold < judged_by ? lg_judge(r, &o->fit) : 0;
+}
+
+/* "; from the baseline: threshold 16 B/call (asked 100000), ..." */
+static int params_note(lg_buf *b, const lg_baseline_cmp *cmp)
+{
+	const struct {
+		unsigned bit;
+		const char *name, *unit;
+		double value, asked;
+	} keys[] = {
+		{ LG_PARAM_THRESHOLD, "threshold", " B/call", cmp->params.threshold,
+		  cmp->asked.threshold },
+		{ LG_PARAM_FLOOR, "regression-floor", " B/call",
+		  cmp->params.regression_floor, cmp->asked.regression_floor },
+		{ LG_PARAM_TOLERANCE, "regression-tolerance", "",
+		  cmp->params.regression_tolerance, cmp->asked.regression_tolerance },
+	};
+	char value[NUMBER_SIZE], asked[NUMBER_SIZE];
+	const char *sep = "; from the baseline: ";
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys) && rc == 0; i++) {
+		if (!(cmp->stricter & keys[i].bit))
+			continue;
+		lg_format_number(value, sizeof(value), keys[i].value);
+		lg_format_number(asked, sizeof(asked), keys[i].asked);
+		rc = lg_buf_printf(b, "%s%s %s%s (asked %s)", sep, keys[i].name,
+				   value, keys[i].unit, asked);
+		sep = ", ";
+	}
+	return rc;
+}
+
 int lg_baseline_judge(lg_workload_result *r, const lg_baseline_judge_options *o)
 {
 	lg_baseline_cmp *cmp = calloc(1, sizeof(*cmp));
@@ -322,7 +412,7 @@ int lg_baseline_judge(lg_workload_result *r, const lg_baseline_judge_options *o)
 
 	if (!cmp)
 		return out_of_memory();
-	if ((rc = fill(cmp, r, o)) < 0) {
+	if ((rc = apply_params(cmp, r, o)) < 0 || (rc = fill(cmp, r, o)) < 0) {
 		lg_baseline_cmp_free(cmp);
 		return rc;
 	}
@@ -333,6 +423,8 @@ int lg_baseline_judge(lg_workload_result *r, const lg_baseline_judge_options *o)
 	} else {
 		rc = passing_message(&message, r, cmp, o);
 	}
+	if (rc == 0 && r->verdict != LG_VERDICT_ERROR)
+		rc = params_note(&message, cmp);
 	if (rc == 0 && !message.ptr)
 		rc = lg_buf_puts(&message, "");
 	if (rc < 0) {

@@ -16,7 +16,6 @@
 #include "leakgate/verdict.h"
 
 /* The en dash (U+2013) between interval bounds, as UTF-8 bytes. */
-#define EN_DASH "\xe2\x80\x93"
 #define NUMBER_SIZE 48
 
 static const char baseline_usage[] =
@@ -29,10 +28,13 @@ static const char baseline_usage[] =
 	"credibly worse than its base commit's baseline, so known growth on\n"
 	"main does not fail every pull request, and a pull request cannot\n"
 	"loosen its own gate: the baseline is read at the base commit, never\n"
-	"from the working tree.\n"
+	"from the working tree, and main's threshold, regression floor and\n"
+	"tolerance hold where they are stricter than the change's own.\n"
 	"\n"
 	"record runs the workloads (the options of 'leakgate run') and stores\n"
-	"the results. With WORKLOAD names, only their entries are replaced.\n"
+	"the results with the parameters that judged them. With WORKLOAD\n"
+	"names, only their entries are replaced (and the defaults).\n"
+	"It runs no diagnostic pass unless --explain is given.\n"
 	"  --store file   write " LG_BASELINE_PATH " at the top of the working\n"
 	"                 tree, for you to commit (default)\n"
 	"  --store notes  attach the baseline to HEAD as a git note in\n"
@@ -189,16 +191,19 @@ static int cmd_record(int argc, char **argv)
 	if ((rc = parse_args(&args, argc, argv, record_options,
 			     ":" LG_RUN_SHORT_OPTIONS "h")) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
+	/* Recording measures; it explains nothing (run does, where it fails)
+	 * unless asked on the command line. */
+	if (args.run.explain < 0)
+		args.run.explain = LG_EXPLAIN_NEVER;
 	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0)
 		return usage_error("%s", lg_error_last());
-	/* Recording measures; it explains nothing (run does, where it fails). */
-	for (size_t i = 0; i < plan.count; i++)
-		plan.workloads[i].explain = LG_EXPLAIN_NEVER;
 	/* Before running: a bad repository must not cost a whole run. */
 	if (open_destination(&dest, &args, argc > optind) < 0) {
 		code = usage_error("%s", lg_error_last());
 		goto out;
 	}
+	/* Main's defaults hold the workloads a change adds (baseline.h). */
+	lg_baseline_params_of(&dest.baseline.defaults, &plan.cfg.defaults);
 	if (lg_run_plan_execute(&run, &plan, &args.run) < 0)
 		goto fail;
 	for (size_t i = 0; i < run.count; i++) {
@@ -255,16 +260,36 @@ out:
 static void print_rate(lg_metric m, const lg_baseline_metric *f)
 {
 	static const lg_fit_options fit = LG_FIT_OPTIONS_INIT;
-	const lg_metric_info *info = lg_metric_get(m);
-	char level[NUMBER_SIZE], slope[NUMBER_SIZE], low[NUMBER_SIZE],
-	     high[NUMBER_SIZE];
+	char rate[LG_FORMAT_RATE_SIZE];
 
-	lg_format_number(level, sizeof(level), fit.confidence * 100);
-	lg_format_number(slope, sizeof(slope), f->slope);
-	lg_format_number(low, sizeof(low), f->ci_low);
-	lg_format_number(high, sizeof(high), f->ci_high);
-	printf("%s %s/call (%s%% CI %s" EN_DASH "%s %s)", slope, info->unit,
-	       level, low, high, info->units);
+	fputs(lg_format_rate(rate, sizeof(rate), f->slope, f->ci_low, f->ci_high,
+			     lg_metric_get(m), fit.confidence, LG_FORMAT_RATE_UNITS),
+	      stdout);
+}
+
+/* "threshold 16 B/call, regression-floor 16 B/call, ..." as recorded,
+ * after `lead`; nothing when none was (an older baseline). */
+static void print_params(const char *lead, const lg_baseline_params *p)
+{
+	const struct {
+		unsigned bit;
+		const char *name, *unit;
+		double value;
+	} keys[] = {
+		{ LG_PARAM_THRESHOLD, "threshold", " B/call", p->threshold },
+		{ LG_PARAM_FLOOR, "regression-floor", " B/call", p->regression_floor },
+		{ LG_PARAM_TOLERANCE, "regression-tolerance", "",
+		  p->regression_tolerance },
+	};
+	char value[NUMBER_SIZE];
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		if (!(p->given & keys[i].bit))
+			continue;
+		lg_format_number(value, sizeof(value), keys[i].value);
+		printf("%s%s %s%s", lead, keys[i].name, value, keys[i].unit);
+		lead = ", ";
+	}
 }
 
 static void print_baseline(const lg_baseline *b)
@@ -276,13 +301,19 @@ static void print_baseline(const lg_baseline *b)
 	       strcmp(b->store, "file") == 0 ? LG_BASELINE_PATH
 					     : LG_BASELINE_NOTES_REF,
 	       b->format, b->leakgate_version ? b->leakgate_version : "?");
+	if (b->defaults.given) {
+		print_params("defaults: ", &b->defaults);
+		putchar('\n');
+	}
 	for (size_t i = 0; i < b->count; i++) {
 		const lg_baseline_entry *e = &b->entries[i];
 
 		lg_format_count(calls, sizeof(calls), e->calls);
-		printf("%s: %s %s on %s, %s calls\n", e->workload,
+		printf("%s: %s %s on %s, %s calls", e->workload,
 		       e->implementation, e->python_version,
 		       e->platform ? e->platform : "?", calls);
+		print_params("; ", &e->params);
+		putchar('\n');
 		for (int m = 0; m < LG_METRIC_COUNT; m++) {
 			const lg_baseline_metric *f = &e->metrics[m];
 

@@ -64,6 +64,30 @@ char *lg_format_number(char *out, size_t size, double v)
 	return out;
 }
 
+/* Each number of a rate: lg_format_number's longest fits (or is cut). */
+#define RATE_NUMBER_SIZE 48
+/* The en dash (U+2013) between interval bounds, as UTF-8 bytes. */
+#define EN_DASH "\xe2\x80\x93"
+
+char *lg_format_rate(char *out, size_t size, double slope, double ci_low,
+		     double ci_high, const lg_metric_info *info,
+		     double confidence, unsigned flags)
+{
+	char level[RATE_NUMBER_SIZE], rate[RATE_NUMBER_SIZE],
+	     low[RATE_NUMBER_SIZE], high[RATE_NUMBER_SIZE];
+	int name = (flags & LG_FORMAT_RATE_NAME) != 0;
+	int units = (flags & LG_FORMAT_RATE_UNITS) != 0;
+
+	lg_format_number(level, sizeof(level), confidence * 100);
+	lg_format_number(rate, sizeof(rate), slope);
+	lg_format_number(low, sizeof(low), ci_low);
+	lg_format_number(high, sizeof(high), ci_high);
+	snprintf(out, size, "%s%s%s %s/call (%s%% CI %s" EN_DASH "%s%s%s)",
+		 name ? info->name : "", name ? ": " : "", rate, info->unit,
+		 level, low, high, units ? " " : "", units ? info->units : "");
+	return out;
+}
+
 char *lg_format_seconds(char *out, size_t size, double seconds)
 {
 	snprintf(out, size, "%.3f", seconds);

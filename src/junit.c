@@ -28,7 +28,6 @@
 #include "leakgate/series.h"
 #include "leakgate/xml_text.h"
 
-#define EN_DASH "\xe2\x80\x93"
 #define NUMBER_SIZE 48
 #define BODY_LIMIT 4096 /* bytes of a <failure> body */
 #define EXPLAIN_LIMIT 4096 /* and of the diagnosis after it */
@@ -228,6 +227,14 @@ static int baseline_properties(writer *x, const lg_baseline_cmp *cmp)
 	    (rc = property(x, "baseline.reason", cmp->reason)) < 0 ||
 	    (rc = property(x, "baseline.python", cmp->entry.python_version)) < 0)
 		return rc;
+	/* The parameters in force: the stricter of the run's and main's. */
+	if (cmp->params.given &&
+	    ((rc = property_number(x, "baseline.threshold", cmp->params.threshold)) < 0 ||
+	     (rc = property_number(x, "baseline.regression_floor",
+				   cmp->params.regression_floor)) < 0 ||
+	     (rc = property_number(x, "baseline.regression_tolerance",
+				   cmp->params.regression_tolerance)) < 0))
+		return rc;
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_baseline_metric *b = &cmp->entry.metrics[m];
 		const double values[] = { b->slope, b->ci_low, b->ci_high };
@@ -413,25 +420,20 @@ static int add_fit_line(lg_buf *b, lg_metric m, const lg_fit *f)
 {
 	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
 	const lg_metric_info *info = lg_metric_get(m);
-	char level[NUMBER_SIZE], slope[NUMBER_SIZE], low[NUMBER_SIZE],
-	     high[NUMBER_SIZE], tail[NUMBER_SIZE], growth[NUMBER_SIZE * 2];
+	char rate[LG_FORMAT_RATE_SIZE], tail[NUMBER_SIZE], growth[NUMBER_SIZE * 2];
 
 	if (!f->enough)
 		return lg_buf_printf(b, "%s: too few samples to fit (%zu after "
 				     "%zu warm-up)\n", info->name, f->used,
 				     f->warmup);
 	/* The model does not record the level: lg_judge uses the default. */
-	lg_format_number(level, sizeof(level), defaults.confidence * 100);
-	lg_format_number(slope, sizeof(slope), f->slope);
-	lg_format_number(low, sizeof(low), f->ci_low);
-	lg_format_number(high, sizeof(high), f->ci_high);
+	lg_format_rate(rate, sizeof(rate), f->slope, f->ci_low, f->ci_high, info,
+		       defaults.confidence, LG_FORMAT_RATE_NAME);
 	lg_format_number(tail, sizeof(tail), f->tail_slope);
 	format_amount(growth, sizeof(growth), f->growth, info);
-	return lg_buf_printf(b, "%s: %s %s/call (%s%% CI %s" EN_DASH "%s), "
-			     "tail %s %s/call, %zu samples after %zu warm-up, "
-			     "growth %s%s%s\n",
-			     info->name, slope, info->unit, level, low, high,
-			     tail, info->unit, f->used, f->warmup, growth,
+	return lg_buf_printf(b, "%s, tail %s %s/call, %zu samples after %zu "
+			     "warm-up, growth %s%s%s\n",
+			     rate, tail, info->unit, f->used, f->warmup, growth,
 			     f->leaks ? "; leaks" : "",
 			     f->plateau ? "; grew then plateaued" : "");
 }

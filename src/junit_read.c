@@ -235,6 +235,14 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 			     const char *value)
 {
 	static const char *const fields[] = { "slope", "ci_low", "ci_high" };
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} params[] = {
+		{ "threshold", LG_PARAM_THRESHOLD },
+		{ "regression_floor", LG_PARAM_FLOOR },
+		{ "regression_tolerance", LG_PARAM_TOLERANCE },
+	};
 	lg_baseline_cmp *cmp = r->baseline;
 	const char *key = name + strlen("baseline.");
 	const char *dot = strchr(key, '.');
@@ -270,6 +278,20 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 		return copy_string(&cmp->reason, value);
 	if (strcmp(key, "python") == 0)
 		return copy_string(&cmp->entry.python_version, value);
+	for (size_t k = 0; k < sizeof(params) / sizeof(*params); k++) {
+		if (strcmp(key, params[k].name) != 0)
+			continue;
+		if ((rc = number(&v, rd, node, name, value)) < 0)
+			return rc;
+		cmp->params.given |= params[k].bit;
+		if (params[k].bit == LG_PARAM_THRESHOLD)
+			cmp->params.threshold = v;
+		else if (params[k].bit == LG_PARAM_FLOOR)
+			cmp->params.regression_floor = v;
+		else
+			cmp->params.regression_tolerance = v;
+		return 0;
+	}
 	if (!dot || (size_t)(dot - key) >= sizeof(metric_name))
 		return 0; /* a figure of a later version */
 	memcpy(metric_name, key, (size_t)(dot - key));

@@ -13,7 +13,6 @@
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
 
-#define EN_DASH "\xe2\x80\x93"
 #define NUMBER_SIZE 48
 #define WORD_WIDTH 8       /* the verdict column */
 #define INDENT "         " /* under the label: WORD_WIDTH + 1 */
@@ -97,8 +96,7 @@ static void fit_line(FILE *out, lg_metric m, const lg_fit *f)
 {
 	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
 	const lg_metric_info *info = lg_metric_get(m);
-	char level[NUMBER_SIZE], slope[NUMBER_SIZE], low[NUMBER_SIZE],
-	     high[NUMBER_SIZE], tail[NUMBER_SIZE];
+	char rate[LG_FORMAT_RATE_SIZE], tail[NUMBER_SIZE];
 
 	fprintf(out, INDENT "%-*s  ", (int)metric_name_width(), info->name);
 	if (!f->enough) {
@@ -107,15 +105,12 @@ static void fit_line(FILE *out, lg_metric m, const lg_fit *f)
 		return;
 	}
 	/* The model does not record the level: lg_judge uses the default. */
-	lg_format_number(level, sizeof(level), defaults.confidence * 100);
-	lg_format_number(slope, sizeof(slope), f->slope);
-	lg_format_number(low, sizeof(low), f->ci_low);
-	lg_format_number(high, sizeof(high), f->ci_high);
+	lg_format_rate(rate, sizeof(rate), f->slope, f->ci_low, f->ci_high, info,
+		       defaults.confidence, 0);
 	lg_format_number(tail, sizeof(tail), f->tail_slope);
-	fprintf(out, "%s %s/call (%s%% CI %s" EN_DASH "%s), tail %s %s/call, "
-		"%zu samples after %zu warm-up%s%s\n",
-		slope, info->unit, level, low, high, tail, info->unit,
-		f->used, f->warmup, f->leaks ? "; leaks" : "",
+	fprintf(out, "%s, tail %s %s/call, %zu samples after %zu warm-up%s%s\n",
+		rate, tail, info->unit, f->used, f->warmup,
+		f->leaks ? "; leaks" : "",
 		f->plateau ? "; grew then plateaued" : "");
 }
 

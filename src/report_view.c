@@ -18,7 +18,6 @@
 #include "leakgate/series.h"
 
 #define EN_DASH "\xe2\x80\x93"
-#define NUMBER_SIZE 48
 
 lg_view_severity lg_view_severity_of(const lg_workload_result *r)
 {
@@ -75,22 +74,17 @@ lg_metric lg_view_metric(const lg_workload_result *r)
 int lg_view_rate(lg_buf *out, const lg_workload_result *r, lg_metric m)
 {
 	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
-	const lg_metric_info *info;
 	const lg_fit *f;
-	char level[NUMBER_SIZE], slope[NUMBER_SIZE], low[NUMBER_SIZE],
-	     high[NUMBER_SIZE];
+	char rate[LG_FORMAT_RATE_SIZE];
 
 	if (!is_fitted(r, m) || !r->fits[m].enough)
 		return lg_buf_puts(out, EN_DASH);
-	info = lg_metric_get(m);
 	f = &r->fits[m];
 	/* The model does not record the level: lg_judge uses the default. */
-	lg_format_number(level, sizeof(level), defaults.confidence * 100);
-	lg_format_number(slope, sizeof(slope), f->slope);
-	lg_format_number(low, sizeof(low), f->ci_low);
-	lg_format_number(high, sizeof(high), f->ci_high);
-	return lg_buf_printf(out, "%s %s/call (%s%% CI %s" EN_DASH "%s)", slope,
-			     info->unit, level, low, high);
+	return lg_buf_puts(out, lg_format_rate(rate, sizeof(rate), f->slope,
+					       f->ci_low, f->ci_high,
+					       lg_metric_get(m),
+					       defaults.confidence, 0));
 }
 
 long long lg_view_calls(const lg_workload_result *r)
@@ -124,8 +118,7 @@ int lg_view_baseline(lg_buf *out, const lg_workload_result *r)
 	const lg_baseline_cmp *cmp = r->baseline;
 	const lg_baseline_metric *b;
 	lg_metric m = lg_view_metric(r);
-	char level[NUMBER_SIZE], slope[NUMBER_SIZE], low[NUMBER_SIZE],
-	     high[NUMBER_SIZE];
+	char rate[LG_FORMAT_RATE_SIZE];
 	int rc;
 
 	if (!cmp || cmp->status == LG_BASELINE_NONE)
@@ -135,14 +128,11 @@ int lg_view_baseline(lg_buf *out, const lg_workload_result *r)
 	b = &cmp->entry.metrics[m];
 	if (!b->present)
 		return 0;
-	lg_format_number(level, sizeof(level), defaults.confidence * 100);
-	lg_format_number(slope, sizeof(slope), b->slope);
-	lg_format_number(low, sizeof(low), b->ci_low);
-	lg_format_number(high, sizeof(high), b->ci_high);
-	rc = lg_buf_printf(out, "%s%s%s %s/call (%s%% CI %s" EN_DASH "%s)",
-			   m == LG_METRIC_HEAP_BYTES ? "" : lg_metric_get(m)->name,
-			   m == LG_METRIC_HEAP_BYTES ? "" : ": ", slope,
-			   lg_metric_get(m)->unit, level, low, high);
+	rc = lg_buf_puts(out, lg_format_rate(rate, sizeof(rate), b->slope,
+					     b->ci_low, b->ci_high, lg_metric_get(m),
+					     defaults.confidence,
+					     m == LG_METRIC_HEAP_BYTES ? 0
+					     : LG_FORMAT_RATE_NAME));
 	if (rc == 0 && cmp->rev)
 		rc = lg_buf_printf(out, " at %s", cmp->rev);
 	if (rc == 0 && cmp->status == LG_BASELINE_INCOMPARABLE)

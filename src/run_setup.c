@@ -216,6 +216,11 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 		if ((rc = check_target(&out->workloads[i])) < 0)
 			goto fail;
 	}
+	/* What a workload without a section would get (a baseline records it). */
+	if ((rc = apply_overrides(&out->cfg.defaults, a)) < 0) {
+		lg_error_set("out of memory");
+		goto fail;
+	}
 	out->jobs = a->jobs > 0 ? (int)a->jobs : out->cfg.jobs > 0 ? out->cfg.jobs : 1;
 	return 0;
 fail:

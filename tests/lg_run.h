@@ -7,6 +7,8 @@
  * read its JUnit file with libxml2, validate it against the schema copied
  * into tests/data.
  */
+#include "lg_test.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
+
+#include "leakgate/buf.h"
 
 #define LG_RUN_UNUSED __attribute__((unused))
 
@@ -166,6 +170,18 @@ LG_RUN_UNUSED static void lg_run_write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* Append a [workload] section per name, its target the run function of
+ * tests/workloads/<name>.py. */
+LG_RUN_UNUSED static void lg_run_config_workloads(lg_buf *text,
+						  const char *const *names,
+						  size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		assert_lg_ok(lg_buf_printf(text, "[workload \"%s\"]\n\ttarget = "
+					   "%s/tests/workloads/%s.py:run\n",
+					   names[i], LG_SOURCE_DIR, names[i]));
+}
+
 /* Parse path and validate it against the JUnit schema; fails on either. */
 LG_RUN_UNUSED static xmlDocPtr lg_run_load_junit(const char *path)
 {
@@ -219,6 +235,87 @@ LG_RUN_UNUSED static char *lg_run_xpath_string(xmlDocPtr doc, const char *expr)
 	xmlXPathFreeObject(obj);
 	xmlXPathFreeContext(ctx);
 	return copy;
+}
+
+/* The value of the property name of workload's testsuite in doc, "" when
+ * it has none; the caller frees it with free(). */
+LG_RUN_UNUSED static char *lg_run_property(xmlDocPtr doc, const char *workload,
+					   const char *name)
+{
+	char expr[512];
+
+	snprintf(expr, sizeof(expr),
+		 "string(//testsuite[@name='%s']/properties/property[@name='%s']/@value)",
+		 workload, name);
+	return lg_run_xpath_string(doc, expr);
+}
+
+/* Undo a test's setup: the output of its run and its JUnit document (either
+ * may be NULL), its directory (removed; the name freed), and libxml2's
+ * global state. */
+LG_RUN_UNUSED static void lg_run_cleanup(char *dir, lg_run_output *run,
+					 xmlDocPtr doc)
+{
+	xmlFreeDoc(doc);
+	if (run)
+		lg_run_output_dispose(run);
+	lg_run_rmtree(dir);
+	free(dir);
+	xmlCleanupParser();
+}
+
+/* A suite of tests over one run of the binary (lg_run_suite_new). */
+typedef struct {
+	char *dir;         /* its own directory */
+	lg_run_output run; /* the run */
+	xmlDocPtr doc;     /* the run's JUnit file, validated */
+} lg_run_suite;
+
+/*
+ * A cmocka group setup's work: a new directory in which config goes to
+ * <name>.conf, then `leakgate run OPTIONS --config <name>.conf --junit
+ * <name>.xml -j 2` (options NULL-terminated, or NULL for none). The suites'
+ * runs find leaks: any exit code but 1 prints the run's output.
+ */
+LG_RUN_UNUSED static lg_run_suite *lg_run_suite_new(const char *name,
+						    const char *config,
+						    const char *const *options)
+{
+	lg_run_suite *s = calloc(1, sizeof(*s));
+	char conf[4096], junit[4096];
+	const char *args[16];
+	size_t n = 0;
+
+	assert_non_null(s);
+	s->dir = lg_run_tmpdir();
+	snprintf(conf, sizeof(conf), "%s/%s.conf", s->dir, name);
+	snprintf(junit, sizeof(junit), "%s/%s.xml", s->dir, name);
+	lg_run_write_file(conf, config);
+	args[n++] = "run";
+	while (options && *options && n < 9)
+		args[n++] = *options++;
+	args[n++] = "--config";
+	args[n++] = conf;
+	args[n++] = "--junit";
+	args[n++] = junit;
+	args[n++] = "-j";
+	args[n++] = "2";
+	args[n] = NULL;
+	lg_run_exec(&s->run, NULL, args);
+	if (s->run.code != 1)
+		print_error("stdout:\n%s\nstderr:\n%s\n", s->run.out, s->run.err);
+	s->doc = lg_run_load_junit(junit);
+	return s;
+}
+
+/* The cmocka group teardown of a suite from lg_run_suite_new. */
+LG_RUN_UNUSED static int lg_run_suite_teardown(void **state)
+{
+	lg_run_suite *s = *state;
+
+	lg_run_cleanup(s->dir, &s->run, s->doc);
+	free(s);
+	return 0;
 }
 
 #endif

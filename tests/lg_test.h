@@ -25,6 +25,13 @@
 	assert_int_equal(lg_test_rc_, 0); \
 } while (0)
 
+/* Fail unless text (which may be NULL) contains part. */
+static inline void assert_contains(const char *text, const char *part)
+{
+	if (!text || !strstr(text, part))
+		fail_msg("'%s' lacks '%s'", text ? text : "(null)", part);
+}
+
 /* strdup that fails the test instead of returning NULL. */
 static inline char *lg_test_strdup(const char *s)
 {
@@ -98,6 +105,27 @@ static inline void lg_test_assert_golden(const char *text, const char *path)
 	free(want);
 }
 
+/* Append a result for workload wl (copied) to run, keeping the last
+ * tail_limit bytes of each output; message may be NULL. */
+static inline lg_workload_result *lg_test_run_push(lg_run_result *run,
+						   const lg_workload *wl,
+						   size_t tail_limit,
+						   lg_verdict verdict,
+						   const char *message)
+{
+	lg_workload_result *r, *items;
+
+	items = realloc(run->items, (run->count + 1) * sizeof(*items));
+	assert_non_null(items);
+	run->items = items;
+	r = &items[run->count];
+	assert_lg_ok(lg_workload_result_init(r, wl, tail_limit));
+	run->count++;
+	r->verdict = verdict;
+	r->message = message ? lg_test_strdup(message) : NULL;
+	return r;
+}
+
 /* Append a workload result (defaults, name and target) to run. */
 static inline lg_workload_result *lg_test_run_add(lg_run_result *run,
 						  const char *name,
@@ -106,21 +134,43 @@ static inline lg_workload_result *lg_test_run_add(lg_run_result *run,
 						  const char *message)
 {
 	lg_workload wl;
-	lg_workload_result *r, *items;
+	lg_workload_result *r;
 
-	items = realloc(run->items, (run->count + 1) * sizeof(*items));
-	assert_non_null(items);
-	run->items = items;
-	r = &items[run->count];
 	assert_lg_ok(lg_workload_init_defaults(&wl));
 	assert_lg_ok(lg_workload_set_string(&wl.name, name));
 	assert_lg_ok(lg_workload_set_string(&wl.target, target));
-	assert_lg_ok(lg_workload_result_init(r, &wl, 4096));
+	r = lg_test_run_push(run, &wl, 4096, verdict, message);
 	lg_workload_dispose(&wl);
-	run->count++;
-	r->verdict = verdict;
-	r->message = message ? lg_test_strdup(message) : NULL;
 	return r;
+}
+
+/* The function the agent reported for r; file may be NULL. */
+static inline void lg_test_identify(lg_workload_result *r, const char *module,
+				    const char *function, const char *file,
+				    int line)
+{
+	r->module = lg_test_strdup(module);
+	r->function = lg_test_strdup(function);
+	if (file)
+		r->file = lg_test_strdup(file);
+	r->line = line;
+}
+
+/* Mark metric m of r fitted from enough samples with this slope and
+ * interval; the caller fills in the rest of the fit it returns. */
+static inline lg_fit *lg_test_fit(lg_workload_result *r, lg_metric m,
+				  double slope, double low, double high,
+				  int leaks)
+{
+	lg_fit *f = &r->fits[m];
+
+	r->fitted |= 1u << m;
+	f->enough = 1;
+	f->slope = slope;
+	f->ci_low = low;
+	f->ci_high = high;
+	f->leaks = leaks;
+	return f;
 }
 
 /* n samples of metric m, every `step` calls: base + slope per call. */

@@ -5,14 +5,9 @@
 #include <unistd.h>
 
 #include "leakgate/baseline.h"
+#include "leakgate/verdict.h"
 
 #define EN_DASH "\xe2\x80\x93"
-
-static void assert_contains(const char *text, const char *part)
-{
-	if (!text || !strstr(text, part))
-		fail_msg("'%s' lacks '%s'", text ? text : "(null)", part);
-}
 
 static lg_fit fit(double slope, double low, double high, int leaks)
 {
@@ -164,6 +159,56 @@ static void test_nothing_to_compare(void **state)
 						    0.25), LG_BASELINE_NONE);
 	assert_string_equal(lg_baseline_status_name(LG_BASELINE_INCOMPARABLE),
 			    "incomparable");
+}
+
+static lg_baseline_params params(unsigned given, double threshold, double floor,
+			     double tolerance)
+{
+	lg_baseline_params p = { given, threshold, floor, tolerance };
+
+	return p;
+}
+
+static void test_params_effective(void **state)
+{
+	lg_baseline b = LG_BASELINE_INIT;
+	lg_baseline_entry e;
+	lg_baseline_params asked = params(LG_PARAM_ALL, 100000, 16, 0.25), out;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	/* No baseline, or one that recorded nothing (format 1): the run's. */
+	assert_int_equal(lg_baseline_params_effective(&out, &asked, NULL, NULL), 0);
+	assert_true(out.threshold == 100000 && out.regression_floor == 16 &&
+		    out.regression_tolerance == 0.25);
+	assert_int_equal(out.given, LG_PARAM_ALL);
+	assert_int_equal(lg_baseline_params_effective(&out, &asked, &b, &e), 0);
+	assert_true(out.threshold == 100000);
+
+	/* The entry's value where it has one, else main's default; the
+	 * smaller of that and the run's. */
+	b.defaults = params(LG_PARAM_ALL, 16, 8, 0.5);
+	e.params = params(LG_PARAM_THRESHOLD, 64, 0, 0);
+	assert_int_equal(lg_baseline_params_effective(&out, &asked, &b, &e),
+			 LG_PARAM_THRESHOLD | LG_PARAM_FLOOR);
+	assert_true(out.threshold == 64);          /* the entry's, not 16 */
+	assert_true(out.regression_floor == 8);    /* main's default */
+	assert_true(out.regression_tolerance == 0.25); /* the run's: stricter */
+
+	/* A workload without an entry (new, renamed): main's defaults. */
+	assert_int_equal(lg_baseline_params_effective(&out, &asked, &b, NULL),
+			 LG_PARAM_THRESHOLD | LG_PARAM_FLOOR);
+	assert_true(out.threshold == 16 && out.regression_floor == 8 &&
+		    out.regression_tolerance == 0.25);
+
+	/* A stricter run stays as strict: main's looser values never apply. */
+	asked = params(LG_PARAM_ALL, 4, 2, 0.1);
+	assert_int_equal(lg_baseline_params_effective(&out, &asked, &b, &e), 0);
+	assert_true(out.threshold == 4 && out.regression_floor == 2 &&
+		    out.regression_tolerance == 0.1);
+	/* Equal is not stricter. */
+	asked = params(LG_PARAM_ALL, 64, 8, 0.5);
+	assert_int_equal(lg_baseline_params_effective(&out, &asked, &b, &e), 0);
 }
 
 /* ---- judging a result ------------------------------------------------- */
@@ -369,6 +414,98 @@ static void test_judge_unmeasured(void **state)
 	assert_string_equal(j->r->message, "import failed: No module named 'orders'");
 }
 
+/* 60 samples every 100 calls, the heap growing `rate` bytes a call, judged
+ * by the absolute rule at `threshold` as the runner does first. */
+static void measured_series(lg_workload_result *r, double rate, double threshold)
+{
+	const lg_fit_options opts = LG_FIT_OPTIONS_INIT;
+
+	lg_series_dispose(&r->series);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	set(&r->python_version, "3.11.7");
+	set(&r->implementation, "cpython");
+	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_FDS;
+	for (int i = 1; i <= 60; i++) {
+		lg_sample s = { 0 };
+
+		s.calls = 100 * i;
+		s.value[LG_METRIC_PYMALLOC_BYTES] = 2000000 + (int64_t)(rate * (double)s.calls);
+		s.value[LG_METRIC_FDS] = 5;
+		assert_lg_ok(lg_series_push(&r->series, &s));
+	}
+	r->workload.threshold = threshold;
+	assert_lg_ok(lg_judge(r, &opts));
+}
+
+static void test_judge_main_threshold_holds(void **state)
+{
+	judged *j = *state;
+
+	/* The change raises its threshold far above its new leak. */
+	measured_series(j->r, 100, 100000);
+	assert_int_equal(j->r->verdict, LG_VERDICT_CLEAN);
+	baseline_with(&j->b, base(0, 0, 0.5, 0), "3.11.2");
+	j->b.entries[0].params = params(LG_PARAM_ALL, 16, 16, 0.25);
+	assert_lg_ok(lg_baseline_judge(j->r, &j->opts));
+	/* Judged again at main's 16: a new leak where main had none. */
+	assert_int_equal(j->r->verdict, LG_VERDICT_REGRESSION);
+	assert_true(j->r->fits[LG_METRIC_HEAP_BYTES].leaks);
+	assert_true(j->r->workload.threshold == 16);
+	assert_int_equal(j->r->baseline->stricter, LG_PARAM_THRESHOLD);
+	assert_true(j->r->baseline->params.threshold == 16);
+	assert_true(j->r->baseline->asked.threshold == 100000);
+	assert_contains(j->r->message, "regressed: 100 B/call");
+	assert_contains(j->r->message,
+			"; from the baseline: threshold 16 B/call (asked 100000)");
+	/* Judging twice says the same. */
+	assert_lg_ok(lg_baseline_judge(j->r, &j->opts));
+	assert_int_equal(j->r->verdict, LG_VERDICT_REGRESSION);
+	assert_contains(j->r->message, "threshold 16 B/call (asked 100000)");
+}
+
+static void test_judge_new_workload_held_to_main_default(void **state)
+{
+	judged *j = *state;
+
+	measured_series(j->r, 100, 100000);
+	set(&j->r->workload.name, "brand-new");
+	baseline_with(&j->b, base(0, 0, 0.5, 0), "3.11.2");
+	j->b.defaults = params(LG_PARAM_ALL, 16, 16, 0.25);
+	assert_lg_ok(lg_baseline_judge(j->r, &j->opts));
+	assert_int_equal(j->r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(j->r->baseline->status, LG_BASELINE_NONE);
+	assert_contains(j->r->message, "leaks 100 B/call");
+	assert_contains(j->r->message, "; no baseline for this workload; from "
+			"the baseline: threshold 16 B/call (asked 100000)");
+
+	/* Without main's defaults (an older baseline): the run's own. */
+	measured_series(j->r, 100, 100000);
+	j->b.defaults.given = 0;
+	lg_baseline_cmp_free(j->r->baseline);
+	j->r->baseline = NULL;
+	assert_lg_ok(lg_baseline_judge(j->r, &j->opts));
+	assert_int_equal(j->r->verdict, LG_VERDICT_CLEAN);
+	assert_int_equal(j->r->baseline->stricter, 0);
+	assert_null(strstr(j->r->message, "from the baseline"));
+}
+
+static void test_judge_main_margin_holds(void **state)
+{
+	judged *j = *state;
+
+	/* 145 is inside 131 + max(16, 0.25 x 128) but not inside main's
+	 * margin of 0. */
+	measured(j->r, fit(150, 145, 155, 1), "leaks 150 B/call");
+	baseline_with(&j->b, base(128, 120, 131, 1), "3.11.2");
+	j->b.entries[0].params = params(LG_PARAM_FLOOR | LG_PARAM_TOLERANCE, 0, 0, 0);
+	assert_lg_ok(lg_baseline_judge(j->r, &j->opts));
+	assert_int_equal(j->r->verdict, LG_VERDICT_REGRESSION);
+	assert_true(j->r->baseline->margin == 0);
+	assert_contains(j->r->message, "; from the baseline: regression-floor 0 "
+			"B/call (asked 16), regression-tolerance 0 (asked 0.25)");
+	assert_true(j->r->baseline->params.threshold == 16);
+}
+
 /* ---- the text --------------------------------------------------------- */
 
 typedef struct {
@@ -435,20 +572,33 @@ static void test_write_then_read(void **state)
 		odd.metrics[LG_METRIC_THREADS] = base(-0.000125, -1e-3, 1e-9, 0);
 		assert_lg_ok(lg_baseline_add_entry(&b, &odd));
 	}
+	b.entries[0].params = params(LG_PARAM_ALL, 64, 12.5, 0.125);
+	b.defaults = params(LG_PARAM_ALL, 16, 16, 0.25);
 	assert_lg_ok(lg_baseline_write(&b, s->path));
 	text = slurp(s->path);
-	assert_contains(text, "[leakgate]");
-	assert_contains(text, "format = 1");
+	assert_contains(text, "[leakgate]\n\tformat = 2\n\tleakgate-version = 0.1.0\n"
+			"\tthreshold = 16\n\tregression-floor = 16\n"
+			"\tregression-tolerance = 0.25\n");
 	assert_contains(text, "[baseline \"orders\"]");
+	assert_contains(text, "\tthreshold = 64\n\tregression-floor = 12.5\n"
+			"\tregression-tolerance = 0.125\n");
 	assert_contains(text, "heap-bytes-slope = 312.5");
 	assert_contains(text, "heap-bytes-leaks = true");
 	free(text);
 
 	assert_lg_ok(lg_baseline_read_file(&back, s->path, "the file"));
-	assert_int_equal(back.format, 1);
+	assert_int_equal(back.format, 2);
 	assert_int_equal(back.count, 2);
+	assert_int_equal(back.defaults.given, LG_PARAM_ALL);
+	assert_true(back.defaults.threshold == 16);
+	assert_true(back.defaults.regression_floor == 16);
+	assert_true(back.defaults.regression_tolerance == 0.25);
 	e = lg_baseline_find(&back, "orders");
 	assert_non_null(e);
+	assert_int_equal(e->params.given, LG_PARAM_ALL);
+	assert_true(e->params.threshold == 64);
+	assert_true(e->params.regression_floor == 12.5);
+	assert_true(e->params.regression_tolerance == 0.125);
 	assert_string_equal(e->python_version, "3.11.2");
 	assert_string_equal(e->implementation, "cpython");
 	assert_string_equal(e->platform, "linux-x86_64");
@@ -462,6 +612,7 @@ static void test_write_then_read(void **state)
 	e = lg_baseline_find(&back, "a \"quoted\" name.with\\dots");
 	assert_non_null(e);
 	assert_string_equal(e->target, "pkg.mod:run");
+	assert_int_equal(e->params.given, 0); /* none recorded, none written */
 	assert_true(e->metrics[LG_METRIC_THREADS].slope == -0.000125);
 	assert_true(e->metrics[LG_METRIC_THREADS].ci_high == 1e-9);
 	assert_null(lg_baseline_find(&back, "ORDERS"));
@@ -487,6 +638,41 @@ static void test_format_parses_back(void **state)
 	lg_buf_dispose(&text);
 }
 
+/* Format 1 has no parameters: it still reads, with none given; the keys
+ * are optional in format 2 too (entries kept by a partial record). */
+static void test_reads_format_1(void **state)
+{
+	static const char v1[] =
+		"[leakgate]\n\tformat = 1\n\tleakgate-version = 0.1.0\n"
+		"[baseline \"w\"]\n\tpython = 3.11.2\n\timplementation = cpython\n"
+		"\tcalls = 10\n\theap-bytes-slope = 3\n\theap-bytes-ci-low = 2\n"
+		"\theap-bytes-ci-high = 4\n\theap-bytes-leaks = false\n";
+	static const char partial[] =
+		"[leakgate]\n\tformat = 2\n\tthreshold = 8\n"
+		"[baseline \"w\"]\n\tpython = 3.11.2\n\timplementation = cpython\n"
+		"\tregression-tolerance = 0.5\n";
+	lg_baseline b;
+	const lg_baseline_entry *e;
+
+	(void)state;
+	assert_lg_ok(lg_baseline_parse(&b, v1, strlen(v1), "v1"));
+	assert_int_equal(b.format, 1);
+	assert_int_equal(b.defaults.given, 0);
+	assert_non_null(e = lg_baseline_find(&b, "w"));
+	assert_int_equal(e->params.given, 0);
+	assert_true(e->metrics[LG_METRIC_HEAP_BYTES].slope == 3);
+	lg_baseline_dispose(&b);
+
+	assert_lg_ok(lg_baseline_parse(&b, partial, strlen(partial), "partial"));
+	assert_int_equal(b.format, 2);
+	assert_int_equal(b.defaults.given, LG_PARAM_THRESHOLD);
+	assert_true(b.defaults.threshold == 8);
+	assert_non_null(e = lg_baseline_find(&b, "w"));
+	assert_int_equal(e->params.given, LG_PARAM_TOLERANCE);
+	assert_true(e->params.regression_tolerance == 0.5);
+	lg_baseline_dispose(&b);
+}
+
 static void test_add_result(void **state)
 {
 	lg_workload_result *r;
@@ -500,7 +686,14 @@ static void test_add_result(void **state)
 	measured(r, fit(312, 305, 320, 1), "leaks");
 	sample.calls = 4321;
 	assert_lg_ok(lg_series_push(&r->series, &sample));
+	r->workload.threshold = 64;
+	r->workload.regression_tolerance = 0.5;
 	assert_int_equal(lg_baseline_add_result(&b, r), 1);
+	/* What judged it goes with it. */
+	assert_int_equal(b.entries[0].params.given, LG_PARAM_ALL);
+	assert_true(b.entries[0].params.threshold == 64);
+	assert_true(b.entries[0].params.regression_floor == 16);
+	assert_true(b.entries[0].params.regression_tolerance == 0.5);
 	/* Again: replaced, not added. */
 	r->fits[LG_METRIC_HEAP_BYTES].slope = 300;
 	assert_int_equal(lg_baseline_add_result(&b, r), 1);
@@ -551,8 +744,8 @@ static void test_bad_text(void **state)
 	assert_parse_fails("", "not a leakgate baseline", NULL);
 	assert_parse_fails("[baseline \"w\"]\n\tpython = 3.11.2\n",
 			   "not a leakgate baseline", NULL);
-	assert_parse_fails("[leakgate]\n\tformat = 2\n[baseline \"w\"]\n\tnew-key = 1\n",
-			   "leakgate.format: 2", "newer leakgate");
+	assert_parse_fails("[leakgate]\n\tformat = 3\n[baseline \"w\"]\n\tnew-key = 1\n",
+			   "leakgate.format: 3", "newer leakgate");
 	assert_parse_fails("[leakgate]\n\tformat = one\n", "leakgate.format", "'one'");
 	assert_parse_fails(ENTRY "\theap-bytes-slope = 3x\n",
 			   "baseline.w.heap-bytes-slope", "'3x' is not a number");
@@ -565,8 +758,12 @@ static void test_bad_text(void **state)
 	assert_parse_fails(ENTRY "\tcalls = -1\n", "baseline.w.calls", "'-1'");
 	assert_parse_fails(ENTRY "[workload \"w\"]\n\ttarget = a.py:f\n",
 			   "workload.w.target", "unknown section");
-	assert_parse_fails(ENTRY "[leakgate]\n\tthreshold = 4\n",
-			   "leakgate.threshold", "unknown key");
+	assert_parse_fails(ENTRY "[leakgate]\n\ttimeout = 4\n",
+			   "leakgate.timeout", "unknown key");
+	assert_parse_fails(ENTRY "[leakgate]\n\tthreshold = -4\n",
+			   "leakgate.threshold", "'-4' is not a number >= 0");
+	assert_parse_fails(ENTRY "\tregression-floor = lots\n",
+			   "baseline.w.regression-floor", "'lots' is not a number");
 	assert_parse_fails("[leakgate]\n\tformat = 1\n[baseline \"w\"]\n\tcalls = 1\n",
 			   "baseline.w.python", "missing");
 	assert_parse_fails("[leakgate]\n\tformat = 1\n[baseline]\n\tcalls = 1\n",
@@ -623,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_improvement),
 		cmocka_unit_test(test_resources_have_no_floor),
 		cmocka_unit_test(test_nothing_to_compare),
+		cmocka_unit_test(test_params_effective),
 		JUDGED(test_judge_regression),
 		JUDGED(test_judge_known_growth_passes),
 		JUDGED(test_judge_expected_leak_may_not_grow),
@@ -631,8 +829,12 @@ int main(void)
 		JUDGED(test_judge_new_workload),
 		JUDGED(test_judge_other_python_minor),
 		JUDGED(test_judge_unmeasured),
+		JUDGED(test_judge_main_threshold_holds),
+		JUDGED(test_judge_new_workload_held_to_main_default),
+		JUDGED(test_judge_main_margin_holds),
 		SCRATCH(test_write_then_read),
 		cmocka_unit_test(test_format_parses_back),
+		cmocka_unit_test(test_reads_format_1),
 		cmocka_unit_test(test_add_result),
 		cmocka_unit_test(test_bad_text),
 		cmocka_unit_test(test_binary_text),

@@ -62,11 +62,7 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 {
 	lg_workload wl;
 	lg_workload_result *r;
-	lg_workload_result *items = realloc(run->items, (run->count + 1) * sizeof(*items));
 
-	assert_non_null(items);
-	run->items = items;
-	r = &run->items[run->count++];
 	memset(&wl, 0, sizeof(wl));
 	wl.name = (char *)name;
 	wl.target = (char *)target;
@@ -75,10 +71,8 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 	wl.timeout = 120;
 	wl.max_calls = 100000;
 	wl.duration = 2;
-	assert_lg_ok(lg_workload_result_init(r, &wl, TAIL_LIMIT));
-	r->verdict = verdict;
+	r = lg_test_run_push(run, &wl, TAIL_LIMIT, verdict, message);
 	r->outcome = outcome;
-	r->message = message ? lg_test_strdup(message) : NULL;
 	r->seconds = 0.5;
 	return r;
 }
@@ -86,11 +80,7 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 static void identify(lg_workload_result *r, const char *module,
 		     const char *function, const char *file, int line)
 {
-	r->module = lg_test_strdup(module);
-	r->function = lg_test_strdup(function);
-	if (file)
-		r->file = lg_test_strdup(file);
-	r->line = line;
+	lg_test_identify(r, module, function, file, line);
 	r->python_version = lg_test_strdup("3.11.4");
 	r->implementation = lg_test_strdup("cpython");
 	r->platform = lg_test_strdup("linux");
@@ -112,20 +102,14 @@ static void samples(lg_workload_result *r, int n, int64_t calls_each)
 static void fit(lg_workload_result *r, lg_metric m, double slope, double low,
 		double high, int leaks)
 {
-	lg_fit *f = &r->fits[m];
+	lg_fit *f = lg_test_fit(r, m, slope, low, high, leaks);
 
-	r->fitted |= 1u << m;
-	f->enough = 1;
-	f->slope = slope;
-	f->ci_low = low;
-	f->ci_high = high;
 	f->tail_slope = slope - 2;
 	f->warmup = 12;
 	f->used = 48;
 	f->calls = 4000;
 	f->growth = slope * 4000;
 	f->sustained = leaks;
-	f->leaks = leaks;
 }
 
 static void build(fixture *f)

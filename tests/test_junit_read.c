@@ -48,17 +48,11 @@ static int teardown(void **state)
 static void fit(lg_workload_result *r, lg_metric m, double slope, double low,
 		double high, int leaks)
 {
-	lg_fit *f = &r->fits[m];
+	lg_fit *f = lg_test_fit(r, m, slope, low, high, leaks);
 
-	r->fitted |= 1u << m;
-	f->enough = 1;
-	f->slope = slope;
-	f->ci_low = low;
-	f->ci_high = high;
 	f->tail_slope = slope * 0.75;
 	f->warmup = 20;
 	f->used = 80;
-	f->leaks = leaks;
 	f->sustained = leaks;
 	f->plateau = !leaks && slope > 0;
 }
@@ -66,10 +60,7 @@ static void fit(lg_workload_result *r, lg_metric m, double slope, double low,
 static void identify(lg_workload_result *r, const char *module, const char *function,
 		     const char *file, int line)
 {
-	r->module = lg_test_strdup(module);
-	r->function = lg_test_strdup(function);
-	r->file = lg_test_strdup(file);
-	r->line = line;
+	lg_test_identify(r, module, function, file, line);
 	r->python_version = lg_test_strdup("3.12.1");
 	r->implementation = lg_test_strdup("cpython");
 	r->platform = lg_test_strdup("linux-x86_64");

@@ -35,51 +35,29 @@ static lg_workload_result *add(lg_run_result *run, const char *name,
 {
 	lg_workload wl;
 	lg_workload_result *r;
-	lg_workload_result *items = realloc(run->items, (run->count + 1) * sizeof(*items));
 
-	assert_non_null(items);
-	run->items = items;
-	r = &run->items[run->count++];
 	memset(&wl, 0, sizeof(wl));
 	wl.name = (char *)name;
 	wl.target = (char *)name;
 	wl.python = (char *)"python3";
 	wl.threshold = 16;
-	assert_lg_ok(lg_workload_result_init(r, &wl, 4096));
-	r->verdict = verdict;
+	r = lg_test_run_push(run, &wl, 4096, verdict, message);
 	r->outcome = outcome;
-	r->message = lg_test_strdup(message);
 	r->seconds = seconds;
 	return r;
-}
-
-static void identify(lg_workload_result *r, const char *module,
-		     const char *function, const char *file, int line)
-{
-	r->module = lg_test_strdup(module);
-	r->function = lg_test_strdup(function);
-	if (file)
-		r->file = lg_test_strdup(file);
-	r->line = line;
 }
 
 static lg_fit *fit(lg_workload_result *r, lg_metric m, double slope,
 		   double low, double high, double tail, int leaks)
 {
-	lg_fit *f = &r->fits[m];
+	lg_fit *f = lg_test_fit(r, m, slope, low, high, leaks);
 
-	r->fitted |= 1u << m;
-	f->enough = 1;
-	f->slope = slope;
-	f->ci_low = low;
-	f->ci_high = high;
 	f->tail_slope = tail;
 	f->warmup = 10;
 	f->used = 40;
 	f->calls = 1023;
 	f->growth = slope * 1023;
 	f->sustained = leaks;
-	f->leaks = leaks;
 	return f;
 }
 
@@ -97,7 +75,7 @@ static void build(fixture *f)
 		"stopped at call 1,023: OSError: [Errno 24] Too many open files", 0.84);
 	/* Absolute inside the current directory: shown relative. */
 	snprintf(file, sizeof(file), "%s/tests/workloads/leak_fds.py", f->cwd);
-	identify(r, "leak_fds", "open_and_forget", file, 12);
+	lg_test_identify(r, "leak_fds", "open_and_forget", file, 12);
 	r->detail = lg_test_strdup("OSError: [Errno 24] Too many open files");
 	fit(r, LG_METRIC_HEAP_BYTES, 1.25, 0.5, 2, 1.5, 0);
 	fit(r, LG_METRIC_FDS, 1, 1, 1, 1, 1);
@@ -106,7 +84,7 @@ static void build(fixture *f)
 	r = add(run, "clean_lru", LG_VERDICT_CLEAN, LG_OUTCOME_COMPLETED,
 		"clean: heap 0 B/call (95% CI 0" EN_DASH "0 B) over 60,000 calls; "
 		"grew then plateaued (bounded cache?)", 2.1);
-	identify(r, "clean_lru", "lookup", "tests/workloads/clean_lru.py", 5);
+	lg_test_identify(r, "clean_lru", "lookup", "tests/workloads/clean_lru.py", 5);
 	fit(r, LG_METRIC_HEAP_BYTES, 0, 0, 0, 0, 0)->plateau = 1;
 	fit(r, LG_METRIC_GC_COLLECTED, 12, 12, 12, 12, 0);
 
@@ -119,12 +97,13 @@ static void build(fixture *f)
 		"known leak: leaks 96 B/call (95% CI 90" EN_DASH "100 B) over 2,000 calls",
 		1.5);
 	r->workload.expect_leak = 1;
-	identify(r, "examples.cache", "grow", NULL, 0);
+	lg_test_identify(r, "examples.cache", "grow", NULL, 0);
 	fit(r, LG_METRIC_HEAP_BYTES, 96, 90, 100, 95.5, 1);
 
 	r = add(run, "remember", LG_VERDICT_LEAK, LG_OUTCOME_COMPLETED,
 		"leaks 312 B/call (95% CI 305" EN_DASH "320 B) over 4,000 calls", 1.2);
-	identify(r, "leak_cache", "remember", "/nonexistent-leakgate-dir/leak_cache.py", 3);
+	lg_test_identify(r, "leak_cache", "remember",
+			 "/nonexistent-leakgate-dir/leak_cache.py", 3);
 	fit(r, LG_METRIC_HEAP_BYTES, 312, 305, 320, 310, 1);
 	fit(r, LG_METRIC_PYMALLOC_BYTES, 312, 305, 320, 310, 0);
 	fit(r, LG_METRIC_MALLOC_BYTES, 0, 0, 0, 0, 0);
@@ -133,7 +112,7 @@ static void build(fixture *f)
 		"expected a leak but found none (clean: heap 0 B/call (95% CI 0"
 		EN_DASH "0 B) over 2,000 calls): remove expect = leak", 0.5);
 	r->workload.expect_leak = 1;
-	identify(r, "examples.cache", "fixed", NULL, 0);
+	lg_test_identify(r, "examples.cache", "fixed", NULL, 0);
 	fit(r, LG_METRIC_HEAP_BYTES, 0, 0, 0, 0, 0);
 }
 
@@ -321,6 +300,37 @@ static void test_format_path(void **state)
 	rmdir(dir);
 }
 
+static void test_format_rate(void **state)
+{
+	const lg_metric_info *heap = lg_metric_get(LG_METRIC_HEAP_BYTES);
+	const lg_metric_info *fds = lg_metric_get(LG_METRIC_FDS);
+	char out[LG_FORMAT_RATE_SIZE], small[8];
+
+	(void)state;
+	assert_string_equal(lg_format_rate(out, sizeof(out), 312, 305, 320, heap,
+					   0.95, 0),
+			    "312 B/call (95% CI 305" EN_DASH "320)");
+	assert_string_equal(lg_format_rate(out, sizeof(out), 312, 305, 320, heap,
+					   0.95, LG_FORMAT_RATE_UNITS),
+			    "312 B/call (95% CI 305" EN_DASH "320 B)");
+	assert_string_equal(lg_format_rate(out, sizeof(out), 1, 1, 1, fds, 0.99,
+					   LG_FORMAT_RATE_NAME),
+			    "fds: 1 fd/call (99% CI 1" EN_DASH "1)");
+	assert_string_equal(lg_format_rate(out, sizeof(out), 0.0004, -0.25, 1.25,
+					   fds, 0.9, LG_FORMAT_RATE_NAME |
+					   LG_FORMAT_RATE_UNITS),
+			    "fds: 0.0004 fd/call (90% CI -0.25" EN_DASH "1.25 fds)");
+	/* Cut to the buffer, like the other lg_format_* helpers. */
+	assert_string_equal(lg_format_rate(small, sizeof(small), 312, 305, 320,
+					   heap, 0.95, 0), "312 B/c");
+	/* The longest numbers still fit the documented size. */
+	lg_format_rate(out, sizeof(out), 1e300, -1e300, 1e300,
+		       lg_metric_get(LG_METRIC_PYMALLOC_BYTES), 1e300,
+		       LG_FORMAT_RATE_NAME | LG_FORMAT_RATE_UNITS);
+	assert_true(strlen(out) < sizeof(out) - 1);
+	assert_string_equal(out + strlen(out) - 3, " B)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test_setup_teardown(test_format_path, setup, teardown),
+		cmocka_unit_test(test_format_rate),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

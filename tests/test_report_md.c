@@ -18,17 +18,11 @@
 static void fit(lg_workload_result *r, lg_metric m, double slope, double low,
 		double high, int leaks)
 {
-	lg_fit *f = &r->fits[m];
+	lg_fit *f = lg_test_fit(r, m, slope, low, high, leaks);
 
-	r->fitted |= 1u << m;
-	f->enough = 1;
-	f->slope = slope;
-	f->ci_low = low;
-	f->ci_high = high;
 	f->tail_slope = slope;
 	f->warmup = 10;
 	f->used = 40;
-	f->leaks = leaks;
 }
 
 static int setup(void **state)

@@ -17,16 +17,10 @@
 
 static void leak_fit(lg_workload_result *r, lg_metric m, double slope)
 {
-	lg_fit *f = &r->fits[m];
+	lg_fit *f = lg_test_fit(r, m, slope, slope * 0.9, slope * 1.1, 1);
 
-	r->fitted |= 1u << m;
-	f->enough = 1;
-	f->slope = slope;
-	f->ci_low = slope * 0.9;
-	f->ci_high = slope * 1.1;
 	f->warmup = 10;
 	f->used = 40;
-	f->leaks = 1;
 	r->culprit = m;
 }
 

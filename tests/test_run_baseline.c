@@ -103,12 +103,26 @@ static int group_setup(void **state)
 	return 0;
 }
 
+/* leakgate.conf: grow and steady, then `more` ([leakgate] keys first). */
+static void write_config(const char *repo, const char *defaults, const char *more)
+{
+	const char *python = getenv("LG_TEST_PYTHON");
+	char path[4200], text[2048];
+
+	snprintf(path, sizeof(path), "%s/leakgate.conf", repo);
+	snprintf(text, sizeof(text),
+		 "[leakgate]\n\tduration = 0.3\n%s%s%s%s"
+		 "[workload \"grow\"]\n\ttarget = work.py:grow\n"
+		 "[workload \"steady\"]\n\ttarget = work.py:steady\n%s",
+		 python ? "\tpython = " : "", python ? python : "",
+		 python ? "\n" : "", defaults, more);
+	lg_run_write_file(path, text);
+}
+
 /* main: work.py growing ~233 B/call in grow(), and the configuration. */
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	const char *python = getenv("LG_TEST_PYTHON");
-	char path[4200], text[1024];
 
 	assert_non_null(f);
 	f->dir = lg_run_tmpdir();
@@ -116,14 +130,7 @@ static int setup(void **state)
 	snprintf(f->junit, sizeof(f->junit), "%s/out.xml", f->dir);
 	sh("git init -q -b main '%s'", f->repo);
 	write_work(f->repo, 200);
-	snprintf(path, sizeof(path), "%s/leakgate.conf", f->repo);
-	snprintf(text, sizeof(text),
-		 "[leakgate]\n\tduration = 0.3\n%s%s%s"
-		 "[workload \"grow\"]\n\ttarget = work.py:grow\n"
-		 "[workload \"steady\"]\n\ttarget = work.py:steady\n",
-		 python ? "\tpython = " : "", python ? python : "",
-		 python ? "\n" : "");
-	lg_run_write_file(path, text);
+	write_config(f->repo, "", "");
 	commit(f->repo, "main: first");
 	head_rev(f->main_rev, sizeof(f->main_rev), f->repo);
 	*state = f;
@@ -134,17 +141,9 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lg_run_rmtree(f->dir);
-	free(f->dir);
+	lg_run_cleanup(f->dir, NULL, NULL);
 	free(f);
-	xmlCleanupParser();
 	return 0;
-}
-
-static void assert_contains(const char *text, const char *part)
-{
-	if (!strstr(text, part))
-		fail_msg("'%s' lacks '%s'", text, part);
 }
 
 /* leakgate with args in the repository; the exit code, output in *res. */
@@ -175,20 +174,10 @@ static int gate(fixture *f, lg_run_output *res, const char *spec, const char *ba
 	return leakgate(res, f->repo, args);
 }
 
-static char *property(xmlDocPtr doc, const char *suite, const char *name)
-{
-	char expr[512];
-
-	snprintf(expr, sizeof(expr),
-		 "string(//testsuite[@name='%s']/properties/property[@name='%s']/@value)",
-		 suite, name);
-	return lg_run_xpath_string(doc, expr);
-}
-
 static void assert_property(xmlDocPtr doc, const char *suite, const char *name,
 			    const char *value)
 {
-	char *got = property(doc, suite, name);
+	char *got = lg_run_property(doc, suite, name);
 
 	if (strcmp(got, value) != 0)
 		fail_msg("%s: %s is '%s', not '%s'", suite, name, got, value);
@@ -238,7 +227,7 @@ static void test_record_then_pass(void **state)
 	assert_property(doc, "grow", "baseline.status", "same");
 	assert_property(doc, "steady", "baseline.status", "same");
 	assert_property(doc, "grow", "baseline.store", "file");
-	slope = property(doc, "grow", "baseline.heap_bytes.slope");
+	slope = lg_run_property(doc, "grow", "baseline.heap_bytes.slope");
 	assert_true(atof(slope) > 100);
 	free(slope);
 	xmlFreeDoc(doc);
@@ -300,6 +289,58 @@ static void test_branch_cannot_loosen_its_gate(void **state)
 	doc = lg_run_load_junit(f->junit);
 	assert_property(doc, "grow", "baseline.status", "regression");
 	assert_property(doc, "grow", "baseline.rev", rev);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+}
+
+/* The configuration comes from the branch's tree: raising the threshold
+ * there (or on the command line) must not let a new leak through. */
+static void test_branch_cannot_raise_its_threshold(void **state)
+{
+	static const char leaky_py[] =
+		"kept = []\n\n\ndef grow():\n    kept.append(bytes(200))\n\n\n"
+		"def steady():\n    kept.append(bytes(200))\n\n\n"
+		"def fresh():\n    kept.append(bytes(200))\n";
+	static const char *const loud = "threshold 16 B/call (asked 100000000)";
+	fixture *f = *state;
+	lg_run_output res;
+	xmlDocPtr doc;
+	char path[4200], *message;
+
+	record(f, "file", NULL);
+	sh("cd '%s' && grep -q 'threshold = 16' .leakgate/baseline", f->repo);
+	commit(f->repo, "main: record the baseline");
+	sh("cd '%s' && git checkout -q -b feature", f->repo);
+	/* steady now leaks, a new workload leaks, and both are allowed to. */
+	snprintf(path, sizeof(path), "%s/work.py", f->repo);
+	lg_run_write_file(path, leaky_py);
+	write_config(f->repo, "\tthreshold = 100000000\n",
+		     "[workload \"fresh\"]\n\ttarget = work.py:fresh\n"
+		     "\tthreshold = 100000000\n");
+	commit(f->repo, "feature: leak, and raise the threshold");
+
+	assert_int_equal(gate(f, &res, "auto", "main"), 1);
+	doc = lg_run_load_junit(f->junit);
+	/* Judged at main's 16: a leak where main had none regresses... */
+	assert_property(doc, "steady", "baseline.status", "regression");
+	assert_property(doc, "steady", "baseline.threshold", "16");
+	assert_property(doc, "steady", "threshold", "16");
+	message = lg_run_xpath_string(doc,
+		"string(//testsuite[@name='steady']/testcase/failure[@type='regression']/@message)");
+	assert_contains(message, "regressed: ");
+	assert_contains(message, loud);
+	free(message);
+	/* ...and a new workload is held to main's default. */
+	assert_property(doc, "fresh", "baseline.status", "none");
+	assert_property(doc, "fresh", "baseline.threshold", "16");
+	message = lg_run_xpath_string(doc,
+		"string(//testsuite[@name='fresh']/testcase/failure[@type='leak']/@message)");
+	assert_contains(message, "no baseline for this workload");
+	assert_contains(message, loud);
+	free(message);
+	/* Main's known growth is still no worse than main. */
+	assert_property(doc, "grow", "baseline.status", "same");
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(//failure)"), 2);
 	xmlFreeDoc(doc);
 	lg_run_output_dispose(&res);
 }
@@ -541,6 +582,7 @@ int main(void)
 		SANDBOXED(test_record_then_pass),
 		SANDBOXED(test_leak_on_branch_fails),
 		SANDBOXED(test_branch_cannot_loosen_its_gate),
+		SANDBOXED(test_branch_cannot_raise_its_threshold),
 		SANDBOXED(test_notes_round_trip),
 		SANDBOXED(test_improvement_reported),
 		SANDBOXED(test_missing_baselines),

@@ -43,12 +43,6 @@ static size_t count(const char *text, const char *part)
 	return n;
 }
 
-static void assert_contains(const char *text, const char *part)
-{
-	if (!strstr(text, part))
-		fail_msg("'%s' not found in:\n%s", part, text);
-}
-
 /* Run A: in GitHub Actions and GitLab CI at once (both outputs), from the
  * suite's directory; the tests look at what it left. */
 static int suite_setup(void **state)
@@ -96,11 +90,8 @@ static int suite_teardown(void **state)
 {
 	suite *s = *state;
 
-	lg_run_output_dispose(&s->run);
-	lg_run_rmtree(s->dir);
-	free(s->dir);
+	lg_run_cleanup(s->dir, &s->run, NULL);
 	free(s);
-	xmlCleanupParser();
 	return 0;
 }
 

@@ -29,10 +29,8 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lg_run_rmtree(f->dir);
-	free(f->dir);
+	lg_run_cleanup(f->dir, NULL, NULL);
 	free(f);
-	xmlCleanupParser();
 	return 0;
 }
 

@@ -18,11 +18,7 @@
 #define W(name) LG_SOURCE_DIR "/tests/workloads/" name ".py"
 #define MARKER "explain: site"
 
-typedef struct {
-	char *dir;
-	lg_run_output run;
-	xmlDocPtr doc;
-} suite;
+typedef lg_run_suite suite;
 
 /* tests/workloads/<name>.py, absolute. */
 static const char *workload_path(char *out, size_t size, const char *name)
@@ -38,61 +34,21 @@ static const char *const leak_names[] = {
 
 static int suite_setup(void **state)
 {
-	suite *s = calloc(1, sizeof(*s));
-	char conf[4096], junit[4096], section[2048], path[1024];
 	lg_buf text = LG_BUF_INIT;
-	const char *args[] = { "run", "-v", "--config", conf, "--junit", junit,
-			       "-j", "2", NULL };
+	const char *options[] = { "-v", NULL };
 
-	assert_non_null(s);
-	s->dir = lg_run_tmpdir();
-	snprintf(conf, sizeof(conf), "%s/explain.conf", s->dir);
-	snprintf(junit, sizeof(junit), "%s/explain.xml", s->dir);
 	assert_lg_ok(lg_buf_puts(&text, "[leakgate]\n\tduration = 0.3\n\ttimeout = 60\n"));
-	for (size_t i = 0; i < sizeof(leak_names) / sizeof(*leak_names); i++) {
-		snprintf(section, sizeof(section), "[workload \"%s\"]\n\ttarget = %s:run\n",
-			 leak_names[i], workload_path(path, sizeof(path), leak_names[i]));
-		assert_lg_ok(lg_buf_puts(&text, section));
-	}
+	lg_run_config_workloads(&text, leak_names,
+				sizeof(leak_names) / sizeof(*leak_names));
 	/* Every call starts a thread: fewer calls keep the run short. */
 	assert_lg_ok(lg_buf_puts(&text, "[workload \"leak_threads\"]\n\tcalls = 2000\n"));
-	snprintf(section, sizeof(section),
-		 "[workload \"cycles\"]\n\ttarget = %s:run\n\texplain = always\n"
-		 "[workload \"cycles_strict\"]\n\ttarget = %s:run\n\tfail-on-cycles = true\n",
-		 W("clean_cycles"), W("clean_cycles"));
-	assert_lg_ok(lg_buf_puts(&text, section));
-	lg_run_write_file(conf, lg_buf_cstr(&text));
+	assert_lg_ok(lg_buf_printf(&text,
+		"[workload \"cycles\"]\n\ttarget = %s:run\n\texplain = always\n"
+		"[workload \"cycles_strict\"]\n\ttarget = %s:run\n\tfail-on-cycles = true\n",
+		W("clean_cycles"), W("clean_cycles")));
+	*state = lg_run_suite_new("explain", lg_buf_cstr(&text), options);
 	lg_buf_dispose(&text);
-
-	lg_run_exec(&s->run, NULL, args);
-	if (s->run.code != 1)
-		print_error("stdout:\n%s\nstderr:\n%s\n", s->run.out, s->run.err);
-	s->doc = lg_run_load_junit(junit);
-	*state = s;
 	return 0;
-}
-
-static int suite_teardown(void **state)
-{
-	suite *s = *state;
-
-	xmlFreeDoc(s->doc);
-	lg_run_output_dispose(&s->run);
-	lg_run_rmtree(s->dir);
-	free(s->dir);
-	free(s);
-	xmlCleanupParser();
-	return 0;
-}
-
-static char *property(const suite *s, const char *workload, const char *prop)
-{
-	char expr[512];
-
-	snprintf(expr, sizeof(expr),
-		 "string(//testsuite[@name='%s']/properties/property[@name='%s']/@value)",
-		 workload, prop);
-	return lg_run_xpath_string(s->doc, expr);
 }
 
 static char *testcase_attr(const suite *s, const char *workload, const char *attr)
@@ -134,7 +90,7 @@ static size_t lines_with(int *out, size_t max, const char *file, const char *tex
 static void assert_property(const suite *s, const char *workload,
 			    const char *prop, const char *want)
 {
-	char *v = property(s, workload, prop);
+	char *v = lg_run_property(s->doc, workload, prop);
 
 	if (strcmp(v, want) != 0)
 		fail_msg("%s: %s is '%s', expected '%s'\n%s", workload, prop, v, want,
@@ -153,7 +109,7 @@ static void assert_row(const suite *s, const char *workload, const char *table,
 		int found;
 
 		snprintf(name, sizeof(name), "explain.%s.%d", table, i);
-		v = property(s, workload, name);
+		v = lg_run_property(s->doc, workload, name);
 		found = strstr(v, part) != NULL;
 		free(v);
 		if (found)
@@ -186,7 +142,7 @@ static void assert_site(const suite *s, const char *workload)
 	if (k == n)
 		fail_msg("%s: testcase line %s is not a marked allocation site\n%s",
 			 workload, line, s->run.out);
-	function_line = property(s, workload, "function.line");
+	function_line = lg_run_property(s->doc, workload, "function.line");
 	assert_int_equal(atoi(function_line), def[0]);
 	free(file);
 	free(line);
@@ -293,7 +249,7 @@ static void test_threads(void **state)
 static void test_cycles_warn_or_fail(void **state)
 {
 	suite *s = *state;
-	char *message = property(s, "cycles", "message");
+	char *message = lg_run_property(s->doc, "cycles", "message");
 	char *type;
 
 	/* Cyclic garbage is not a leak: it passes, with the warning, and the
@@ -382,5 +338,5 @@ int main(void)
 	};
 
 	return cmocka_run_group_tests_name("run: explain", tests, suite_setup,
-					   suite_teardown);
+					   lg_run_suite_teardown);
 }

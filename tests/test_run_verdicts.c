@@ -10,11 +10,7 @@
 
 #include "leakgate/buf.h"
 
-typedef struct {
-	char *dir;
-	lg_run_output run;
-	xmlDocPtr doc;
-} suite;
+typedef lg_run_suite suite;
 
 static const char *const workload_names[] = {
 	"leak_global_cache", "leak_listeners", "leak_traceback", "leak_native",
@@ -28,46 +24,15 @@ static const char *const workload_names[] = {
 
 static int suite_setup(void **state)
 {
-	suite *s = calloc(1, sizeof(*s));
-	char conf[4096], junit[4096], section[512];
 	lg_buf text = LG_BUF_INIT;
-	const char *args[] = { "run", "--config", conf, "--junit", junit,
-			       "-j", "2", NULL };
 
-	assert_non_null(s);
-	s->dir = lg_run_tmpdir();
-	snprintf(conf, sizeof(conf), "%s/suite.conf", s->dir);
-	snprintf(junit, sizeof(junit), "%s/suite.xml", s->dir);
 	/* Short runs: the workloads are built to be unambiguous. */
 	assert_lg_ok(lg_buf_puts(&text, "[leakgate]\n\tduration = 0.5\n\ttimeout = 30\n"));
-	for (size_t i = 0; i < sizeof(workload_names) / sizeof(*workload_names); i++) {
-		snprintf(section, sizeof(section),
-			 "[workload \"%s\"]\n\ttarget = %s/tests/workloads/%s.py:run\n",
-			 workload_names[i], LG_SOURCE_DIR, workload_names[i]);
-		assert_lg_ok(lg_buf_puts(&text, section));
-	}
+	lg_run_config_workloads(&text, workload_names,
+				sizeof(workload_names) / sizeof(*workload_names));
 	assert_lg_ok(lg_buf_puts(&text, "[workload \"error_hang\"]\n\ttimeout = 3\n"));
-	lg_run_write_file(conf, lg_buf_cstr(&text));
+	*state = lg_run_suite_new("suite", lg_buf_cstr(&text), NULL);
 	lg_buf_dispose(&text);
-
-	lg_run_exec(&s->run, NULL, args);
-	if (s->run.code != 1)
-		print_error("stdout:\n%s\nstderr:\n%s\n", s->run.out, s->run.err);
-	s->doc = lg_run_load_junit(junit);
-	*state = s;
-	return 0;
-}
-
-static int suite_teardown(void **state)
-{
-	suite *s = *state;
-
-	xmlFreeDoc(s->doc);
-	lg_run_output_dispose(&s->run);
-	lg_run_rmtree(s->dir);
-	free(s->dir);
-	free(s);
-	xmlCleanupParser();
 	return 0;
 }
 
@@ -87,19 +52,9 @@ static char *string(const suite *s, const char *fmt, const char *name)
 	return lg_run_xpath_string(s->doc, expr);
 }
 
-static char *property(const suite *s, const char *workload, const char *prop)
-{
-	char expr[512];
-
-	snprintf(expr, sizeof(expr),
-		 "string(//testsuite[@name='%s']/properties/property[@name='%s']/@value)",
-		 workload, prop);
-	return lg_run_xpath_string(s->doc, expr);
-}
-
 static void assert_verdict(const suite *s, const char *name, const char *verdict)
 {
-	char *v = property(s, name, "verdict");
+	char *v = lg_run_property(s->doc, name, "verdict");
 
 	if (strcmp(v, verdict) != 0) {
 		char *msg = string(s, "string(//testsuite[@name='%s']//@message)", name);
@@ -123,7 +78,7 @@ static void assert_leak(const suite *s, const char *name, const char *metric)
 	assert_non_null(strstr(message, "/call (95% CI "));
 	free(message);
 	snprintf(key, sizeof(key), "%s.leaks", metric);
-	culprit_leaks = property(s, name, key);
+	culprit_leaks = lg_run_property(s->doc, name, key);
 	assert_string_equal(culprit_leaks, "1");
 	free(culprit_leaks);
 }
@@ -171,13 +126,13 @@ static void test_slow_leak(void **state) { assert_leak(*state, "leak_slow", "hea
 static void test_native_leak(void **state)
 {
 	suite *s = *state;
-	char *slope = property(s, "leak_native", "malloc_bytes.slope");
+	char *slope = lg_run_property(s->doc, "leak_native", "malloc_bytes.slope");
 
 	assert_leak(s, "leak_native", "heap_bytes");
 	/* malloc(512) per call: the C heap carries it, pymalloc does not. */
 	assert_true(atof(slope) >= 512 && atof(slope) < 600);
 	free(slope);
-	slope = property(s, "leak_native", "pymalloc_bytes.leaks");
+	slope = lg_run_property(s->doc, "leak_native", "pymalloc_bytes.leaks");
 	assert_string_equal(slope, "0");
 	free(slope);
 }
@@ -203,7 +158,7 @@ static void test_bounded_dict_is_clean(void **state) { assert_clean(*state, "cle
 static void test_late_cache_is_clean(void **state)
 {
 	suite *s = *state;
-	char *calls = property(s, "clean_late_cache", "calls");
+	char *calls = lg_run_property(s->doc, "clean_late_cache", "calls");
 
 	assert_clean(s, "clean_late_cache");
 	/* Still growing at the end of --calls: the agent looked further. */
@@ -214,7 +169,7 @@ static void test_late_cache_is_clean(void **state)
 static void test_cycles_are_clean_and_said(void **state)
 {
 	suite *s = *state;
-	char *collected = property(s, "clean_cycles", "gc_collected.slope");
+	char *collected = lg_run_property(s->doc, "clean_cycles", "gc_collected.slope");
 
 	assert_clean(s, "clean_cycles");
 	/* The cycle collector frees them: reported, not a leak. */
@@ -292,5 +247,5 @@ int main(void)
 	};
 
 	return cmocka_run_group_tests_name("run: verdicts", tests, suite_setup,
-					   suite_teardown);
+					   lg_run_suite_teardown);
 }

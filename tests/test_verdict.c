@@ -49,12 +49,6 @@ static void judge(lg_workload_result *r)
 	assert_non_null(r->message);
 }
 
-static void assert_contains(const char *text, const char *part)
-{
-	if (!strstr(text, part))
-		fail_msg("'%s' lacks '%s'", text, part);
-}
-
 /* detail as the runner leaves it: a copy, or NULL when nothing was said. */
 static void set_detail(lg_workload_result *r, const char *detail)
 {
@@ -109,12 +103,16 @@ static void test_native_leak_counts_in_heap(void **state)
 	growth g = { { 0 }, 0 };
 
 	g.rate[LG_METRIC_MALLOC_BYTES] = 512;
+	/* A sliver of interpreter growth: sustained, far below the threshold. */
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 0.01;
 	push(r, 60, 100, &g);
 	r->outcome = LG_OUTCOME_COMPLETED;
 	judge(r);
 	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
 	assert_int_equal(r->culprit, LG_METRIC_HEAP_BYTES);
-	assert_true(r->fits[LG_METRIC_HEAP_BYTES].slope == 512);
+	assert_true(fabs(r->fits[LG_METRIC_HEAP_BYTES].slope - 512) < 0.1);
+	assert_true(r->fits[LG_METRIC_MALLOC_BYTES].leaks);
+	assert_true(r->fits[LG_METRIC_PYMALLOC_BYTES].sustained);
 	assert_false(r->fits[LG_METRIC_PYMALLOC_BYTES].leaks);
 	assert_contains(r->message, "leaks 512 B/call");
 }

@@ -15,8 +15,11 @@
  * libgit2's config API:
  *
  *   [leakgate]
- *       format = 1
+ *       format = 2
  *       leakgate-version = 0.1.0
+ *       threshold = 16              ; main's run-wide defaults (format 2)
+ *       regression-floor = 16
+ *       regression-tolerance = 0.25
  *   [baseline "parse-orders"]
  *       target = orders.py:parse_orders
  *       python = 3.11.2
@@ -24,6 +27,9 @@
  *       platform = linux-x86_64
  *       leakgate-version = 0.1.0
  *       calls = 60000
+ *       threshold = 64              ; what main judged it by (format 2)
+ *       regression-floor = 16
+ *       regression-tolerance = 0.25
  *       heap-bytes-slope = 312
  *       heap-bytes-ci-low = 305
  *       heap-bytes-ci-high = 320
@@ -35,9 +41,20 @@
  * in a git note on the measured commit (LG_BASELINE_NOTES_REF); see
  * baseline_store.h. Either way it is read at a commit, never from the
  * working tree.
+ *
+ * A pull request must not loosen its own gate, and the configuration it
+ * is run with comes from its own tree (or command line). So the baseline
+ * also keeps the judging parameters main used, and a run against it uses
+ * the stricter of its own and main's (lg_baseline_params_effective).
+ *
+ * Format 2 added those parameters; format 1 (without them) is still read,
+ * and in either the parameter keys are optional: an entry kept from a
+ * format 1 file by a partial record has none. Format 2 exists so that an
+ * older leakgate says "written by a newer leakgate" instead of rejecting
+ * the new keys one by one.
  */
 
-#define LG_BASELINE_FORMAT 1
+#define LG_BASELINE_FORMAT 2
 #define LG_BASELINE_PATH ".leakgate/baseline"
 #define LG_BASELINE_NOTES_REF "refs/notes/leakgate"
 
@@ -50,6 +67,25 @@ typedef struct {
 	int leaks;        /* main's run judged it leaking (step 1's rule) */
 } lg_baseline_metric;
 
+/* The judging parameters (workload.h) as main used them; a key is set
+ * only when its LG_PARAM_* bit is in `given` (older baselines have none). */
+enum {
+	LG_PARAM_THRESHOLD = 1,   /* threshold: heap bytes per call */
+	LG_PARAM_FLOOR = 2,       /* regression-floor */
+	LG_PARAM_TOLERANCE = 4,   /* regression-tolerance */
+	LG_PARAM_ALL = 7
+};
+
+typedef struct {
+	unsigned given;
+	double threshold;
+	double regression_floor;
+	double regression_tolerance;
+} lg_baseline_params;
+
+/* All three of a workload's (given = LG_PARAM_ALL). */
+void lg_baseline_params_of(lg_baseline_params *out, const lg_workload *wl);
+
 /* One workload as main measured it. */
 typedef struct {
 	char *workload;         /* the [baseline "NAME"]: the workload's name */
@@ -59,12 +95,16 @@ typedef struct {
 	char *platform;         /* "linux-x86_64" */
 	char *leakgate_version;
 	int64_t calls;          /* calls the run made */
+	lg_baseline_params params; /* what main judged it by */
 	lg_baseline_metric metrics[LG_METRIC_COUNT];
 } lg_baseline_entry;
 
 typedef struct {
-	int format;               /* LG_BASELINE_FORMAT once read or built */
+	int format;               /* LG_BASELINE_FORMAT once built; as read */
 	char *leakgate_version;   /* of the writer */
+	/* Main's run-wide defaults ([leakgate] and the command line over the
+	 * built-ins): what a workload without an entry is held to. */
+	lg_baseline_params defaults;
 	lg_baseline_entry *entries;
 	size_t count;
 	/* Where it was read (set by the store, NULL when built from a run). */
@@ -72,12 +112,14 @@ typedef struct {
 	char *store;              /* "file" or "notes" */
 } lg_baseline;
 
-#define LG_BASELINE_INIT { LG_BASELINE_FORMAT, NULL, NULL, 0, NULL, NULL }
+#define LG_BASELINE_INIT \
+	{ LG_BASELINE_FORMAT, NULL, { 0, 0, 0, 0 }, NULL, 0, NULL, NULL }
 
 /*
- * Add (or replace, by workload name) the entry for a measured result;
- * results that could not be measured (LG_VERDICT_ERROR) are not added:
- * returns 1 when added, 0 when skipped, < 0 on error.
+ * Add (or replace, by workload name) the entry for a measured result, with
+ * the parameters it was judged by (r->workload); results that could not be
+ * measured (LG_VERDICT_ERROR) are not added: returns 1 when added, 0 when
+ * skipped, < 0 on error.
  */
 int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r);
 
@@ -102,7 +144,8 @@ int lg_baseline_format(lg_buf *out, const lg_baseline *b);
  * (".leakgate/baseline at 1a2b3c4"). Errors, all LG_EINVALID with one line
  * naming `what` and the line or key: a syntax error, an unknown section or
  * key, a bad number, a missing key, a format newer than LG_BASELINE_FORMAT
- * ("written by a newer leakgate"). LG_EOS / LG_ENOTFOUND when unreadable.
+ * ("written by a newer leakgate"), a parameter that is not a number >= 0.
+ * LG_EOS / LG_ENOTFOUND when unreadable.
  */
 int lg_baseline_read_file(lg_baseline *out, const char *path, const char *what);
 int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
@@ -137,6 +180,9 @@ void lg_baseline_metric_key(char *out, size_t size, lg_metric m);
  * Intervals on both sides plus the margin keep noise from flapping the gate;
  * requiring the absolute rule keeps a bounded cache or a sawtooth from being
  * a regression.
+ *
+ * The threshold, floor and tolerance are the stricter (smaller) of the
+ * run's and main's, key by key: see lg_baseline_params_effective.
  */
 typedef enum {
 	LG_BASELINE_NONE,          /* no baseline for it: the absolute rule */
@@ -160,6 +206,20 @@ lg_baseline_status lg_baseline_compare_metric(const lg_fit *current,
 					      lg_metric_kind kind, double floor,
 					      double tolerance);
 
+/*
+ * The parameters a workload is judged by against baseline b: per key the
+ * smaller of the run's (`asked`: its configuration and command line, all
+ * keys given) and main's, which is the workload's entry e when it recorded
+ * the key, else b's recorded default (a workload without an entry, new or
+ * renamed, passes e = NULL); the run's own where main recorded neither.
+ * b NULL: the run's. Returns the LG_PARAM_* bits where main's value is
+ * smaller and so applies.
+ */
+unsigned lg_baseline_params_effective(lg_baseline_params *out,
+				      const lg_baseline_params *asked,
+				      const lg_baseline *b,
+				      const lg_baseline_entry *e);
+
 /* The comparison of one workload with its baseline: plain data for the
  * sinks; owned by lg_workload_result.baseline. */
 struct lg_baseline_cmp {
@@ -173,6 +233,12 @@ struct lg_baseline_cmp {
 	double margin;    /* for that metric */
 	lg_baseline_status metric_status[LG_METRIC_COUNT]; /* NONE: not compared */
 	lg_baseline_entry entry; /* the workload's entry; zeroed when none */
+	/* What it was judged by (given: LG_PARAM_ALL once a baseline was
+	 * found, else 0), what the run asked, and the bits where main's
+	 * stricter value applied. */
+	lg_baseline_params params;
+	lg_baseline_params asked;
+	unsigned stricter;
 };
 typedef struct lg_baseline_cmp lg_baseline_cmp;
 
@@ -191,7 +257,13 @@ typedef struct {
 
 /*
  * Compare a judged result with its baseline entry; sets r->baseline and,
- * where the comparison decides, r->verdict and r->message:
+ * where the comparison decides, r->verdict and r->message. First the
+ * parameters: r->workload's threshold, regression-floor and
+ * regression-tolerance become the effective ones (above), and when the
+ * threshold got stricter the result is judged again (lg_judge with
+ * opts->fit), so that neither rule can be loosened by the change under
+ * test; the message then ends with "; from the baseline: threshold 16
+ * B/call (asked 100000)". Then:
  *   regression  -> LG_VERDICT_REGRESSION, "regressed: 512 B/call (95% CI
  *                  505–520 B) vs baseline 128 B/call (95% CI 120–131 B) at
  *                  1a2b3c4" (even with expect = leak: known leaks may not

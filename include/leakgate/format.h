@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leakgate/metric.h"
+
 /*
  * Numbers for people, independent of the locale (the program never calls
  * setlocale, and these never use thousands separators from it).
@@ -19,6 +21,22 @@ char *lg_format_number(char *out, size_t size, double v);
 
 /* Seconds for reports: 1.2345 -> "1.235" (fixed 3 decimals). */
 char *lg_format_seconds(char *out, size_t size, double seconds);
+
+/*
+ * A growth rate with its confidence interval, the numbers as
+ * lg_format_number gives them: "312 B/call (95% CI 305–320)" for a slope of
+ * 312, an interval of 305 to 320 and a confidence of 0.95. flags add to it:
+ *   LG_FORMAT_RATE_NAME   the metric first: "heap_bytes: 312 B/call (...)"
+ *   LG_FORMAT_RATE_UNITS  the unit after the interval: "(95% CI 305–320 B)"
+ * LG_FORMAT_RATE_SIZE holds any rate of any metric.
+ */
+#define LG_FORMAT_RATE_NAME  (1u << 0)
+#define LG_FORMAT_RATE_UNITS (1u << 1)
+#define LG_FORMAT_RATE_SIZE  512
+
+char *lg_format_rate(char *out, size_t size, double slope, double ci_low,
+		     double ci_high, const lg_metric_info *info,
+		     double confidence, unsigned flags);
 
 /* A source path for reports: relative to the current directory when it lies
  * inside it ("/repo/tests/x.py" run from /repo -> "tests/x.py"; the directory

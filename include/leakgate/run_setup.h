@@ -91,7 +91,8 @@ int lg_run_args_option(lg_run_args *a, int option, const char *value);
 
 /* The workloads to measure, with the command line applied over the file. */
 typedef struct {
-	lg_config cfg;          /* empty but for defaults without --config */
+	lg_config cfg;          /* empty but for defaults without --config;
+				 * defaults with the command line applied */
 	lg_workload *workloads;
 	size_t count;
 	int jobs;               /* children at once */
