@@ -6,6 +6,8 @@ set -eu
 packages="pkg-config libgit2-dev libxml2-dev libxml2-utils libcmocka-dev python3"
 # python3-yaml: make check parses the GitHub Action and GitLab template.
 packages="$packages python3-yaml"
+# The tests check the refs metric, which needs a debug build of CPython.
+packages="$packages python3-dbg"
 # Extra packages a caller may ask for, e.g. LEAKGATE_EXTRA_PACKAGES=valgrind.
 packages="$packages ${LEAKGATE_EXTRA_PACKAGES:-}"
 

@@ -139,6 +139,33 @@ static int run_one(fixture *f, const char *workload, const char *extra,
 	return res->code;
 }
 
+static void test_reference_leak_needs_a_debug_build(void **state)
+{
+	fixture *f = *state;
+	char junit[4096];
+	const char *args[] = { "run", "--duration", "0.3", "--no-explain",
+			       "--junit", junit, "--python", "python3-dbg",
+			       W("leak_refs.py:run"), NULL };
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	/* No byte is lost: the release build sees nothing... */
+	assert_int_equal(run_one(f, W("leak_refs.py:run"), NULL, &doc, &res), 0);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+	/* ...a debug build's total reference count does (python3-dbg comes
+	 * from ci/install-deps.sh). */
+	snprintf(junit, sizeof(junit), "%s", in_dir(f, "refs.xml"));
+	lg_run_exec(&res, NULL, args);
+	assert_int_equal(res.code, 1);
+	doc = lg_run_load_junit(junit);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//property[@name='refs.leaks' and @value='1'])"), 1);
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(//failure[@type='leak'])"), 1);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+}
+
 static void test_clean_exits_0(void **state)
 {
 	lg_run_output res;
@@ -273,6 +300,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
 		cmocka_unit_test(test_help_lists_exit_codes),
 		cmocka_unit_test_setup_teardown(test_clean_exits_0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reference_leak_needs_a_debug_build, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_exits_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmeasured_exits_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_interpreter_is_an_error, setup, teardown),
