@@ -23,7 +23,7 @@ MIN_SAMPLES = 20          # enough when a slow workload runs long
 HEAP_METRICS = ("pymalloc_bytes", "malloc_bytes")
 EXTEND_FACTOR = 4         # a run still growing at its end goes on 4x further,
 EXTEND_MAX = 16           # up to 16x --calls, within --duration,
-EXTEND_HEAP_LIMIT = 256 << 20   # and while its heap grew less than this
+EXTEND_HEAP_LIMIT = 64 << 20    # and while its heap grew less than this
 
 
 def escape(value):
@@ -283,6 +283,7 @@ def run(probes, function, max_calls, duration_ns, threshold):
         return clock() - start, sum(values[i] for i in heap_columns)
 
     calls = elapsed = 0
+    run_start = clock()  # going on is bounded by wall time: sampling a grown heap is slow
     sample_ns, first_heap = sample(0, 0)
     batch, steady, steady_samples = 1, 0, 0
     cap = max(1, max_calls // STEADY_SAMPLES)
@@ -294,7 +295,7 @@ def run(probes, function, max_calls, duration_ns, threshold):
             # Out of calls with time to spare and the heap still growing at
             # the end: a cache larger than the budget looks like a leak, so
             # look further (with larger batches) before the runner judges.
-            if (steady and checkpoint and elapsed < duration_ns
+            if (steady and checkpoint and clock() - run_start < duration_ns
                     and budget * EXTEND_FACTOR <= max_calls * EXTEND_MAX
                     and heap - first_heap < EXTEND_HEAP_LIMIT
                     and heap - checkpoint[1] > threshold / 2 * (calls - checkpoint[0])):
