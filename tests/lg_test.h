@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <git2.h>
+
 #include "leakgate/error.h"
 #include "leakgate/result.h"
 #include "leakgate/workload.h"
@@ -24,6 +26,36 @@
 			    lg_error_last()); \
 	assert_int_equal(lg_test_rc_, 0); \
 } while (0)
+
+/* Run a shell command quietly (the test repositories' git); it must succeed. */
+static inline void lg_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void lg_test_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+	if ((rc = system(cmd)) != 0)
+		fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+/* cmocka group setup and teardown for tests that call libgit2. */
+static inline int lg_test_libgit2_setup(void **state)
+{
+	(void)state;
+	return git_libgit2_init() < 0 ? -1 : 0;
+}
+
+static inline int lg_test_libgit2_teardown(void **state)
+{
+	(void)state;
+	git_libgit2_shutdown();
+	return 0;
+}
 
 /* Fail unless text (which may be NULL) contains part. */
 static inline void assert_contains(const char *text, const char *part)

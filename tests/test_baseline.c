@@ -792,19 +792,6 @@ static void test_missing_file(void **state)
 	lg_baseline_dispose(&b);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return git_libgit2_init() < 0 ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	git_libgit2_shutdown();
-	return 0;
-}
-
 #define JUDGED(test) cmocka_unit_test_setup_teardown(test, judged_setup, judged_teardown)
 #define SCRATCH(test) cmocka_unit_test_setup_teardown(test, scratch_setup, scratch_teardown)
 
@@ -841,6 +828,6 @@ int main(void)
 		SCRATCH(test_missing_file),
 	};
 
-	return cmocka_run_group_tests_name("baseline", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("baseline", tests, lg_test_libgit2_setup,
+					   lg_test_libgit2_teardown);
 }

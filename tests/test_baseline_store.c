@@ -17,22 +17,6 @@ typedef struct {
 	char first[41], a[41], b[41], c[41]; /* main: first - A - C; feature: A - B */
 } sandbox;
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	if ((rc = system(cmd)) != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
-
 static void rev_parse(char *out, const char *rev)
 {
 	char cmd[256];
@@ -45,31 +29,10 @@ static void rev_parse(char *out, const char *rev)
 	assert_int_equal(pclose(p), 0);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	unsetenv("GITHUB_BASE_REF");
-	unsetenv("CI_MERGE_REQUEST_DIFF_BASE_SHA");
-	unsetenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "Test", 1);
-	setenv("GIT_AUTHOR_EMAIL", "test@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "Test", 1);
-	setenv("GIT_COMMITTER_EMAIL", "test@example.com", 1);
-	return git_libgit2_init() < 0 ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	git_libgit2_shutdown();
-	return 0;
-}
-
 /* Commits a second apart, so that dates order them as git would. */
 static void commit_file(const char *name, int when)
 {
-	sh("echo %s > %s && git add %s && GIT_COMMITTER_DATE='%d +0000' "
+	lg_test_sh("echo %s > %s && git add %s && GIT_COMMITTER_DATE='%d +0000' "
 	   "GIT_AUTHOR_DATE='%d +0000' git commit -q -m %s", name, name, name,
 	   1700000000 + when, 1700000000 + when, name);
 }
@@ -82,14 +45,14 @@ static int setup(void **state)
 	strcpy(s.dir, "/tmp/lg-store-XXXXXX");
 	if (!getcwd(s.cwd, sizeof(s.cwd)) || !mkdtemp(s.dir) || chdir(s.dir) < 0)
 		return -1;
-	sh("git init -q -b main .");
+	lg_test_sh("git init -q -b main .");
 	commit_file("first", 0);
 	commit_file("A", 1);
-	sh("git checkout -q -b feature");
+	lg_test_sh("git checkout -q -b feature");
 	commit_file("B", 2);
-	sh("git checkout -q main");
+	lg_test_sh("git checkout -q main");
 	commit_file("C", 3);
-	sh("git checkout -q feature");
+	lg_test_sh("git checkout -q feature");
 	rev_parse(s.first, "main~2");
 	rev_parse(s.a, "main~1");
 	rev_parse(s.b, "feature");
@@ -142,13 +105,13 @@ static void test_github_base_ref(void **state)
 	auto_base(&base, &hints);
 	assert_string_equal(base.id, s->a);
 	assert_string_equal(base.how, "merge base of HEAD and main");
-	sh("git update-ref refs/remotes/origin/main %s", s->c);
+	lg_test_sh("git update-ref refs/remotes/origin/main %s", s->c);
 	auto_base(&base, &hints);
 	assert_string_equal(base.id, s->a);
 	assert_int_equal(strlen(base.rev), 7);
 	assert_string_equal(base.how, "merge base of HEAD and origin/main");
 	/* A pull request's merge commit has the target's tip as first parent. */
-	sh("git checkout -q --detach main && git merge -q --no-ff -m merge feature");
+	lg_test_sh("git checkout -q --detach main && git merge -q --no-ff -m merge feature");
 	auto_base(&base, &hints);
 	assert_string_equal(base.id, s->c);
 }
@@ -207,7 +170,7 @@ static void test_root_and_unrelated(void **state)
 	lg_buf why = LG_BUF_INIT;
 
 	(void)state;
-	sh("git checkout -q --orphan other && git rm -q -rf . && echo o > o && "
+	lg_test_sh("git checkout -q --orphan other && git rm -q -rf . && echo o > o && "
 	   "git add o && git commit -q -m orphan");
 	/* A first commit has nothing to compare with: no baseline, no error. */
 	assert_int_equal(lg_baseline_locate(&b, &why, &base, ".", "auto", &none,
@@ -215,7 +178,7 @@ static void test_root_and_unrelated(void **state)
 	assert_string_equal(base.id, "");
 	assert_string_equal(why.ptr, "HEAD has no parent: nothing to compare with");
 	lg_buf_dispose(&why);
-	sh("git checkout -q feature");
+	lg_test_sh("git checkout -q feature");
 	assert_int_equal(auto_base_fails(&other), LG_ENOTFOUND);
 	assert_string_equal(lg_error_last(), "HEAD and other have no common ancestor");
 }
@@ -276,7 +239,7 @@ static void test_file_then_notes(void **state)
 	lg_buf_dispose(&why);
 
 	/* A committed file wins over the note. */
-	sh("mkdir .leakgate && printf '" BASELINE_TEXT("3.12.1") "' > .leakgate/baseline "
+	lg_test_sh("mkdir .leakgate && printf '" BASELINE_TEXT("3.12.1") "' > .leakgate/baseline "
 	   "&& git add .leakgate && git commit -q -m baseline");
 	lg_repo_free(repo);
 	assert_lg_ok(lg_repo_open(&repo, "."));
@@ -294,7 +257,7 @@ static void test_file_then_notes(void **state)
 		lg_baseline_dispose(&b);
 	}
 	/* The working tree is never read: only what the commit holds. */
-	sh("printf 'garbage' > .leakgate/baseline");
+	lg_test_sh("printf 'garbage' > .leakgate/baseline");
 	assert_int_equal(lg_baseline_load_at(&b, &why, repo, s->b, LG_STORE_FILE), 0);
 	assert_non_null(strstr(why.ptr, ": no .leakgate/baseline in its tree"));
 	lg_buf_dispose(&why);
@@ -309,7 +272,7 @@ static void test_file_store_errors(void **state)
 	char head[41];
 
 	(void)state;
-	sh("mkdir -p .leakgate/baseline && echo x > .leakgate/baseline/x && "
+	lg_test_sh("mkdir -p .leakgate/baseline && echo x > .leakgate/baseline/x && "
 	   "git add .leakgate && git commit -q -m 'a directory'");
 	rev_parse(head, "HEAD");
 	assert_lg_ok(lg_repo_open(&repo, "."));
@@ -336,6 +299,6 @@ int main(void)
 		SANDBOXED(test_file_store_errors),
 	};
 
-	return cmocka_run_group_tests_name("baseline store", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("baseline store", tests, lg_test_libgit2_setup,
+					   lg_test_libgit2_teardown);
 }

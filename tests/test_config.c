@@ -18,19 +18,6 @@ typedef struct {
 	lg_config cfg;
 } sandbox;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return git_libgit2_init() < 0 ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	git_libgit2_shutdown();
-	return 0;
-}
-
 static int setup(void **state)
 {
 	static sandbox s;
@@ -494,6 +481,6 @@ int main(void)
 		cmocka_unit_test(test_dispose_accepts_null),
 	};
 
-	return cmocka_run_group_tests_name("config", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("config", tests, lg_test_libgit2_setup,
+					   lg_test_libgit2_teardown);
 }

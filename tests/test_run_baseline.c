@@ -37,24 +37,6 @@ static const char *const ci_variables[] = {
 	"CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
 };
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Run a shell command quietly; it must succeed. */
-static void sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	rc = system(cmd);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
-
 /* The first line a command prints. */
 static void sh_line(char *out, size_t size, const char *cmd)
 {
@@ -77,7 +59,7 @@ static void write_work(const char *repo, int size)
 
 static void commit(const char *repo, const char *message)
 {
-	sh("cd '%s' && git add -A && git commit -q -m '%s'", repo, message);
+	lg_test_sh("cd '%s' && git add -A && git commit -q -m '%s'", repo, message);
 }
 
 /* HEAD's abbreviated id, as leakgate prints it. */
@@ -128,7 +110,7 @@ static int setup(void **state)
 	f->dir = lg_run_tmpdir();
 	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->dir);
 	snprintf(f->junit, sizeof(f->junit), "%s/out.xml", f->dir);
-	sh("git init -q -b main '%s'", f->repo);
+	lg_test_sh("git init -q -b main '%s'", f->repo);
 	write_work(f->repo, 200);
 	write_config(f->repo, "", "");
 	commit(f->repo, "main: first");
@@ -213,7 +195,7 @@ static void test_record_then_pass(void **state)
 
 	record(f, "file", NULL);
 	commit(f->repo, "main: record the baseline");
-	sh("cd '%s' && git checkout -q -b feature && echo x > notes.txt", f->repo);
+	lg_test_sh("cd '%s' && git checkout -q -b feature && echo x > notes.txt", f->repo);
 	commit(f->repo, "feature: unrelated");
 
 	assert_int_equal(gate(f, &res, "auto", "main"), 0);
@@ -245,7 +227,7 @@ static void test_leak_on_branch_fails(void **state)
 	commit(f->repo, "main: record the baseline");
 	head_rev(rev, sizeof(rev), f->repo);
 	snprintf(at, sizeof(at), " at %s", rev);
-	sh("cd '%s' && git checkout -q -b feature", f->repo);
+	lg_test_sh("cd '%s' && git checkout -q -b feature", f->repo);
 	write_work(f->repo, 4000);
 	commit(f->repo, "feature: keep more");
 
@@ -275,11 +257,11 @@ static void test_branch_cannot_loosen_its_gate(void **state)
 	record(f, "file", NULL);
 	commit(f->repo, "main: record the baseline");
 	head_rev(rev, sizeof(rev), f->repo);
-	sh("cd '%s' && git checkout -q -b feature", f->repo);
+	lg_test_sh("cd '%s' && git checkout -q -b feature", f->repo);
 	write_work(f->repo, 4000);
 	/* The branch raises its own baseline far above the new growth. */
 	snprintf(path, sizeof(path), "%s/.leakgate/baseline", f->repo);
-	sh("git config -f '%s' baseline.grow.heap-bytes-slope 1000000 && "
+	lg_test_sh("git config -f '%s' baseline.grow.heap-bytes-slope 1000000 && "
 	   "git config -f '%s' baseline.grow.heap-bytes-ci-low 999000 && "
 	   "git config -f '%s' baseline.grow.heap-bytes-ci-high 1001000",
 	   path, path, path);
@@ -308,9 +290,9 @@ static void test_branch_cannot_raise_its_threshold(void **state)
 	char path[4200], *message;
 
 	record(f, "file", NULL);
-	sh("cd '%s' && grep -q 'threshold = 16' .leakgate/baseline", f->repo);
+	lg_test_sh("cd '%s' && grep -q 'threshold = 16' .leakgate/baseline", f->repo);
 	commit(f->repo, "main: record the baseline");
-	sh("cd '%s' && git checkout -q -b feature", f->repo);
+	lg_test_sh("cd '%s' && git checkout -q -b feature", f->repo);
 	/* steady now leaks, a new workload leaks, and both are allowed to. */
 	snprintf(path, sizeof(path), "%s/work.py", f->repo);
 	lg_run_write_file(path, leaky_py);
@@ -354,7 +336,7 @@ static void test_notes_round_trip(void **state)
 
 	record(f, "notes", NULL);
 	/* Nothing to commit: the note is on main's commit. */
-	sh("cd '%s' && git diff --quiet HEAD && test ! -e .leakgate && "
+	lg_test_sh("cd '%s' && git diff --quiet HEAD && test ! -e .leakgate && "
 	   "git notes --ref leakgate show HEAD | grep -q 'baseline \"grow\"'", f->repo);
 	assert_int_equal(leakgate(&res, f->repo, show), 0);
 	assert_contains(res.out, f->main_rev);
@@ -363,7 +345,7 @@ static void test_notes_round_trip(void **state)
 	lg_run_output_dispose(&res);
 
 	/* The next commit on main: outside a merge request, HEAD~1. */
-	sh("cd '%s' && echo x > notes.txt", f->repo);
+	lg_test_sh("cd '%s' && echo x > notes.txt", f->repo);
 	commit(f->repo, "main: next");
 	assert_int_equal(gate(f, &res, "auto", NULL), 0);
 	doc = lg_run_load_junit(f->junit);
@@ -383,7 +365,7 @@ static void test_improvement_reported(void **state)
 
 	record(f, "file", NULL);
 	commit(f->repo, "main: record the baseline");
-	sh("cd '%s' && git checkout -q -b fix", f->repo);
+	lg_test_sh("cd '%s' && git checkout -q -b fix", f->repo);
 	write_work(f->repo, 0); /* b'' is shared: only the list grows */
 	commit(f->repo, "fix: keep nothing new");
 
@@ -444,7 +426,7 @@ static void commit_baseline(fixture *f, const char *text)
 	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/.leakgate", f->repo);
-	sh("mkdir -p '%s'", path);
+	lg_test_sh("mkdir -p '%s'", path);
 	strncat(path, "/baseline", sizeof(path) - strlen(path) - 1);
 	lg_run_write_file(path, text);
 	commit(f->repo, "main: a baseline by hand");
@@ -471,7 +453,7 @@ static void test_corrupt_baseline(void **state)
 	assert_bad_input(&res, what, "baseline.grow.heap-bytes-slope: 'lots'");
 
 	/* A corrupt note is no silent pass either. */
-	sh("cd '%s' && git rm -q -r .leakgate && git commit -q -m 'no file' && "
+	lg_test_sh("cd '%s' && git rm -q -r .leakgate && git commit -q -m 'no file' && "
 	   "git notes --ref leakgate add -m '[baseline \"grow\"' HEAD", f->repo);
 	head_rev(rev, sizeof(rev), f->repo);
 	snprintf(what, sizeof(what), "note on %s in refs/notes/leakgate", rev);
@@ -525,14 +507,14 @@ static void test_shallow_clone_says_what_to_fetch(void **state)
 
 	/* main: first - A - C; feature: A - B. A depth-1 clone of feature
 	 * has B only. */
-	sh("cd '%s' && echo a > a.txt && git add a.txt && git commit -q -m A && "
+	lg_test_sh("cd '%s' && echo a > a.txt && git add a.txt && git commit -q -m A && "
 	   "git checkout -q -b feature && echo b > b.txt && "
 	   "git add b.txt && git commit -q -m B && git checkout -q main && "
 	   "echo c > c.txt && git add c.txt && git commit -q -m C", f->repo);
 	snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse main~1", f->repo);
 	sh_line(main_id, sizeof(main_id), cmd);
 	snprintf(clone, sizeof(clone), "%s/shallow", f->dir);
-	sh("git clone -q --depth 1 --branch feature 'file://%s' '%s'", f->repo, clone);
+	lg_test_sh("git clone -q --depth 1 --branch feature 'file://%s' '%s'", f->repo, clone);
 	snprintf(f->repo, sizeof(f->repo), "%s", clone);
 
 	/* Outside a merge request: HEAD~1 is beyond the boundary. */
@@ -546,7 +528,7 @@ static void test_shallow_clone_says_what_to_fetch(void **state)
 	assert_bad_input(&res, "target branch 'main' (GITHUB_BASE_REF)",
 			 "git fetch --depth=50 origin main");
 	/* Fetched, but only its tip: the merge base is not there. */
-	sh("cd '%s' && git fetch -q --depth 1 origin main:refs/remotes/origin/main",
+	lg_test_sh("cd '%s' && git fetch -q --depth 1 origin main:refs/remotes/origin/main",
 	   clone);
 	gate(f, &res, "auto", NULL);
 	unsetenv("GITHUB_BASE_REF");
@@ -565,7 +547,7 @@ static void test_shallow_clone_says_what_to_fetch(void **state)
 
 	/* Deepened by one, the clone holds A but not what lies below it: the
 	 * merge base is found all the same (nothing recorded there: exit 0). */
-	sh("cd '%s' && git fetch -q --deepen=1 origin main feature", clone);
+	lg_test_sh("cd '%s' && git fetch -q --deepen=1 origin main feature", clone);
 	setenv("GITHUB_BASE_REF", "main", 1);
 	leakgate(&res, f->repo, steady);
 	unsetenv("GITHUB_BASE_REF");
