@@ -166,6 +166,31 @@ static void test_reference_leak_needs_a_debug_build(void **state)
 	lg_run_output_dispose(&res);
 }
 
+/* A workload that eats memory at once is killed at --memory-limit and is an
+ * error; one that leaks into the limit is the leak it is. */
+static void test_memory_limit(void **state)
+{
+	fixture *f = *state;
+	char junit[4096];
+	const char *args[] = { "run", "--duration", "2", "--no-explain",
+			       "--memory-limit", "200", "--junit", junit,
+			       W("error_memory.py:run"), W("leak_big.py:run"), NULL };
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	snprintf(junit, sizeof(junit), "%s", in_dir(f, "memory.xml"));
+	lg_run_exec(&res, NULL, args);
+	assert_int_equal(res.code, 1);
+	doc = lg_run_load_junit(junit);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testcase[@classname='error_memory']/error[@type='memory-limit'])"), 1);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testcase[@classname='leak_big']/failure[@type='leak' and "
+		"contains(@message, 'limit 200 MiB')])"), 1);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+}
+
 static void test_clean_exits_0(void **state)
 {
 	lg_run_output res;
@@ -301,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_help_lists_exit_codes),
 		cmocka_unit_test_setup_teardown(test_clean_exits_0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reference_leak_needs_a_debug_build, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_exits_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmeasured_exits_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_interpreter_is_an_error, setup, teardown),
