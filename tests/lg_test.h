@@ -43,10 +43,23 @@ static inline void lg_test_sh(const char *fmt, ...)
 		fail_msg("command failed (%d): %s", rc, cmd);
 }
 
+/* The test repositories' commits must not depend on the machine: a fresh
+ * one has no user.name/user.email, and a developer's may sign commits. */
+static inline void lg_test_git_identity(void)
+{
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
+	setenv("GIT_AUTHOR_NAME", "Test", 1);
+	setenv("GIT_AUTHOR_EMAIL", "test@example.com", 1);
+	setenv("GIT_COMMITTER_NAME", "Test", 1);
+	setenv("GIT_COMMITTER_EMAIL", "test@example.com", 1);
+}
+
 /* cmocka group setup and teardown for tests that call libgit2. */
 static inline int lg_test_libgit2_setup(void **state)
 {
 	(void)state;
+	lg_test_git_identity();
 	return git_libgit2_init() < 0 ? -1 : 0;
 }
 

@@ -77,11 +77,7 @@ static int group_setup(void **state)
 	/* The tests say where the base is; a CI job's own must not leak in. */
 	for (size_t i = 0; i < sizeof(ci_variables) / sizeof(*ci_variables); i++)
 		unsetenv(ci_variables[i]);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "Test", 1);
-	setenv("GIT_AUTHOR_EMAIL", "test@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "Test", 1);
-	setenv("GIT_COMMITTER_EMAIL", "test@example.com", 1);
+	lg_test_git_identity();
 	return 0;
 }
 
