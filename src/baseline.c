@@ -60,12 +60,6 @@ static double param_value(const lg_baseline_params *p, unsigned bit)
 	       : p->regression_tolerance;
 }
 
-static int out_of_memory(void)
-{
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
-}
-
 /* lg_error_set_os has set the message: the code for a failed system call. */
 static int os_error(int ignored)
 {
@@ -77,7 +71,7 @@ static int copy_string(char **out, const char *src)
 {
 	*out = NULL;
 	if (src && !(*out = strdup(src)))
-		return out_of_memory();
+		return lg_error_oom();
 	return 0;
 }
 
@@ -170,11 +164,11 @@ static int slot_for(lg_baseline_entry **out, lg_baseline *b, const char *name,
 	}
 	grown = realloc(b->entries, (b->count + 1) * sizeof(*grown));
 	if (!grown)
-		return out_of_memory();
+		return lg_error_oom();
 	b->entries = grown;
 	memset(&grown[b->count], 0, sizeof(*grown));
 	if (!(grown[b->count].workload = strndup(name, len)))
-		return out_of_memory();
+		return lg_error_oom();
 	*out = &grown[b->count++];
 	return 0;
 }
@@ -471,7 +465,7 @@ static int make_parent(const char *path)
 	if (!slash || slash == path)
 		return 0;
 	if (!(dir = strndup(path, (size_t)(slash - path))))
-		return out_of_memory();
+		return lg_error_oom();
 	rc = lg_file_mkdirs(dir);
 	free(dir);
 	return rc;
@@ -616,7 +610,7 @@ static int read_workload_key(reader *rd, const char *key, const char *first,
 			realloc(rd->given, (index + 1) * sizeof(*grown));
 
 		if (!grown)
-			return out_of_memory();
+			return lg_error_oom();
 		memset(&grown[rd->given_count], 0,
 		       (index + 1 - rd->given_count) * sizeof(*grown));
 		rd->given = grown;

@@ -15,7 +15,6 @@
 #include "leakgate/format.h"
 #include "leakgate/verdict.h"
 
-/* The en dash (U+2013) between interval bounds, as UTF-8 bytes. */
 #define NUMBER_SIZE 48
 
 static const char *const status_names[] = {
@@ -108,21 +107,6 @@ void lg_baseline_cmp_free(lg_baseline_cmp *cmp)
 	free(cmp->reason);
 	lg_baseline_entry_dispose(&cmp->entry);
 	free(cmp);
-}
-
-static int out_of_memory(void)
-{
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
-}
-
-static int set_string(char **field, const char *value)
-{
-	free(*field);
-	*field = NULL;
-	if (value && !(*field = strdup(value)))
-		return out_of_memory();
-	return 0;
 }
 
 /* "512 B/call (95% CI 505–520 B)" */
@@ -317,13 +301,13 @@ static int fill(lg_baseline_cmp *cmp, lg_workload_result *r,
 	lg_buf why = LG_BUF_INIT;
 	int missing, rc;
 
-	if ((rc = set_string(&cmp->rev, base ? base->rev : o->rev)) < 0 ||
-	    (rc = set_string(&cmp->store, base ? base->store : NULL)) < 0)
+	if ((rc = lg_workload_set_string(&cmp->rev, base ? base->rev : o->rev)) < 0 ||
+	    (rc = lg_workload_set_string(&cmp->store, base ? base->store : NULL)) < 0)
 		return rc;
 	cmp->metric = r->culprit;
 	if (!base) {
 		cmp->status = LG_BASELINE_NONE;
-		return set_string(&cmp->reason, o->none_reason ? o->none_reason
+		return lg_workload_set_string(&cmp->reason, o->none_reason ? o->none_reason
 				  : "no baseline");
 	}
 	entry = lg_baseline_find(base, r->workload.name);
@@ -341,7 +325,7 @@ static int fill(lg_baseline_cmp *cmp, lg_workload_result *r,
 					   lg_metric_get((lg_metric)missing)->name);
 	}
 	if (rc == 0 && why.len && !(cmp->reason = lg_buf_detach(&why)))
-		rc = out_of_memory();
+		rc = lg_error_oom();
 	lg_buf_dispose(&why);
 	return rc;
 }
@@ -411,7 +395,7 @@ int lg_baseline_judge(lg_workload_result *r, const lg_baseline_judge_options *o)
 	int rc;
 
 	if (!cmp)
-		return out_of_memory();
+		return lg_error_oom();
 	if ((rc = apply_params(cmp, r, o)) < 0 || (rc = fill(cmp, r, o)) < 0) {
 		lg_baseline_cmp_free(cmp);
 		return rc;

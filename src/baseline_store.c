@@ -18,12 +18,6 @@ struct lg_repo {
 	char *dir; /* as given, for messages */
 };
 
-static int out_of_memory(void)
-{
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
-}
-
 /* A libgit2 call failed: "<context>: <libgit2's message>". */
 static int git_failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -62,7 +56,7 @@ int lg_repo_open(lg_repo **out, const char *dir)
 	*out = NULL;
 	if (!repo || !(repo->dir = strdup(dir))) {
 		free(repo);
-		return out_of_memory();
+		return lg_error_oom();
 	}
 	rc = git_repository_open_ext(&repo->git, dir, 0, NULL);
 	if (rc == GIT_ENOTFOUND) {
@@ -216,7 +210,7 @@ static int mb_grow_slots(mb_walk *w)
 	size_t *slots = calloc(n, sizeof(*slots));
 
 	if (!slots)
-		return out_of_memory();
+		return lg_error_oom();
 	for (size_t i = 0; i < w->count; i++) {
 		size_t h = mb_hash(&w->nodes[i].id, n);
 
@@ -263,7 +257,7 @@ static long mb_node_of(mb_walk *w, const git_oid *id)
 
 		if (!nodes) {
 			git_commit_free(commit);
-			out_of_memory();
+			lg_error_oom();
 			return -2;
 		}
 		w->nodes = nodes;
@@ -290,7 +284,7 @@ static int mb_push(mb_walk *w, size_t node)
 		size_t *heap = realloc(w->heap, cap * sizeof(*heap));
 
 		if (!heap)
-			return out_of_memory();
+			return lg_error_oom();
 		w->heap = heap;
 		w->heap_cap = cap;
 	}
@@ -685,7 +679,7 @@ static int set_origin(lg_baseline *b, const git_oid *at, const char *store)
 	b->rev = strdup(rev);
 	b->store = strdup(store);
 	if (!b->rev || !b->store)
-		return out_of_memory();
+		return lg_error_oom();
 	return 1;
 }
 

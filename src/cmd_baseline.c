@@ -15,7 +15,6 @@
 #include "leakgate/run_setup.h"
 #include "leakgate/verdict.h"
 
-/* The en dash (U+2013) between interval bounds, as UTF-8 bytes. */
 #define NUMBER_SIZE 48
 
 static const char baseline_usage[] =

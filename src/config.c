@@ -64,12 +64,6 @@ typedef struct {
 	unsigned *given;  /* per workload: what its sections set */
 } loader;
 
-static int out_of_memory(void)
-{
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
-}
-
 static int bad_value(const loader *ld, const char *key, const char *value,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -166,7 +160,7 @@ static int set_path(char **field, const loader *ld, const char *value)
 	if (value[0] == '/' || ld->dir_len == 0)
 		return lg_workload_set_string(field, value);
 	if (asprintf(&joined, "%.*s%s", (int)ld->dir_len, ld->path, value) < 0)
-		return out_of_memory();
+		return lg_error_oom();
 	free(*field);
 	*field = joined;
 	return 0;
@@ -287,16 +281,16 @@ static int find_workload(size_t *index, loader *ld, const char *name, size_t len
 		return 0;
 	grown = realloc(cfg->workloads, (i + 1) * sizeof(*grown));
 	if (!grown)
-		return out_of_memory();
+		return lg_error_oom();
 	cfg->workloads = grown;
 	given = realloc(ld->given, (i + 1) * sizeof(*given));
 	if (!given)
-		return out_of_memory();
+		return lg_error_oom();
 	ld->given = given;
 	memset(&grown[i], 0, sizeof(grown[i]));
 	given[i] = 0;
 	if (!(grown[i].name = strndup(name, len)))
-		return out_of_memory();
+		return lg_error_oom();
 	cfg->count++;
 	return 0;
 }

@@ -29,6 +29,12 @@ int lg_error_set(const char *fmt, ...)
 	return LG_ERROR;
 }
 
+int lg_error_oom(void)
+{
+	lg_error_set("out of memory");
+	return LG_ENOMEM;
+}
+
 int lg_error_set_os(const char *fmt, ...)
 {
 	int saved = errno;

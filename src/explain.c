@@ -43,19 +43,13 @@ const char *lg_leak_kind_name(lg_leak_kind kind)
 		? kind_names[kind] : "unknown";
 }
 
-static int out_of_memory(void)
-{
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
-}
-
 /* *field = copy of s (NULL stays NULL). */
 static int copy_string(char **field, const char *s)
 {
 	char *copy = NULL;
 
 	if (s && !(copy = strdup(s)))
-		return out_of_memory();
+		return lg_error_oom();
 	free(*field);
 	*field = copy;
 	return 0;
@@ -73,7 +67,7 @@ static int reserve(void **items, size_t count, size_t size)
 	}
 	grown = realloc(*items, (count + 1) * size);
 	if (!grown)
-		return out_of_memory();
+		return lg_error_oom();
 	*items = grown;
 	memset((char *)grown + count * size, 0, size);
 	return 0;
@@ -137,7 +131,7 @@ int lg_explanation_new(lg_explanation **out)
 
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
-		return out_of_memory();
+		return lg_error_oom();
 	(*out)->notes = empty;
 	return 0;
 }
@@ -312,7 +306,7 @@ static int each_line(const char *text, size_t nparts,
 	int rc = 0;
 
 	if (!copy)
-		return out_of_memory();
+		return lg_error_oom();
 	for (line = copy; line && *line && rc == 0 && lines < MAX_FRAMES; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -624,7 +618,7 @@ static int apply_end(lg_explanation *e, const lg_record *rec, int state)
 	}
 	free(e->stopped);
 	e->stopped = lg_buf_detach(&why);
-	return e->stopped ? 0 : out_of_memory();
+	return e->stopped ? 0 : lg_error_oom();
 }
 
 void lg_explain_session_init(lg_explain_session *s, lg_explanation *e)

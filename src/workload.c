@@ -5,18 +5,12 @@
 
 #include "leakgate/error.h"
 
-static int out_of_memory(void)
-{
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
-}
-
 int lg_workload_init_defaults(lg_workload *wl)
 {
 	memset(wl, 0, sizeof(*wl));
 	wl->python = strdup(LG_WORKLOAD_DEFAULT_PYTHON);
 	if (!wl->python)
-		return out_of_memory();
+		return lg_error_oom();
 	wl->threshold = LG_WORKLOAD_DEFAULT_THRESHOLD;
 	wl->timeout = LG_WORKLOAD_DEFAULT_TIMEOUT;
 	wl->max_calls = LG_WORKLOAD_DEFAULT_MAX_CALLS;
@@ -32,7 +26,7 @@ static int copy_string(char **out, const char *src)
 {
 	*out = NULL;
 	if (src && !(*out = strdup(src)))
-		return out_of_memory();
+		return lg_error_oom();
 	return 0;
 }
 
@@ -163,7 +157,7 @@ int lg_workload_parse_target(char **path_out, char **function_out,
 		free(*path_out);
 		free(*function_out);
 		*path_out = *function_out = NULL;
-		return out_of_memory();
+		return lg_error_oom();
 	}
 	return 0;
 }

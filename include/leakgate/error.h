@@ -27,6 +27,8 @@ int lg_error_set(const char *fmt, ...)
 int lg_error_set_os(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+/* Sets "out of memory" and returns LG_ENOMEM: `return lg_error_oom();`. */
+int lg_error_oom(void);
 /* The last message set on this thread; never NULL ("" when none). */
 const char *lg_error_last(void);
 
