@@ -2,11 +2,11 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,6 +152,7 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 	 * ends it once the verdict is settled (lg_judge_settled). */
 	snprintf(s->max_calls_arg, sizeof(s->max_calls_arg), "%lld",
 		 (long long)(wl->no_early_stop ? wl->max_calls
+			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
 	s->argv[0] = wl->python;
 	s->argv[1] = "-c";
