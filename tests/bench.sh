@@ -39,6 +39,7 @@ for _ in range(n):
     f()
 "
 NAIVE_CALLS=300
+REPEAT=${REPEAT:-3}
 NAIVE="$LOAD
 import gc, time, tracemalloc
 n = min(n, $NAIVE_CALLS)
@@ -62,6 +63,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1
 
 echo "leakgate bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $("$PYTHON" -c 'import platform; print("Python", platform.python_version())'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
+echo "medians of $REPEAT runs each"
 echo "calls       the calls of the detection pass (--no-early-stop --calls N)"
 echo "detect_s    its wall time, interpreter start included (no diagnosis)"
 echo "bare_s      a bare loop of the same calls in one python process"
@@ -89,23 +91,32 @@ while [ $# -ge 3 ]; do
     file=$ROOT/${target%:*}
     func=${target##*:}
 
-    t0=$(now)
-    "$LEAKGATE" run --quiet --no-explain --no-early-stop --calls "$calls" \
-        --python "$PYTHON" --junit "$TMP/full.xml" "$file:$func" >/dev/null 2>&1 || true
-    t1=$(now)
+    # The median of REPEAT runs of each, interleaved: the machine's load
+    # moves while we measure.
+    : > "$TMP/full" ; : > "$TMP/bare" ; : > "$TMP/early"
+    for _ in $(seq "$REPEAT"); do
+        t0=$(now)
+        "$LEAKGATE" run --quiet --no-explain --no-early-stop --calls "$calls" \
+            --python "$PYTHON" --junit "$TMP/full.xml" "$file:$func" >/dev/null 2>&1 || true
+        t1=$(now)
+        "$PYTHON" -c "$BARE" "$file" "$func" "$calls"
+        t2=$(now)
+        "$LEAKGATE" run --quiet --no-explain --calls "$calls" \
+            --python "$PYTHON" --junit "$TMP/early.xml" "$file:$func" >/dev/null 2>&1 || true
+        t3=$(now)
+        echo $((t1 - t0)) >> "$TMP/full"
+        echo $((t2 - t1)) >> "$TMP/bare"
+        echo $((t3 - t2)) >> "$TMP/early"
+    done
     made=$(property "$TMP/full.xml" calls)
     if [ "$made" != "$calls" ]; then
         printf '%-8s %-38s   leakgate made %s calls, not %s: failed\n' "$kind" "$target" "${made:-no}" "$calls"
         continue
     fi
-    "$PYTHON" -c "$BARE" "$file" "$func" "$calls"
-    t2=$(now)
-    "$LEAKGATE" run --quiet --no-explain --calls "$calls" \
-        --python "$PYTHON" --junit "$TMP/early.xml" "$file:$func" >/dev/null 2>&1 || true
-    t3=$(now)
+    full=$(median < "$TMP/full") bare=$(median < "$TMP/bare") early=$(median < "$TMP/early")
     naive=$("$PYTHON" -c "$NAIVE" "$file" "$func" "$calls")
-    awk -v kind="$kind" -v w="$target" -v n="$calls" -v full=$((t1 - t0)) \
-        -v bare=$((t2 - t1)) -v early=$((t3 - t2)) -v naive="$naive" \
+    awk -v kind="$kind" -v w="$target" -v n="$calls" -v full="$full" \
+        -v bare="$bare" -v early="$early" -v naive="$naive" \
         -v early_calls="$(property "$TMP/early.xml" calls)" \
         -v verdict="$(property "$TMP/early.xml" verdict)" 'BEGIN {
         printf "%-8s %-38s %8d %9.3f %8.3f %6.2f %10.3f %11s %-6s %10.2f\n", kind, w, n,
@@ -113,7 +124,7 @@ while [ $# -ge 3 ]; do
                naive * n
     }'
     case $kind in fast|medium|slow)
-        awk -v full=$((t1 - t0)) -v bare=$((t2 - t1)) 'BEGIN { print full / bare }' >> "$ratios" ;;
+        awk -v full="$full" -v bare="$bare" 'BEGIN { print full / bare }' >> "$ratios" ;;
     esac
 done
 
@@ -124,12 +135,12 @@ echo "time to verdict with the defaults, wall clock, interpreter start included:
 clean=$TMP/clean leaks=$TMP/leaks
 : > "$clean"
 : > "$leaks"
-for target in "$ROOT"/tests/workloads/clean_*.py:run "$ROOT"/tests/workloads/leak_*.py:run \
-              "$ROOT"/examples/orders.py:parse_order "$ROOT"/examples/orders.py:parse_and_audit \
-              "$ROOT"/examples/events.py:subscribe_properly "$ROOT"/examples/events.py:subscribe_and_forget; do
+for target in $(cd "$ROOT" && ls tests/workloads/clean_*.py tests/workloads/leak_*.py | sed 's/$/:run/') \
+              examples/orders.py:parse_order examples/orders.py:parse_and_audit \
+              examples/events.py:subscribe_properly examples/events.py:subscribe_and_forget; do
+    # leak_big fills memory on purpose; leak_refs needs a debug build.
     case $target in *leak_big.py:run|*leak_refs.py:run) continue ;; esac
-    [ -f "${target%:*}" ] || continue
-    grep -q "^def ${target##*:}(" "${target%:*}" || continue
+    target=$ROOT/$target
     t0=$(now)
     "$LEAKGATE" run --quiet --no-explain --python "$PYTHON" --junit "$TMP/one.xml" \
         "$target" >/dev/null 2>&1 || true
