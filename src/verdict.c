@@ -260,7 +260,10 @@ static int add_leak(lg_buf *b, const lg_workload_result *r,
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_metric_info *info = lg_metric_get((lg_metric)m);
 
-		if ((lg_metric)m == r->culprit || !metric_leaks(r, (lg_metric)m))
+		/* Objects that a byte leak keeps are that leak, not another. */
+		if ((lg_metric)m == r->culprit || !metric_leaks(r, (lg_metric)m) ||
+		    (info->kind == LG_METRIC_OBJECTS &&
+		     lg_metric_get(r->culprit)->kind != LG_METRIC_OBJECTS))
 			continue;
 		lg_format_number(slope, sizeof(slope), r->fits[m].slope);
 		if ((rc = lg_buf_printf(b, "; also %s %s/call (%s)", slope,
