@@ -159,7 +159,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	const lg_sample *first, *last;
 	lg_fit fits[LG_METRIC_COUNT];
 	unsigned fitted = 0;
-	int enough = 1, leaking = 0, clean = 1, heap_capped, rc;
+	int enough = 1, leaking = 0, resource = 0, clean = 1, rc;
 	double window = 0, end_from = 0, spent;
 
 	*settled = 0;
@@ -173,6 +173,10 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 			continue;
 		enough = enough && fits[m].enough;
 		leaking = leaking || fits[m].leaks;
+		/* fds, threads, uncollectable objects: nothing caches them by
+		 * the thousand, no plateau to wait for. */
+		resource = resource || (fits[m].leaks &&
+			   lg_metric_get((lg_metric)m)->kind == LG_METRIC_RESOURCE);
 		clean = clean && clearly_clean(&fits[m], wl, (lg_metric)m);
 		window = fits[m].calls;
 		end_from = fits[m].end_from;
@@ -185,20 +189,19 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	spent = (double)last->elapsed_ns / LG_EXTEND_FACTOR;
 	if ((double)last->cpu_ns > spent)
 		spent = (double)last->cpu_ns;
-	heap_capped = first->value[LG_METRIC_PYMALLOC_BYTES] +
-		      first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
-		      last->value[LG_METRIC_PYMALLOC_BYTES] +
-		      last->value[LG_METRIC_MALLOC_BYTES];
-	if (last->calls >= wl->max_calls) {
+	if (leaking && first->value[LG_METRIC_PYMALLOC_BYTES] +
+	    first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
+	    last->value[LG_METRIC_PYMALLOC_BYTES] + last->value[LG_METRIC_MALLOC_BYTES]) {
+		*settled = 1;
+	} else if (last->calls >= wl->max_calls) {
 		/* Growing at the end of --calls: a cache that fills by then looks
 		 * the same until its plateau fills the last quarter of the window,
 		 * so go on until that quarter begins past --calls. */
-		*settled = !leaking || heap_capped ||
-			   end_from >= (double)wl->max_calls;
+		*settled = !leaking || resource || end_from >= (double)wl->max_calls;
 	} else if (spent >= wl->duration * 1e9) {
 		/* Growing at --duration: a leak goes on towards --calls (as
 		 * above), up to LG_EXTEND_FACTOR x --duration of calls. */
-		*settled = enough && (!leaking || heap_capped ||
+		*settled = enough && (!leaking || resource ||
 			   spent >= LG_EXTEND_FACTOR * wl->duration * 1e9);
 	} else {
 		*settled = enough && !leaking && clean && window >= LG_CLEAN_MIN_CALLS;

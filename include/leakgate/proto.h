@@ -32,7 +32,8 @@
  *              platform=linux-x86_64 pid=N metrics=name,name,...
  *   target     module=M function=F file=PATH line=N        (after import)
  *   sample     calls=N elapsed_ns=N [cpu_ns=N] <metric>=N ... (zero or more;
- *              elapsed_ns: wall time of the calls, cpu_ns: their CPU time)
+ *              elapsed_ns: wall time of the calls, cpu_ns: CPU time since
+ *              the first call, sampling included)
  *   calibrated batch=N call_ns=N sample_ns=N                (once, between samples)
  *   note       text=...                                     (any time after hello)
  *   end        reason=completed|exception|import-error calls=N
