@@ -205,6 +205,10 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
                          ("message", "while sampling: " + message_of(exc))])
             return
         if steady:
+            # A stall (a slow first call, a busy machine) can end the
+            # calibration too early: a batch that shows the calls faster
+            # than that raises the batch, up to the cap.
+            steady = max(steady, min(cap, target_ns * made // max(1, spent)))
             continue
         if spent >= target_ns or batch >= cap:
             steady = min(batch, cap)
