@@ -15,9 +15,13 @@ ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 LDLIBS_ALL = $(PKG_LIBS) -lm $(SAN)
 
 VERSION := 0.1.0
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# Every .c under src/ (any depth) is in the library, but main.c and the
+# shim, which is built on its own (below).
+rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$d,$2) $(filter $(subst *,%,$2),$d))
+LIB_SRC  := $(filter-out src/main.c src/shim/%,$(call rwildcard,src,*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_blob.o \
             $(BUILD)/obj/shim_blob.o
+AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  := $(BUILD)/.deps-ok
@@ -36,7 +40,7 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
 
 # The agent is embedded as bytes with .incbin; make tracks the .py itself.
-$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py src/agent/explain.py | $(DEPS_OK)
+$(BUILD)/obj/agent_blob.o: src/agent_blob.S $(AGENT_PY) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ src/agent_blob.S
 
@@ -89,4 +93,4 @@ bench: $(BUILD)/leakgate
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d $(TESTS:=.d))

@@ -368,7 +368,8 @@ int lg_report_markdown(lg_buf *out, const lg_run_result *run,
 	lg_buf part = LG_BUF_INIT;
 	size_t *sorted = NULL, base, limit, points, rows = 0, sections = 0;
 	size_t failing = 0;
-	int code, with_baseline, rc;
+	lg_run_status status;
+	int with_baseline, rc;
 	char seconds[NUMBER_SIZE];
 
 	if (!out || !run || (run->count && !run->items)) {
@@ -385,12 +386,12 @@ int lg_report_markdown(lg_buf *out, const lg_run_result *run,
 		return LG_ENOMEM;
 	}
 	order(sorted, run);
-	code = lg_run_exit_code(run);
+	status = lg_run_status_of(run);
 	with_baseline = lg_view_run_has_baseline(run);
 	lg_format_number(seconds, sizeof(seconds), run->seconds);
 
-	rc = lg_buf_printf(out, "## %s ", code == 0 ? "\xe2\x9c\x85"
-			   : code == 1 ? "\xe2\x9d\x8c" : "\xf0\x9f\x92\xa5");
+	rc = lg_buf_printf(out, "## %s ", status == LG_RUN_PASSED ? "\xe2\x9c\x85"
+			   : status == LG_RUN_FAILED ? "\xe2\x9d\x8c" : "\xf0\x9f\x92\xa5");
 	if (rc == 0)
 		rc = md_text(out, opts->title ? opts->title : "leakgate", CELL_LIMIT);
 	if (rc == 0)

@@ -339,16 +339,16 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts)
 	return 0;
 }
 
-int lg_run_exit_code(const lg_run_result *run)
+lg_run_status lg_run_status_of(const lg_run_result *run)
 {
-	int code = 0;
+	lg_run_status status = LG_RUN_PASSED;
 
 	for (size_t i = 0; i < run->count; i++) {
 		if (run->items[i].verdict == LG_VERDICT_LEAK ||
 		    run->items[i].verdict == LG_VERDICT_REGRESSION)
-			return 1;
+			return LG_RUN_FAILED;
 		if (run->items[i].verdict == LG_VERDICT_ERROR)
-			code = 3;
+			status = LG_RUN_UNMEASURED;
 	}
-	return code;
+	return status;
 }

@@ -32,6 +32,13 @@ typedef enum {
 	LG_VERDICT_REGRESSION      /* credibly worse than the baseline: fails */
 } lg_verdict;
 
+/* A whole run, as its exit code and summary heading tell it. */
+typedef enum {
+	LG_RUN_PASSED,     /* every workload clean, or a known leak */
+	LG_RUN_FAILED,     /* a leak or a regression (wins over unmeasured) */
+	LG_RUN_UNMEASURED  /* a workload could not be measured */
+} lg_run_status;
+
 const char *lg_outcome_name(lg_outcome o);  /* "completed", "timeout", ... */
 const char *lg_verdict_name(lg_verdict v);  /* "clean", "leak", ... */
 

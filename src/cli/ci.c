@@ -1,4 +1,4 @@
-#include "leakgate/ci.h"
+#include "ci.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,12 +8,12 @@
 
 #include "leakgate/baseline.h"
 #include "leakgate/baseline_store.h"
-#include "leakgate/cli.h"
 #include "leakgate/error.h"
 #include "leakgate/format.h"
 #include "leakgate/report.h"
-#include "leakgate/run_setup.h"
-#include "leakgate/verdict.h"
+
+#include "cli.h"
+#include "run_setup.h"
 
 #define NUMBER_SIZE 48
 
@@ -70,10 +70,7 @@ static const struct option show_options[] = {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "leakgate baseline: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return LG_EXIT_USAGE;
+	return lg_cli_error("baseline", fmt, arg);
 }
 
 typedef struct {
@@ -81,38 +78,33 @@ typedef struct {
 	lg_baseline_store store;
 } baseline_args;
 
-/* 0 to go on, -1 after --help, else an exit code. */
-static int parse_args(baseline_args *a, int argc, char **argv,
-		      const struct option *options, const char *shorts)
+static int show_option(void *ctx, int c, const char *value)
 {
-	int c, rc;
+	baseline_args *a = ctx;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
-		if (options == record_options &&
-		    (rc = lg_run_args_option(&a->run, c, optarg)) != 0) {
-			if (rc < 0)
-				return usage_error("%s", lg_error_last());
-			continue;
-		}
-		switch (c) {
-		case OPT_STORE:
-			if (lg_baseline_store_parse(&a->store, optarg) < 0)
-				return usage_error("%s", lg_error_last());
-			break;
-		case 'h':
-			fputs(baseline_usage, stdout);
-			return -1;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s' (see 'leakgate "
-					   "baseline --help')", argv[optind - 1]);
-		}
-	}
+	if (c == OPT_STORE && lg_baseline_store_parse(&a->store, value) < 0)
+		return usage_error("%s", lg_error_last());
 	return 0;
 }
+
+static int record_option(void *ctx, int c, const char *value)
+{
+	baseline_args *a = ctx;
+	int rc = lg_run_args_option(&a->run, c, value);
+
+	if (rc < 0)
+		return usage_error("%s", lg_error_last());
+	return rc > 0 ? 0 : show_option(ctx, c, value);
+}
+
+static const lg_cli_options record_spec = {
+	"baseline", baseline_usage, ":" LG_RUN_SHORT_OPTIONS "h", record_options,
+	record_option
+};
+
+static const lg_cli_options show_spec = {
+	"baseline", baseline_usage, ":h", show_options, show_option
+};
 
 /* Where record writes: the repository's file, or HEAD's note. */
 typedef struct {
@@ -187,8 +179,7 @@ static int cmd_record(int argc, char **argv)
 	size_t recorded = 0, skipped = 0;
 	int code = LG_EXIT_CLEAN, rc;
 
-	if ((rc = parse_args(&args, argc, argv, record_options,
-			     ":" LG_RUN_SHORT_OPTIONS "h")) != 0)
+	if ((rc = lg_cli_parse(&record_spec, &args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
 	/* Recording measures; it explains nothing (run does, where it fails)
 	 * unless asked on the command line. */
@@ -335,7 +326,7 @@ static int cmd_show(int argc, char **argv)
 	const char *rev;
 	int rc, code;
 
-	if ((rc = parse_args(&args, argc, argv, show_options, ":h")) != 0)
+	if ((rc = lg_cli_parse(&show_spec, &args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
 	if (argc - optind > 1)
 		return usage_error("show takes one revision, not '%s'", argv[optind + 1]);
@@ -347,7 +338,7 @@ static int cmd_show(int argc, char **argv)
 		code = usage_error("%s", lg_error_last());
 	} else if (rc == 0) {
 		fprintf(stderr, "leakgate baseline: %s\n", lg_buf_cstr(&why));
-		code = 1;
+		code = LG_EXIT_NO_BASELINE;
 	} else {
 		print_baseline(&baseline);
 		code = LG_EXIT_CLEAN;

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "leakgate/buf.h"
-#include "leakgate/cli.h"
 #include "leakgate/error.h"
 #include "leakgate/file.h"
 #include "leakgate/junit_read.h"
@@ -14,6 +13,8 @@
 #include "leakgate/report_github.h"
 #include "leakgate/report_md.h"
 #include "leakgate/report_svg.h"
+
+#include "cli.h"
 
 static const char report_usage[] =
 	"usage: leakgate report [options] RUN.xml\n"
@@ -60,46 +61,44 @@ typedef struct {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "leakgate report: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return LG_EXIT_USAGE;
+	return lg_cli_error("report", fmt, arg);
 }
+
+static int report_option(void *ctx, int c, const char *value)
+{
+	report_args *a = ctx;
+
+	switch (c) {
+	case 'f':
+		if (strcmp(value, "terminal") == 0)
+			a->format = FORMAT_TERMINAL;
+		else if (strcmp(value, "markdown") == 0)
+			a->format = FORMAT_MARKDOWN;
+		else if (strcmp(value, "github") == 0)
+			a->format = FORMAT_GITHUB;
+		else if (strcmp(value, "svg") == 0)
+			a->format = FORMAT_SVG;
+		else
+			return usage_error("--format: '%s' is not one of terminal, "
+					   "markdown, github, svg", value);
+		break;
+	case 'w': a->workload = value; break;
+	case 'o': a->output = value; break;
+	case 'v': a->verbose = 1; break;
+	}
+	return 0;
+}
+
+static const lg_cli_options report_options = {
+	"report", report_usage, ":f:w:o:vh", long_options, report_option
+};
 
 static int parse_args(report_args *a, int argc, char **argv)
 {
-	int c;
+	int rc = lg_cli_parse(&report_options, a, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:w:o:vh", long_options, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "terminal") == 0)
-				a->format = FORMAT_TERMINAL;
-			else if (strcmp(optarg, "markdown") == 0)
-				a->format = FORMAT_MARKDOWN;
-			else if (strcmp(optarg, "github") == 0)
-				a->format = FORMAT_GITHUB;
-			else if (strcmp(optarg, "svg") == 0)
-				a->format = FORMAT_SVG;
-			else
-				return usage_error("--format: '%s' is not one of terminal, "
-						   "markdown, github, svg", optarg);
-			break;
-		case 'w': a->workload = optarg; break;
-		case 'o': a->output = optarg; break;
-		case 'v': a->verbose = 1; break;
-		case 'h':
-			fputs(report_usage, stdout);
-			return -1;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s' (see 'leakgate report --help')",
-					   argv[optind - 1]);
-		}
-	}
+	if (rc != 0)
+		return rc;
 	if (optind != argc - 1)
 		return usage_error("%s", optind == argc
 				   ? "give one RUN.xml (a JUnit file leakgate wrote)"

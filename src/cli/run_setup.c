@@ -1,5 +1,4 @@
 /* What `run` and `baseline record` share: options, workloads, the run. */
-#include "leakgate/run_setup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,8 @@
 #include "leakgate/parse.h"
 #include "leakgate/report.h"
 #include "leakgate/runner.h"
+
+#include "run_setup.h"
 
 static int bad_option(const char *fmt, const char *value)
 {
