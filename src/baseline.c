@@ -67,14 +67,6 @@ static int os_error(int ignored)
 	return LG_EOS;
 }
 
-static int copy_string(char **out, const char *src)
-{
-	*out = NULL;
-	if (src && !(*out = strdup(src)))
-		return lg_error_oom();
-	return 0;
-}
-
 void lg_baseline_params_of(lg_baseline_params *out, const lg_workload *wl)
 {
 	out->given = LG_PARAM_ALL;
@@ -101,12 +93,12 @@ int lg_baseline_entry_copy(lg_baseline_entry *out, const lg_baseline_entry *src)
 	*out = *src;
 	out->workload = out->target = out->python_version = NULL;
 	out->implementation = out->platform = out->leakgate_version = NULL;
-	if ((rc = copy_string(&out->workload, src->workload)) < 0 ||
-	    (rc = copy_string(&out->target, src->target)) < 0 ||
-	    (rc = copy_string(&out->python_version, src->python_version)) < 0 ||
-	    (rc = copy_string(&out->implementation, src->implementation)) < 0 ||
-	    (rc = copy_string(&out->platform, src->platform)) < 0 ||
-	    (rc = copy_string(&out->leakgate_version, src->leakgate_version)) < 0) {
+	if ((rc = lg_string_set(&out->workload, src->workload)) < 0 ||
+	    (rc = lg_string_set(&out->target, src->target)) < 0 ||
+	    (rc = lg_string_set(&out->python_version, src->python_version)) < 0 ||
+	    (rc = lg_string_set(&out->implementation, src->implementation)) < 0 ||
+	    (rc = lg_string_set(&out->platform, src->platform)) < 0 ||
+	    (rc = lg_string_set(&out->leakgate_version, src->leakgate_version)) < 0) {
 		lg_baseline_entry_dispose(out);
 		return rc;
 	}
@@ -586,8 +578,7 @@ static int set_field(char **field, const reader *rd, const char *key,
 {
 	if (!*value)
 		return bad(rd, key, "empty");
-	free(*field);
-	return copy_string(field, value);
+	return lg_string_set(field, value);
 }
 
 /* "baseline.NAME.KEY" */
@@ -624,11 +615,11 @@ static int read_workload_key(reader *rd, const char *key, const char *first,
 		return set_field(&e->implementation, rd, key, value);
 	if (strcmp(name, "platform") == 0) {
 		free(e->platform);
-		return copy_string(&e->platform, value);
+		return lg_string_set(&e->platform, value);
 	}
 	if (strcmp(name, "leakgate-version") == 0) {
 		free(e->leakgate_version);
-		return copy_string(&e->leakgate_version, value);
+		return lg_string_set(&e->leakgate_version, value);
 	}
 	if (strcmp(name, "calls") == 0) {
 		if (lg_parse_i64(&calls, value) < 0 || calls < 0)
@@ -659,7 +650,7 @@ static int read_entry(reader *rd, const char *key, const char *value)
 			return 0; /* checked first */
 		if (strcmp(first + 1, "leakgate-version") == 0) {
 			free(rd->b->leakgate_version);
-			return copy_string(&rd->b->leakgate_version, value);
+			return lg_string_set(&rd->b->leakgate_version, value);
 		}
 		if ((rc = read_param(&rd->b->defaults, rd, key, first + 1,
 				     value)) <= 0)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/format.h"
 #include "leakgate/verdict.h"
@@ -301,13 +302,13 @@ static int fill(lg_baseline_cmp *cmp, lg_workload_result *r,
 	lg_buf why = LG_BUF_INIT;
 	int missing, rc;
 
-	if ((rc = lg_workload_set_string(&cmp->rev, base ? base->rev : o->rev)) < 0 ||
-	    (rc = lg_workload_set_string(&cmp->store, base ? base->store : NULL)) < 0)
+	if ((rc = lg_string_set(&cmp->rev, base ? base->rev : o->rev)) < 0 ||
+	    (rc = lg_string_set(&cmp->store, base ? base->store : NULL)) < 0)
 		return rc;
 	cmp->metric = r->culprit;
 	if (!base) {
 		cmp->status = LG_BASELINE_NONE;
-		return lg_workload_set_string(&cmp->reason, o->none_reason ? o->none_reason
+		return lg_string_set(&cmp->reason, o->none_reason ? o->none_reason
 				  : "no baseline");
 	}
 	entry = lg_baseline_find(base, r->workload.name);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/parse.h"
 
@@ -158,7 +159,7 @@ static int set_path(char **field, const loader *ld, const char *value)
 	char *joined;
 
 	if (value[0] == '/' || ld->dir_len == 0)
-		return lg_workload_set_string(field, value);
+		return lg_string_set(field, value);
 	if (asprintf(&joined, "%.*s%s", (int)ld->dir_len, ld->path, value) < 0)
 		return lg_error_oom();
 	free(*field);
@@ -183,7 +184,7 @@ static int set_target(lg_workload *wl, const loader *ld, const char *key,
 	if (rc < 0)
 		return rc;
 	return is_file ? set_path(&wl->target, ld, value)
-		       : lg_workload_set_string(&wl->target, value);
+		       : lg_string_set(&wl->target, value);
 }
 
 /* Applies one key to wl (a workload, or the defaults) or to the config. */
@@ -205,7 +206,7 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 			return bad_value(ld, key, value, "is not an interpreter");
 		/* A bare name is looked up on PATH, not next to the file. */
 		return strchr(value, '/') ? set_path(&wl->python, ld, value)
-					  : lg_workload_set_string(&wl->python, value);
+					  : lg_string_set(&wl->python, value);
 	case SET_THRESHOLD:
 		return parse_decimal(&wl->threshold, ld, key, value, 1);
 	case SET_TIMEOUT:
@@ -251,7 +252,7 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 	case SET_JUNIT:
 		if (!*value)
 			return bad_value(ld, key, value, "is not a file name");
-		return lg_workload_set_string(&ld->cfg->junit, value);
+		return lg_string_set(&ld->cfg->junit, value);
 	}
 	return lg_error_set("%s: %s: unhandled setting", ld->path, key);
 }
@@ -347,7 +348,7 @@ static int fill_workloads(const loader *ld)
 			return LG_EINVALID;
 		}
 		if (!(given & SET_PYTHON) &&
-		    (rc = lg_workload_set_string(&wl->python, d->python)) < 0)
+		    (rc = lg_string_set(&wl->python, d->python)) < 0)
 			return rc;
 		if (!(given & SET_THRESHOLD))
 			wl->threshold = d->threshold;

@@ -3,7 +3,7 @@
  * diagnostic pass needs it as a file for LD_PRELOAD, so it is written to a
  * private directory of its own and removed after the run.
  */
-#include "leakgate/explain.h"
+#include "leakgate/explain_shim.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 
 extern const unsigned char lg_shim_so[];

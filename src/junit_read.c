@@ -19,7 +19,7 @@
 #include "leakgate/baseline.h"
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
+#include "leakgate/explanation.h"
 #include "leakgate/fit.h"
 #include "leakgate/metric.h"
 #include "leakgate/parse.h"
@@ -62,17 +62,6 @@ static int is(const xmlNode *node, const char *name)
 static char *attr(const xmlNode *node, const char *name)
 {
 	return (char *)xmlGetProp(node, BAD_CAST name);
-}
-
-static int copy_string(char **out, const char *s)
-{
-	free(*out);
-	*out = s ? strdup(s) : NULL;
-	if (s && !*out) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
-	return 0;
 }
 
 static int number(double *out, const reader *rd, const xmlNode *node,
@@ -271,13 +260,13 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 		return invalid(rd, node, "property '%s': unknown status '%s'", name, value);
 	}
 	if (strcmp(key, "rev") == 0)
-		return copy_string(&cmp->rev, value);
+		return lg_string_set(&cmp->rev, value);
 	if (strcmp(key, "store") == 0)
-		return copy_string(&cmp->store, value);
+		return lg_string_set(&cmp->store, value);
 	if (strcmp(key, "reason") == 0)
-		return copy_string(&cmp->reason, value);
+		return lg_string_set(&cmp->reason, value);
 	if (strcmp(key, "python") == 0)
-		return copy_string(&cmp->entry.python_version, value);
+		return lg_string_set(&cmp->entry.python_version, value);
 	for (size_t k = 0; k < sizeof(params) / sizeof(*params); k++) {
 		if (strcmp(key, params[k].name) != 0)
 			continue;
@@ -369,13 +358,13 @@ static int explain_property(lg_workload_result *r, const reader *rd,
 						   "not file:line", name, value) : rc;
 	}
 	if (strcmp(key, "chain") == 0)
-		return copy_string(&e->chain, value);
+		return lg_string_set(&e->chain, value);
 	if (strcmp(key, "chain_root") == 0)
-		return copy_string(&e->chain_root, value);
+		return lg_string_set(&e->chain_root, value);
 	if (strcmp(key, "chain_note") == 0)
-		return copy_string(&e->chain_note, value);
+		return lg_string_set(&e->chain_note, value);
 	if (strcmp(key, "stopped") == 0)
-		return copy_string(&e->stopped, value);
+		return lg_string_set(&e->stopped, value);
 	if (strcmp(key, "calls") == 0) {
 		if ((rc = whole(&n, rd, node, name, value)) < 0)
 			return rc;
@@ -399,7 +388,7 @@ static int function_property(lg_workload_result *r, const reader *rd,
 	int rc;
 
 	if (strcmp(name, "function.file") == 0)
-		return copy_string(&r->file, value);
+		return lg_string_set(&r->file, value);
 	if (strcmp(name, "function.line") != 0)
 		return 1;
 	if ((rc = whole(&n, rd, node, name, value)) < 0)
@@ -431,7 +420,7 @@ static int property(lg_workload_result *r, const reader *rd,
 	int rc;
 
 	if (strcmp(name, "target") == 0)
-		return lg_workload_set_string(&wl->target, value);
+		return lg_string_set(&wl->target, value);
 	if (strcmp(name, "verdict") == 0) {
 		if (verdict_from_name(&r->verdict, value) < 0)
 			return invalid(rd, node, "property 'verdict': unknown "
@@ -454,15 +443,15 @@ static int property(lg_workload_result *r, const reader *rd,
 	if (strcmp(name, "threshold") == 0)
 		return number(&wl->threshold, rd, node, name, value);
 	if (strcmp(name, "python") == 0)
-		return copy_string(&r->python_version, value);
+		return lg_string_set(&r->python_version, value);
 	if (strcmp(name, "implementation") == 0)
-		return copy_string(&r->implementation, value);
+		return lg_string_set(&r->implementation, value);
 	if (strcmp(name, "platform") == 0)
-		return copy_string(&r->platform, value);
+		return lg_string_set(&r->platform, value);
 	if (strcmp(name, "message") == 0)
-		return copy_string(&r->message, value);
+		return lg_string_set(&r->message, value);
 	if (strcmp(name, "detail") == 0)
-		return copy_string(&r->detail, value);
+		return lg_string_set(&r->detail, value);
 	if (strcmp(name, "culprit") == 0) {
 		if (lg_metric_from_name(&r->culprit, value) < 0)
 			return invalid(rd, node, "property 'culprit': unknown "
@@ -608,9 +597,9 @@ static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
 	 * own place came with the function.* properties. */
 	int site = r->explanation && r->explanation->site_file;
 
-	if ((rc = copy_string(&r->module, classname)) == 0 &&
-	    (rc = copy_string(&r->function, name)) == 0 && !site)
-		rc = copy_string(&r->file, file);
+	if ((rc = lg_string_set(&r->module, classname)) == 0 &&
+	    (rc = lg_string_set(&r->function, name)) == 0 && !site)
+		rc = lg_string_set(&r->file, file);
 	if (rc == 0 && line && !site) {
 		if (lg_parse_i64(&n, line) < 0 || n < 0 || n > 1000000000)
 			rc = invalid(rd, tc, "<testcase> line '%s' is not a "
@@ -635,13 +624,13 @@ static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
 			if (!r->message) {
 				char *m = attr(c, "message");
 
-				rc = copy_string(&r->message, m);
+				rc = lg_string_set(&r->message, m);
 				xmlFree(m);
 			}
 			if (rc == 0 && is(c, "error")) {
 				text = content(c);
 				if (text && *text)
-					rc = copy_string(&r->traceback, text);
+					rc = lg_string_set(&r->traceback, text);
 			}
 		} else if (is(c, "system-out")) {
 			rc = system_out(r, c);
@@ -705,7 +694,7 @@ static int testsuite(reader *rd, const xmlNode *suite)
 	r = &items[run->count];
 	if ((rc = lg_workload_init_defaults(&wl)) < 0)
 		goto out;
-	rc = lg_workload_set_string(&wl.name, name);
+	rc = lg_string_set(&wl.name, name);
 	if (rc == 0)
 		rc = lg_workload_result_init(r, &wl, TAIL_MIN);
 	lg_workload_dispose(&wl);
@@ -722,7 +711,7 @@ static int testsuite(reader *rd, const xmlNode *suite)
 		goto out;
 	}
 	if (!r->workload.target &&
-	    (rc = lg_workload_set_string(&r->workload.target, name)) < 0)
+	    (rc = lg_string_set(&r->workload.target, name)) < 0)
 		goto out;
 	if ((rc = testcase(r, rd, tc)) < 0)
 		goto out;

@@ -9,7 +9,7 @@
 
 #include "leakgate/baseline.h"
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
+#include "leakgate/explain_text.h"
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "leakgate/baseline.h"
-#include "leakgate/explain.h"
+#include "leakgate/explanation.h"
 
 static const char *const outcome_names[] = {
 	[LG_OUTCOME_COMPLETED] = "completed",

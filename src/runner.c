@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
+#include "leakgate/explain_rank.h"
+#include "leakgate/explain_shim.h"
 #include "leakgate/proc.h"
 #include "leakgate/proto.h"
+#include "leakgate/session.h"
 #include "leakgate/verdict.h"
 
 extern const char lg_agent_py[];
@@ -45,8 +47,7 @@ typedef struct {
 	slot_phase phase;
 	lg_proc proc;
 	lg_proto_reader reader;
-	lg_proto_session session;
-	lg_explain_session explain;
+	lg_session session;    /* the detection's, then the diagnosis's */
 	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
@@ -97,7 +98,7 @@ static int slot_start(slot *s, lg_workload_result *r)
 	s->phase = PHASE_DETECT;
 	s->proc = proc;
 	s->reader = reader;
-	lg_proto_session_init(&s->session, r);
+	lg_session_init_detection(&s->session, r);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
@@ -137,9 +138,7 @@ static int handle_records(slot *s)
 	int rc;
 
 	while ((rc = lg_proto_reader_next(&s->reader, &rec)) == 1) {
-		rc = s->phase == PHASE_EXPLAIN
-			? lg_explain_session_apply(&s->explain, &rec)
-			: lg_proto_session_apply(&s->session, &rec);
+		rc = lg_session_apply(&s->session, &rec);
 		lg_record_dispose(&rec);
 		if (rc < 0)
 			break;
@@ -399,7 +398,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	s->protocol_error = NULL;
 	free(s->preload);
 	s->preload = shim ? lg_buf_detach(&preload) : NULL;
-	lg_explain_session_init(&s->explain, r->explanation);
+	lg_session_init_diagnosis(&s->session, r->explanation);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
@@ -446,7 +445,7 @@ static int slot_conclude_explain(slot *s)
 			      (long long)r->workload.memory_limit_mb);
 	else if (s->killed == KILLED_PROTOCOL)
 		rc = asprintf(&why, "%s", s->protocol_error);
-	else if (!lg_explain_session_ended(&s->explain)) {
+	else if (s->session.state != LG_SESSION_ENDED) {
 		crash_line(line, sizeof(line), &s->explain_err);
 		rc = asprintf(&why, "%s%s%s", status, *line ? ": " : "", line);
 	} else

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "leakgate/baseline.h"
-#include "leakgate/explain.h"
+#include "leakgate/explanation.h"
 #include "leakgate/junit.h"
 #include "leakgate/junit_read.h"
 #include "leakgate/metric.h"

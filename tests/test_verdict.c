@@ -55,7 +55,7 @@ static void set_detail(lg_workload_result *r, const char *detail)
 	free(r->detail);
 	r->detail = NULL;
 	if (detail)
-		assert_lg_ok(lg_workload_set_string(&r->detail, detail));
+		assert_lg_ok(lg_string_set(&r->detail, detail));
 }
 
 static void test_clean(void **state)

@@ -4,8 +4,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "leakgate/result.h"
-
 /*
  * The agent -> runner wire format, on a pipe of its own (never stdout).
  *
@@ -22,7 +20,7 @@
  * Keys are [a-z0-9_]+. Integers are decimal. Unknown keys are ignored (a
  * newer agent may add some); unknown record types are errors.
  *
- * Order (anything else is a protocol error):
+ * Order (anything else is a protocol error; session.h enforces it):
  *   hello      proto=1 python=3.11.7 impl=cpython debug=0|1
  *              platform=linux-x86_64 pid=N metrics=name,name,...
  *   target     module=M function=F file=PATH line=N        (after import)
@@ -99,6 +97,8 @@ int lg_record_parse(lg_record *out, const char *line, size_t len);
 const char *lg_record_get(const lg_record *r, const char *key);
 /* key as a decimal int64; LG_EPROTO when absent or malformed. */
 int lg_record_get_i64(int64_t *out, const lg_record *r, const char *key);
+/* LG_EPROTO with "protocol: <type> record: '<key>' <why> ('<value>')". */
+int lg_record_bad_field(const lg_record *r, const char *key, const char *why);
 void lg_record_dispose(lg_record *r);
 
 /* Splits a byte stream into records. */
@@ -117,23 +117,5 @@ int lg_proto_reader_next(lg_proto_reader *rd, lg_record *out);
 /* Bytes fed but not yet part of a complete line (a torn record at EOF). */
 size_t lg_proto_reader_pending(const lg_proto_reader *rd);
 void lg_proto_reader_dispose(lg_proto_reader *rd);
-
-/* Applies records, in order, to a workload result. */
-typedef enum {
-	LG_SESSION_START,
-	LG_SESSION_HELLO,
-	LG_SESSION_RUNNING,
-	LG_SESSION_ENDED
-} lg_session_state;
-
-typedef struct {
-	lg_session_state state;
-	unsigned metrics;   /* bit per metric announced in hello */
-	lg_workload_result *result; /* borrowed */
-} lg_proto_session;
-
-void lg_proto_session_init(lg_proto_session *s, lg_workload_result *result);
-/* LG_EPROTO with a message for out-of-order or malformed records. */
-int lg_proto_session_apply(lg_proto_session *s, const lg_record *rec);
 
 #endif

@@ -42,9 +42,6 @@ int lg_workload_init_defaults(lg_workload *wl);
 /* Deep copy; out is overwritten, not freed (zeroed on failure). */
 int lg_workload_copy(lg_workload *out, const lg_workload *src);
 
-/* Replace a string field with a copy of value. */
-int lg_workload_set_string(char **field, const char *value);
-
 /*
  * Split a target into its parts: "dir/f.py:func" gives path "dir/f.py",
  * is_file 1; "pkg.mod:func" gives path "pkg.mod", is_file 0. Split at the

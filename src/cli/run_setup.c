@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/parse.h"
 #include "leakgate/report.h"
@@ -90,7 +91,7 @@ static void on_progress(void *ctx, const lg_workload_result *r, size_t done,
 /* Command-line settings win over the configuration file. */
 static int apply_overrides(lg_workload *wl, const lg_run_args *a)
 {
-	if (a->python && lg_workload_set_string(&wl->python, a->python) < 0)
+	if (a->python && lg_string_set(&wl->python, a->python) < 0)
 		return LG_ENOMEM;
 	if (a->threshold >= 0)
 		wl->threshold = a->threshold;
@@ -169,8 +170,8 @@ static int select_workloads(lg_workload **out, size_t *count,
 		} else {
 			if ((rc = lg_workload_copy(&adhoc, &cfg->defaults)) < 0)
 				return rc;
-			if ((rc = lg_workload_set_string(&adhoc.name, names[k])) == 0 &&
-			    (rc = lg_workload_set_string(&adhoc.target, names[k])) == 0)
+			if ((rc = lg_string_set(&adhoc.name, names[k])) == 0 &&
+			    (rc = lg_string_set(&adhoc.target, names[k])) == 0)
 				rc = add_workload(out, count, &adhoc);
 			lg_workload_dispose(&adhoc);
 		}
