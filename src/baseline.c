@@ -86,38 +86,6 @@ void lg_baseline_metric_key(char *out, size_t size, lg_metric m)
 		out[i] = '\0';
 }
 
-int lg_baseline_entry_copy(lg_baseline_entry *out, const lg_baseline_entry *src)
-{
-	int rc;
-
-	*out = *src;
-	out->workload = out->target = out->python_version = NULL;
-	out->implementation = out->platform = out->leakgate_version = NULL;
-	if ((rc = lg_string_set(&out->workload, src->workload)) < 0 ||
-	    (rc = lg_string_set(&out->target, src->target)) < 0 ||
-	    (rc = lg_string_set(&out->python_version, src->python_version)) < 0 ||
-	    (rc = lg_string_set(&out->implementation, src->implementation)) < 0 ||
-	    (rc = lg_string_set(&out->platform, src->platform)) < 0 ||
-	    (rc = lg_string_set(&out->leakgate_version, src->leakgate_version)) < 0) {
-		lg_baseline_entry_dispose(out);
-		return rc;
-	}
-	return 0;
-}
-
-void lg_baseline_entry_dispose(lg_baseline_entry *e)
-{
-	if (!e)
-		return;
-	free(e->workload);
-	free(e->target);
-	free(e->python_version);
-	free(e->implementation);
-	free(e->platform);
-	free(e->leakgate_version);
-	memset(e, 0, sizeof(*e));
-}
-
 void lg_baseline_dispose(lg_baseline *b)
 {
 	if (!b)
@@ -221,17 +189,17 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 
 /* ---- writing ---------------------------------------------------------- */
 
+/* A libgit2 call on the file at path failed: lg_error_git's message
+ * about `what`, but never the temporary copy's name: "(in PATH:3)" becomes
+ * "(line 3)", as the message already starts with what the user knows. */
 static int libgit2_failure(const char *what, const char *path)
 {
-	const git_error *e = git_error_last();
-	const char *text = e && e->message ? e->message : "unknown libgit2 error";
-	const char *hit;
+	int code = lg_error_git("%s", what);
+	const char *text = lg_error_last(), *hit;
 	lg_buf message = LG_BUF_INIT;
 	size_t n = path ? strlen(path) : 0;
 	int rc = 0;
 
-	/* Never the temporary copy's name: "(in PATH:3)" -> "(line 3)", as
-	 * the message already starts with what the user knows. */
 	while (rc == 0 && n && (hit = strstr(text, path))) {
 		int line = hit - text >= 3 && memcmp(hit - 3, "in ", 3) == 0 &&
 			   hit[n] == ':';
@@ -243,11 +211,13 @@ static int libgit2_failure(const char *what, const char *path)
 	}
 	if (rc == 0)
 		rc = lg_buf_puts(&message, text);
-	lg_error_set("%s: %s", what, lg_buf_cstr(&message));
+	if (rc < 0) {
+		lg_buf_dispose(&message);
+		return rc;
+	}
+	lg_error_set("%s", lg_buf_cstr(&message));
 	lg_buf_dispose(&message);
-	if (rc < 0 || (e && e->klass == GIT_ERROR_NOMEMORY))
-		return LG_ENOMEM;
-	return e && e->klass == GIT_ERROR_OS ? LG_EOS : LG_EINVALID;
+	return code == LG_ERROR ? LG_EINVALID : code;
 }
 
 typedef struct {

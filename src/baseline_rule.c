@@ -18,20 +18,6 @@
 
 #define NUMBER_SIZE 48
 
-static const char *const status_names[] = {
-	[LG_BASELINE_NONE] = "none",
-	[LG_BASELINE_SAME] = "same",
-	[LG_BASELINE_REGRESSION] = "regression",
-	[LG_BASELINE_IMPROVEMENT] = "improvement",
-	[LG_BASELINE_INCOMPARABLE] = "incomparable",
-};
-
-const char *lg_baseline_status_name(lg_baseline_status s)
-{
-	return (size_t)s < sizeof(status_names) / sizeof(*status_names)
-		? status_names[s] : "unknown";
-}
-
 double lg_baseline_margin(const lg_baseline_metric *base, lg_metric_kind kind,
 			  double floor, double tolerance)
 {
@@ -97,17 +83,6 @@ unsigned lg_baseline_params_effective(lg_baseline_params *out,
 		}
 	}
 	return stricter;
-}
-
-void lg_baseline_cmp_free(lg_baseline_cmp *cmp)
-{
-	if (!cmp)
-		return;
-	free(cmp->rev);
-	free(cmp->store);
-	free(cmp->reason);
-	lg_baseline_entry_dispose(&cmp->entry);
-	free(cmp);
 }
 
 /* "512 B/call (95% CI 505–520 B)" */

@@ -91,19 +91,6 @@ static int bad_key(const loader *ld, const char *name, const char *hint)
 }
 
 /* Copies libgit2's message; its parse errors already name the line. */
-static int libgit2_failure(const char *path)
-{
-	const git_error *e = git_error_last();
-
-	lg_error_set("%s: %s", path, e && e->message ? e->message
-						     : "unknown libgit2 error");
-	if (e && e->klass == GIT_ERROR_NOMEMORY)
-		return LG_ENOMEM;
-	if (e && e->klass == GIT_ERROR_OS)
-		return LG_EOS;
-	return LG_EINVALID;
-}
-
 /* libgit2 reads a missing file as an empty one, so look first. */
 static int check_file(const char *path)
 {
@@ -385,14 +372,14 @@ static int read_entries(loader *ld)
 	    git_config_add_file_ondisk(gcfg, ld->path, GIT_CONFIG_LEVEL_APP,
 				       NULL, 1) < 0 ||
 	    git_config_iterator_new(&it, gcfg) < 0) {
-		rc = libgit2_failure(ld->path);
+		rc = lg_error_git("%s", ld->path);
 		goto out;
 	}
 	/* One file, so entries come in file order; a repeated key: last wins. */
 	while ((err = git_config_next(&entry, it)) == 0)
 		if ((rc = apply_entry(ld, entry->name, entry->value)) < 0)
 			goto out;
-	rc = err == GIT_ITEROVER ? 0 : libgit2_failure(ld->path);
+	rc = err == GIT_ITEROVER ? 0 : lg_error_git("%s", ld->path);
 out:
 	git_config_iterator_free(it);
 	git_config_free(gcfg);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leakgate/baseline.h"
+#include "leakgate/baseline_cmp.h"
 #include "leakgate/explanation.h"
 
 static const char *const outcome_names[] = {
