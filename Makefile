@@ -64,7 +64,7 @@ $(BUILD)/leakgate: $(BUILD)/obj/main.o $(BUILD)/libleakgate.a
 
 $(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Itests -Isrc -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
 
 # Unit tests first (fast), then the real binary on real Python workloads.

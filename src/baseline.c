@@ -60,13 +60,6 @@ static double param_value(const lg_baseline_params *p, unsigned bit)
 	       : p->regression_tolerance;
 }
 
-/* lg_error_set_os has set the message: the code for a failed system call. */
-static int os_error(int ignored)
-{
-	(void)ignored;
-	return LG_EOS;
-}
-
 void lg_baseline_params_of(lg_baseline_params *out, const lg_workload *wl)
 {
 	out->given = LG_PARAM_ALL;
@@ -169,7 +162,7 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 	e.implementation = r->implementation;
 	e.platform = r->platform;
 	e.leakgate_version = (char *)LG_VERSION;
-	e.calls = r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
+	e.calls = lg_series_calls(&r->series);
 	lg_baseline_params_of(&e.params, &r->workload);
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_fit *f = &r->fits[m];
@@ -327,29 +320,9 @@ static int temp_dir(char *out, size_t size)
 
 	snprintf(out, size, "%s/leakgate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(out))
-		return os_error(lg_error_set_os("cannot create a temporary "
-						"directory '%s'", out));
+		return lg_error_set_os("cannot create a temporary "
+						"directory '%s'", out);
 	return 0;
-}
-
-static int slurp(lg_buf *out, const char *path)
-{
-	char chunk[8192];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return os_error(lg_error_set_os("cannot read '%s'", path));
-	while (rc == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = os_error(lg_error_set_os("cannot read '%s'", path));
-		else
-			rc = lg_buf_add(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return rc;
 }
 
 /*
@@ -368,7 +341,7 @@ static int add_section(lg_buf *out, const char *path, const char *what,
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return os_error(lg_error_set_os("cannot create '%s'", path));
+		return lg_error_set_os("cannot create '%s'", path);
 	close(fd);
 	/* Locked, the sets collect in memory and the commit writes once. */
 	if (git_config_open_ondisk(&w.cfg, path) < 0 ||
@@ -391,7 +364,7 @@ static int add_section(lg_buf *out, const char *path, const char *what,
 	git_transaction_free(tx);
 	git_config_free(w.cfg);
 	if (rc == 0)
-		rc = slurp(out, path);
+		rc = lg_file_read(out, path);
 	unlink(path);
 	return rc;
 }
@@ -758,8 +731,6 @@ int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 {
 	lg_baseline init = LG_BASELINE_INIT;
 	char dir[4096], path[4200];
-	size_t done = 0;
-	ssize_t n;
 	int fd, rc = 0;
 
 	*out = init;
@@ -772,18 +743,11 @@ int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 	snprintf(path, sizeof(path), "%s/baseline", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		rc = os_error(lg_error_set_os("cannot create '%s'", path));
-	while (rc == 0 && done < len) {
-		n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = os_error(lg_error_set_os("cannot write '%s'", path));
-		else
-			done += (size_t)n;
-	}
+		rc = lg_error_set_os("cannot create '%s'", path);
+	if (rc == 0 && lg_file_write_fd(fd, text, len) < 0)
+		rc = lg_error_set_os("cannot write '%s'", path);
 	if (fd >= 0 && close(fd) < 0 && rc == 0)
-		rc = os_error(lg_error_set_os("cannot write '%s'", path));
+		rc = lg_error_set_os("cannot write '%s'", path);
 	if (rc == 0)
 		rc = lg_baseline_read_file(out, path, what);
 	unlink(path);

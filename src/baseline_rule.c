@@ -16,7 +16,6 @@
 #include "leakgate/format.h"
 #include "leakgate/verdict.h"
 
-#define NUMBER_SIZE 48
 
 double lg_baseline_margin(const lg_baseline_metric *base, lg_metric_kind kind,
 			  double floor, double tolerance)
@@ -189,7 +188,7 @@ static int regression_message(lg_buf *b, const lg_workload_result *r,
 			      const lg_baseline_cmp *cmp,
 			      const lg_fit_options *fit)
 {
-	char slope[NUMBER_SIZE], base[NUMBER_SIZE];
+	char slope[LG_FORMAT_NUMBER_SIZE], base[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	if ((rc = lg_buf_puts(b, "regressed: ")) < 0 ||
@@ -348,7 +347,7 @@ static int params_note(lg_buf *b, const lg_baseline_cmp *cmp)
 		{ LG_PARAM_TOLERANCE, "regression-tolerance", "",
 		  cmp->params.regression_tolerance, cmp->asked.regression_tolerance },
 	};
-	char value[NUMBER_SIZE], asked[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE], asked[LG_FORMAT_NUMBER_SIZE];
 	const char *sep = "; from the baseline: ";
 	int rc = 0;
 

@@ -17,10 +17,8 @@ static int grow(lg_buf *b, size_t extra)
 	while (cap < need)
 		cap *= 2;
 	p = realloc(b->ptr, cap);
-	if (!p) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!p)
+		return lg_error_oom();
 	b->ptr = p;
 	b->cap = cap;
 	return 0;

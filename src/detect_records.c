@@ -87,7 +87,7 @@ int lg_detection_sample(lg_session *s, const lg_record *rec)
 	    (rc = lg_record_get_i64(&sample.elapsed_ns, rec, "elapsed_ns")) < 0)
 		return rc;
 	if (sample.calls < 0 || (series->count &&
-	    sample.calls <= series->samples[series->count - 1].calls)) {
+	    sample.calls <= lg_series_calls(series))) {
 		lg_error_set("protocol: sample calls=%lld does not increase",
 			     (long long)sample.calls);
 		return LG_EPROTO;

@@ -8,7 +8,6 @@
 #include "leakgate/error.h"
 #include "leakgate/format.h"
 
-#define NUMBER_SIZE 48
 #define PATH_SIZE 4096
 
 static const char *path_text(char *out, size_t size, const char *path)
@@ -46,7 +45,7 @@ char *lg_explain_site_text(char *out, size_t size, const lg_explanation *e)
 /* "1 object/call" / "0.04 objects/call" */
 static int add_rate(lg_buf *b, double v, const char *one, const char *many)
 {
-	char n[NUMBER_SIZE];
+	char n[LG_FORMAT_NUMBER_SIZE];
 
 	lg_format_number(n, sizeof(n), v);
 	return lg_buf_printf(b, "%s %s/call", n, strcmp(n, "1") == 0 ? one : many);
@@ -151,7 +150,7 @@ static int add_resource(lg_buf *b, const lg_explain_resource *r)
 		[LG_RESOURCE_THREAD] = "started at",
 		[LG_RESOURCE_GARBAGE] = "allocated at",
 	};
-	char count[NUMBER_SIZE];
+	char count[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	lg_format_count(count, sizeof(count), r->count);
@@ -175,7 +174,7 @@ static int add_cycles(lg_buf *b, const lg_explanation *e, int where)
 	int rc = lg_buf_puts(b, "cyclic garbage per call:");
 
 	for (size_t i = 0; i < e->cycle_count && rc == 0; i++) {
-		char n[NUMBER_SIZE];
+		char n[LG_FORMAT_NUMBER_SIZE];
 
 		lg_format_number(n, sizeof(n), e->cycles[i].objects_per_call);
 		rc = lg_buf_printf(b, "%s %s %s", i ? "," : "", n, e->cycles[i].name);
@@ -285,7 +284,7 @@ static int render_summary(lg_buf *b, const lg_explanation *e, const char *indent
 
 static int render_full(lg_buf *b, const lg_explanation *e, const char *indent)
 {
-	char calls[NUMBER_SIZE];
+	char calls[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	lg_format_count(calls, sizeof(calls), e->calls);

@@ -1,12 +1,11 @@
 /*
- * The JUnit reader: a file lg_junit_write wrote, parsed with libxml2, back
+ * The JUnit reader: a file lg_junit_render wrote, parsed with libxml2, back
  * into the results model. Strict about what leakgate itself writes (a bad
  * number, an unknown verdict), lenient about what it does not know (newer
  * properties, other elements), so that files of later versions still read.
  */
 #include "leakgate/junit_read.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,27 +115,25 @@ static int samples(lg_workload_result *r, const reader *rd, const xmlNode *node,
 	int rc;
 
 	while (*p) {
-		long long calls, v;
-		char *end;
+		size_t n = strcspn(p, ":");
+		int64_t calls, v;
 
-		errno = 0;
-		calls = strtoll(p, &end, 10);
-		if (end == p || *end != ':' || errno || calls < 0)
+		if (p[n] != ':' || lg_parse_i64n(&calls, p, n) < 0 || calls < 0)
 			break;
-		p = end + 1;
-		v = strtoll(p, &end, 10);
-		if (end == p || (*end != ' ' && *end != '\0') || errno)
+		p += n + 1;
+		n = strcspn(p, " ");
+		if (lg_parse_i64n(&v, p, n) < 0)
 			break;
-		p = *end ? end + 1 : end;
+		p += n + (p[n] == ' ');
 		if (layout) {
 			lg_sample sample;
 
 			memset(&sample, 0, sizeof(sample));
 			sample.calls = calls;
-			if (s->count && calls <= s->samples[s->count - 1].calls) {
+			if (s->count && calls <= lg_series_calls(s)) {
 				char at[32];
 
-				snprintf(at, sizeof(at), "%lld", calls);
+				snprintf(at, sizeof(at), "%lld", (long long)calls);
 				return invalid(rd, node, "property '%s': calls do "
 					       "not increase at %s", name, at);
 			}
@@ -243,10 +240,8 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 	if (strncmp(name, "baseline.", strlen("baseline.")) != 0)
 		return 1;
 	if (!cmp) {
-		if (!(cmp = calloc(1, sizeof(*cmp)))) {
-			lg_error_set("out of memory");
-			return LG_ENOMEM;
-		}
+		if (!(cmp = calloc(1, sizeof(*cmp))))
+			return lg_error_oom();
 		cmp->metric = r->culprit;
 		r->baseline = cmp;
 	}
@@ -315,10 +310,8 @@ static int split_site(char **file, int *line, const char *text)
 	free(*file);
 	*file = strndup(text, (size_t)(colon - text));
 	*line = (int)n;
-	if (!*file) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!*file)
+		return lg_error_oom();
 	return 0;
 }
 
@@ -555,12 +548,11 @@ static int tail(lg_tail *t, const char *text)
 	if (rc > 0 && lg_parse_i64(&n, dropped) == 0 && n >= 0)
 		t->dropped = (size_t)n;
 	free(dropped);
-	t->data.len = 0;
+	lg_buf_clear(&t->data);
 	t->limit = strlen(text) > TAIL_MIN ? strlen(text) : TAIL_MIN;
 	return lg_buf_puts(&t->data, text);
 oom:
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
+	return lg_error_oom();
 }
 
 /* <system-out>: the attachment line, the note of a fixed leak, the tail. */
@@ -581,8 +573,7 @@ static int system_out(lg_workload_result *r, const xmlNode *node)
 	return rc;
 oom:
 	xmlFree(text);
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
+	return lg_error_oom();
 }
 
 static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
@@ -686,8 +677,7 @@ static int testsuite(reader *rd, const xmlNode *suite)
 
 	items = realloc(run->items, (run->count + 1) * sizeof(*items));
 	if (!items) {
-		lg_error_set("out of memory");
-		rc = LG_ENOMEM;
+		rc = lg_error_oom();
 		goto out;
 	}
 	run->items = items;

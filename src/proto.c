@@ -79,10 +79,8 @@ int lg_record_parse(lg_record *out, const char *line, size_t len)
 		return LG_EPROTO;
 	}
 	s = malloc(len + 1);
-	if (!s) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!s)
+		return lg_error_oom();
 	memcpy(s, line, len);
 	s[len] = '\0';
 	out->storage = s;
@@ -183,60 +181,44 @@ void lg_record_dispose(lg_record *r)
 
 int lg_proto_reader_feed(lg_proto_reader *rd, const char *data, size_t len)
 {
-	if (rd->len + len > rd->cap) {
-		size_t cap = rd->cap ? rd->cap : 4096;
-		char *p;
-
-		while (cap < rd->len + len)
-			cap *= 2;
-		p = realloc(rd->buf, cap);
-		if (!p) {
-			lg_error_set("out of memory");
-			return LG_ENOMEM;
-		}
-		rd->buf = p;
-		rd->cap = cap;
-	}
-	memcpy(rd->buf + rd->len, data, len);
-	rd->len += len;
-	return 0;
+	return lg_buf_add(&rd->pending, data, len);
 }
 
 int lg_proto_reader_next(lg_proto_reader *rd, lg_record *out)
 {
-	char *nl = rd->len ? memchr(rd->buf, '\n', rd->len) : NULL;
+	lg_buf *b = &rd->pending;
+	char *nl = b->len ? memchr(b->ptr, '\n', b->len) : NULL;
 	size_t line;
 	int rc;
 
 	if (!nl) {
-		if (rd->len >= LG_PROTO_MAX_LINE) {
+		if (b->len >= LG_PROTO_MAX_LINE) {
 			lg_error_set("protocol: record longer than %d bytes",
 				     LG_PROTO_MAX_LINE);
 			return LG_EPROTO;
 		}
 		return 0;
 	}
-	line = (size_t)(nl - rd->buf);
+	line = (size_t)(nl - b->ptr);
 	if (line + 1 > LG_PROTO_MAX_LINE) {
 		lg_error_set("protocol: record longer than %d bytes",
 			     LG_PROTO_MAX_LINE);
 		return LG_EPROTO;
 	}
-	rc = lg_record_parse(out, rd->buf, line);
-	memmove(rd->buf, nl + 1, rd->len - line - 1);
-	rd->len -= line + 1;
+	rc = lg_record_parse(out, b->ptr, line);
+	memmove(b->ptr, nl + 1, b->len - line); /* with the NUL */
+	b->len -= line + 1;
 	return rc < 0 ? rc : 1;
 }
 
 size_t lg_proto_reader_pending(const lg_proto_reader *rd)
 {
-	return rd->len;
+	return rd->pending.len;
 }
 
 void lg_proto_reader_dispose(lg_proto_reader *rd)
 {
 	if (!rd)
 		return;
-	free(rd->buf);
-	memset(rd, 0, sizeof(*rd));
+	lg_buf_dispose(&rd->pending);
 }

@@ -164,9 +164,7 @@ static int drain(slot *s, int *fd)
 	/* Bounded, so a workload that prints without pause cannot starve the
 	 * other children or the deadline checks. */
 	for (int reads = 0; reads < 16; reads++) {
-		n = read(*fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = lg_proc_read(*fd, chunk, sizeof(chunk));
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
 		if (n <= 0) {
@@ -236,11 +234,6 @@ static void crash_line(char *out, size_t size, const lg_tail *err)
 	snprintf(out, size, "%.*s", (int)(end - start), text + start);
 }
 
-static int64_t calls_so_far(const lg_workload_result *r)
-{
-	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
-}
-
 /* lg_judge, then the caller's own judgement (the baseline's). */
 static int judge(lg_workload_result *r, const lg_runner_options *opts)
 {
@@ -261,7 +254,7 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 
 	r->seconds = now() - s->started;
 	lg_proc_describe_status(status, sizeof(status), s->proc.status);
-	snprintf(calls, sizeof(calls), "%lld", (long long)calls_so_far(r));
+	snprintf(calls, sizeof(calls), "%lld", (long long)lg_series_calls(&r->series));
 	switch (s->killed) {
 	case KILLED_TIMEOUT:
 		r->outcome = LG_OUTCOME_TIMEOUT;
@@ -355,7 +348,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 {
 	lg_workload_result *r = s->result;
 	const lg_workload *wl = &r->workload;
-	int64_t calls = calls_so_far(r);
+	int64_t calls = lg_series_calls(&r->series);
 	double seconds = wl->duration;
 	int native = wants_shim(r), rc;
 	const char *shim = native ? shim_path(st) : NULL;
@@ -508,8 +501,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 	slots = calloc((size_t)jobs, sizeof(*slots));
 	fds = calloc((size_t)jobs * 3, sizeof(*fds));
 	if (!out->items || !slots || !fds) {
-		lg_error_set("out of memory");
-		rc = LG_ENOMEM;
+		rc = lg_error_oom();
 		goto done;
 	}
 	for (size_t i = 0; i < count; i++) {

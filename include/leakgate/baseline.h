@@ -75,8 +75,7 @@ typedef struct {
 	char *store;              /* "file" or "notes" */
 } lg_baseline;
 
-#define LG_BASELINE_INIT \
-	{ LG_BASELINE_FORMAT, NULL, { 0, 0, 0, 0 }, NULL, 0, NULL, NULL }
+#define LG_BASELINE_INIT { .format = LG_BASELINE_FORMAT }
 
 /*
  * Add (or replace, by workload name) the entry for a measured result, with
@@ -177,8 +176,10 @@ typedef struct {
 	lg_fit_options fit;          /* the confidence level, for messages */
 } lg_baseline_judge_options;
 
-#define LG_BASELINE_JUDGE_OPTIONS_INIT \
-	{ NULL, NULL, NULL, "leakgate baseline record", LG_FIT_OPTIONS_INIT }
+#define LG_BASELINE_JUDGE_OPTIONS_INIT { \
+	.record_command = "leakgate baseline record", \
+	.fit = LG_FIT_OPTIONS_INIT \
+}
 
 /*
  * Compare a judged result with its baseline entry; sets r->baseline and,

@@ -11,7 +11,7 @@ typedef struct {
 	size_t cap;
 } lg_buf;
 
-#define LG_BUF_INIT { NULL, 0, 0 }
+#define LG_BUF_INIT { .ptr = NULL, .len = 0, .cap = 0 }
 
 int lg_buf_add(lg_buf *b, const char *data, size_t len);
 int lg_buf_puts(lg_buf *b, const char *s);
@@ -41,7 +41,7 @@ typedef struct {
 	size_t dropped;
 } lg_tail;
 
-#define LG_TAIL_INIT(limit) { LG_BUF_INIT, (limit), 0 }
+#define LG_TAIL_INIT(bytes) { .data = LG_BUF_INIT, .limit = (bytes) }
 
 int lg_tail_add(lg_tail *t, const char *data, size_t len);
 void lg_tail_dispose(lg_tail *t);

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leakgate/buf.h"
+
 /*
  * The agent -> runner wire format, on a pipe of its own (never stdout).
  *
@@ -103,12 +105,10 @@ void lg_record_dispose(lg_record *r);
 
 /* Splits a byte stream into records. */
 typedef struct {
-	char *buf;
-	size_t len;
-	size_t cap;
+	lg_buf pending; /* bytes fed, not yet taken as records */
 } lg_proto_reader;
 
-#define LG_PROTO_READER_INIT { NULL, 0, 0 }
+#define LG_PROTO_READER_INIT { .pending = LG_BUF_INIT }
 
 int lg_proto_reader_feed(lg_proto_reader *rd, const char *data, size_t len);
 /* 1: *out holds a record (dispose it); 0: need more bytes; <0: error

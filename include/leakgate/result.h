@@ -92,7 +92,7 @@ typedef struct {
 	double seconds;
 } lg_run_result;
 
-#define LG_RUN_RESULT_INIT { NULL, 0, 0, 0.0 }
+#define LG_RUN_RESULT_INIT { .items = NULL, .count = 0, .started = 0, .seconds = 0.0 }
 
 /* Prepare r for `wl` (copied); tails bounded by tail_limit bytes each. */
 int lg_workload_result_init(lg_workload_result *r, const lg_workload *wl,

@@ -4,18 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "leakgate/baseline.h"
 #include "leakgate/baseline_store.h"
 #include "leakgate/error.h"
 #include "leakgate/format.h"
-#include "leakgate/report.h"
 
 #include "cli.h"
 #include "run_setup.h"
 
-#define NUMBER_SIZE 48
 
 static const char baseline_usage[] =
 	"usage: leakgate baseline record [options] [WORKLOAD...]\n"
@@ -171,11 +168,10 @@ static void destination_dispose(destination *d)
 
 static int cmd_record(int argc, char **argv)
 {
-	baseline_args args = { LG_RUN_ARGS_INIT, LG_STORE_FILE };
-	destination dest = { NULL, { "", "", "" }, LG_BUF_INIT, LG_BASELINE_INIT };
+	baseline_args args = { .run = LG_RUN_ARGS_INIT, .store = LG_STORE_FILE };
+	destination dest = { .path = LG_BUF_INIT, .baseline = LG_BASELINE_INIT };
 	lg_run_plan plan;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	lg_report_options report = LG_REPORT_OPTIONS_INIT;
 	size_t recorded = 0, skipped = 0;
 	int code = LG_EXIT_CLEAN, rc;
 
@@ -209,9 +205,7 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr, "leakgate baseline: workload '%s' not recorded: %s\n",
 			r->workload.name, r->message ? r->message : "not measured");
 	}
-	report.verbose = args.run.verbose;
-	report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (!args.run.quiet && lg_report_terminal(stdout, &run, &report) < 0)
+	if (lg_run_print_report(&run, &args.run) < 0)
 		fprintf(stderr, "leakgate baseline: cannot write the report: %s\n",
 			lg_error_last());
 	if (recorded == 0) {
@@ -271,7 +265,7 @@ static void print_params(const char *lead, const lg_baseline_params *p)
 		{ LG_PARAM_TOLERANCE, "regression-tolerance", "",
 		  p->regression_tolerance },
 	};
-	char value[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE];
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
 		if (!(p->given & keys[i].bit))
@@ -284,7 +278,7 @@ static void print_params(const char *lead, const lg_baseline_params *p)
 
 static void print_baseline(const lg_baseline *b)
 {
-	char calls[NUMBER_SIZE];
+	char calls[LG_FORMAT_NUMBER_SIZE];
 
 	printf("baseline at %s (%s%s), format %d, leakgate %s\n", b->rev,
 	       strcmp(b->store, "file") == 0 ? "file " : "note in ",
@@ -318,7 +312,7 @@ static void print_baseline(const lg_baseline *b)
 
 static int cmd_show(int argc, char **argv)
 {
-	baseline_args args = { LG_RUN_ARGS_INIT, LG_STORE_ANY };
+	baseline_args args = { .run = LG_RUN_ARGS_INIT, .store = LG_STORE_ANY };
 	lg_baseline baseline;
 	lg_base_commit base;
 	lg_base_hints hints;

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
@@ -107,32 +106,10 @@ static int parse_args(report_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* The terminal report into a buffer, so that -o gets a whole file. */
-static int render_terminal(lg_buf *out, const lg_run_result *run, int verbose)
-{
-	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int rc;
-
-	if (!f) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
-	opts.verbose = verbose;
-	rc = lg_report_terminal(f, run, &opts);
-	if (fclose(f) != 0 && rc == 0)
-		rc = lg_error_set("out of memory");
-	if (rc == 0)
-		rc = lg_buf_add(out, text, len);
-	free(text);
-	return rc;
-}
-
 static int render(lg_buf *out, const lg_run_result *run, const report_args *a)
 {
 	lg_github_options github = LG_GITHUB_OPTIONS_INIT;
+	lg_report_options terminal = LG_REPORT_OPTIONS_INIT;
 
 	switch (a->format) {
 	case FORMAT_MARKDOWN:
@@ -145,7 +122,8 @@ static int render(lg_buf *out, const lg_run_result *run, const report_args *a)
 	case FORMAT_TERMINAL:
 		break;
 	}
-	return render_terminal(out, run, a->verbose);
+	terminal.verbose = a->verbose;
+	return lg_report_terminal(out, run, &terminal);
 }
 
 /* The workload named NAME as a run of its own (borrowed from run). */
@@ -200,8 +178,9 @@ int lg_cmd_report(int argc, char **argv)
 			usage_error("%s", lg_error_last());
 			goto out;
 		}
-	} else if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {
-		usage_error("%s", "cannot write standard output");
+	} else if (lg_file_put(stdout, lg_buf_cstr(&out), out.len,
+			       "standard output") < 0) {
+		usage_error("%s", lg_error_last());
 		goto out;
 	}
 	code = LG_EXIT_CLEAN;

@@ -3,14 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "leakgate/baseline_store.h"
 #include "leakgate/error.h"
+#include "leakgate/file.h"
 #include "leakgate/junit.h"
 #include "leakgate/parse.h"
-#include "leakgate/report.h"
-#include "leakgate/report_svg.h"
 #include "leakgate/shard.h"
 
 #include "ci.h"
@@ -183,7 +181,7 @@ static int gate_load(gate *g, lg_run_plan *plan, const run_args *a)
 			  a->run.config ? a->run.config : "",
 			  g->found && strcmp(g->baseline.store, "notes") == 0
 			  ? " --store notes" : "") < 0)
-		return usage_error("%s", "out of memory");
+		return usage_error("%s", lg_error_last());
 	opts.baseline = g->found ? &g->baseline : NULL;
 	opts.rev = g->base.rev[0] ? g->base.rev : NULL;
 	opts.none_reason = lg_buf_cstr(&g->why);
@@ -217,9 +215,21 @@ static int write_charts(lg_run_result *run, const char *dir, const char *junit)
 	int rc = lg_ci_charts_dir(&where, dir, junit);
 
 	if (rc > 0)
-		rc = lg_report_svg_charts(run, where.ptr);
+		rc = lg_ci_write_charts(run, where.ptr);
 	lg_buf_dispose(&where);
 	return rc < 0 ? rc : 0;
+}
+
+static int write_junit(const lg_run_result *run, const char *path)
+{
+	lg_buf xml = LG_BUF_INIT;
+	int rc = lg_junit_render(&xml, run);
+
+	if (rc == 0)
+		rc = lg_file_write_atomic_named(path, "JUnit report",
+						lg_buf_cstr(&xml), xml.len);
+	lg_buf_dispose(&xml);
+	return rc;
 }
 
 static void gate_dispose(gate *g)
@@ -231,12 +241,12 @@ static void gate_dispose(gate *g)
 
 int lg_cmd_run(int argc, char **argv)
 {
-	run_args args = { LG_RUN_ARGS_INIT, NULL, NULL, NULL, LG_SHARD_ALL, NULL };
-	gate baseline = { 0, LG_BASELINE_INIT, LG_BUF_INIT, { "", "", "" },
-			  LG_BUF_INIT, LG_BASELINE_JUDGE_OPTIONS_INIT };
+	run_args args = { .run = LG_RUN_ARGS_INIT, .shard = LG_SHARD_ALL };
+	gate baseline = { .baseline = LG_BASELINE_INIT, .why = LG_BUF_INIT,
+			  .record = LG_BUF_INIT,
+			  .opts = LG_BASELINE_JUDGE_OPTIONS_INIT };
 	lg_run_plan plan;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	lg_report_options report = LG_REPORT_OPTIONS_INIT;
 	const char *junit;
 	int code, rc;
 
@@ -256,15 +266,13 @@ int lg_cmd_run(int argc, char **argv)
 	}
 
 	code = lg_cli_exit_code(&run);
-	report.verbose = args.run.verbose;
-	report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (!args.run.quiet && lg_report_terminal(stdout, &run, &report) < 0)
+	if (lg_run_print_report(&run, &args.run) < 0)
 		fprintf(stderr, "leakgate run: cannot write the report: %s\n",
 			lg_error_last());
 	junit = args.junit ? args.junit : plan.cfg.junit;
 	/* Charts first: the JUnit file refers to them. */
 	if (write_charts(&run, args.charts, junit) < 0 ||
-	    (junit && lg_junit_write(&run, junit) < 0) ||
+	    (junit && write_junit(&run, junit) < 0) ||
 	    lg_ci_github_annotations(stdout, &run) < 0 ||
 	    lg_ci_github_summary(&run, NULL) < 0) {
 		fprintf(stderr, "leakgate run: %s\n", lg_error_last());
