@@ -44,7 +44,7 @@ $(BUILD)/obj/agent_blob.o: src/agent_blob.S $(AGENT_PY) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ src/agent_blob.S
 
-# The allocator shim LD_PRELOADed by the diagnostic pass (explain.h): a
+# The allocator shim LD_PRELOADed by the diagnostic pass (explain_shim.h): a
 # shared object of its own, never sanitized (it runs inside the user's
 # Python), embedded like the agent.
 $(BUILD)/lgshim.so: src/shim/lgshim.c | $(DEPS_OK)

@@ -199,15 +199,19 @@ int lg_explain_finish(lg_explanation *e, const lg_workload_result *r)
 		qsort(e->cycles, e->cycle_count, sizeof(*e->cycles), by_cycle_objects);
 	PRUNE(e->types, e->type_count,
 	      e->types[i_].objects_per_call >= MIN_OBJECTS_PER_CALL ||
-	      e->types[i_].bytes_per_call >= MIN_BYTES_PER_CALL, lg_explain_type_dispose);
+	      e->types[i_].bytes_per_call >= MIN_BYTES_PER_CALL,
+	      lg_explain_type_dispose);
 	PRUNE(e->sites, e->site_count,
-	      e->sites[i_].bytes_per_call >= MIN_BYTES_PER_CALL, lg_explain_site_dispose);
+	      e->sites[i_].bytes_per_call >= MIN_BYTES_PER_CALL,
+	      lg_explain_site_dispose);
 	PRUNE(e->natives, e->native_count,
-	      e->natives[i_].bytes_per_call >= MIN_BYTES_PER_CALL, lg_explain_native_dispose);
+	      e->natives[i_].bytes_per_call >= MIN_BYTES_PER_CALL,
+	      lg_explain_native_dispose);
 	PRUNE(e->resources, e->resource_count, e->resources[i_].count > 0,
 	      lg_explain_resource_dispose);
 	PRUNE(e->cycles, e->cycle_count,
-	      e->cycles[i_].objects_per_call >= MIN_OBJECTS_PER_CALL, lg_explain_cycle_dispose);
+	      e->cycles[i_].objects_per_call >= MIN_OBJECTS_PER_CALL,
+	      lg_explain_cycle_dispose);
 
 	e->kind = decide_kind(e, r);
 	site = pick_site(e);

@@ -254,7 +254,7 @@ static int explain_row(writer *x, const char *table, size_t n, lg_buf *value)
 }
 
 /*
- * The diagnosis for machines (explain.h): explain.kind, explain.site
+ * The diagnosis for machines (explanation.h): explain.kind, explain.site
  * ("file:line"), explain.type.N ("str 1 objects/call 249 B/call"),
  * explain.site.N ("file:line 249 B/call"), explain.native.N, explain.fd.N /
  * explain.thread.N / explain.garbage.N ("count what"), explain.cycle.N,

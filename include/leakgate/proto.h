@@ -34,8 +34,9 @@
  * Every sample carries every metric named in hello; calls strictly increase.
  * The agent may end after hello with reason=import-error (no target record).
  *
- * The diagnostic session (explain.h; `PYTHON -c AGENT --explain EXPLAIN_SOURCE
- * TARGET calls=N duration=S native=0|1`) speaks the same framing, with the
+ * The diagnostic session (explanation.h; `PYTHON -c AGENT --explain
+ * EXPLAIN_SOURCE TARGET calls=N duration=S native=0|1`) speaks the same
+ * framing, with the
  * same hello (plus mode=explain, metrics empty), target, note and end, and
  * these records between target and end, in any order and number:
  *   type       name=T untracked=0|1 calls=C,C,... count=N,N,... bytes=N,N,...

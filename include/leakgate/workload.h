@@ -18,7 +18,7 @@ typedef struct {
 	 * CI by max(floor, tolerance x |baseline slope|) to be a regression. */
 	double regression_floor;     /* bytes per call */
 	double regression_tolerance; /* share of the baseline's slope */
-	/* The diagnostic pass (explain.h) and cyclic garbage. */
+	/* The diagnostic pass (explanation.h) and cyclic garbage. */
 	int explain;        /* LG_EXPLAIN_AUTO (leaks only), _ALWAYS or _NEVER */
 	int fail_on_cycles; /* cyclic garbage above 0 objects/call fails */
 } lg_workload;
