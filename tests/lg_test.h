@@ -16,8 +16,6 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
-#include "leakgate/file.h"
-#include "leakgate/junit.h"
 #include "leakgate/result.h"
 #include "leakgate/workload.h"
 
@@ -71,19 +69,6 @@ static inline int lg_test_libgit2_teardown(void **state)
 	(void)state;
 	git_libgit2_shutdown();
 	return 0;
-}
-
-/* The JUnit report of run written to path, as `leakgate run --junit` does. */
-static inline int lg_test_write_junit(const lg_run_result *run, const char *path)
-{
-	lg_buf xml = LG_BUF_INIT;
-	int rc = lg_junit_render(&xml, run);
-
-	if (rc == 0)
-		rc = lg_file_write_atomic_named(path, "JUnit report",
-						lg_buf_cstr(&xml), xml.len);
-	lg_buf_dispose(&xml);
-	return rc;
 }
 
 /* Fail unless text (which may be NULL) contains part. */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <unistd.h>
 
+#include "cli/run_setup.h"
 #include "leakgate/baseline.h"
 #include "leakgate/explanation.h"
 #include "leakgate/junit.h"
@@ -183,7 +184,7 @@ static void test_round_trip(void **state)
 	lg_run_result back;
 
 	build(&f->run);
-	assert_lg_ok(lg_test_write_junit(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	assert_lg_ok(lg_junit_read(&back, f->path));
 	assert_int_equal(back.count, f->run.count);
 	assert_int_equal(back.started, STARTED);
@@ -266,7 +267,7 @@ static void test_samples_downsampled(void **state)
 	lg_run_result back;
 
 	build(&f->run);
-	assert_lg_ok(lg_test_write_junit(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	assert_lg_ok(lg_junit_read(&back, f->path));
 	a = &f->run.items[0];
 	b = &back.items[0];

@@ -220,18 +220,6 @@ static int write_charts(lg_run_result *run, const char *dir, const char *junit)
 	return rc < 0 ? rc : 0;
 }
 
-static int write_junit(const lg_run_result *run, const char *path)
-{
-	lg_buf xml = LG_BUF_INIT;
-	int rc = lg_junit_render(&xml, run);
-
-	if (rc == 0)
-		rc = lg_file_write_atomic_named(path, "JUnit report",
-						lg_buf_cstr(&xml), xml.len);
-	lg_buf_dispose(&xml);
-	return rc;
-}
-
 static void gate_dispose(gate *g)
 {
 	lg_baseline_dispose(&g->baseline);
@@ -272,7 +260,7 @@ int lg_cmd_run(int argc, char **argv)
 	junit = args.junit ? args.junit : plan.cfg.junit;
 	/* Charts first: the JUnit file refers to them. */
 	if (write_charts(&run, args.charts, junit) < 0 ||
-	    (junit && write_junit(&run, junit) < 0) ||
+	    (junit && lg_run_write_junit(&run, junit) < 0) ||
 	    lg_ci_github_annotations(stdout, &run) < 0 ||
 	    lg_ci_github_summary(&run, NULL) < 0) {
 		fprintf(stderr, "leakgate run: %s\n", lg_error_last());

@@ -9,6 +9,7 @@
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/file.h"
+#include "leakgate/junit.h"
 #include "leakgate/parse.h"
 #include "leakgate/report.h"
 #include "leakgate/runner.h"
@@ -276,5 +277,17 @@ int lg_run_print_report(const lg_run_result *run, const lg_run_args *a)
 	if (rc == 0)
 		rc = lg_file_put(stdout, lg_buf_cstr(&text), text.len, "the report");
 	lg_buf_dispose(&text);
+	return rc;
+}
+
+int lg_run_write_junit(const lg_run_result *run, const char *path)
+{
+	lg_buf xml = LG_BUF_INIT;
+	int rc = lg_junit_render(&xml, run);
+
+	if (rc == 0)
+		rc = lg_file_write_atomic_named(path, "JUnit report",
+						lg_buf_cstr(&xml), xml.len);
+	lg_buf_dispose(&xml);
 	return rc;
 }

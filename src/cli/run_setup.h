@@ -120,6 +120,9 @@ void lg_run_plan_dispose(lg_run_plan *plan);
 int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 			const lg_run_args *a);
 
+/* The JUnit report of run into the file path (--junit), replaced whole. */
+int lg_run_write_junit(const lg_run_result *run, const char *path);
+
 /* The terminal report of a run on standard output, unless a->quiet;
  * coloured on a terminal unless NO_COLOR is set. */
 int lg_run_print_report(const lg_run_result *run, const lg_run_args *a);
