@@ -258,7 +258,7 @@ int lg_cmd_run(int argc, char **argv)
 		fprintf(stderr, "leakgate run: cannot write the report: %s\n",
 			lg_error_last());
 	junit = args.junit ? args.junit : plan.cfg.junit;
-	/* Charts first: the JUnit file refers to them. */
+	/* Charts first: they become the attachments the JUnit file names. */
 	if (write_charts(&run, args.charts, junit) < 0 ||
 	    (junit && lg_run_write_junit(&run, junit) < 0) ||
 	    lg_ci_github_annotations(stdout, &run) < 0 ||
