@@ -21,14 +21,19 @@ LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_blob.o \
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  := $(BUILD)/.deps-ok
+DEPS_TEST_OK := $(BUILD)/.deps-test-ok
 
 .PHONY: all deps check unit integration leakcheck sanitize bench clean
 all: $(BUILD)/leakgate
 
-# Installs what is missing; the stamp keeps later runs from asking again.
-deps: $(DEPS_OK)
+# Installs what is missing (building, then testing needs more); the stamps
+# keep later runs from asking again.
+deps: $(DEPS_TEST_OK)
 $(DEPS_OK): ci/install-deps.sh
-	@sh ci/install-deps.sh
+	@sh ci/install-deps.sh build
+	@mkdir -p $(@D) && touch $@
+$(DEPS_TEST_OK): ci/install-deps.sh
+	@sh ci/install-deps.sh test
 	@mkdir -p $(@D) && touch $@
 
 $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
@@ -58,7 +63,7 @@ $(BUILD)/libleakgate.a: $(LIB_OBJ)
 $(BUILD)/leakgate: $(BUILD)/obj/main.o $(BUILD)/libleakgate.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a
+$(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a | $(DEPS_TEST_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
@@ -74,7 +79,7 @@ integration: $(BUILD)/leakgate $(TESTS)
 	@sh tests/run-tests.sh $(BUILD) integration
 
 # The examples: clean workloads and known leaks (expect = leak); passes.
-leakcheck: $(BUILD)/leakgate
+leakcheck: $(BUILD)/leakgate | $(DEPS_TEST_OK)
 	$(BUILD)/leakgate run --config examples/leakgate.conf --junit $(BUILD)/leakcheck.xml
 
 # The same tests with ASan+UBSan, then the runner under valgrind.

@@ -459,6 +459,10 @@ static void test_shard_option_errors(void **state)
 	const char *too_big[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "3/2", NULL };
 	const char *half_env[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "auto", NULL };
 	const char *env[] = { "CI_NODE_INDEX=2", "CI_NODE_TOTAL", NULL };
+	/* A GitLab job without parallel: runs everything. */
+	const char *plain[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "auto",
+				"--no-explain", "clean", "error", NULL };
+	const char *plain_env[] = { "CI_NODE_INDEX", "CI_NODE_TOTAL=1", NULL };
 	lg_run_output res;
 
 	lg_run_spawn(&res, s->dir, too_big, NULL);
@@ -467,7 +471,13 @@ static void test_shard_option_errors(void **state)
 	lg_run_output_dispose(&res);
 	lg_run_spawn(&res, s->dir, half_env, env);
 	assert_int_equal(res.code, 2);
-	assert_contains(res.err, "CI_NODE_INDEX and CI_NODE_TOTAL must both be set");
+	assert_contains(res.err, "CI_NODE_INDEX and CI_NODE_TOTAL must both be set "
+			"(have CI_NODE_INDEX=2)");
+	lg_run_output_dispose(&res);
+	lg_run_spawn(&res, s->dir, plain, plain_env);
+	if (res.code != 3)
+		fail_msg("CI_NODE_TOTAL=1: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "2 workloads: 1 clean, 1 error");
 	lg_run_output_dispose(&res);
 }
 
