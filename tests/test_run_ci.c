@@ -282,18 +282,22 @@ static char *suite_names(const char *path)
 	return names;
 }
 
-/* The template's script: shard 1/2 and 2/2 of the run (--shard auto with
- * GitLab's parallel: variables), then the merge job. */
+/* The template's script as GitLab runs it: LEAKGATE_SHARD=auto with
+ * parallel: 2 (CI_NODE_INDEX 1 and 2 of CI_NODE_TOTAL=2), the JUnit files in
+ * a folder that does not exist yet, then the merge job. */
 static void test_gitlab_shards_and_merge(void **state)
 {
 	suite *s = *state;
 	char *dir = path_in(s, "gitlab"), leakgate_env[4200], config_env[4200];
 	const char *env1[] = { "GITLAB_CI=true", "CI_NODE_INDEX=1", "CI_NODE_TOTAL=2",
+			       "LEAKGATE_SHARD=auto", "LEAKGATE_JUNIT=out/leakgate.xml",
 			       leakgate_env, config_env, "LEAKGATE_BASELINE=none",
 			       "LEAKGATE_ARGS=-j 2", NULL };
 	const char *env2[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
+			       "LEAKGATE_SHARD=auto", "LEAKGATE_JUNIT=out/leakgate.xml",
 			       leakgate_env, config_env, "LEAKGATE_BASELINE=none", NULL };
-	const char *env_merge[] = { "GITLAB_CI=true", leakgate_env, NULL };
+	const char *env_merge[] = { "GITLAB_CI=true", leakgate_env,
+				    "LEAKGATE_JUNIT=out/leakgate.xml", NULL };
 	lg_run_output res;
 	xmlDocPtr doc;
 	char *names, *md;
@@ -313,42 +317,82 @@ static void test_gitlab_shards_and_merge(void **state)
 	assert_contains(res.out, "--shard auto");
 	lg_run_output_dispose(&res);
 
-	names = suite_names(path_in(s, "gitlab/leakgate-1.xml"));
+	names = suite_names(path_in(s, "gitlab/out/leakgate-1.xml"));
 	assert_string_equal(names, "leak clean "); /* in configuration order */
 	free(names);
-	names = suite_names(path_in(s, "gitlab/leakgate-2.xml"));
+	names = suite_names(path_in(s, "gitlab/out/leakgate-2.xml"));
 	assert_string_equal(names, "error  ");
 	free(names);
 	{
 		/* Merged alone, the error shard exits as its run did. */
 		const char *argv[] = { lg_run_binary(), "merge", "-o", "errors.xml",
-				       "leakgate-2.xml", NULL };
+				       "out/leakgate-2.xml", NULL };
 
 		lg_run_spawn(&res, dir, argv, NULL);
 		assert_int_equal(res.code, 3);
 		lg_run_output_dispose(&res);
 		unlink(path_in(s, "gitlab/errors.xml"));
 	}
-	assert_int_equal(access(path_in(s, "gitlab/leakgate-1.md"), F_OK), 0);
-	assert_int_equal(access(path_in(s, "gitlab/leakgate-charts/leak.svg"), F_OK), 0);
+	assert_int_equal(access(path_in(s, "gitlab/out/leakgate-1.md"), F_OK), 0);
+	assert_int_equal(access(path_in(s, "gitlab/out/leakgate-charts/leak.svg"), F_OK), 0);
 
 	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "merge", env_merge);
 	if (res.code != 1)
 		fail_msg("merge: exit %d\n%s\n%s", res.code, res.out, res.err);
 	lg_run_output_dispose(&res);
-	doc = lg_run_load_junit(path_in(s, "gitlab/leakgate.xml"));
+	doc = lg_run_load_junit(path_in(s, "gitlab/out/leakgate.xml"));
 	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite)"), 3);
 	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@tests)"), 3);
 	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@failures)"), 1);
 	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@errors)"), 1);
 	/* Copied as the shards wrote them: the attachment is still there. */
 	names = lg_run_xpath_string(doc, "string(//testsuite[@name='leak']/testcase/system-out)");
-	assert_true(strncmp(names, "[[ATTACHMENT|leakgate-charts/leak.svg]]", 39) == 0);
+	assert_true(strncmp(names, "[[ATTACHMENT|out/leakgate-charts/leak.svg]]", 43) == 0);
 	free(names);
 	xmlFreeDoc(doc);
-	md = lg_test_slurp(path_in(s, "gitlab/leakgate.md"));
+	md = lg_test_slurp(path_in(s, "gitlab/out/leakgate.md"));
 	assert_contains(md, "leakgate: 3 workloads \xe2\x80\x94 1 leak, 1 error, 1 clean");
 	free(md);
+}
+
+/* Without LEAKGATE_SHARD every job runs every workload: a plain job
+ * (CI_NODE_TOTAL=1, no index) and a parallel: matrix: cell alike. */
+static void test_gitlab_unsharded(void **state)
+{
+	suite *s = *state;
+	char *dir = path_in(s, "gitlab-plain"), leakgate_env[4200], config_env[4200];
+	const char *plain[] = { "GITLAB_CI=true", "CI_NODE_INDEX", "CI_NODE_TOTAL=1",
+				"LEAKGATE_SHARD=auto", leakgate_env, config_env,
+				"LEAKGATE_BASELINE=none", "LEAKGATE_WORKLOADS=clean error",
+				NULL };
+	const char *cell[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
+			       "LEAKGATE_SHARD", leakgate_env, config_env,
+			       "LEAKGATE_BASELINE=none", "LEAKGATE_WORKLOADS=clean error",
+			       "LEAKGATE_JUNIT=cell/leakgate.xml", NULL };
+	lg_run_output res;
+	char *names;
+
+	assert_int_equal(mkdir(dir, 0777), 0);
+	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
+	snprintf(config_env, sizeof(config_env), "LEAKGATE_CONFIG=%s", s->conf);
+
+	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", plain);
+	if (res.code != 3)
+		fail_msg("plain job: exit %d\n%s\n%s", res.code, res.out, res.err);
+	lg_run_output_dispose(&res);
+	names = suite_names(path_in(s, "gitlab-plain/leakgate.xml"));
+	assert_string_equal(names, "clean error ");
+	free(names);
+
+	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", cell);
+	if (res.code != 3)
+		fail_msg("matrix cell: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "LEAKGATE_SHARD unset: this job runs every workload");
+	assert_true(strstr(res.out, "--shard") == NULL);
+	lg_run_output_dispose(&res);
+	names = suite_names(path_in(s, "gitlab-plain/cell/leakgate.xml"));
+	assert_string_equal(names, "clean error ");
+	free(names);
 }
 
 /* The lines NAME=VALUE of a GITHUB_OUTPUT file must include want. */
@@ -368,7 +412,7 @@ static void assert_output(const char *outputs, const char *want)
 static void test_action_script(void **state)
 {
 	suite *s = *state;
-	char *dir = path_in(s, "action");
+	char dir[4096];
 	char leakgate_env[4200], output_env[4200], summary_env[4200], junit_env[4200],
 	     config_env[4200], merge_env[4200], workspace_env[4200];
 	const char *env_run[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
@@ -378,12 +422,23 @@ static void test_action_script(void **state)
 	const char *env_merge[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
 				    summary_env, merge_env, junit_env, NULL };
 	const char *env_key[] = { output_env, NULL };
+	const char *env_record[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+				     config_env, "INPUT_MODE=record", "INPUT_WORKLOADS=clean",
+				     "INPUT_ARGS=--duration 0.3", NULL };
+	/* origin: where the record mode pushes the notes. */
 	const char *git_init[] = { "/bin/sh", "-c", "git init -q . && git -c user.name=t "
-				   "-c user.email=t@example.com commit -q --allow-empty -m one",
-				   NULL };
+				   "-c user.email=t@example.com commit -q --allow-empty -m one"
+				   " && git init -q --bare ../origin.git"
+				   " && git remote add origin ../origin.git", NULL };
+	const char *pushed[] = { "/bin/sh", "-c", "git --git-dir=../origin.git notes "
+				 "--ref=leakgate show $(git rev-parse HEAD)", NULL };
+	const char *os_key[] = { "/bin/sh", "-c", ". /etc/os-release && "
+				 "echo \"key=leakgate-$ID-$VERSION_ID-$(uname -m)-\"", NULL };
 	lg_run_output res;
 	char *outputs, *md;
 
+	/* A copy: path_in's buffers are reused. */
+	snprintf(dir, sizeof(dir), "%s", path_in(s, "action"));
 	assert_int_equal(mkdir(dir, 0777), 0);
 	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
 	snprintf(output_env, sizeof(output_env), "GITHUB_OUTPUT=%s/outputs", dir);
@@ -444,11 +499,32 @@ static void test_action_script(void **state)
 	free(md);
 	unlink(path_in(s, "action/outputs"));
 
+	/* The record mode: the baseline as a note on HEAD, pushed to origin. */
+	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "gate", env_record);
+	if (res.code != 0)
+		fail_msg("record: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "leakgate baseline record --store notes --config ");
+	lg_run_output_dispose(&res);
+	lg_run_spawn(&res, dir, pushed, NULL);
+	assert_int_equal(res.code, 0);
+	assert_contains(res.out, "[baseline \"clean\"]");
+	lg_run_output_dispose(&res);
+	outputs = lg_test_slurp(path_in(s, "action/outputs"));
+	assert_output(outputs, "exit-code=0");
+	free(outputs);
+	unlink(path_in(s, "action/outputs"));
+
+	/* The cache key names the OS release: a build restored on another
+	 * release would miss its libgit2. */
 	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "key", env_key);
 	assert_int_equal(res.code, 0);
 	lg_run_output_dispose(&res);
 	outputs = lg_test_slurp(path_in(s, "action/outputs"));
-	assert_contains(outputs, "key=leakgate-Linux-");
+	lg_run_spawn(&res, dir, os_key, NULL);
+	assert_int_equal(res.code, 0);
+	res.out[strcspn(res.out, "\n")] = '\0';
+	assert_contains(outputs, res.out);
+	lg_run_output_dispose(&res);
 	assert_contains(outputs, "path=" LG_SOURCE_DIR "/build/action\n");
 	free(outputs);
 }
@@ -477,7 +553,7 @@ static void test_shard_option_errors(void **state)
 	lg_run_spawn(&res, s->dir, plain, plain_env);
 	if (res.code != 3)
 		fail_msg("CI_NODE_TOTAL=1: exit %d\n%s\n%s", res.code, res.out, res.err);
-	assert_contains(res.out, "2 workloads: 1 clean, 1 error");
+	assert_contains(res.out, "2 workloads: 0 leaks, 1 clean, 1 error");
 	lg_run_output_dispose(&res);
 }
 
@@ -489,7 +565,8 @@ static void test_yaml(void **state)
 		"root = sys.argv[1]\n"
 		"a = yaml.safe_load(open(root + '/action/action.yml'))\n"
 		"assert a['runs']['using'] == 'composite'\n"
-		"for k in ('config', 'workloads', 'python', 'baseline', 'junit', 'shard', 'args'):\n"
+		"for k in ('mode', 'config', 'workloads', 'python', 'baseline', 'junit', 'shard',\n"
+		"          'merge', 'store', 'push', 'args'):\n"
 		"    assert k in a['inputs'], k\n"
 		"for k in ('verdict', 'leaks', 'errors', 'clean', 'junit', 'summary'):\n"
 		"    assert k in a['outputs'], k\n"
@@ -498,7 +575,10 @@ static void test_yaml(void **state)
 		"assert j['artifacts']['when'] == 'always'\n"
 		"assert j['artifacts']['reports']['junit']\n"
 		"assert 'leakgate-charts/' in j['artifacts']['paths']\n"
-		"assert 'gitlab-run.sh\" gate' in j['script'][0]\n"
+		"assert 'gitlab-run.sh\" gate' in j['script'][-1]\n"
+		"assert 'before_script' not in j\n"
+		"assert j['script'][0] == g['.leakgate-fetch']['script'][0]\n"
+		"assert '.leakgate-ci/' in g['.leakgate-cache']['cache']['paths']\n"
 		"assert 'CI_DEFAULT_BRANCH' in str(g['.leakgate-record']['rules'])\n"
 		"w = yaml.safe_load(open(root + '/.github/workflows/leakgate.yml'))\n"
 		"steps = w['jobs']['leakcheck']['steps']\n"
@@ -527,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_report_command),
 		cmocka_unit_test(test_merge_bad_input),
 		cmocka_unit_test(test_gitlab_shards_and_merge),
+		cmocka_unit_test(test_gitlab_unsharded),
 		cmocka_unit_test(test_action_script),
 		cmocka_unit_test(test_shard_option_errors),
 		cmocka_unit_test(test_yaml),
