@@ -737,6 +737,15 @@ out:
 	return rc;
 }
 
+int lg_junit_is_empty_suite(const struct _xmlNode *suite)
+{
+	char *tests = attr(suite, "tests");
+	int empty = tests && strcmp(tests, "0") == 0;
+
+	xmlFree(tests);
+	return empty;
+}
+
 static int document(reader *rd, const xmlDoc *doc)
 {
 	const xmlNode *root = xmlDocGetRootElement(doc);
@@ -753,7 +762,7 @@ static int document(reader *rd, const xmlDoc *doc)
 			     time, "");
 	xmlFree(time);
 	for (const xmlNode *c = root->children; c && rc == 0; c = c->next)
-		if (is(c, "testsuite"))
+		if (is(c, "testsuite") && !lg_junit_is_empty_suite(c))
 			rc = testsuite(rd, c);
 	return rc;
 }

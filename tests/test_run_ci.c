@@ -395,6 +395,43 @@ static void test_gitlab_unsharded(void **state)
 	free(names);
 }
 
+/* More shards than workloads: the empty one passes, writes a suite of no
+ * tests (viewers need one), and merges to nothing. */
+static void test_empty_shard(void **state)
+{
+	suite *s = *state;
+	const char *run[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "4/4",
+			      "--junit", "empty.xml", NULL };
+	const char *with_a[] = { lg_run_binary(), "merge", "-o", "with-empty.xml",
+				 "empty.xml", s->junit, NULL };
+	const char *alone[] = { lg_run_binary(), "merge", "-o", "only-empty.xml",
+				"empty.xml", "empty.xml", NULL };
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	lg_run_spawn(&res, s->dir, run, NULL);
+	assert_int_equal(res.code, 0);
+	lg_run_output_dispose(&res);
+	doc = lg_run_load_junit(path_in(s, "empty.xml"));
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite[@tests='0'])"), 1);
+	xmlFreeDoc(doc);
+
+	lg_run_spawn(&res, s->dir, with_a, NULL);
+	assert_int_equal(res.code, 1);
+	lg_run_output_dispose(&res);
+	doc = lg_run_load_junit(path_in(s, "with-empty.xml"));
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite)"), 3);
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@tests)"), 3);
+	xmlFreeDoc(doc);
+
+	lg_run_spawn(&res, s->dir, alone, NULL);
+	assert_int_equal(res.code, 0);
+	lg_run_output_dispose(&res);
+	doc = lg_run_load_junit(path_in(s, "only-empty.xml"));
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite[@tests='0'])"), 1);
+	xmlFreeDoc(doc);
+}
+
 /* The lines NAME=VALUE of a GITHUB_OUTPUT file must include want. */
 static void assert_output(const char *outputs, const char *want)
 {
@@ -608,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_merge_bad_input),
 		cmocka_unit_test(test_gitlab_shards_and_merge),
 		cmocka_unit_test(test_gitlab_unsharded),
+		cmocka_unit_test(test_empty_shard),
 		cmocka_unit_test(test_action_script),
 		cmocka_unit_test(test_shard_option_errors),
 		cmocka_unit_test(test_yaml),
