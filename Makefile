@@ -23,7 +23,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  := $(BUILD)/.deps-ok
 DEPS_TEST_OK := $(BUILD)/.deps-test-ok
 
-.PHONY: all deps check unit integration leakcheck sanitize bench clean
+.PHONY: all deps check check-ci unit integration leakcheck sanitize bench clean
 all: $(BUILD)/leakgate
 
 # Installs what is missing (building, then testing needs more); the stamps
@@ -68,9 +68,14 @@ $(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a | $(DEPS_TEST
 	$(CC) $(ALL_CFLAGS) -Itests -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
 
-# Unit tests first (fast), then the real binary on real Python workloads.
+# Unit tests first (fast), then the real binary on real Python workloads,
+# then the CI integrations in real clients (tests/ci/run.sh; needs npm).
 check: $(BUILD)/leakgate $(TESTS)
 	@sh tests/run-tests.sh $(BUILD)
+	@sh tests/ci/run.sh $(BUILD)
+
+check-ci: $(BUILD)/leakgate | $(DEPS_TEST_OK)
+	@sh tests/ci/run.sh $(BUILD)
 
 unit: $(TESTS)
 	@sh tests/run-tests.sh $(BUILD) unit

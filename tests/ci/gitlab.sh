@@ -106,7 +106,7 @@ known:
 
 shard:
   extends: .leakgate
-  parallel: 2
+  parallel: 3
   variables:
     LEAKGATE_SHARD: auto
     LEAKGATE_JUNIT: out/shard/leakgate.xml
@@ -219,10 +219,13 @@ job_said known "default before_script ran" "$log" && fail "known: default before
 starts "$parent_sha" "$(prop out/known/leakgate.xml known baseline.rev)" ||
 	fail "known: baseline.rev is not HEAD~1 ($(prop out/known/leakgate.xml known baseline.rev))"
 
-for k in 1 2; do
-	job_status PASS "shard: [$k/2]" "$log" || fail "shard $k/2 did not pass"
-	[ "$(suites "out/shard/leakgate-$k.xml")" = 1 ] || fail "shard $k: not one workload"
+for k in 1 2 3; do
+	job_status PASS "shard: [$k/3]" "$log" || fail "shard $k/3 did not pass"
 done
+# Two workloads dealt to three shards: one each, the third empty.
+[ "$(xpath "count(//testcase)" out/shard/leakgate-1.xml)" = 1 ] || fail "shard 1: not one workload"
+[ "$(xpath "count(//testcase)" out/shard/leakgate-2.xml)" = 1 ] || fail "shard 2: not one workload"
+[ "$(xpath "count(//testcase)" out/shard/leakgate-3.xml)" = 0 ] || fail "shard 3: not empty"
 job_status PASS shard-merge "$log" || fail "shard-merge did not pass"
 [ "$(suites out/shard/leakgate.xml)" = 2 ] || fail "shard-merge: not both workloads"
 [ -f "$project/out/shard/leakgate.md" ] || fail "shard-merge: no summary"
@@ -252,6 +255,14 @@ log="$tmp/mr.log"
 job_status PASS mr "$log" || fail "mr did not pass"
 starts "$base_sha" "$(prop out/mr/leakgate.xml known baseline.rev)" ||
 	fail "mr: baseline.rev is not CI_MERGE_REQUEST_DIFF_BASE_SHA ($(prop out/mr/leakgate.xml known baseline.rev))"
+
+# What a viewer makes of every JUnit file the jobs wrote (an empty
+# <testsuites> used to crash it).
+for f in "$project"/out/*/leakgate*.xml; do
+	"$clients/node_modules/.bin/xunit-viewer" -r "$f" -o "$tmp/view.html" \
+		>"$tmp/view.log" 2>&1 && [ -s "$tmp/view.html" ] ||
+		{ cat "$tmp/view.log"; fail "xunit-viewer cannot read ${f#"$project"/}"; }
+done
 
 if [ "$failed" -ne 0 ]; then
 	echo "--- push pipeline"; cat "$tmp/push.log"
