@@ -167,12 +167,12 @@ static int fit_properties(writer *x, const char *metric, const lg_fit *f)
 {
 	static const char *const names[] = {
 		"slope", "ci_low", "ci_high", "tail_slope",
-		"warmup", "used", "leaks", "plateau",
+		"warmup", "used", "leaks", "plateau", "calls",
 	};
 	const double values[] = {
 		f->slope, f->ci_low, f->ci_high, f->tail_slope,
 		(double)f->warmup, (double)f->used,
-		f->leaks ? 1 : 0, f->plateau ? 1 : 0,
+		f->leaks ? 1 : 0, f->plateau ? 1 : 0, f->calls,
 	};
 	char name[96];
 	int rc;

@@ -203,7 +203,8 @@ static int metric_property(lg_workload_result *r, const reader *rd,
 		f->enough = f->used >= defaults.min_samples;
 	} else {
 		static const char *const fields[] = {
-			"slope", "ci_low", "ci_high", "tail_slope", "leaks", "plateau"
+			"slope", "ci_low", "ci_high", "tail_slope", "leaks", "plateau",
+			"calls"
 		};
 		size_t k = 0;
 
@@ -220,7 +221,8 @@ static int metric_property(lg_workload_result *r, const reader *rd,
 		case 2: f->ci_high = v; break;
 		case 3: f->tail_slope = v; break;
 		case 4: f->leaks = f->sustained = v != 0; break;
-		default: f->plateau = v != 0; break;
+		case 5: f->plateau = v != 0; break;
+		default: f->calls = v; break;
 		}
 	}
 	r->fitted |= 1u << m;

@@ -89,6 +89,12 @@ int lg_view_rate(lg_buf *out, const lg_workload_result *r, lg_metric m)
 
 long long lg_view_calls(const lg_workload_result *r)
 {
+	lg_metric m = lg_view_metric(r);
+
+	/* The figure the message gives ("... over 385,000 calls"): the calls
+	 * the shown fit spans, after the warm-up. */
+	if (m != LG_METRIC_COUNT && r->fits[m].calls > 0)
+		return llround(r->fits[m].calls);
 	return r->series.count
 		? (long long)r->series.samples[r->series.count - 1].calls : 0;
 }

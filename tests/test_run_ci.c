@@ -104,8 +104,9 @@ static void test_github_annotations(void **state)
 	 * the diagnostic pass found one, else at the function. */
 	assert_contains(s->run.out, "::error file=tests/workloads/leak_native.py,line=");
 	assert_contains(s->run.out, ",title=leakgate%3A leak leaks::leaks ");
+	/* An error at the line that raised (9), not the function's def (6). */
 	assert_contains(s->run.out, "::error file=tests/workloads/error_exception.py,"
-			"line=6,title=leakgate%3A error could not be measured::raised "
+			"line=9,title=leakgate%3A error could not be measured::raised "
 			"ValueError: bad input after ");
 	assert_int_equal(count(s->run.out, "::error "), 2);
 	assert_int_equal(count(s->run.out, "::warning "), 0);
@@ -125,9 +126,24 @@ static void test_step_summary(void **state)
 	assert_contains(md, "| \xf0\x9f\x92\xa5 | error | error | ");
 	assert_contains(md, "| \xe2\x9c\x85 | clean | clean | ");
 	assert_contains(md, "\n### \xe2\x9d\x8c leak: leak\n");
+	{
+		/* The calls column gives the message's figure: the calls the
+		 * fit spans, not every call made. */
+		const char *over = strstr(strstr(md, "\n### \xe2\x9d\x8c leak: leak\n"), " over ");
+		char figure[64], cell[80];
+
+		assert_non_null(over);
+		assert_int_equal(sscanf(over, " over %63[0-9,] calls", figure), 1);
+		snprintf(cell, sizeof(cell), " | %s | ", figure);
+		assert_non_null(strstr(strstr(md, "| \xe2\x9d\x8c | leak | leak | "), cell));
+	}
 	assert_contains(md, "```mermaid\nxychart-beta\n    title \"leak: heap_bytes against calls\"\n");
 	assert_contains(md, "<details><summary>Traceback</summary>");
 	assert_contains(md, "ValueError: bad input\n");
+	/* The traceback starts at the workload: none of the agent's frames. */
+	assert_contains(md, "Traceback (most recent call last):\n  File \""
+			LG_SOURCE_DIR "/tests/workloads/error_exception.py\", line 9, in run\n");
+	assert_true(strstr(md, "File \"<string>\"") == NULL);
 	assert_int_equal(count(md, "```mermaid"), 1);
 	free(md);
 }
@@ -191,7 +207,7 @@ static void test_report_command(void **state)
 	report(&res, s, github, workspace);
 	assert_int_equal(res.code, 0);
 	assert_contains(res.out, "::error file=tests/workloads/leak_native.py,line=");
-	assert_contains(res.out, "::error file=tests/workloads/error_exception.py,line=6,");
+	assert_contains(res.out, "::error file=tests/workloads/error_exception.py,line=9,");
 	assert_int_equal(count(res.out, "::error "), 2);
 	lg_run_output_dispose(&res);
 

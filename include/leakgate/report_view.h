@@ -40,7 +40,8 @@ lg_metric lg_view_metric(const lg_workload_result *r);
  * fitted or had too few samples. */
 int lg_view_rate(lg_buf *out, const lg_workload_result *r, lg_metric m);
 
-/* Calls made before the workload ended (the last sample), 0 when none. */
+/* The calls the shown metric's fit spans (the figure of the message), else
+ * the calls made before the workload ended (the last sample); 0 when none. */
 long long lg_view_calls(const lg_workload_result *r);
 
 /* Appends the explanation of the diagnostic pass as plain text or nothing;
