@@ -513,6 +513,21 @@ static int stream(writer *x, const char *element, const char *note,
 }
 
 /* <failure>, <error> or <skipped> for the verdict; nothing when it passes. */
+/* GitLab shows a test case's attachment (its chart) only on a <failure>,
+ * never on an <error>: an error with a chart is written as a failure of its
+ * outcome's type (the verdict property still says error, and the reader
+ * takes it so). */
+static int is_failure(const lg_workload_result *r)
+{
+	return r->verdict == LG_VERDICT_LEAK || r->verdict == LG_VERDICT_REGRESSION ||
+	       (r->verdict == LG_VERDICT_ERROR && r->attachment && *r->attachment);
+}
+
+static int is_error(const lg_workload_result *r)
+{
+	return r->verdict == LG_VERDICT_ERROR && !is_failure(r);
+}
+
 static int verdict_element(writer *x, const lg_workload_result *r)
 {
 	const char *message = r->message ? r->message : "";
@@ -536,7 +551,7 @@ static int verdict_element(writer *x, const lg_workload_result *r)
 		lg_buf_dispose(&body);
 		return 0;
 	case LG_VERDICT_ERROR:
-		if ((rc = start(x, "error")) < 0 ||
+		if ((rc = start(x, is_failure(r) ? "failure" : "error")) < 0 ||
 		    (rc = attr(x, "type", lg_outcome_name(r->outcome))) < 0 ||
 		    (rc = attr(x, "message", message)) < 0 ||
 		    (r->traceback &&
@@ -668,9 +683,8 @@ static int testsuite(writer *x, const lg_workload_result *r)
 	if ((rc = start(x, "testsuite")) < 0 ||
 	    (rc = attr(x, "name", name)) < 0 ||
 	    (rc = attr(x, "tests", "1")) < 0 ||
-	    (rc = attr_count(x, "failures", r->verdict == LG_VERDICT_LEAK ||
-			     r->verdict == LG_VERDICT_REGRESSION)) < 0 ||
-	    (rc = attr_count(x, "errors", r->verdict == LG_VERDICT_ERROR)) < 0 ||
+	    (rc = attr_count(x, "failures", is_failure(r))) < 0 ||
+	    (rc = attr_count(x, "errors", is_error(r))) < 0 ||
 	    (rc = attr_count(x, "skipped", r->verdict == LG_VERDICT_EXPECTED_LEAK)) < 0 ||
 	    (rc = attr_seconds(x, "time", r->seconds)) < 0 ||
 	    (x->stamp[0] && (rc = attr(x, "timestamp", x->stamp)) < 0) ||
@@ -704,9 +718,8 @@ static int document(writer *x, const lg_run_result *run)
 	int rc;
 
 	for (size_t i = 0; i < run->count; i++) {
-		failures += run->items[i].verdict == LG_VERDICT_LEAK ||
-			    run->items[i].verdict == LG_VERDICT_REGRESSION;
-		errors += run->items[i].verdict == LG_VERDICT_ERROR;
+		failures += is_failure(&run->items[i]);
+		errors += is_error(&run->items[i]);
 	}
 	if (xmlTextWriterSetIndent(x->w, 1) < 0 ||
 	    xmlTextWriterSetIndentString(x->w, BAD_CAST "  ") < 0)

@@ -640,7 +640,9 @@ static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
 				rc = copy_string(&r->message, m);
 				xmlFree(m);
 			}
-			if (rc == 0 && is(c, "error")) {
+			/* An error with a chart is a <failure> (junit.c). */
+			if (rc == 0 && (is(c, "error") || (is(c, "failure") &&
+					r->verdict == LG_VERDICT_ERROR))) {
 				text = content(c);
 				if (text && *text)
 					rc = copy_string(&r->traceback, text);

@@ -161,6 +161,18 @@ static void test_gitlab_charts(void **state)
 	free(out);
 	assert_int_equal((int)lg_run_xpath_number(doc,
 		"count(//testsuite[@name='clean']/testcase/system-out)"), 0);
+	/* GitLab shows an attachment only on a <failure>: the error, which
+	 * has a chart, is one, of its outcome's type; its verdict stays. */
+	out = lg_run_xpath_string(doc, "string(//testsuite[@name='error']/testcase/system-out)");
+	assert_true(strncmp(out, "[[ATTACHMENT|out/leakgate-charts/error.svg]]\n", 45) == 0);
+	free(out);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testsuite[@name='error']/testcase/failure[@type='exception'])"), 1);
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(//testcase/error)"), 0);
+	out = lg_run_xpath_string(doc, "string(//testsuite[@name='error']"
+				  "//property[@name='verdict']/@value)");
+	assert_string_equal(out, "error");
+	free(out);
 	xmlFreeDoc(doc);
 
 	chart = xmlReadFile(path_in(s, "out/leakgate-charts/leak.svg"), NULL, XML_PARSE_NONET);
@@ -359,8 +371,10 @@ static void test_gitlab_shards_and_merge(void **state)
 	doc = lg_run_load_junit(path_in(s, "gitlab/out/leakgate.xml"));
 	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite)"), 3);
 	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@tests)"), 3);
-	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@failures)"), 1);
-	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@errors)"), 1);
+	/* The error has a chart, so it is a <failure> (GitLab shows
+	 * attachments on failures only). */
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@failures)"), 2);
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@errors)"), 0);
 	/* Copied as the shards wrote them: the attachment is still there. */
 	names = lg_run_xpath_string(doc, "string(//testsuite[@name='leak']/testcase/system-out)");
 	assert_true(strncmp(names, "[[ATTACHMENT|out/leakgate-charts/leak.svg]]", 43) == 0);
