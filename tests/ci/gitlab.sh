@@ -171,7 +171,12 @@ moved=$(git -C "$leakgate_repo" -c user.name=t -c user.email=t@example.com \
 	commit-tree "$(git -C "$leakgate_repo" write-tree)" -p lg-test -m moved)
 git -C "$leakgate_repo" update-ref refs/heads/lg-test "$moved"
 unset GIT_INDEX_FILE
-client cloned >"$tmp/moved.log" 2>&1
+# With it the baseline job of the template: a note on HEAD, pushed (to a
+# local repository here instead of GitLab's).
+notes_repo="$tmp/notes.git"
+git init --quiet --bare "$notes_repo"
+client --variable LEAKGATE_PUSH_TOKEN=unused --variable "LEAKGATE_PUSH_URL=$notes_repo" \
+	cloned leakgate-baseline >"$tmp/moved.log" 2>&1
 moved_code=$?
 echo "gitlab-ci-local: three pipelines in $(($(date +%s) - start)) s"
 
@@ -250,11 +255,41 @@ job_said cloned "leakgate: lg-test of $leakgate_repo is $moved" "$log" ||
 job_said cloned "leakgate-test: the moved branch" "$log" || fail "cloned: old scripts ran"
 job_said cloned "leakgate: using the build in " "$log" || fail "cloned: the cached build was not used"
 
+job_status PASS leakgate-baseline "$log" || fail "leakgate-baseline did not pass"
+git --git-dir="$notes_repo" notes --ref=leakgate show "$(git_c rev-parse HEAD)" 2>/dev/null |
+	grep -q '^\[baseline "known"\]' || fail "leakgate-baseline: no note pushed for HEAD"
+
 log="$tmp/mr.log"
 [ "$mr_code" -eq 0 ] || fail "the merge-request pipeline failed"
 job_status PASS mr "$log" || fail "mr did not pass"
 starts "$base_sha" "$(prop out/mr/leakgate.xml known baseline.rev)" ||
 	fail "mr: baseline.rev is not CI_MERGE_REQUEST_DIFF_BASE_SHA ($(prop out/mr/leakgate.xml known baseline.rev))"
+
+# README's GitLab snippets, as pasted but for the include (gitlab-ci-local
+# cannot reach a GitLab project): valid, and the jobs they promise.
+n=0
+python3 - "$source_dir/README.md" "$project" <<'PY' || fail "README: no GitLab snippets"
+import re, sys
+readme, project = sys.argv[1], sys.argv[2]
+text = open(readme).read()
+section = text[text.index("### GitLab CI\n"):]
+section = section[:section.index("\n### ", 1)]
+blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```", section, re.S | re.M)
+          if "extends: .leakgate" in b]
+for i, b in enumerate(blocks, 1):
+    b = re.sub(r"^include:\n(?:  .*\n)+", "", b, flags=re.M)
+    with open("%s/readme-%d.yml" % (project, i), "w") as f:
+        f.write("include:\n  - local: leakgate.gitlab-ci.yml\n" + b)
+sys.exit(0 if blocks else 1)
+PY
+for f in "$project"/readme-*.yml; do
+	[ -f "$f" ] || continue
+	n=$((n + 1))
+	client --file "$(basename "$f")" --list >"$tmp/readme.log" 2>&1 ||
+		{ cat "$tmp/readme.log"; fail "README snippet $n: gitlab-ci-local rejects it"; }
+	grep -q "^leakgate[ :]" "$tmp/readme.log" || { cat "$tmp/readme.log"; fail "README snippet $n: no job leakgate"; }
+done
+grep -q "^leakgate-merge[ :]" "$tmp/readme.log" || fail "README's sharded snippet: no leakgate-merge"
 
 # What a viewer makes of every JUnit file the jobs wrote (an empty
 # <testsuites> used to crash it).
