@@ -33,15 +33,21 @@ lg_loads() {
 }
 
 # lg_build DIR: DIR/leakgate, built unless a working one is there. Installs
-# what building needs (ci/install-deps.sh build) only when it builds.
+# what building needs (ci/install-deps.sh build) only when it does not run:
+# a cached build in a new container of the same image lacks the libraries
+# only, and runs once they are installed; else make builds what is stale.
 lg_build() {
 	if lg_loads "$1/leakgate"; then
 		echo "leakgate: using the build in $1"
 		return 0
 	fi
-	[ -e "$1/leakgate" ] && lg_warn "$1/leakgate does not run here: building it again"
-	rm -rf "$1"
 	sh "$lg_source/ci/install-deps.sh" build || return 2
+	if lg_loads "$1/leakgate"; then
+		echo "leakgate: using the build in $1"
+		return 0
+	fi
+	[ -e "$1/leakgate" ] && lg_warn "$1/leakgate does not run here: building it again"
+	rm -f "$1/leakgate"
 	make -s -j "$(nproc 2>/dev/null || echo 2)" -C "$lg_source" BUILD="$1" \
 		"$1/leakgate" || return 2
 }

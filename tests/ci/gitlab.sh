@@ -12,7 +12,10 @@
 #   matrix    parallel: matrix: two cells, each measuring every workload
 #   cloned    LEAKGATE_REPOSITORY (a local repository) and LEAKGATE_REF: the
 #             template fetches leakgate into .leakgate-ci/ beside the
-#             committed .leakgate/baseline, builds and gates
+#             committed .leakgate/baseline, builds and gates; run again
+#             after the branch moved and the cached binary broke, it
+#             follows the branch and makes the binary again
+#   leakgate-baseline  the template's job: records, pushes the note
 #   mr        a merge-request pipeline: the baseline at
 #             CI_MERGE_REQUEST_DIFF_BASE_SHA
 # Usage: gitlab.sh CLIENTS_DIR LEAKGATE_BINARY
@@ -66,7 +69,8 @@ parent_sha=$(git_c rev-parse HEAD)
 
 # leakgate for the clone route: a repository whose branch lg-test is this
 # checkout as it is now (uncommitted changes too: a commit of its own).
-ref=$(git -C "$source_dir" stash create 2>/dev/null)
+ref=$(git -C "$source_dir" -c user.name=leakgate-test -c user.email=test@example.com \
+	stash create 2>/dev/null)
 [ -n "$ref" ] || ref=$(git -C "$source_dir" rev-parse HEAD)
 leakgate_repo="$tmp/leakgate.git"
 git init --quiet --bare "$leakgate_repo"
@@ -171,6 +175,12 @@ moved=$(git -C "$leakgate_repo" -c user.name=t -c user.email=t@example.com \
 	commit-tree "$(git -C "$leakgate_repo" write-tree)" -p lg-test -m moved)
 git -C "$leakgate_repo" update-ref refs/heads/lg-test "$moved"
 unset GIT_INDEX_FILE
+# And the cached build no longer runs (as when the image lost libgit2): it
+# is made again, from the cached objects.
+for cached in "$project"/.gitlab-ci-local/cache/leakgate-cloned/.leakgate-ci/leakgate/build/leakgate-*/leakgate; do
+	[ -f "$cached" ] || { fail "cloned: no build in the cache"; continue; }
+	printf '#!/bin/sh\nexit 127\n' >"$cached"
+done
 # With it the baseline job of the template: a note on HEAD, pushed (to a
 # local repository here instead of GitLab's).
 notes_repo="$tmp/notes.git"
@@ -253,7 +263,8 @@ log="$tmp/moved.log"
 job_said cloned "leakgate: lg-test of $leakgate_repo is $moved" "$log" ||
 	fail "cloned: the cached checkout did not follow lg-test"
 job_said cloned "leakgate-test: the moved branch" "$log" || fail "cloned: old scripts ran"
-job_said cloned "leakgate: using the build in " "$log" || fail "cloned: the cached build was not used"
+job_said cloned "does not run here: building it again" "$log" ||
+	fail "cloned: the cached build was not checked"
 
 job_status PASS leakgate-baseline "$log" || fail "leakgate-baseline did not pass"
 git --git-dir="$notes_repo" notes --ref=leakgate show "$(git_c rev-parse HEAD)" 2>/dev/null |
