@@ -25,6 +25,7 @@
 #include "leakgate/explain.h"
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
+#include "leakgate/report_view.h"
 #include "leakgate/series.h"
 #include "leakgate/xml_text.h"
 
@@ -640,7 +641,8 @@ static int testcase(writer *x, const lg_workload_result *r)
 {
 	lg_buf classname = LG_BUF_INIT, name = LG_BUF_INIT;
 	char file[4096];
-	int rc;
+	const char *site;
+	int site_line, rc;
 
 	rc = identity(&classname, &name, r);
 	if (rc == 0 && (rc = start(x, "testcase")) == 0 && classname.len)
@@ -651,21 +653,13 @@ static int testcase(writer *x, const lg_workload_result *r)
 	lg_buf_dispose(&name);
 	if (rc < 0)
 		return rc;
-	/* The line the diagnosis blames, so CI annotates it; else the
-	 * function (kept as the function.file/line properties). */
-	if (r->explanation && r->explanation->site_file) {
-		if ((rc = attr(x, "file", lg_format_path(file, sizeof(file),
-							 r->explanation->site_file))) < 0 ||
-		    (r->explanation->site_line > 0 &&
-		     (rc = attr_count(x, "line", r->explanation->site_line)) < 0))
-			return rc;
-	} else {
-		if (r->file && *r->file &&
-		    (rc = attr(x, "file", lg_format_path(file, sizeof(file), r->file))) < 0)
-			return rc;
-		if (r->line > 0 && (rc = attr_count(x, "line", r->line)) < 0)
-			return rc;
-	}
+	/* The line that raised, or the one the diagnosis blames, so CI
+	 * annotates it; else the function (kept as the function.file/line
+	 * properties). */
+	lg_view_site(r, &site, &site_line);
+	if ((site && (rc = attr(x, "file", lg_format_path(file, sizeof(file), site))) < 0) ||
+	    (site_line > 0 && (rc = attr_count(x, "line", site_line)) < 0))
+		return rc;
 	if ((rc = attr_seconds(x, "time", r->seconds)) < 0 ||
 	    (rc = verdict_element(x, r)) < 0 ||
 	    (rc = system_out(x, r)) < 0 ||

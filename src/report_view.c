@@ -44,6 +44,12 @@ void lg_view_site(const lg_workload_result *r, const char **file, int *line)
 {
 	const lg_explanation *e = r->explanation;
 
+	/* An error at the line that raised, not at the function's def. */
+	if (r->verdict == LG_VERDICT_ERROR && r->raised_file && *r->raised_file) {
+		*file = r->raised_file;
+		*line = r->raised_line;
+		return;
+	}
 	if (e && e->site_file && *e->site_file) {
 		*file = e->site_file;
 		*line = e->site_line > 0 ? e->site_line : 0;

@@ -21,6 +21,8 @@ typedef struct {
 	char conf[4096];
 	char junit[4096];    /* run A's JUnit file */
 	char summary[4096];  /* run A's step summary */
+	char leakgate_env[4200]; /* LEAKGATE=the binary, for the CI scripts */
+	char config_env[4200];   /* LEAKGATE_CONFIG=ci.conf */
 	lg_run_output run;   /* run A */
 } suite;
 
@@ -61,6 +63,8 @@ static int suite_setup(void **state)
 	snprintf(s->conf, sizeof(s->conf), "%s/ci.conf", s->dir);
 	snprintf(s->junit, sizeof(s->junit), "%s/out/run.xml", s->dir);
 	snprintf(s->summary, sizeof(s->summary), "%s/summary.md", s->dir);
+	snprintf(s->leakgate_env, sizeof(s->leakgate_env), "LEAKGATE=%s", lg_run_binary());
+	snprintf(s->config_env, sizeof(s->config_env), "LEAKGATE_CONFIG=%s", s->conf);
 	argv[3] = s->conf;
 	/* A heap leak that the diagnostic pass explains quickly, a clean
 	 * workload and an error: short runs, the workloads are unambiguous. */
@@ -310,38 +314,41 @@ static char *suite_names(const char *path)
 	return names;
 }
 
+/* The template's gate job, run in dir with env; it must exit want. */
+static void gitlab_gate(lg_run_output *res, const char *dir, const char *const *env,
+			int want, const char *job)
+{
+	sh(res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env);
+	if (res->code != want)
+		fail_msg("%s: exit %d\n%s\n%s", job, res->code, res->out, res->err);
+}
+
 /* The template's script as GitLab runs it: LEAKGATE_SHARD=auto with
  * parallel: 2 (CI_NODE_INDEX 1 and 2 of CI_NODE_TOTAL=2), the JUnit files in
  * a folder that does not exist yet, then the merge job. */
 static void test_gitlab_shards_and_merge(void **state)
 {
 	suite *s = *state;
-	char *dir = path_in(s, "gitlab"), leakgate_env[4200], config_env[4200];
+	char *dir = path_in(s, "gitlab");
 	const char *env1[] = { "GITLAB_CI=true", "CI_NODE_INDEX=1", "CI_NODE_TOTAL=2",
 			       "LEAKGATE_SHARD=auto", "LEAKGATE_JUNIT=out/leakgate.xml",
-			       leakgate_env, config_env, "LEAKGATE_BASELINE=none",
+			       s->leakgate_env, s->config_env, "LEAKGATE_BASELINE=none",
 			       "LEAKGATE_ARGS=-j 2", NULL };
 	const char *env2[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
 			       "LEAKGATE_SHARD=auto", "LEAKGATE_JUNIT=out/leakgate.xml",
-			       leakgate_env, config_env, "LEAKGATE_BASELINE=none", NULL };
-	const char *env_merge[] = { "GITLAB_CI=true", leakgate_env,
+			       s->leakgate_env, s->config_env, "LEAKGATE_BASELINE=none", NULL };
+	const char *env_merge[] = { "GITLAB_CI=true", s->leakgate_env,
 				    "LEAKGATE_JUNIT=out/leakgate.xml", NULL };
 	lg_run_output res;
 	xmlDocPtr doc;
 	char *names, *md;
 
 	assert_int_equal(mkdir(dir, 0777), 0);
-	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
-	snprintf(config_env, sizeof(config_env), "LEAKGATE_CONFIG=%s", s->conf);
 
 	/* Sorted names clean, error, leak, dealt round-robin. */
-	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env1);
-	if (res.code != 1)
-		fail_msg("shard 1: exit %d\n%s\n%s", res.code, res.out, res.err);
+	gitlab_gate(&res, dir, env1, 1, "shard 1");
 	lg_run_output_dispose(&res);
-	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env2);
-	if (res.code != 3)
-		fail_msg("shard 2: exit %d\n%s\n%s", res.code, res.out, res.err);
+	gitlab_gate(&res, dir, env2, 3, "shard 2");
 	assert_contains(res.out, "--shard auto");
 	lg_run_output_dispose(&res);
 
@@ -390,39 +397,52 @@ static void test_gitlab_shards_and_merge(void **state)
 static void test_gitlab_unsharded(void **state)
 {
 	suite *s = *state;
-	char *dir = path_in(s, "gitlab-plain"), leakgate_env[4200], config_env[4200];
+	char *dir = path_in(s, "gitlab-plain");
 	const char *plain[] = { "GITLAB_CI=true", "CI_NODE_INDEX", "CI_NODE_TOTAL=1",
-				"LEAKGATE_SHARD=auto", leakgate_env, config_env,
+				"LEAKGATE_SHARD=auto", s->leakgate_env, s->config_env,
 				"LEAKGATE_BASELINE=none", "LEAKGATE_WORKLOADS=clean error",
 				NULL };
 	const char *cell[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
-			       "LEAKGATE_SHARD", leakgate_env, config_env,
+			       "LEAKGATE_SHARD", s->leakgate_env, s->config_env,
 			       "LEAKGATE_BASELINE=none", "LEAKGATE_WORKLOADS=clean error",
 			       "LEAKGATE_JUNIT=cell/leakgate.xml", NULL };
 	lg_run_output res;
 	char *names;
 
 	assert_int_equal(mkdir(dir, 0777), 0);
-	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
-	snprintf(config_env, sizeof(config_env), "LEAKGATE_CONFIG=%s", s->conf);
 
-	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", plain);
-	if (res.code != 3)
-		fail_msg("plain job: exit %d\n%s\n%s", res.code, res.out, res.err);
+	gitlab_gate(&res, dir, plain, 3, "plain job");
 	lg_run_output_dispose(&res);
 	names = suite_names(path_in(s, "gitlab-plain/leakgate.xml"));
 	assert_string_equal(names, "clean error ");
 	free(names);
 
-	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", cell);
-	if (res.code != 3)
-		fail_msg("matrix cell: exit %d\n%s\n%s", res.code, res.out, res.err);
+	gitlab_gate(&res, dir, cell, 3, "matrix cell");
 	assert_contains(res.out, "LEAKGATE_SHARD unset: this job runs every workload");
 	assert_true(strstr(res.out, "--shard") == NULL);
 	lg_run_output_dispose(&res);
 	names = suite_names(path_in(s, "gitlab-plain/cell/leakgate.xml"));
 	assert_string_equal(names, "clean error ");
 	free(names);
+}
+
+/* Runs argv in the suite's directory; it must exit want. Then the number
+ * xpath gives on the JUnit file it wrote (junit, in that directory). */
+static int junit_after(const suite *s, const char *const *argv, int want,
+		       const char *junit, const char *xpath)
+{
+	lg_run_output res;
+	xmlDocPtr doc;
+	int n;
+
+	lg_run_spawn(&res, s->dir, argv, NULL);
+	if (res.code != want)
+		fail_msg("%s: exit %d, not %d\n%s", argv[1], res.code, want, res.err);
+	lg_run_output_dispose(&res);
+	doc = lg_run_load_junit(path_in(s, junit));
+	n = (int)lg_run_xpath_number(doc, xpath);
+	xmlFreeDoc(doc);
+	return n;
 }
 
 /* More shards than workloads: the empty one passes, writes a suite of no
@@ -436,30 +456,14 @@ static void test_empty_shard(void **state)
 				 "empty.xml", s->junit, NULL };
 	const char *alone[] = { lg_run_binary(), "merge", "-o", "only-empty.xml",
 				"empty.xml", "empty.xml", NULL };
-	lg_run_output res;
-	xmlDocPtr doc;
+	const char *empty_suite = "count(/testsuites/testsuite[@tests='0'])";
 
-	lg_run_spawn(&res, s->dir, run, NULL);
-	assert_int_equal(res.code, 0);
-	lg_run_output_dispose(&res);
-	doc = lg_run_load_junit(path_in(s, "empty.xml"));
-	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite[@tests='0'])"), 1);
-	xmlFreeDoc(doc);
-
-	lg_run_spawn(&res, s->dir, with_a, NULL);
-	assert_int_equal(res.code, 1);
-	lg_run_output_dispose(&res);
-	doc = lg_run_load_junit(path_in(s, "with-empty.xml"));
-	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite)"), 3);
-	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@tests)"), 3);
-	xmlFreeDoc(doc);
-
-	lg_run_spawn(&res, s->dir, alone, NULL);
-	assert_int_equal(res.code, 0);
-	lg_run_output_dispose(&res);
-	doc = lg_run_load_junit(path_in(s, "only-empty.xml"));
-	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite[@tests='0'])"), 1);
-	xmlFreeDoc(doc);
+	assert_int_equal(junit_after(s, run, 0, "empty.xml", empty_suite), 1);
+	/* Merged with run A: its three workloads, no empty suite. */
+	assert_int_equal(junit_after(s, with_a, 1, "with-empty.xml",
+				     "count(/testsuites/testsuite)"), 3);
+	assert_int_equal(junit_after(s, with_a, 1, "with-empty.xml", empty_suite), 0);
+	assert_int_equal(junit_after(s, alone, 0, "only-empty.xml", empty_suite), 1);
 }
 
 /* The lines NAME=VALUE of a GITHUB_OUTPUT file must include want. */
@@ -480,16 +484,16 @@ static void test_action_script(void **state)
 {
 	suite *s = *state;
 	char dir[4096];
-	char leakgate_env[4200], output_env[4200], summary_env[4200], junit_env[4200],
+	char output_env[4200], summary_env[4200], junit_env[4200],
 	     config_env[4200], merge_env[4200], workspace_env[4200];
-	const char *env_run[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+	const char *env_run[] = { "GITHUB_ACTIONS=true", s->leakgate_env, output_env,
 				  summary_env, workspace_env, config_env,
 				  "INPUT_WORKLOADS=clean", "INPUT_JUNIT=clean.xml",
 				  "INPUT_BASELINE=auto", "INPUT_ARGS=--duration 0.3", NULL };
-	const char *env_merge[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+	const char *env_merge[] = { "GITHUB_ACTIONS=true", s->leakgate_env, output_env,
 				    summary_env, merge_env, junit_env, NULL };
 	const char *env_key[] = { output_env, NULL };
-	const char *env_record[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+	const char *env_record[] = { "GITHUB_ACTIONS=true", s->leakgate_env, output_env,
 				     config_env, "INPUT_MODE=record", "INPUT_WORKLOADS=clean",
 				     "INPUT_ARGS=--duration 0.3", NULL };
 	/* origin: where the record mode pushes the notes. */
@@ -507,7 +511,6 @@ static void test_action_script(void **state)
 	/* A copy: path_in's buffers are reused. */
 	snprintf(dir, sizeof(dir), "%s", path_in(s, "action"));
 	assert_int_equal(mkdir(dir, 0777), 0);
-	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
 	snprintf(output_env, sizeof(output_env), "GITHUB_OUTPUT=%s/outputs", dir);
 	snprintf(summary_env, sizeof(summary_env), "GITHUB_STEP_SUMMARY=%s/summary.md", dir);
 	snprintf(workspace_env, sizeof(workspace_env), "GITHUB_WORKSPACE=%s", dir);

@@ -78,7 +78,7 @@ git -C "$leakgate_repo" fetch --quiet "$source_dir" "$ref:refs/heads/lg-test" ||
 	{ fail "cannot make $leakgate_repo"; exit 1; }
 
 cp "$source_dir/ci/leakgate.gitlab-ci.yml" "$project/leakgate.gitlab-ci.yml"
-python_b=python3
+python_b=/usr/bin/python3
 for p in /root/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3; do
 	[ -x "$p" ] && python_b=$p && break
 done
