@@ -18,6 +18,7 @@ lg_warn() {
 lg_build_key() {
 	os=unknown
 	if [ -r /etc/os-release ]; then
+		# shellcheck source=/dev/null
 		os=$(. /etc/os-release && echo "${ID:-linux}-${VERSION_ID:-${VERSION_CODENAME:-rolling}}")
 	fi
 	sum=$(cd "$lg_source" && find src include Makefile ci/install-deps.sh \

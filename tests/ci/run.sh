@@ -2,7 +2,8 @@
 # The CI integrations in real clients, beside the simulated ones of
 # tests/test_run_ci.c: actionlint over the action and the workflows (also
 # README's), gitlab-ci-local over the GitLab template (tests/ci/gitlab.sh),
-# xunit-viewer over the JUnit files the jobs wrote. The clients come from
+# xunit-viewer over the JUnit files the jobs wrote, shellcheck (when it is
+# installed) over the scripts. The clients come from
 # npm, pinned by tests/ci/package-lock.json, installed once into
 # ~/.cache/leakgate/ (LEAKGATE_CI_CLIENTS: another folder). Without npm and
 # node: one line, skipped.
@@ -40,6 +41,18 @@ else
 	failed=1
 fi
 rm -rf "$out"
+
+# The CI scripts and the template's setup line, when shellcheck is here.
+if command -v shellcheck >/dev/null 2>&1; then
+	echo "== tests/ci: shellcheck"
+	snippet=$(mktemp "${TMPDIR:-/tmp}/leakgate-fetch.XXXXXX")
+	python3 -c 'import sys, yaml
+print(yaml.safe_load(open(sys.argv[1]))[".leakgate-fetch"]["script"][0])' \
+		"$source_dir/ci/leakgate.gitlab-ci.yml" >"$snippet" &&
+		shellcheck -s sh -S warning "$source_dir"/ci/*.sh "$source_dir/action/run.sh" \
+			"$here"/*.sh "$snippet" || failed=1
+	rm -f "$snippet"
+fi
 
 echo "== tests/ci: gitlab-ci-local"
 sh "$here/gitlab.sh" "$clients" "$binary" || failed=1
