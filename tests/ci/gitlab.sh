@@ -164,7 +164,7 @@ client --variable CI_PIPELINE_SOURCE=merge_request_event \
 	--variable CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main mr >"$tmp/mr.log" 2>&1
 mr_code=$?
 # lg-test moves on (a change to the scripts only): the cached checkout
-# follows it, and the cached build still serves.
+# follows it.
 export GIT_INDEX_FILE="$tmp/index"
 git -C "$leakgate_repo" read-tree lg-test
 blob=$(git -C "$leakgate_repo" show lg-test:ci/gitlab-run.sh |
