@@ -324,7 +324,7 @@ static void test_empty_run(void **state)
 	lg_run_result empty = LG_RUN_RESULT_INIT, back;
 	xmlDocPtr doc;
 
-	assert_lg_ok(lg_junit_write(&empty, f->path));
+	assert_lg_ok(lg_run_write_junit(&empty, f->path));
 	doc = load_valid(f->path);
 	assert_int_equal((int)number(doc, "number(/testsuites/@tests)"), 0);
 	assert_int_equal((int)number(doc, "count(/testsuites/testsuite)"), 1);
