@@ -36,7 +36,8 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
 
 # The agent is embedded as bytes with .incbin; make tracks the .py itself.
-$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py src/agent/explain.py | $(DEPS_OK)
+$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py src/agent/explain.py \
+		src/agent/pytest_target.py | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ src/agent_blob.S
 

@@ -13,4 +13,11 @@ lg_explain_py:
 	.incbin "src/agent/explain.py"
 	.byte 0
 	.size lg_explain_py, . - lg_explain_py
+/* Tests as workloads (pytest, unittest), run by the agent with --with. */
+	.global lg_pytest_py
+	.type lg_pytest_py, @object
+lg_pytest_py:
+	.incbin "src/agent/pytest_target.py"
+	.byte 0
+	.size lg_pytest_py, . - lg_pytest_py
 	.section .note.GNU-stack,"",@progbits

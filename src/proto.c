@@ -23,6 +23,7 @@ static const struct {
 	{ "resource", LG_RECORD_RESOURCE },
 	{ "cycle", LG_RECORD_CYCLE },
 	{ "native", LG_RECORD_NATIVE },
+	{ "test", LG_RECORD_TEST },
 };
 
 const char *lg_record_type_name(lg_record_type type)
@@ -411,6 +412,10 @@ static int apply_end(lg_proto_session *s, const lg_record *rec)
 		   s->state == LG_SESSION_RUNNING) {
 		r->outcome = LG_OUTCOME_EXCEPTION;
 		rc = set_end_detail(r, rec);
+	} else if (strcmp(reason, "skipped") == 0) {
+		/* A test its runner skipped, with the reason as message. */
+		r->outcome = LG_OUTCOME_SKIPPED;
+		rc = take_string(&r->detail, rec, "message");
 	} else if (strcmp(reason, "import-error") == 0) {
 		r->outcome = LG_OUTCOME_IMPORT_ERROR;
 		rc = set_end_detail(r, rec);

@@ -31,6 +31,7 @@ static const verdict_style styles[] = {
 	[LG_VERDICT_EXPECTED_LEAK] = { "KNOWN", "\033[33m" },
 	[LG_VERDICT_LEAK_FIXED] = { "FIXED", "\033[36m" },
 	[LG_VERDICT_REGRESSION] = { "REGRESS", "\033[1;31m" },
+	[LG_VERDICT_SKIPPED] = { "SKIP", "\033[2m" },
 };
 
 static const verdict_style *style(lg_verdict v)
@@ -219,7 +220,7 @@ static void baseline_summary(FILE *out, const lg_run_result *run)
 
 static void totals(FILE *out, const lg_run_result *run)
 {
-	size_t by[LG_VERDICT_REGRESSION + 1] = { 0 };
+	size_t by[LG_VERDICT_SKIPPED + 1] = { 0 };
 
 	for (size_t i = 0; i < run->count; i++)
 		if ((size_t)run->items[i].verdict < sizeof(by) / sizeof(*by))
@@ -240,6 +241,11 @@ static void totals(FILE *out, const lg_run_result *run)
 	count(out, by[LG_VERDICT_EXPECTED_LEAK], "known leak", "known leaks");
 	fputs(", ", out);
 	count(out, by[LG_VERDICT_LEAK_FIXED], "fixed", "fixed");
+	/* Only test suites skip. */
+	if (by[LG_VERDICT_SKIPPED]) {
+		fputs(", ", out);
+		count(out, by[LG_VERDICT_SKIPPED], "skipped", "skipped");
+	}
 	fprintf(out, " in %.1f s\n", run->seconds);
 }
 

@@ -17,10 +17,31 @@
 
 extern const char lg_agent_py[];
 extern const char lg_explain_py[];
+extern const char lg_pytest_py[];
 
 const char *lg_agent_source(void)
 {
 	return lg_agent_py;
+}
+
+const char *lg_agent_pytest_source(void)
+{
+	return lg_pytest_py;
+}
+
+/* The agent's leading arguments for a test target: the module that runs
+ * tests (--with) and the suite's pytest arguments; returns the next index. */
+static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
+{
+	if (lg_workload_target_kind(wl->target) == LG_TARGET_FUNCTION)
+		return n;
+	argv[n++] = "--with";
+	argv[n++] = lg_pytest_py;
+	if (wl->pytest_args) {
+		argv[n++] = "--pytest-args";
+		argv[n++] = wl->pytest_args;
+	}
+	return n;
 }
 
 /* How long output may keep flowing after the child exited (a grandchild
@@ -53,7 +74,7 @@ typedef struct {
 	char threshold_arg[32];
 	char native_arg[16];
 	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
-	const char *argv[10];
+	const char *argv[16];
 	const char *env[4];
 	double started;
 	double exited_at;
@@ -90,6 +111,7 @@ static int slot_start(slot *s, lg_workload_result *r)
 	lg_proto_reader reader = LG_PROTO_READER_INIT;
 	const lg_workload *wl = &r->workload;
 	char reason[256];
+	size_t n;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -102,14 +124,16 @@ static int slot_start(slot *s, lg_workload_result *r)
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
 	snprintf(s->threshold_arg, sizeof(s->threshold_arg), "%g", wl->threshold);
-	s->argv[0] = wl->python;
-	s->argv[1] = "-c";
-	s->argv[2] = lg_agent_source();
-	s->argv[3] = wl->target;
-	s->argv[4] = s->calls_arg;
-	s->argv[5] = s->duration_arg;
-	s->argv[6] = s->threshold_arg;
-	s->argv[7] = NULL;
+	n = 0;
+	s->argv[n++] = wl->python;
+	s->argv[n++] = "-c";
+	s->argv[n++] = lg_agent_source();
+	n = test_arguments(s->argv, n, wl);
+	s->argv[n++] = wl->target;
+	s->argv[n++] = s->calls_arg;
+	s->argv[n++] = s->duration_arg;
+	s->argv[n++] = s->threshold_arg;
+	s->argv[n] = NULL;
 	s->proc.argv = s->argv;
 	s->proc.env = child_env;
 	s->proc.channel_fd = LG_PROTO_FD;
@@ -224,7 +248,8 @@ static void crash_line(char *out, size_t size, const lg_tail *err)
 
 		p = strchr(frame, '\n');
 		if (strncmp(frame, "File \"<string>\"", 15) != 0 &&
-		    strncmp(frame, "File \"<leakgate-explain>\"", 26) != 0) {
+		    strncmp(frame, "File \"<leakgate-explain>\"", 26) != 0 &&
+		    strncmp(frame, "File \"<leakgate-pytest>\"", 25) != 0) {
 			snprintf(out, size, "%.*s", p ? (int)(p - frame) : (int)strlen(frame), frame);
 			return;
 		}
@@ -365,7 +390,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	lg_tail err = LG_TAIL_INIT(EXPLAIN_ERR_LIMIT);
 	lg_buf preload = LG_BUF_INIT;
 	const char *preloaded = getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "";
-	size_t env = 0;
+	size_t env = 0, n;
 
 	lg_proto_reader_dispose(&s->reader);
 	lg_tail_dispose(&s->explain_err);
@@ -403,16 +428,18 @@ static int slot_start_explain(slot *s, runner_state *st)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
-	s->argv[0] = wl->python;
-	s->argv[1] = "-c";
-	s->argv[2] = lg_agent_source();
-	s->argv[3] = "--explain";
-	s->argv[4] = lg_explain_py;
-	s->argv[5] = wl->target;
-	s->argv[6] = s->calls_arg;
-	s->argv[7] = s->duration_arg;
-	s->argv[8] = s->native_arg;
-	s->argv[9] = NULL;
+	n = 0;
+	s->argv[n++] = wl->python;
+	s->argv[n++] = "-c";
+	s->argv[n++] = lg_agent_source();
+	n = test_arguments(s->argv, n, wl);
+	s->argv[n++] = "--explain";
+	s->argv[n++] = lg_explain_py;
+	s->argv[n++] = wl->target;
+	s->argv[n++] = s->calls_arg;
+	s->argv[n++] = s->duration_arg;
+	s->argv[n++] = s->native_arg;
+	s->argv[n] = NULL;
 	s->env[env++] = ENV_UNBUFFERED;
 	s->env[env++] = ENV_FAULTHANDLER;
 	if (s->preload)

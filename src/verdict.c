@@ -232,6 +232,8 @@ static int add_error(lg_buf *b, const lg_workload_result *r)
 	case LG_OUTCOME_SPAWN_FAILED:
 		what = "could not start";
 		break;
+	case LG_OUTCOME_SKIPPED:
+		break;
 	}
 	if (!what)
 		return lg_buf_printf(b, "unknown outcome %d", (int)r->outcome);
@@ -271,6 +273,9 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 		    (rc = lg_buf_printf(b, "; stopped at call %s", calls)) < 0)
 			return rc;
 		return r->detail ? lg_buf_printf(b, ": %s", r->detail) : 0;
+	case LG_OUTCOME_SKIPPED:
+		r->verdict = LG_VERDICT_SKIPPED;
+		return lg_buf_printf(b, "skipped: %s", r->detail ? r->detail : "");
 	case LG_OUTCOME_IMPORT_ERROR:
 	case LG_OUTCOME_PROTOCOL_ERROR:
 	case LG_OUTCOME_SPAWN_FAILED:
@@ -286,7 +291,8 @@ static int apply_expectation(lg_buf *b, lg_workload_result *r)
 	char *said;
 	int rc;
 
-	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR)
+	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR ||
+	    r->verdict == LG_VERDICT_SKIPPED)
 		return 0;
 	said = lg_buf_detach(b);
 	if (!said) {

@@ -28,6 +28,8 @@ typedef struct {
 
 /* The agent's Python source, embedded at build time (NUL-terminated). */
 const char *lg_agent_source(void);
+/* Its module for pytest and unittest tests (src/agent/pytest_target.py). */
+const char *lg_agent_pytest_source(void);
 
 /*
  * Measure and judge every workload. Workload failures of any kind are

@@ -16,6 +16,7 @@ from itertools import repeat
 
 PROTO_FD = 3
 PROTO_VERSION = 1
+PYTEST_ARGS = None        # --pytest-args: the suite's pytest arguments
 MAX_TEXT = 16384          # bytes of traceback kept (the tail, where the error is)
 MAX_MESSAGE = 4096
 STEADY_SAMPLES = 40       # samples the fit wants once batches are steady
@@ -46,6 +47,8 @@ def note(text):
 
 
 def type_name(exc):
+    if getattr(exc, "leakgate_type", None):  # a test runner's failure (pytest_target.py)
+        return exc.leakgate_type
     t = type(exc)
     if t.__module__ in ("builtins", "exceptions"):
         return t.__qualname__
@@ -61,6 +64,8 @@ def message_of(exc):
 
 
 def traceback_of(exc):
+    if getattr(exc, "leakgate_text", None) is not None:
+        return exc.leakgate_text
     import traceback
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return text[-MAX_TEXT:]
@@ -166,6 +171,8 @@ class Probes(object):
 # -- the target -------------------------------------------------------------
 
 def load_target(spec):
+    if spec.startswith(("pytest:", "unittest:")):
+        return load_test(spec)  # src/agent/pytest_target.py
     module_part, sep, function_path = spec.rpartition(":")
     if not sep or not module_part or not function_path:
         raise ValueError("target '%s' is not FILE.py:FUNCTION or MODULE:FUNCTION" % spec)
@@ -245,14 +252,38 @@ def begin(spec, metrics, extra=()):
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
                      ("message", message_of(exc)), ("traceback", traceback_of(exc))])
         return None
-    path, line = source_of(function)
+    location = getattr(function, "location", None)
+    path, line = location() if location else source_of(function)
     send("target", [("module", module), ("function", function_name),
                     ("file", path), ("line", line)])
+    prepare = getattr(function, "leakgate_prepare", None)
+    if prepare is None:
+        return function
+    try:
+        prepare()  # a test's first run: it may skip or fail
+    except TestSkipped as exc:
+        send("end", [("reason", "skipped"), ("calls", 0), ("message", message_of(exc))])
+        return None
+    except BaseException as exc:
+        send("end", [("reason", "exception"), ("calls", 1), ("exc_type", type_name(exc)),
+                     ("message", message_of(exc)), ("traceback", traceback_of(exc))])
+        return None
     return function
 
 
 def main(argv):
+    global PYTEST_ARGS
     os.set_inheritable(PROTO_FD, False)  # children of the workload must not hold it
+    # Tests as workloads: the module that runs them (pytest_target.py),
+    # the suite's pytest arguments, or the collection of a suite.
+    while argv[:1] in (["--with"], ["--pytest-args"]):
+        if argv[0] == "--with":
+            exec(compile(argv[1], "<leakgate-pytest>", "exec"), globals())
+        else:
+            PYTEST_ARGS = argv[1]
+        argv = argv[2:]
+    if argv[:1] == ["--collect"]:
+        return collect_main(argv[1:])
     if argv[:1] == ["--explain"]:
         # The diagnostic pass: its source comes next and runs in this
         # namespace, with these helpers (src/agent/explain.py).

@@ -34,7 +34,7 @@ def quiet_import(names):
 collections, inspect, linecache, re, threading, tracemalloc, types = quiet_import(
     ["collections", "inspect", "linecache", "re", "threading", "tracemalloc", "types"])
 
-AGENT_FILES = ("<string>", "<leakgate-explain>")
+AGENT_FILES = ("<string>", "<leakgate-explain>", "<leakgate-pytest>")
 CENSUS_POINTS = 6         # intervals of the type census
 TRACE_POINTS = 5          # intervals of the tracemalloc phase
 TRACE_FRAMES = 16         # frames tracemalloc keeps per allocation
