@@ -25,7 +25,7 @@ class CleanCase(unittest.TestCase):
 
 class LeakyCase(unittest.TestCase):
     def test_leaks(self):
-        _KEPT.append("y" * 250)
+        _KEPT.append("y" * (250 + len(_KEPT) % 2))
 
     @unittest.skip("not today")
     def test_skipped(self):
