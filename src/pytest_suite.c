@@ -202,8 +202,7 @@ int lg_pytest_collect(lg_pytest_suite *out, const char *python,
 		      const char *args, double timeout)
 {
 	const char *argv[] = {
-		python, "-c", lg_agent_source(), "--with",
-		lg_agent_pytest_source(), "--collect", args, NULL
+		python, "-c", lg_agent_bootstrap(), "--collect", args, NULL
 	};
 	const char *env[] = { "PYTHONUNBUFFERED=1", NULL };
 	lg_proc proc = LG_PROC_INIT;
@@ -214,16 +213,24 @@ int lg_pytest_collect(lg_pytest_suite *out, const char *python,
 	proc.argv = argv;
 	proc.env = env;
 	proc.channel_fd = LG_PROTO_FD;
-	if ((rc = lg_proc_start(&proc)) < 0 ||
-	    (rc = run_collection(out, &proc, timeout)) < 0) {
-		if (rc == LG_ENOMEM) {
-			lg_pytest_suite_dispose(out);
-			return rc;
+	proc.given_fd_at = LG_PROTO_MODULES_FD;
+	proc.given_fd = lg_agent_modules_open(message, sizeof(message));
+	if (proc.given_fd < 0) {
+		lg_error_set("%s", message);
+		rc = LG_EOS;
+	} else if ((rc = lg_proc_start(&proc)) == 0) {
+		rc = run_collection(out, &proc, timeout);
+	}
+	if (proc.given_fd >= 0)
+		close(proc.given_fd);
+	if (rc < 0) {
+		if (rc != LG_ENOMEM) {
+			snprintf(message, sizeof(message), "%s", lg_error_last());
+			lg_error_set("--pytest '%s': %s", args, message);
+			rc = LG_EINVALID;
 		}
-		snprintf(message, sizeof(message), "%s", lg_error_last());
-		lg_error_set("--pytest '%s': %s", args, message);
 		lg_pytest_suite_dispose(out);
-		return LG_EINVALID;
+		return rc;
 	}
 	if (out->count == 0) {
 		lg_error_set("--pytest '%s': pytest collected no tests", args);

@@ -9,8 +9,8 @@
  * A pytest suite as workloads: the node ids of the tests pytest's own
  * collection finds for the suite's arguments (`--pytest 'tests/ -m
  * leakcheck'`, or `pytest =` in the configuration), collected once in a
- * child of the user's interpreter: `PYTHON -c AGENT --with PYTEST_SOURCE
- * --collect ARGS` (proto.h), so the user's pytest.ini, pyproject.toml and
+ * child of the user's interpreter: `PYTHON -c BOOTSTRAP --collect ARGS`
+ * (proto.h), so the user's pytest.ini, pyproject.toml and
  * conftest.py apply.
  */
 typedef struct {

@@ -1,8 +1,8 @@
 """leakgate: existing pytest and unittest tests as workloads.
 
-agent.py compiles this file into its own namespace (`--with SOURCE`) when a
-target is `pytest:NODE_ID` or `unittest:DOTTED.NAME`, or to collect a suite
-(`--collect ARGS`), so send(), note(), message_of() ... are the agent's.
+Imported by common.load_target for a target `pytest:NODE_ID` or
+`unittest:MODULE.CLASS.METHOD`, and by agent.py to collect a suite
+(`--collect ARGS`: the node ids, include/leakgate/proto.h).
 
 One call of a test's workload is one run of the test as its runner runs it:
 pytest's setup, call and teardown phases (function-scoped fixtures around
@@ -11,6 +11,14 @@ tearDown (setUpClass and setUpModule once). What the runner keeps per run
 (reports, captured output, warnings, tmp_path directories) is dropped after
 every call so that it never reads as the test's leak.
 """
+
+import gc
+import os
+import sys
+
+from .common import MAX_TEXT, message_of, send, traceback_of, type_name
+
+PYTEST_ARGS = None  # the suite's arguments (--pytest-args), one shell string
 
 
 class TestFailure(Exception):
@@ -24,6 +32,7 @@ class TestFailure(Exception):
 
 class TestSkipped(Exception):
     """Skipped or expected to fail: not measured."""
+    leakgate_skip = True
 
 
 def shell_words(text):
@@ -33,7 +42,7 @@ def shell_words(text):
 
 def import_pytest():
     try:
-        import pytest  # noqa: F401
+        __import__("pytest")
         from _pytest.config import _prepareconfig
         from _pytest.main import Session
         from _pytest.runner import runtestprotocol
@@ -336,7 +345,7 @@ def freeze_heap():
     """pytest and the suite's imports, set up: out of the collector's way,
     so the full collection before every sample visits what the calls made.
     Not in the diagnostic pass, whose chains walk the referrers of all."""
-    if "explain_main" not in globals() and hasattr(gc, "freeze"):
+    if "_leakgate.explain" not in sys.modules and hasattr(gc, "freeze"):
         gc.collect()
         gc.freeze()
 
