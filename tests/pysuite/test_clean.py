@@ -67,6 +67,11 @@ def test_param(text):
     assert text.encode("utf-8").decode("utf-8") == text
 
 
+def test_unicodé_name():
+    # A node id with UTF-8 in it (pytest escapes it only in parameters).
+    assert "é".upper() == "É"
+
+
 class TestGrouped:
     def test_method(self):
         assert [i * i for i in range(10)][3] == 9
