@@ -84,7 +84,7 @@ static void test_session_full_run(void **state)
 		 "sample\tcalls=0\telapsed_ns=0\tpymalloc_bytes=1000\tmalloc_bytes=50\tfds=4\tfuture_metric=9\n"
 		 "note\ttext=hello\n"
 		 "calibrated\tbatch=64\tcall_ns=1500\tsample_ns=900000\n"
-		 "sample\tcalls=64\telapsed_ns=96000\tpymalloc_bytes=1100\tmalloc_bytes=60\tfds=4\tnew_key=1\n"
+		 "sample\tcalls=64\telapsed_ns=96000\tcpu_ns=95000\tpymalloc_bytes=1100\tmalloc_bytes=60\tfds=4\tnew_key=1\n"
 		 "end\treason=completed\tcalls=64\n", hello, target);
 	/* Byte by byte: framing must not depend on how reads split. */
 	assert_lg_ok(feed(r, text, 1));
@@ -101,6 +101,9 @@ static void test_session_full_run(void **state)
 	assert_false(lg_series_has(&r->series, LG_METRIC_THREADS));
 	assert_int_equal(r->series.samples[1].value[LG_METRIC_PYMALLOC_BYTES], 1100);
 	assert_int_equal(r->series.samples[1].calls, 64);
+	/* cpu_ns is optional: 0 when not said. */
+	assert_int_equal(r->series.samples[0].cpu_ns, 0);
+	assert_int_equal(r->series.samples[1].cpu_ns, 95000);
 }
 
 static void test_session_exception_keeps_detail(void **state)
