@@ -137,7 +137,8 @@ lg_target_kind lg_workload_target_kind(const char *target)
 
 /* The node id or dotted name after the prefix; NULL when malformed (the
  * error set). Node ids may hold anything but line breaks (parameters with
- * spaces, brackets, any UTF-8): they travel as one argument. */
+ * spaces, brackets, any UTF-8): they travel as one argument. A node id
+ * without "::" is a file, as a suite names one that failed to collect. */
 static const char *test_id(const char *target)
 {
 	lg_target_kind kind = lg_workload_target_kind(target);
@@ -150,7 +151,7 @@ static const char *test_id(const char *target)
 			bad_target(target, "a node id has no line breaks");
 			return NULL;
 		}
-		if (!sep || sep == id || !sep[2]) {
+		if (!*id || sep == id || (sep && !sep[2])) {
 			bad_target(target, "expected pytest:FILE.py::TEST (a pytest node id)");
 			return NULL;
 		}
@@ -171,7 +172,7 @@ int lg_workload_test_names(char **classname_out, char **name_out,
 {
 	lg_target_kind kind = lg_workload_target_kind(target);
 	const char *id, *bracket, *last;
-	lg_buf classname = LG_BUF_INIT;
+	lg_buf classname = LG_BUF_INIT, name = LG_BUF_INIT;
 	size_t path_len;
 	int rc = 0;
 
@@ -187,9 +188,19 @@ int lg_workload_test_names(char **classname_out, char **name_out,
 	} else {
 		/* pytest's junitxml: the file (before the first "::") with
 		 * '/' as '.' and ".py" dropped, the classes after it, and
-		 * the last part with its parameters as the name. */
+		 * the last part with its parameters as the name; a file
+		 * alone is the name. */
 		const char *file_end = strstr(id, "::");
-		size_t file_len = (size_t)(file_end - id);
+		size_t file_len = file_end ? (size_t)(file_end - id) : strlen(id);
+
+		if (!file_end) {
+			if (file_len > 3 && memcmp(id + file_len - 3, ".py", 3) == 0)
+				file_len -= 3;
+			for (size_t i = 0; i < file_len && rc == 0; i++)
+				rc = lg_buf_add(&name, id[i] == '/' ? "." : id + i, 1);
+			last = NULL;
+			goto done;
+		}
 
 		bracket = strchr(id, '[');
 		path_len = bracket ? (size_t)(bracket - id) : strlen(id);
@@ -210,12 +221,15 @@ int lg_workload_test_names(char **classname_out, char **name_out,
 			}
 		}
 	}
+done:
 	if (rc < 0 || lg_buf_puts(&classname, "") < 0 ||
-	    !(*name_out = strdup(last))) {
+	    (last && lg_buf_puts(&name, last) < 0) || lg_buf_puts(&name, "") < 0) {
 		lg_buf_dispose(&classname);
+		lg_buf_dispose(&name);
 		return lg_error_oom();
 	}
 	*classname_out = lg_buf_detach(&classname);
+	*name_out = lg_buf_detach(&name);
 	return 0;
 }
 

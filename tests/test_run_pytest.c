@@ -108,12 +108,13 @@ static void test_exit_code_and_selection(void **state)
 
 	assert_int_equal(s->run.code, 1);
 	/* 18 tests marked leakcheck (test_unmarked.py is deselected by -m),
-	 * one of them with a section of its own, and 4 unittest sections. */
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 22);
+	 * one of them with a section of its own, a file that cannot be
+	 * collected, and 4 unittest sections. */
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 23);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//testsuite[@name='test_unmarked.py::test_unmarked'])"), 0);
 	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@failures)"), 2);
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@errors)"), 3);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@errors)"), 4);
 }
 
 static void test_clean_tests(void **state)
@@ -178,6 +179,12 @@ static void test_failing_tests(void **state)
 	assert_verdict(s, "test_leaky.py::test_fails_on_second_run", "error");
 	assert_attr_has(s, "test_leaky.py::test_fails_on_second_run", "error/@message",
 			"failed on run 2 of the test (passed 1 before)");
+	/* A file that cannot be imported is an error of its own; the rest
+	 * of the suite is measured. */
+	assert_verdict(s, "test_broken.py", "error");
+	assert_attr_has(s, "test_broken.py", "error/@message", "pytest could not "
+			"collect test_broken.py: No module named 'leakgate_no_such_module'");
+	assert_attr(s, "test_broken.py", "@name", "test_broken");
 	assert_verdict(s, "unittest-fails", "error");
 	assert_attr_has(s, "unittest-fails", "error/@message", "AssertionError: 1 != 2");
 }

@@ -233,6 +233,8 @@ static void test_pytest_targets(void **state)
 		      "t.test_x", "test_y[a b::c/d.py-\xc3\xa9t\xc3\xa9]", 0);
 	assert_target(p, "pytest:pkg/test_m.py::Outer::Inner::test_z",
 		      "pkg.test_m.Outer.Inner", "test_z", 0);
+	/* A file that failed to collect: no classname, as junitxml. */
+	assert_target(p, "pytest:tests/test_broken.py", "", "tests.test_broken", 0);
 	assert_int_equal(lg_workload_target_kind("pytest:a.py::b"), LG_TARGET_PYTEST);
 	assert_int_equal(lg_workload_target_kind("tests/pytest:x.py:f"),
 			 LG_TARGET_FUNCTION);
@@ -254,9 +256,8 @@ static void test_malformed_test_targets(void **state)
 
 	assert_bad_target(p, "pytest:", "bad workload 'pytest:': expected "
 			  "pytest:FILE.py::TEST (a pytest node id)");
-	assert_bad_target(p, "pytest:tests/test_a.py", "bad workload "
-			  "'pytest:tests/test_a.py': expected pytest:FILE.py::TEST "
-			  "(a pytest node id)");
+	assert_bad_target(p, "pytest:a.py::", "bad workload 'pytest:a.py::': "
+			  "expected pytest:FILE.py::TEST (a pytest node id)");
 	assert_bad_target(p, "pytest:::test_b", "bad workload 'pytest:::test_b': "
 			  "expected pytest:FILE.py::TEST (a pytest node id)");
 	assert_bad_target(p, "pytest:a.py::b\nc", "bad workload 'pytest:a.py::b\nc': "

@@ -127,9 +127,11 @@ def report_text(report):
 def crash_of(report):
     """("AssertionError", "assert 1 == 2") from a failed report."""
     crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
-    text = getattr(crash, "message", None) or report_text(report).strip().splitlines()[-1:]
-    if isinstance(text, list):
-        text = text[0] if text else "failed"
+    text = getattr(crash, "message", None)
+    if not text:  # a collection error's text: its last "E   " line says it
+        lines = [line for line in report_text(report).splitlines() if line.strip()]
+        errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+        text = (errors or lines or ["failed"])[-1]
     exc_type, sep, rest = text.partition(": ")
     if sep and " " not in exc_type:
         return exc_type, rest.splitlines()[0] if rest else ""
@@ -160,8 +162,10 @@ class PytestTest(object):
 
         self.config, session, failed = start_session(args, nodes)
         if failed:
-            raise ImportError("pytest could not collect %s:\n%s"
-                              % (failed[0].nodeid or node_id, report_text(failed[0])))
+            exc_type, message = crash_of(failed[0])
+            raise TestFailure("pytest could not collect %s: %s"
+                              % (failed[0].nodeid or node_id, message),
+                              report_text(failed[0])[-MAX_TEXT:], exc_type)
         items = [i for i in session.items if i.nodeid == node_id]
         if not items and len(session.items) == 1:
             items = session.items
