@@ -280,16 +280,8 @@ class UnittestTest(object):
         if "" not in sys.path and os.getcwd() not in sys.path:
             sys.path.insert(0, "")
         parts = dotted.split(".")
-        module = None
-        for cut in range(len(parts) - 2, 0, -1):
-            try:
-                module = importlib.import_module(".".join(parts[:cut]))
-                break
-            except ImportError:
-                if cut == 1:
-                    raise
-        if module is None or len(parts) - cut != 2:
-            raise LookupError("unittest:%s is not MODULE.CLASS.METHOD" % dotted)
+        module = importlib.import_module(".".join(parts[:-2]))
+        cut = len(parts) - 2
         cls = getattr(module, parts[cut], None)
         if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
             raise LookupError("%s has no TestCase %s" % (module.__name__, parts[cut]))
