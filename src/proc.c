@@ -226,6 +226,22 @@ int lg_proc_finish(lg_proc *p)
 	return 0;
 }
 
+ssize_t lg_proc_read(int *fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	do
+		n = read(*fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n <= 0) {
+		close_fd(fd);
+		return 0;
+	}
+	return n;
+}
+
 long long lg_proc_rss(const lg_proc *p)
 {
 	char path[64];

@@ -262,16 +262,8 @@ static int drain(slot *s, int *fd, const lg_runner_options *opts)
 	/* Bounded, so a workload that prints without pause cannot starve the
 	 * other children or the deadline checks. */
 	for (int reads = 0; reads < 16; reads++) {
-		n = read(*fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if ((n = lg_proc_read(fd, chunk, sizeof(chunk))) == 0)
 			return 0;
-		if (n <= 0) {
-			close(*fd);
-			*fd = -1;
-			return 0;
-		}
 		/* The diagnostic child's output is not the workload's: its
 		 * stdout is dropped, its stderr kept apart for its failures. */
 		if (fd == &s->proc.out_fd)

@@ -54,52 +54,37 @@ static int suite_setup(void **state)
 	return 0;
 }
 
-static char *string(const suite *s, const char *fmt, const char *name)
-{
-	char expr[512];
-
-	snprintf(expr, sizeof(expr), fmt, name);
-	return lg_run_xpath_string(s->doc, expr);
-}
-
 static void assert_verdict(const suite *s, const char *name, const char *verdict)
 {
-	char *v = lg_run_property(s->doc, name, "verdict");
+	lg_run_assert_verdict(s->doc, name, verdict);
+}
 
-	if (strcmp(v, verdict) != 0) {
-		char *msg = string(s, "string(//testsuite[@name='%s']//@message)", name);
+/* The value at path under the workload's testcase is expected, or holds
+ * it when partly. */
+static void check_attr(const suite *s, const char *name, const char *path,
+		       const char *expected, int partly)
+{
+	char expr[512], *value;
 
-		print_error("%s: verdict '%s', expected %s (%s)\n", name, v, verdict, msg);
-		free(msg);
-	}
-	assert_string_equal(v, verdict);
-	free(v);
+	snprintf(expr, sizeof(expr), "string(//testsuite[@name='%s']/testcase/%s)",
+		 name, path);
+	value = lg_run_xpath_string(s->doc, expr);
+	if (partly ? !strstr(value, expected) : strcmp(value, expected) != 0)
+		fail_msg("%s: %s is '%s', expected %s'%s'", name, path, value,
+			 partly ? "a part " : "", expected);
+	free(value);
 }
 
 static void assert_attr(const suite *s, const char *name, const char *path,
 			const char *expected)
 {
-	char expr[512], *value;
-
-	snprintf(expr, sizeof(expr), "string(//testsuite[@name='%s']/testcase/%s)",
-		 name, path);
-	value = lg_run_xpath_string(s->doc, expr);
-	if (strcmp(value, expected) != 0)
-		fail_msg("%s: %s is '%s', expected '%s'", name, path, value, expected);
-	free(value);
+	check_attr(s, name, path, expected, 0);
 }
 
 static void assert_attr_has(const suite *s, const char *name, const char *path,
 			    const char *part)
 {
-	char expr[512], *value;
-
-	snprintf(expr, sizeof(expr), "string(//testsuite[@name='%s']/testcase/%s)",
-		 name, path);
-	value = lg_run_xpath_string(s->doc, expr);
-	if (!strstr(value, part))
-		fail_msg("%s: %s is '%s', lacks '%s'", name, path, value, part);
-	free(value);
+	check_attr(s, name, path, part, 1);
 }
 
 static void test_exit_code_and_selection(void **state)

@@ -40,6 +40,11 @@ void lg_proc_kill(lg_proc *p);
 /* Close the pipes and reap (blocking); safe to call twice. */
 int lg_proc_finish(lg_proc *p);
 
+/* Read what a nonblocking pipe end holds now into buf: the bytes read
+ * (> 0), or 0 when there is nothing more for now; at end of file (or a
+ * read error) *fd is closed and set to -1, and 0 returned. */
+ssize_t lg_proc_read(int *fd, char *buf, size_t size);
+
 /* Resident set size of the child in bytes, -1 when unknown. */
 long long lg_proc_rss(const lg_proc *p);
 
