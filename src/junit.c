@@ -547,8 +547,10 @@ static int verdict_element(writer *x, const lg_workload_result *r)
 	case LG_VERDICT_SKIPPED:
 		/* A skipped test: its runner's reason, as pytest writes it. */
 		if ((rc = start(x, "skipped")) < 0 ||
-		    (rc = attr(x, "type", r->verdict == LG_VERDICT_SKIPPED
-			       ? "pytest.skip" : "expected-leak")) < 0 ||
+		    (rc = attr(x, "type", r->verdict != LG_VERDICT_SKIPPED
+			       ? "expected-leak" : r->detail &&
+			       strncmp(r->detail, "xfail", 5) == 0
+			       ? "pytest.xfail" : "pytest.skip")) < 0 ||
 		    (rc = attr(x, "message", r->verdict == LG_VERDICT_SKIPPED &&
 			       r->detail ? r->detail : message)) < 0)
 			return rc;

@@ -146,6 +146,9 @@ static void test_skipped_tests(void **state)
 	assert_verdict(s, "test_clean.py::test_xfail", "skipped");
 	assert_attr(s, "test_clean.py::test_xfail", "skipped/@message",
 		    "xfail: known bug 42");
+	/* The types pytest's junitxml gives them. */
+	assert_attr(s, "test_clean.py::test_xfail", "skipped/@type", "pytest.xfail");
+	assert_attr(s, "test_clean.py::test_skipped", "skipped/@type", "pytest.skip");
 	assert_verdict(s, "unittest-skipped", "skipped");
 	assert_attr(s, "unittest-skipped", "skipped/@message", "not today");
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
