@@ -234,7 +234,9 @@ static void test_without_pytest(void **state)
 static void test_bad_suite_arguments(void **state)
 {
 	const char *missing[] = { "run", "--python", PYTHON, "--pytest", "nope/", NULL };
-	const char *nothing[] = { "run", "--python", PYTHON, "--pytest", "test_clean.py -m nomark", NULL };
+	const char *nothing[] = {
+		"run", "--python", PYTHON, "--pytest", "test_clean.py -m nomark", NULL
+	};
 
 	(void)state;
 	assert_usage_error(SUITE_DIR, missing, "file or directory not found: nope/");
