@@ -328,6 +328,10 @@ static int add_error(lg_buf *b, const lg_workload_result *r)
 		return lg_buf_printf(b, "too few samples to judge (%zu): "
 				     "raise --calls or --duration", r->series.count);
 	case LG_OUTCOME_EXCEPTION:
+		/* A test's failure says which run failed itself. */
+		if (lg_workload_target_kind(r->workload.target) != LG_TARGET_FUNCTION)
+			return lg_buf_printf(b, "test failed: %s", r->detail
+					     ? r->detail : "an exception");
 		lg_format_count(calls, sizeof(calls), n);
 		return lg_buf_printf(b, "raised %s after %s %s",
 				     r->detail ? r->detail : "an exception",

@@ -102,6 +102,21 @@ static void test_skipped_verdict(void **state)
 	assert_int_equal(lg_run_exit_code(&run), 0);
 }
 
+static void test_failed_test_message(void **state)
+{
+	lg_workload_result *r = *state;
+	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
+
+	/* A test's failure names its run itself, not a count of calls. */
+	assert_lg_ok(lg_workload_set_string(&r->workload.target, "pytest:t.py::test_a"));
+	r->outcome = LG_OUTCOME_EXCEPTION;
+	r->detail = strdup("AssertionError: passed 1 run, failed run 2 (in call): x");
+	assert_lg_ok(lg_judge(r, &fit));
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_string_equal(r->message, "test failed: AssertionError: passed 1 run, "
+			    "failed run 2 (in call): x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +124,8 @@ int main(void)
 		cmocka_unit_test(test_collection_errors),
 		cmocka_unit_test(test_collection_protocol_errors),
 		cmocka_unit_test_setup_teardown(test_skipped_verdict, lg_test_result_setup,
+						lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_test_message, lg_test_result_setup,
 						lg_test_result_teardown),
 	};
 

@@ -161,12 +161,13 @@ static void test_failing_tests(void **state)
 
 	assert_verdict(s, "test_leaky.py::test_fails", "error");
 	assert_attr_has(s, "test_leaky.py::test_fails", "error/@message",
-			"AssertionError: arithmetic is broken");
+			"test failed: AssertionError: arithmetic is broken");
 	/* pytest's own failure text, not the agent's traceback. */
 	assert_attr_has(s, "test_leaky.py::test_fails", "error", "assert (2 + 2) == 5");
 	assert_verdict(s, "test_leaky.py::test_fails_on_second_run", "error");
 	assert_attr_has(s, "test_leaky.py::test_fails_on_second_run", "error/@message",
-			"failed on run 2 of the test (passed 1 before)");
+			"test failed: AssertionError: passed 1 run, failed run 2 (in "
+			"call): state left behind by an earlier run");
 	/* A file that cannot be imported is an error of its own; the rest
 	 * of the suite is measured. */
 	assert_verdict(s, "test_broken.py", "error");

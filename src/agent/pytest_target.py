@@ -138,6 +138,11 @@ def crash_of(report):
     return "Failed", text.splitlines()[0] if text else ""
 
 
+def passed(runs):
+    """What went before a run that failed: state the test left behind."""
+    return "passed %d run%s" % (runs - 1, "" if runs == 2 else "s")
+
+
 def skip_reason(report):
     if hasattr(report, "wasxfail"):
         return "xfail: %s" % (report.wasxfail or "expected to fail")
@@ -243,8 +248,8 @@ class PytestTest(object):
             if report.failed:
                 exc_type, message = crash_of(report)
                 if self.runs > 1:
-                    message = "failed on run %d of the test (passed %d before), in %s: %s" % (
-                        self.runs, self.runs - 1, report.when, message)
+                    message = "%s, failed run %d (in %s): %s" % (
+                        passed(self.runs), self.runs, report.when, message)
                 elif report.when != "call":
                     message = "error in %s: %s" % (report.when, message)
                 raise TestFailure(message, report_text(report)[-MAX_TEXT:], exc_type)
@@ -252,9 +257,9 @@ class PytestTest(object):
             if report.skipped:
                 if self.runs == 1:
                     raise TestSkipped(skip_reason(report))
-                raise TestFailure("skipped on run %d of the test (passed %d before): %s"
-                                  % (self.runs, self.runs - 1, skip_reason(report)),
-                                  report_text(report), "Skipped")
+                raise TestFailure("%s, skipped run %d: %s" % (
+                    passed(self.runs), self.runs, skip_reason(report)),
+                    report_text(report), "Skipped")
 
     def leakgate_prepare(self):
         """The first run: skipped and failing tests stop here, and the
@@ -315,15 +320,14 @@ class UnittestTest(object):
             if not sep or " " in exc_type:
                 exc_type, message = "Failed", last
             if self.runs > 1:
-                message = "failed on run %d of the test (passed %d before): %s" % (
-                    self.runs, self.runs - 1, message)
+                message = "%s, failed run %d: %s" % (passed(self.runs), self.runs, message)
             raise TestFailure(message, text[-MAX_TEXT:], exc_type)
         skipped = result.skipped or [(t, "expected failure") for t, _ in result.expectedFailures]
         if skipped:
             if self.runs == 1:
                 raise TestSkipped(skipped[0][1])
-            raise TestFailure("skipped on run %d of the test: %s" % (self.runs, skipped[0][1]),
-                              "", "Skipped")
+            raise TestFailure("%s, skipped run %d: %s" % (
+                passed(self.runs), self.runs, skipped[0][1]), "", "Skipped")
 
     def leakgate_prepare(self):
         # The class fixtures, as unittest's suite runs them around a class.
