@@ -149,8 +149,7 @@ int lg_proc_start(lg_proc *p)
 		close_pair(err);
 		close_pair(chan);
 		close_fd(&given_copy);
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
+		return lg_error_oom();
 	}
 	pid = fork();
 	if (pid < 0) {
@@ -201,6 +200,16 @@ int lg_proc_poll(lg_proc *p)
 	return 0;
 }
 
+ssize_t lg_proc_read(int fd, void *buf, size_t size)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 void lg_proc_kill(lg_proc *p)
 {
 	if (p->pid > 0 && !p->exited)
@@ -224,22 +233,6 @@ int lg_proc_finish(lg_proc *p)
 	p->exited = 1;
 	kill(-p->pid, SIGKILL);
 	return 0;
-}
-
-ssize_t lg_proc_read(int *fd, char *buf, size_t size)
-{
-	ssize_t n;
-
-	do
-		n = read(*fd, buf, size);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return 0;
-	if (n <= 0) {
-		close_fd(fd);
-		return 0;
-	}
-	return n;
 }
 
 long long lg_proc_rss(const lg_proc *p)

@@ -106,8 +106,14 @@ static int drain(lg_pytest_suite *suite, lg_proto_reader *reader, lg_tail *err,
 	int rc;
 
 	for (;;) {
-		if ((n = lg_proc_read(fd, chunk, sizeof(chunk))) == 0)
+		n = lg_proc_read(*fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
+		if (n <= 0) {
+			close(*fd);
+			*fd = -1;
+			return 0;
+		}
 		if (!records) {
 			if (err && (rc = lg_tail_add(err, chunk, (size_t)n)) < 0)
 				return rc;

@@ -6,6 +6,7 @@
 
 #include "leakgate/pytest_suite.h"
 #include "leakgate/verdict.h"
+#include "cli/cli.h"
 
 /* Apply the records of text (one per line) to suite; the first error. */
 static int apply(lg_pytest_suite *suite, const char *text)
@@ -99,7 +100,7 @@ static void test_skipped_verdict(void **state)
 	assert_int_equal(r->verdict, LG_VERDICT_SKIPPED);
 	assert_string_equal(r->message, "skipped: not on this platform");
 	assert_string_equal(lg_verdict_name(r->verdict), "skipped");
-	assert_int_equal(lg_run_exit_code(&run), 0);
+	assert_int_equal(lg_cli_exit_code(&run), 0);
 }
 
 static void test_failed_test_message(void **state)
@@ -108,7 +109,7 @@ static void test_failed_test_message(void **state)
 	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
 
 	/* A test's failure names its run itself, not a count of calls. */
-	assert_lg_ok(lg_workload_set_string(&r->workload.target, "pytest:t.py::test_a"));
+	assert_lg_ok(lg_string_set(&r->workload.target, "pytest:t.py::test_a"));
 	r->outcome = LG_OUTCOME_EXCEPTION;
 	r->detail = strdup("AssertionError: passed 1 run, failed run 2 (in call): x");
 	assert_lg_ok(lg_judge(r, &fit));
