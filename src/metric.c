@@ -17,7 +17,8 @@ static const lg_metric_info metrics[LG_METRIC_COUNT] = {
 	[LG_METRIC_BLOCKS] = { "blocks", "block", "blocks", LG_METRIC_OBJECTS,
 		"pymalloc blocks allocated (sys.getallocatedblocks)" },
 	[LG_METRIC_GC_OBJECTS] = { "gc_objects", "object", "objects", LG_METRIC_OBJECTS,
-		"objects tracked by the cycle collector (containers)" },
+		"objects tracked by the cycle collector (containers) made since "
+		"the first call" },
 	[LG_METRIC_FDS] = { "fds", "fd", "fds", LG_METRIC_RESOURCE,
 		"open file descriptors (/proc/self/fd)" },
 	[LG_METRIC_THREADS] = { "threads", "thread", "threads", LG_METRIC_RESOURCE,

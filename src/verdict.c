@@ -153,7 +153,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	const lg_sample *first, *last;
 	lg_fit fits[LG_METRIC_COUNT];
 	unsigned fitted = 0;
-	int enough = 1, leaking = 0, clean = 1, heap_capped, rc;
+	int enough = 1, leaking = 0, resource = 0, clean = 1, grown, rc;
 	double window = 0, end_from = 0, spent;
 
 	*settled = 0;
@@ -167,6 +167,10 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 			continue;
 		enough = enough && fits[m].enough;
 		leaking = leaking || fits[m].leaks;
+		/* fds, threads, uncollectable objects: nothing caches them by
+		 * the thousand, no plateau to wait for. */
+		resource = resource || (fits[m].leaks &&
+			   lg_metric_get((lg_metric)m)->kind == LG_METRIC_RESOURCE);
 		clean = clean && clearly_clean(&fits[m], wl, (lg_metric)m);
 		window = fits[m].calls;
 		end_from = fits[m].end_from;
@@ -179,20 +183,21 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	spent = (double)last->elapsed_ns / LG_EXTEND_FACTOR;
 	if ((double)last->cpu_ns > spent)
 		spent = (double)last->cpu_ns;
-	heap_capped = first->value[LG_METRIC_PYMALLOC_BYTES] +
-		      first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
-		      last->value[LG_METRIC_PYMALLOC_BYTES] +
-		      last->value[LG_METRIC_MALLOC_BYTES];
+	/* Going on past --calls or --duration ends with LG_EXTEND_HEAP of
+	 * growth: before them, a leak runs into --memory-limit as it would. */
+	grown = first->value[LG_METRIC_PYMALLOC_BYTES] +
+		first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
+		last->value[LG_METRIC_PYMALLOC_BYTES] + last->value[LG_METRIC_MALLOC_BYTES];
 	if (last->calls >= wl->max_calls) {
 		/* Growing at the end of --calls: a cache that fills by then looks
 		 * the same until its plateau fills the last quarter of the window,
 		 * so go on until that quarter begins past --calls. */
-		*settled = !leaking || heap_capped ||
+		*settled = !leaking || resource || grown ||
 			   end_from >= (double)wl->max_calls;
 	} else if (spent >= wl->duration * 1e9) {
 		/* Growing at --duration: a leak goes on towards --calls (as
 		 * above), up to LG_EXTEND_FACTOR x --duration of calls. */
-		*settled = enough && (!leaking || heap_capped ||
+		*settled = enough && (!leaking || resource || grown ||
 			   spent >= LG_EXTEND_FACTOR * wl->duration * 1e9);
 	} else {
 		*settled = enough && !leaking && clean && window >= LG_CLEAN_MIN_CALLS;
@@ -254,7 +259,10 @@ static int add_leak(lg_buf *b, const lg_workload_result *r,
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_metric_info *info = lg_metric_get((lg_metric)m);
 
-		if ((lg_metric)m == r->culprit || !metric_leaks(r, (lg_metric)m))
+		/* Objects that a byte leak keeps are that leak, not another. */
+		if ((lg_metric)m == r->culprit || !metric_leaks(r, (lg_metric)m) ||
+		    (info->kind == LG_METRIC_OBJECTS &&
+		     lg_metric_get(r->culprit)->kind != LG_METRIC_OBJECTS))
 			continue;
 		lg_format_number(slope, sizeof(slope), r->fits[m].slope);
 		if ((rc = lg_buf_printf(b, "; also %s %s/call (%s)", slope,

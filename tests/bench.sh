@@ -39,6 +39,7 @@ for _ in range(n):
     f()
 "
 NAIVE_CALLS=300
+REPEAT=${REPEAT:-3}
 NAIVE="$LOAD
 import gc, time, tracemalloc
 n = min(n, $NAIVE_CALLS)
@@ -51,7 +52,17 @@ for _ in range(n):
 print((time.perf_counter() - t) / n)
 "
 
-now() { date +%s%N; }
+# Wall and CPU seconds (user + system, the command's children included) of
+# a command, its output dropped.
+MEASURE='
+import resource, subprocess, sys, time
+t = time.perf_counter()
+subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = time.perf_counter() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.4f %.4f" % (wall, r.ru_utime + r.ru_stime))
+'
+measure() { "$PYTHON" -c "$MEASURE" "$@"; }
 
 # JUnit property of the only workload in FILE.
 property() {
@@ -62,15 +73,16 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1
 
 echo "leakgate bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $("$PYTHON" -c 'import platform; print("Python", platform.python_version())'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 echo
+echo "medians of $REPEAT runs each"
 echo "calls       the calls of the detection pass (--no-early-stop --calls N)"
 echo "detect_s    its wall time, interpreter start included (no diagnosis)"
 echo "bare_s      a bare loop of the same calls in one python process"
-echo "ratio       detect_s / bare_s"
+echo "ratio       detect_s / bare_s; cpu: the same for CPU time (user + system)"
 echo "verdict_s   wall time to the verdict with early stop (the default), at early_calls"
 echo "naive_s     gc.collect() + a tracemalloc snapshot after every call, the same calls"
 echo "            (projected from at most $NAIVE_CALLS calls)"
 echo
-printf '%-8s %-38s %8s %9s %8s %6s %10s %11s %-6s %10s\n' kind workload calls detect_s bare_s ratio verdict_s early_calls verdict naive_s
+printf '%-8s %-38s %8s %9s %8s %6s %6s %10s %11s %-6s %10s\n' kind workload calls detect_s bare_s ratio cpu verdict_s early_calls verdict naive_s
 
 # kind target --calls
 set -- \
@@ -89,31 +101,36 @@ while [ $# -ge 3 ]; do
     file=$ROOT/${target%:*}
     func=${target##*:}
 
-    t0=$(now)
-    "$LEAKGATE" run --quiet --no-explain --no-early-stop --calls "$calls" \
-        --python "$PYTHON" --junit "$TMP/full.xml" "$file:$func" >/dev/null 2>&1 || true
-    t1=$(now)
+    # The median of REPEAT runs of each, interleaved: the machine's load
+    # moves while we measure.
+    : > "$TMP/full"; : > "$TMP/bare"; : > "$TMP/early"
+    for _ in $(seq "$REPEAT"); do
+        measure "$LEAKGATE" run --quiet --no-explain --no-early-stop --calls "$calls" \
+            --python "$PYTHON" --junit "$TMP/full.xml" "$file:$func" >> "$TMP/full"
+        measure "$PYTHON" -c "$BARE" "$file" "$func" "$calls" >> "$TMP/bare"
+        measure "$LEAKGATE" run --quiet --no-explain --calls "$calls" \
+            --python "$PYTHON" --junit "$TMP/early.xml" "$file:$func" >> "$TMP/early"
+    done
     made=$(property "$TMP/full.xml" calls)
     if [ "$made" != "$calls" ]; then
         printf '%-8s %-38s   leakgate made %s calls, not %s: failed\n' "$kind" "$target" "${made:-no}" "$calls"
         continue
     fi
-    "$PYTHON" -c "$BARE" "$file" "$func" "$calls"
-    t2=$(now)
-    "$LEAKGATE" run --quiet --no-explain --calls "$calls" \
-        --python "$PYTHON" --junit "$TMP/early.xml" "$file:$func" >/dev/null 2>&1 || true
-    t3=$(now)
+    full=$(cut -d' ' -f1 "$TMP/full" | median) bare=$(cut -d' ' -f1 "$TMP/bare" | median)
+    full_cpu=$(cut -d' ' -f2 "$TMP/full" | median) bare_cpu=$(cut -d' ' -f2 "$TMP/bare" | median)
+    early=$(cut -d' ' -f1 "$TMP/early" | median)
     naive=$("$PYTHON" -c "$NAIVE" "$file" "$func" "$calls")
-    awk -v kind="$kind" -v w="$target" -v n="$calls" -v full=$((t1 - t0)) \
-        -v bare=$((t2 - t1)) -v early=$((t3 - t2)) -v naive="$naive" \
+    awk -v kind="$kind" -v w="$target" -v n="$calls" -v full="$full" -v bare="$bare" \
+        -v full_cpu="$full_cpu" -v bare_cpu="$bare_cpu" -v early="$early" -v naive="$naive" \
         -v early_calls="$(property "$TMP/early.xml" calls)" \
         -v verdict="$(property "$TMP/early.xml" verdict)" 'BEGIN {
-        printf "%-8s %-38s %8d %9.3f %8.3f %6.2f %10.3f %11s %-6s %10.2f\n", kind, w, n,
-               full / 1e9, bare / 1e9, full / bare, early / 1e9, early_calls, verdict,
+        printf "%-8s %-38s %8d %9.3f %8.3f %6.2f %6.2f %10.3f %11s %-6s %10.2f\n", kind, w, n,
+               full, bare, full / bare, full_cpu / bare_cpu, early, early_calls, verdict,
                naive * n
     }'
     case $kind in fast|medium|slow)
-        awk -v full=$((t1 - t0)) -v bare=$((t2 - t1)) 'BEGIN { print full / bare }' >> "$ratios" ;;
+        awk -v full="$full" -v bare="$bare" -v fc="$full_cpu" -v bc="$bare_cpu" \
+            'BEGIN { print full / bare, fc / bc }' >> "$ratios" ;;
     esac
 done
 
@@ -124,18 +141,16 @@ echo "time to verdict with the defaults, wall clock, interpreter start included:
 clean=$TMP/clean leaks=$TMP/leaks
 : > "$clean"
 : > "$leaks"
-for target in "$ROOT"/tests/workloads/clean_*.py:run "$ROOT"/tests/workloads/leak_*.py:run \
-              "$ROOT"/examples/orders.py:parse_order "$ROOT"/examples/orders.py:parse_and_audit \
-              "$ROOT"/examples/events.py:subscribe_properly "$ROOT"/examples/events.py:subscribe_and_forget; do
+for target in $(cd "$ROOT" && ls tests/workloads/clean_*.py tests/workloads/leak_*.py | sed 's/$/:run/') \
+              examples/orders.py:parse_order examples/orders.py:parse_and_audit \
+              examples/events.py:subscribe_properly examples/events.py:subscribe_and_forget; do
+    # leak_big fills memory on purpose; leak_refs needs a debug build.
     case $target in *leak_big.py:run|*leak_refs.py:run) continue ;; esac
-    [ -f "${target%:*}" ] || continue
+    target=$ROOT/$target
     grep -q "^def ${target##*:}(" "${target%:*}" || continue
-    t0=$(now)
-    "$LEAKGATE" run --quiet --no-explain --python "$PYTHON" --junit "$TMP/one.xml" \
-        "$target" >/dev/null 2>&1 || true
-    t1=$(now)
+    seconds=$(measure "$LEAKGATE" run --quiet --no-explain --python "$PYTHON" \
+        --junit "$TMP/one.xml" "$target" | cut -d' ' -f1)
     verdict=$(property "$TMP/one.xml" verdict)
-    seconds=$(awk -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", t / 1e9 }')
     printf '  %-52s %-6s %8s calls %7s s\n' "${target#"$ROOT"/}" "$verdict" \
         "$(property "$TMP/one.xml" calls)" "$seconds"
     case $verdict in
@@ -144,6 +159,18 @@ for target in "$ROOT"/tests/workloads/clean_*.py:run "$ROOT"/tests/workloads/lea
     esac
 done
 echo
-echo "median overhead at equal work (fast, medium, slow): $(median < "$ratios")x"
+echo "median overhead at equal work (fast, medium, slow): wall $(cut -d' ' -f1 "$ratios" | median)x, CPU $(cut -d' ' -f2 "$ratios" | median)x"
 echo "median time to a clean verdict: $(median < "$clean") s over $(wc -l < "$clean") workloads"
 echo "median time to a leak verdict:  $(median < "$leaks") s over $(wc -l < "$leaks") workloads"
+
+# What the agent adds before the first call: one call, sampled, against one
+# bare call (both with the interpreter's start).
+: > "$TMP/one_lg"; : > "$TMP/one_bare"
+for _ in $(seq 5); do
+    measure "$LEAKGATE" run --quiet --no-explain --no-early-stop --calls 1 \
+        --python "$PYTHON" "$ROOT/tests/workloads/clean_lru_cache.py:run" >> "$TMP/one_lg"
+    measure "$PYTHON" -c "$BARE" "$ROOT/tests/workloads/clean_lru_cache.py" run 1 >> "$TMP/one_bare"
+done
+echo "start-up, one call (median of 5): leakgate $(cut -d' ' -f1 "$TMP/one_lg" | median) s wall," \
+     "$(cut -d' ' -f2 "$TMP/one_lg" | median) s CPU; bare python" \
+     "$(cut -d' ' -f1 "$TMP/one_bare" | median) s wall, $(cut -d' ' -f2 "$TMP/one_bare" | median) s CPU"

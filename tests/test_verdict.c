@@ -510,12 +510,27 @@ static void test_leak_settles_at_heap_cap(void **state)
 	/* 12 KiB per call: 64 MiB within 5,462 calls. */
 	g.rate[LG_METRIC_MALLOC_BYTES] = 12288;
 	push_objects(r, 60, 100, &g, flat);
+	/* Before --calls it goes on, into --memory-limit if it must. */
+	assert_false(settled(r));
 	r->workload.max_calls = 5000;
 	assert_true(settled(r));
 	g.rate[LG_METRIC_MALLOC_BYTES] = 10000;
 	lg_series_dispose(&r->series);
 	push_objects(r, 60, 100, &g, flat);
 	assert_false(settled(r));
+}
+
+static void test_resource_leak_settles_at_calls(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* One fd per 50 calls: no pool fills by the thousand, no waiting. */
+	g.rate[LG_METRIC_FDS] = 0.02;
+	push_objects(r, 60, 100, &g, flat);
+	assert_false(settled(r));
+	r->workload.max_calls = 6000;
+	assert_true(settled(r));
 }
 
 static void test_run_status(void **state)
@@ -574,6 +589,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_settled_while_unsure, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_past_calls, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_at_heap_cap, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_resource_leak_settles_at_calls, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_run_status),
 	};
 

@@ -14,12 +14,13 @@
  * (CALLS and DURATION: --calls and --duration, which size the batches; the
  * agent makes MAX_CALLS calls exactly, --calls with --no-early-stop, else
  * LG_EXTEND_FACTOR x --calls, and judges nothing: the runner ends the
- * child once the verdict is settled, verdict.h) with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
- * workload's stdout/stderr captured separately. BOOTSTRAP, one short line
- * (runner.c), reads the agent's modules from fd 4 (LG_PROTO_MODULES_FD,
- * read with pread, closed before the target is imported): every
- * module of src/agent/ as `name NUL source NUL`, boot first; boot.py makes them
- * the package _leakgate and runs _leakgate.agent.
+ * child once the verdict is settled, verdict.h) with the record pipe on
+ * fd 3 (LG_PROTO_FD), stdin on /dev/null and the workload's stdout/stderr
+ * captured separately. BOOTSTRAP, one short line (runner.c), reads the
+ * agent's modules from fd 4 (LG_PROTO_MODULES_FD, with pread, closed before
+ * the target is imported): every module of src/agent/ as
+ * `name NUL source NUL`, boot first; boot.py makes them the package
+ * _leakgate and runs _leakgate.agent.
  *
  * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
  *     type TAB key=value TAB key=value ... LF
@@ -32,7 +33,8 @@
  *              platform=linux-x86_64 pid=N metrics=name,name,...
  *   target     module=M function=F file=PATH line=N        (after import)
  *   sample     calls=N elapsed_ns=N [cpu_ns=N] <metric>=N ... (zero or more;
- *              elapsed_ns: wall time of the calls, cpu_ns: their CPU time)
+ *              elapsed_ns: wall time of the calls, cpu_ns: CPU time since
+ *              the first call, sampling included)
  *   calibrated batch=N call_ns=N sample_ns=N                (once, between samples)
  *   note       text=...                                     (any time after hello)
  *   end        reason=completed|exception|import-error|skipped calls=N
