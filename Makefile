@@ -78,9 +78,10 @@ $(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a | $(DEPS_TEST
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
 
 # The agent's modules linted (Debian's interpreter: where python3-pyflakes
-# is), unit tests (fast), then the real binary on real Python workloads,
-# then the CI integrations in real clients (tests/ci/run.sh; needs npm),
-# which a sanitized build (make sanitize) leaves out: they test scripts.
+# is), unit tests first (fast), then the real binary on real Python
+# workloads, then the CI integrations in real clients (tests/ci/run.sh;
+# needs npm), which a sanitized build (make sanitize) leaves out: they test
+# scripts.
 check: $(BUILD)/leakgate $(TESTS)
 	/usr/bin/python3 -m pyflakes $(AGENT_PY)
 	@sh tests/run-tests.sh $(BUILD)

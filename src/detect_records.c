@@ -160,6 +160,10 @@ int lg_detection_end(lg_session *s, const lg_record *rec)
 		   s->state == LG_SESSION_RUNNING) {
 		r->outcome = LG_OUTCOME_EXCEPTION;
 		rc = set_end_detail(r, rec);
+	} else if (strcmp(reason, "skipped") == 0) {
+		/* A test its runner skipped, with the reason as message. */
+		r->outcome = LG_OUTCOME_SKIPPED;
+		rc = take_string(&r->detail, rec, "message");
 	} else if (strcmp(reason, "import-error") == 0) {
 		r->outcome = LG_OUTCOME_IMPORT_ERROR;
 		rc = set_end_detail(r, rec);

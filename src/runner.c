@@ -30,6 +30,23 @@ static const char bootstrap[] =
 
 _Static_assert(LG_PROTO_MODULES_FD == 4, "the bootstrap reads fd 4");
 
+const char *lg_agent_bootstrap(void)
+{
+	return bootstrap;
+}
+
+/* The agent's leading arguments for a pytest target: the suite's pytest
+ * arguments; returns the next index. */
+static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
+{
+	if (lg_workload_target_kind(wl->target) == LG_TARGET_PYTEST &&
+	    wl->pytest_args) {
+		argv[n++] = "--pytest-args";
+		argv[n++] = wl->pytest_args;
+	}
+	return n;
+}
+
 /* How long output may keep flowing after the child exited (a grandchild
  * that escaped the process group can hold the pipes open). */
 #define EXIT_GRACE_SECONDS 1.0
@@ -63,7 +80,7 @@ typedef struct {
 	size_t judged;          /* samples when the verdict was last tried */
 	char native_arg[16];
 	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
-	const char *argv[10];
+	const char *argv[16];
 	const char *env[4];
 	double started;
 	double exited_at;
@@ -97,26 +114,19 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/*
- * The agent's modules in a memory file, made once and read by every child
- * (with pread: the file offset the children share never moves). -1 with
- * st->modules_error set when it cannot be made.
- */
-static int modules_file(runner_state *st)
+int lg_agent_modules_open(char *error, size_t size)
 {
-	size_t size = 0, at = 0;
+	size_t total = 0, at = 0;
 	char *map;
 	int fd;
 
-	if (st->modules_fd >= 0 || st->modules_error[0])
-		return st->modules_fd;
 	for (const lg_agent_module *m = lg_agent_modules; m->name; m++)
-		size += strlen(m->name) + strlen(m->source) + 2;
+		total += strlen(m->name) + strlen(m->source) + 2;
 	fd = memfd_create("leakgate-agent", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
-	    (map = mmap(NULL, size, PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-		snprintf(st->modules_error, sizeof(st->modules_error),
-			 "cannot hold the agent in memory: %s", strerror(errno));
+	if (fd < 0 || ftruncate(fd, (off_t)total) < 0 ||
+	    (map = mmap(NULL, total, PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		snprintf(error, size, "cannot hold the agent in memory: %s",
+			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -128,8 +138,20 @@ static int modules_file(runner_state *st)
 		memcpy(map + at + name, m->source, source);
 		at += name + source;
 	}
-	munmap(map, size);
-	return st->modules_fd = fd;
+	munmap(map, total);
+	return fd;
+}
+
+/* The agent's modules in a memory file, made once and read by every child
+ * (with pread: the file offset the children share never moves). -1 with
+ * st->modules_error set when it cannot be made. */
+static int modules_file(runner_state *st)
+{
+	if (st->modules_fd >= 0 || st->modules_error[0])
+		return st->modules_fd;
+	st->modules_fd = lg_agent_modules_open(st->modules_error,
+					       sizeof(st->modules_error));
+	return st->modules_fd;
 }
 
 static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
@@ -138,6 +160,7 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 	lg_proto_reader reader = LG_PROTO_READER_INIT;
 	const lg_workload *wl = &r->workload;
 	char reason[256];
+	size_t n;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -155,14 +178,16 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 		 (long long)(wl->no_early_stop ? wl->max_calls
 			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
-	s->argv[0] = wl->python;
-	s->argv[1] = "-c";
-	s->argv[2] = bootstrap;
-	s->argv[3] = wl->target;
-	s->argv[4] = s->calls_arg;
-	s->argv[5] = s->duration_arg;
-	s->argv[6] = s->max_calls_arg;
-	s->argv[7] = NULL;
+	n = 0;
+	s->argv[n++] = wl->python;
+	s->argv[n++] = "-c";
+	s->argv[n++] = bootstrap;
+	n = test_arguments(s->argv, n, wl);
+	s->argv[n++] = wl->target;
+	s->argv[n++] = s->calls_arg;
+	s->argv[n++] = s->duration_arg;
+	s->argv[n++] = s->max_calls_arg;
+	s->argv[n] = NULL;
 	s->proc.argv = s->argv;
 	s->proc.env = child_env;
 	s->proc.channel_fd = LG_PROTO_FD;
@@ -433,7 +458,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	lg_tail err = LG_TAIL_INIT(EXPLAIN_ERR_LIMIT);
 	lg_buf preload = LG_BUF_INIT;
 	const char *preloaded = getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "";
-	size_t env = 0;
+	size_t env = 0, n;
 
 	lg_proto_reader_dispose(&s->reader);
 	lg_tail_dispose(&s->explain_err);
@@ -471,15 +496,17 @@ static int slot_start_explain(slot *s, runner_state *st)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
-	s->argv[0] = wl->python;
-	s->argv[1] = "-c";
-	s->argv[2] = bootstrap;
-	s->argv[3] = "--explain";
-	s->argv[4] = wl->target;
-	s->argv[5] = s->calls_arg;
-	s->argv[6] = s->duration_arg;
-	s->argv[7] = s->native_arg;
-	s->argv[8] = NULL;
+	n = 0;
+	s->argv[n++] = wl->python;
+	s->argv[n++] = "-c";
+	s->argv[n++] = bootstrap;
+	n = test_arguments(s->argv, n, wl);
+	s->argv[n++] = "--explain";
+	s->argv[n++] = wl->target;
+	s->argv[n++] = s->calls_arg;
+	s->argv[n++] = s->duration_arg;
+	s->argv[n++] = s->native_arg;
+	s->argv[n] = NULL;
 	s->env[env++] = ENV_UNBUFFERED;
 	s->env[env++] = ENV_FAULTHANDLER;
 	if (s->preload)

@@ -330,6 +330,10 @@ static int add_error(lg_buf *b, const lg_workload_result *r)
 		return lg_buf_printf(b, "too few samples to judge (%zu): "
 				     "raise --calls or --duration", r->series.count);
 	case LG_OUTCOME_EXCEPTION:
+		/* A test's failure says which run failed itself. */
+		if (lg_workload_target_kind(r->workload.target) != LG_TARGET_FUNCTION)
+			return lg_buf_printf(b, "test failed: %s", r->detail
+					     ? r->detail : "an exception");
 		lg_format_count(calls, sizeof(calls), n);
 		return lg_buf_printf(b, "raised %s after %s %s",
 				     r->detail ? r->detail : "an exception",
@@ -351,6 +355,8 @@ static int add_error(lg_buf *b, const lg_workload_result *r)
 		break;
 	case LG_OUTCOME_SPAWN_FAILED:
 		what = "could not start";
+		break;
+	case LG_OUTCOME_SKIPPED:
 		break;
 	}
 	if (!what)
@@ -391,6 +397,9 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 		    (rc = lg_buf_printf(b, "; stopped at call %s", calls)) < 0)
 			return rc;
 		return r->detail ? lg_buf_printf(b, ": %s", r->detail) : 0;
+	case LG_OUTCOME_SKIPPED:
+		r->verdict = LG_VERDICT_SKIPPED;
+		return lg_buf_printf(b, "skipped: %s", r->detail ? r->detail : "");
 	case LG_OUTCOME_IMPORT_ERROR:
 	case LG_OUTCOME_PROTOCOL_ERROR:
 	case LG_OUTCOME_SPAWN_FAILED:
@@ -406,7 +415,8 @@ static int apply_expectation(lg_buf *b, lg_workload_result *r)
 	char *said;
 	int rc;
 
-	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR)
+	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR ||
+	    r->verdict == LG_VERDICT_SKIPPED)
 		return 0;
 	said = lg_buf_detach(b);
 	if (!said)

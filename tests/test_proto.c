@@ -137,6 +137,21 @@ static void test_session_import_error_without_target(void **state)
 	assert_string_equal(r->detail, "ModuleNotFoundError: No module named 'nope'");
 }
 
+static void test_session_skipped_test(void **state)
+{
+	lg_workload_result *r = *state;
+	char text[4096];
+
+	/* A pytest test skipped on its first run: no samples, its reason. */
+	snprintf(text, sizeof(text), "%s%s"
+		 "end\treason=skipped\tcalls=0\tmessage=xfail: known bug 42\n",
+		 hello, target);
+	assert_lg_ok(feed(r, text, 5));
+	assert_int_equal(r->outcome, LG_OUTCOME_SKIPPED);
+	assert_string_equal(r->detail, "xfail: known bug 42");
+	assert_int_equal(r->series.count, 0);
+}
+
 static void test_session_rejects_wrong_order(void **state)
 {
 	lg_workload_result *r = *state;
@@ -271,6 +286,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_full_run, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_exception_keeps_detail, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_import_error_without_target, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_session_skipped_test, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_wrong_order, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),

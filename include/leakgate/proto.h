@@ -37,8 +37,10 @@
  *              the first call, sampling included)
  *   calibrated batch=N call_ns=N sample_ns=N                (once, between samples)
  *   note       text=...                                     (any time after hello)
- *   end        reason=completed|exception|import-error calls=N
+ *   end        reason=completed|exception|import-error|skipped calls=N
  *              [exc_type=T message=M traceback=TEXT]
+ *              (skipped: a pytest/unittest test skipped or xfail on its
+ *              first run, message its reason; no samples)
  * Every sample carries every metric named in hello; calls strictly increase.
  * The agent may end after hello with reason=import-error (no target record).
  *
@@ -60,7 +62,15 @@
  *              frames=SYMBOL\tOFFSET\tLIBRARY\n...
  * Lists are comma-separated integers of equal length. Its end may also say
  * reason=agent-error (a bug of the diagnostic agent's; what it found so far
- * stands). The detection session rejects these records, as the diagnostic
+ * stands).
+ *
+ * A pytest target's detection and diagnostic children get the suite's
+ * pytest arguments first: `PYTHON -c BOOTSTRAP --pytest-args ARGS ...`.
+ * The collection of a pytest suite (pytest_suite.h; `PYTHON -c BOOTSTRAP
+ * --collect ARGS`) sends only
+ *   test       node=NODE_ID                   (one per collected test)
+ *   end        reason=completed count=N | reason=import-error exc_type=T
+ *              message=M traceback=TEXT The detection session rejects these records, as the diagnostic
  * session rejects samples.
  */
 
@@ -84,7 +94,9 @@ typedef enum {
 	LG_RECORD_CHAIN,
 	LG_RECORD_RESOURCE,
 	LG_RECORD_CYCLE,
-	LG_RECORD_NATIVE
+	LG_RECORD_NATIVE,
+	/* The collection of a pytest suite's. */
+	LG_RECORD_TEST
 } lg_record_type;
 
 /* "hello", "sample", "site", ...: the record's wire name. */

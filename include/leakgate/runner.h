@@ -36,6 +36,14 @@ typedef struct {
 
 extern const lg_agent_module lg_agent_modules[];
 
+/* The one-line program that starts the agent (`python -c BOOTSTRAP ...`). */
+const char *lg_agent_bootstrap(void);
+
+/* A new memory file of the agent's modules, for a child's fd
+ * LG_PROTO_MODULES_FD (close-on-exec; the caller closes it); -1 with the
+ * reason in error when it cannot be made. */
+int lg_agent_modules_open(char *error, size_t size);
+
 /*
  * Measure and judge every workload. Workload failures of any kind are
  * results, not errors: the return value is < 0 only when the runner itself

@@ -141,6 +141,15 @@ def entry(argv):
 
 def main(argv):
     os.set_inheritable(PROTO_FD, False)  # children of the workload must not hold it
+    if argv[:1] in (["--pytest-args"], ["--collect"]):
+        # Existing tests as workloads: a pytest target's suite arguments,
+        # or the collection of a suite (pytest_target.py).
+        tests, = own_imports(["_leakgate.pytest_target"])
+        if argv[0] == "--collect":
+            tests.collect_main(argv[1:])
+            return
+        tests.PYTEST_ARGS = argv[1]
+        argv = argv[2:]
     if argv[:1] == ["--explain"]:
         explain, = own_imports(["_leakgate.explain"])
         explain.explain_main(argv[1:])

@@ -30,6 +30,8 @@ def note(text):
 
 
 def type_name(exc):
+    if getattr(exc, "leakgate_type", None):  # a test's failure (pytest_target.py)
+        return exc.leakgate_type
     t = type(exc)
     if t.__module__ in ("builtins", "exceptions"):
         return t.__qualname__
@@ -44,26 +46,28 @@ def message_of(exc):
     return text[:MAX_MESSAGE]
 
 
-def own_code(filename):
-    """Frames of the agent itself: the bootstrap and its modules (boot.py)."""
-    return filename == "<string>" or filename.startswith("<leakgate>/")
-
-
 def traceback_of(exc):
-    """The traceback from the workload's first frame on (the agent's own
-    frames above it tell the user nothing), its tail. traceback is imported
-    only now: its import (tokenize, re) costs more than the rest of the
-    agent's start."""
+    """The text Python prints, its tail. traceback is imported only now:
+    its import (tokenize, re) costs more than the rest of the agent's start."""
+    if getattr(exc, "leakgate_text", None) is not None:  # the test runner's own
+        return exc.leakgate_text
     try:
         traceback, = own_imports(["traceback"])
     except Exception:  # no fd left to read it with (the workload leaks them)
         return "%s: %s\n" % (type_name(exc), message_of(exc))
+    # From the workload's first frame on: the agent's own frames above it
+    # tell the user nothing.
     tb = exc.__traceback__
     while tb is not None and (own_code(tb.tb_frame.f_code.co_filename) or
                               tb.tb_frame.f_code.co_filename.startswith("<frozen importlib")):
         tb = tb.tb_next
     text = "".join(traceback.format_exception(type(exc), exc, tb))
     return text[-MAX_TEXT:]
+
+
+def own_code(filename):
+    """Frames of the agent itself (every module of the bundle, boot.py)."""
+    return filename == "<string>" or filename.startswith("<leakgate>/")
 
 
 def raise_site(exc):
@@ -112,6 +116,9 @@ def call_batch(function, n):
 # -- the target -------------------------------------------------------------
 
 def load_target(spec):
+    if spec.startswith(("pytest:", "unittest:")):
+        tests, = own_imports(["_leakgate.pytest_target"])
+        return tests.load_test(spec)
     module_part, sep, function_path = spec.rpartition(":")
     if not sep or not module_part or not function_path:
         raise ValueError("target '%s' is not FILE.py:FUNCTION or MODULE:FUNCTION" % spec)
@@ -206,9 +213,22 @@ def begin(spec, metrics, extra=()):
                      ("message", message_of(exc)), ("traceback", traceback_of(exc))]
              + raise_site(exc))
         return None
-    path, line = source_of(function)
+    location = getattr(function, "location", None)
+    path, line = location() if location else source_of(function)
     send("target", [("module", module), ("function", function_name),
                     ("file", path), ("line", line)])
+    prepare = getattr(function, "leakgate_prepare", None)
+    if prepare is None:
+        return function
+    try:
+        prepare()  # a test's first run (pytest_target.py): it may skip or fail
+    except BaseException as exc:
+        if getattr(exc, "leakgate_skip", False):
+            send("end", [("reason", "skipped"), ("calls", 0), ("message", message_of(exc))])
+        else:
+            send("end", [("reason", "exception"), ("calls", 1), ("exc_type", type_name(exc)),
+                         ("message", message_of(exc)), ("traceback", traceback_of(exc))])
+        return None
     return function
 
 

@@ -18,6 +18,7 @@
 typedef struct {
 	const char *config;
 	const char *python;
+	const char *pytest;     /* --pytest ARGS: a suite's pytest arguments */
 	double threshold;
 	int64_t max_calls;
 	double duration;
@@ -47,7 +48,7 @@ enum {
 	LG_RUN_OPT_PYTHON = 256, LG_RUN_OPT_THRESHOLD, LG_RUN_OPT_CALLS,
 	LG_RUN_OPT_DURATION, LG_RUN_OPT_TIMEOUT, LG_RUN_OPT_MEMORY,
 	LG_RUN_OPT_EXPLAIN, LG_RUN_OPT_NO_EXPLAIN, LG_RUN_OPT_FAIL_ON_CYCLES,
-	LG_RUN_OPT_NO_EARLY_STOP,
+	LG_RUN_OPT_PYTEST, LG_RUN_OPT_NO_EARLY_STOP,
 	LG_RUN_OPT_NEXT = 300
 };
 
@@ -55,6 +56,7 @@ enum {
 #define LG_RUN_LONG_OPTIONS \
 	{ "config", required_argument, NULL, 'c' }, \
 	{ "python", required_argument, NULL, LG_RUN_OPT_PYTHON }, \
+	{ "pytest", required_argument, NULL, LG_RUN_OPT_PYTEST }, \
 	{ "threshold", required_argument, NULL, LG_RUN_OPT_THRESHOLD }, \
 	{ "calls", required_argument, NULL, LG_RUN_OPT_CALLS }, \
 	{ "duration", required_argument, NULL, LG_RUN_OPT_DURATION }, \
@@ -75,6 +77,9 @@ enum {
 #define LG_RUN_OPTIONS_HELP \
 	"  -c, --config FILE      workloads and defaults, git-config syntax\n" \
 	"      --python PATH      interpreter to run (default: python3 on PATH)\n" \
+	"      --pytest ARGS      a pytest suite: every test pytest collects with\n" \
+	"                         ARGS (one string, e.g. 'tests/ -m leakcheck')\n" \
+	"                         is a workload (pytest = ARGS in the config)\n" \
 	"      --threshold BYTES  heap growth per call that still counts as clean\n" \
 	"                         (default 16)\n" \
 	"      --calls N          calls per workload (default 100000); more when\n" \
@@ -113,7 +118,9 @@ typedef struct {
 
 /*
  * Load a->config (if any) and choose the workloads: the named config
- * sections and targets, or every section when n is 0. Errors name the file,
+ * sections and targets, or every section when n is 0, and then every test
+ * of the pytest suite (--pytest, else pytest = in the file) that no
+ * section names (pytest_suite.h: collected here, once). Errors name the file,
  * option or key: LG_EINVALID / LG_ENOTFOUND for bad input (exit 2),
  * LG_ENOMEM. An empty selection is LG_EINVALID ("no workloads: ...").
  */
