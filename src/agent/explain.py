@@ -33,6 +33,8 @@ def quiet_import(names):
 
 collections, inspect, linecache, re, threading, tracemalloc, types = quiet_import(
     ["collections", "inspect", "linecache", "re", "threading", "tracemalloc", "types"])
+from itertools import compress, filterfalse  # noqa: E402  (built in: no file shadows them)
+operator, = quiet_import(["operator"])
 
 AGENT_FILES = ("<string>", "<leakgate-explain>")
 CENSUS_POINTS = 6         # intervals of the type census
@@ -44,9 +46,12 @@ SEND_NATIVE = 8
 SEND_RESOURCES = 5
 SEND_FRAMES = 8           # frames of a traceback sent
 NATIVE_FRAMES = 10        # native frames sent, allocator first
-REFERENT_BUDGET = 2000000  # referents visited per census for untracked objects
+REFERENT_BUDGET = 4000000  # referents visited per census for untracked objects
+LEVEL_CHUNK = 4096        # objects whose referents are taken in one call
+UNTRACKED_CONTAINERS = frozenset((dict, tuple))
 CHAIN_SECONDS = 2.0
-CHAIN_NODES = 20000
+CHAIN_NODES = 200000     # objects the walk keeps (it holds them, ids stay unique)
+NARROW_LEVEL = 16        # up to this many, a level's holders by gc.get_referrers
 CODE_CHARS = 160
 # Shares of the time and the calls: warm-up, census, cycles, tracemalloc,
 # native, audited (where fds are opened).
@@ -274,82 +279,110 @@ class Explainer(object):
 
     # -- census of live objects by type ------------------------------------------
 
-    def each_untracked(self, objects, once=True):
-        """The objects gc does not track (str, int, bytes, dicts and tuples of
-        such) that the tracked ones refer to, directly or through untracked
-        containers (which cannot form cycles), within REFERENT_BUDGET
-        referents. once=False: newest first (from the end of lists and
-        dicts), an object held twice comes twice, the agent's own containers
-        are walked too, but nothing is allocated per object (for when
-        tracemalloc traces every allocation)."""
-        seen, stack = set(), []
-        own = self.own if once else ()
-        self.own.add(id(seen))
-        self.own.add(id(stack))
+    def untracked_reach(self, objects):
+        """The objects gc does not track (str, int, bytes, dicts and tuples
+        of such) that objects refer to, directly or through untracked
+        containers (which cannot form cycles), each once: {id: object}.
+        A level at a time, each in a few C calls (get_referents of the whole
+        level, filters, a dict of ids), never a Python step per referent;
+        within REFERENT_BUDGET referents."""
+        found = {}
         referents, tracked = gc.get_referents, gc.is_tracked
         budget = REFERENT_BUDGET
-        try:
-            for obj in objects if once else reversed(objects):
-                if own and id(obj) in own:
-                    continue
-                stack.append(obj)
-                while stack:
-                    refs = referents(stack.pop())
-                    budget -= len(refs)
-                    for ref in refs if once else reversed(refs):
-                        if tracked(ref):
-                            continue
-                        if once:
-                            if id(ref) in seen:
-                                continue
-                            seen.add(id(ref))
-                        yield ref
-                        if type(ref) in (dict, tuple):
-                            stack.append(ref)
-                    del refs
+        level = objects
+        while level:
+            refs = []
+            for at in range(0, len(level), LEVEL_CHUNK):
                 if budget <= 0:
                     self.truncated = True
-                    return
-        finally:
-            del stack[:]
-            self.own.discard(id(seen))
-            self.own.discard(id(stack))
+                    break
+                chunk = referents(*level[at:at + LEVEL_CHUNK])
+                budget -= len(chunk)
+                refs += filterfalse(tracked, chunk)
+                del chunk
+            new = dict(zip(map(id, refs), refs))
+            del refs
+            if found:
+                for known in found.keys() & new.keys():
+                    del new[known]
+            found.update(new)
+            level = list(compress(new.values(),
+                                  map(UNTRACKED_CONTAINERS.__contains__,
+                                      map(type, new.values()))))
+            del new
+        return found
+
+    @staticmethod
+    def untracked_of(objects, types):
+        """The untracked objects of types that objects refer to (as
+        untracked_reach), an object held twice comes twice, but nothing is
+        allocated per object: for when tracemalloc traces every allocation."""
+        found, level = [], objects
+        budget = REFERENT_BUDGET
+        is_wanted = frozenset(types).__contains__
+        is_container = UNTRACKED_CONTAINERS.__contains__
+        while level and budget > 0:
+            containers = []
+            for at in range(0, len(level), LEVEL_CHUNK):
+                refs = gc.get_referents(*level[at:at + LEVEL_CHUNK])
+                budget -= len(refs)
+                found += compress(refs, map(is_wanted, map(type, refs)))
+                containers += compress(refs, map(is_container, map(type, refs)))
+                del refs
+            level = list(filterfalse(gc.is_tracked, containers))
+            del containers
+        return list(filterfalse(gc.is_tracked, found))
+
+    def take_census(self):
+        counts, sizes = self.census()
+        point = (self.driver.calls, counts, sizes)
+        for obj in (point, counts, sizes):
+            self.own.add(id(obj))
+        self.census_points.append(point)
 
     def census(self):
-        counts, sizes = {}, {}
+        """({type: count}, {type: bytes}) of the live objects, the agent's
+        own left out."""
         own = self.own
-        own.add(id(counts))
-        own.add(id(sizes))
         gc.collect()
         objects = gc.get_objects()
+        objects = list(compress(objects, map(operator.not_, map(own.__contains__, map(id, objects)))))
         own.add(id(objects))
-        getsizeof = sys.getsizeof
-        for obj in objects:
-            if id(obj) in own:
-                continue
-            t = type(obj)
-            counts[t] = counts.get(t, 0) + 1
-            sizes[t] = sizes.get(t, 0) + getsizeof(obj, 0)
-        untracked = self.untracked
-        for obj in self.each_untracked(objects):
-            t = type(obj)
-            if t not in counts:
-                untracked.add(t)
-            counts[t] = counts.get(t, 0) + 1
-            sizes[t] = sizes.get(t, 0) + getsizeof(obj, 0)
-        own.discard(id(objects))
-        del objects
-        return counts, sizes
+        try:
+            untracked = self.untracked_reach(objects)
+            own.add(id(untracked))
+            found = list(untracked.values())
+            untracked.clear()
+            own.discard(id(untracked))
+            del untracked
+            counts = collections.Counter(map(type, objects))
+            tracked_types = set(counts)
+            counts.update(map(type, found))
+            self.untracked.update(t for t in counts if t not in tracked_types)
+            sizes = {}
+            getsizeof = sys.getsizeof
+            for group in (objects, found):
+                for t, size in zip(map(type, group), map(getsizeof, group, repeat(0))):
+                    sizes[t] = sizes.get(t, 0) + size
+            del found
+        finally:
+            own.discard(id(objects))
+            del objects
+        return dict(counts), sizes
 
     def census_phase(self):
-        calls, ns = self.intervals(1, CENSUS_POINTS)
-        for k in range(CENSUS_POINTS + 1):
-            if k and not self.driver.run_for(calls, ns):
+        started = time.perf_counter()
+        self.take_census()
+        cost = time.perf_counter() - started
+        # Each census visits the whole heap: on a large one fewer points,
+        # never fewer than the two ends.
+        budget = self.ns_share[1] / 1e9
+        intervals = max(1, min(CENSUS_POINTS, int(budget / max(cost, 1e-6)) - 1))
+        calls, ns = self.intervals(1, intervals)
+        for _ in range(intervals):
+            if not self.driver.run_for(calls, ns):
                 break
-            counts, sizes = self.census()
-            point = (self.driver.calls, counts, sizes)
-            self.own.add(id(point))
-            self.census_points.append(point)
+            self.take_census()
         points = self.census_points
         if getattr(self, "truncated", False):
             note("type census: objects gc does not track counted only in part (large heap)")
@@ -445,6 +478,10 @@ class Explainer(object):
         tracemalloc.start(TRACE_FRAMES)
         try:
             self.cycle_phase()  # traced: the cycles' allocation sites
+            # The heap from before stays as it is: frozen, every collection
+            # below skips it, and what is left in gc.get_objects() is new.
+            gc.collect()
+            gc.freeze()
             for k in range(TRACE_POINTS + 1):
                 if k and not self.driver.run_for(calls, ns):
                     break
@@ -470,6 +507,7 @@ class Explainer(object):
             sample = self.pick_sample()
             self.thread_sites = self.trace_threads()
         finally:
+            gc.unfreeze()
             tracemalloc.stop()
             self.own.discard(sites_id)
         # The walk allocates much: not while every allocation is traced.
@@ -504,38 +542,50 @@ class Explainer(object):
 
     def pick_sample(self):
         """An object of a growing type allocated during the traced phase by the
-        user's code (tracemalloc knows where), preferring the top type."""
+        user's code (tracemalloc knows where), preferring the program's own
+        classes (a Logger rather than the dict it holds), then the top type.
+        Called with the heap from before the phase frozen: gc.get_objects()
+        is what the phase made."""
+        growing = getattr(self, "growing_types", [])
         wanted = {}
-        for rank, t in enumerate(getattr(self, "growing_types", [])):
+        for rank, t in enumerate(sorted(growing, key=lambda t: t.__module__ == "builtins")):
             wanted.setdefault(t, rank)
         if not wanted:
             return None
         best, best_rank = None, len(wanted)
-        places, own = self.places, self.own
-        traceback_of_object = tracemalloc.get_object_traceback
+        own = self.own
         objects = gc.get_objects()
         own.add(id(objects))
-        untracked = [t for t in wanted if t in self.untracked]
         try:
-            obj = None
             # Newest first: the sample should be one of the leaked ones.
-            for pool in (reversed(objects), self.each_untracked(objects, once=False)
-                         if untracked else ()):
-                for obj in pool:
-                    rank = wanted.get(type(obj))
-                    if rank is None or rank >= best_rank:
-                        continue
-                    if gc.is_tracked(obj) and id(obj) in own:
-                        continue
-                    tb = traceback_of_object(obj)
-                    if tb is None or places.user_trace_frame(tb) is None:
-                        continue
+            for obj in reversed(objects):
+                rank = wanted.get(type(obj))
+                if rank is None or rank >= best_rank or id(obj) in own:
+                    continue
+                if self.object_site(obj) is not None:
                     best, best_rank = obj, rank
                     if rank == 0:
                         break
-                obj = None
-                if best_rank == 0:
-                    break
+            obj = None
+            if not any(t in self.untracked for t, rank in wanted.items() if rank < best_rank):
+                return best
+            # Untracked objects (str, bytes ...) are held by old containers
+            # as well as new ones: from the whole heap.
+            gc.unfreeze()
+            own.discard(id(objects))
+            objects = gc.get_objects()
+            own.add(id(objects))
+            found = self.untracked_of(objects, [t for t in wanted if t in self.untracked])
+            for obj in reversed(found):
+                rank = wanted.get(type(obj))
+                if rank is None or rank >= best_rank:
+                    continue
+                tb = tracemalloc.get_object_traceback(obj)
+                if tb is not None and self.places.user_trace_frame(tb) is not None:
+                    best, best_rank = obj, rank
+                    if rank == 0:
+                        break
+            obj = found = None
         finally:
             own.discard(id(objects))
             del objects
@@ -543,11 +593,14 @@ class Explainer(object):
 
     def find_chain(self, sample):
         if sample is None:
-            send("chain", [("found", 0), ("note", "no sample object: no Python type grows")])
+            send("chain", [("found", 0), ("note", "no sample object: no Python type grows"
+                                          if not getattr(self, "growing_types", None) else
+                                          "no sample object: none of the growing types "
+                                          "allocated by the workload's code")])
             return
         label = type_label(type(sample))
         try:
-            found = ChainSearch(self.own, self.each_untracked).search(sample)
+            found = ChainSearch(self.own, self.untracked_reach).search(sample)
         except Exception as exc:  # a hostile __eq__, __dict__ ... must not end the pass
             found = None, "referrer walk failed: %s" % message_of(exc)
         del sample
@@ -686,9 +739,11 @@ class Explainer(object):
         """Where the threads started since warm-up were created (while traced)."""
         found = {}
         for t in threading.enumerate():
-            where = self.object_site(t)
-            if where is not None:
-                found[thread_label(t)] = where
+            label = thread_label(t)
+            if label not in found:
+                where = self.object_site(t)
+                if where is not None:
+                    found[label] = where
         return found
 
     def object_site(self, obj):
@@ -798,30 +853,20 @@ def thread_label(t):
 
 
 class ChainSearch(object):
-    """Breadth-first over gc.get_referrers from a sample object back to a root
-    the developer recognises: a module global, a class attribute, the frame
-    of a running thread. Bounded in time and objects."""
+    """Breadth-first from a sample object back to a root the developer
+    recognises: a module global, a class attribute, the frame of a running
+    thread. A whole level of the search at a time, so a chain of depth d
+    costs d passes over the heap however wide its levels are (a logger is
+    held by a dict that thousands of loggers also point at): a small level
+    by gc.get_referrers (one scan in C), a wide one by one pass of
+    gc.get_referents over a snapshot of the heap, in chunks whose referents
+    are matched against the level's ids in C. Bounded in time and objects."""
 
-    def __init__(self, own, each_untracked):
+    def __init__(self, own, untracked_reach):
         self.own = own
-        self.each_untracked = each_untracked
-        self.holders = {}
-
-    def untracked_holders(self):
-        """gc.get_referrers sees tracked objects only; an untracked dict or
-        tuple (of strings, say) that holds the sample is found here:
-        {id(object): [untracked containers referring to it]}."""
-        holders = self.holders
-        objects = gc.get_objects()
-        self.own.add(id(objects))
-        try:
-            for obj in self.each_untracked(objects):
-                if type(obj) in (dict, tuple):
-                    for ref in gc.get_referents(obj):
-                        holders.setdefault(id(ref), []).append(obj)
-        finally:
-            self.own.discard(id(objects))
-        return holders
+        self.untracked_reach = untracked_reach
+        self.objects = None      # gc.get_objects(), for the wide levels
+        self.containers = None   # untracked dicts and tuples, when needed
 
     def search(self, target):
         modules = {}
@@ -830,40 +875,91 @@ class ChainSearch(object):
             if name != "__main__" and isinstance(d, dict):
                 modules[id(d)] = name
         running = self.running_frames()
-        holders = self.untracked_holders()
         deadline = time.perf_counter() + CHAIN_SECONDS
-        parent = {id(target): None}
+        parent = {id(target): None}   # id -> id of the object it holds
         keep = {id(target): target}
-        queue = collections.deque([id(target)])
+        level = [target]
         ignore = set(self.own)
-        for obj in (parent, keep, queue, modules, running, ignore, self.__dict__, holders):
+        for obj in (parent, keep, modules, running, ignore, self.__dict__):
             ignore.add(id(obj))
-        for held in holders.values():
-            ignore.add(id(held))
-        visited = 0
-        while queue:
-            if time.perf_counter() > deadline or visited >= CHAIN_NODES:
-                return None, "no root within %g s / %d objects" % (CHAIN_SECONDS, visited)
-            oid = queue.popleft()
-            obj = keep[oid]
-            visited += 1
-            root = self.root_of(obj, modules, running)
-            if root is not None:
-                path = []
-                while oid is not None:
-                    path.append(keep[oid])
-                    oid = parent[oid]
-                return self.render(path, root)
-            refs = gc.get_referrers(obj) + holders.get(oid, [])
-            for ref in refs:
-                rid = id(ref)
-                if rid in parent or rid in ignore or self.is_agent(ref):
-                    continue
-                parent[rid] = oid
-                keep[rid] = ref
-                queue.append(rid)
-            del refs, obj
+        self.ignore = ignore
+        try:
+            while level:
+                for obj in level:
+                    root = self.root_of(obj, modules, running)
+                    if root is not None:
+                        path, oid = [], id(obj)
+                        while oid is not None:
+                            path.append(keep[oid])
+                            oid = parent[oid]
+                        return self.render(path, root)
+                if time.perf_counter() > deadline or len(keep) >= CHAIN_NODES:
+                    return None, "no root within %g s / %d objects" % (CHAIN_SECONDS,
+                                                                      len(keep))
+                upper = []
+                ignore.add(id(upper))
+                ignore.add(id(level))
+                for holder, held in self.holders(level):
+                    hid = id(holder)
+                    if hid in parent or hid in ignore or self.is_agent(holder):
+                        continue
+                    parent[hid] = held
+                    keep[hid] = holder
+                    upper.append(holder)
+                ignore.discard(id(level))
+                level = upper
+        finally:
+            self.objects = self.containers = None
         return None, "no root found: held from C or by the interpreter itself"
+
+    def holders(self, level):
+        """(holder, id of the object of level it holds), for every object
+        that refers to one of level: one pass over the heap."""
+        wanted = set(map(id, level))
+        ignore = self.ignore
+        ignore.add(id(wanted))
+        referents = gc.get_referents
+        try:
+            if len(level) <= NARROW_LEVEL and all(map(gc.is_tracked, level)):
+                # Untracked containers hold untracked objects only.
+                refs = gc.get_referrers(*level)
+                ignore.add(id(refs))
+                pools = ((refs,),)
+            else:
+                if self.objects is None:
+                    self.objects = gc.get_objects()
+                    ignore.add(id(self.objects))
+                pools = [self.chunks(self.objects)]
+                if not all(map(gc.is_tracked, level)):
+                    if self.containers is None:
+                        reach = self.untracked_reach(self.objects)
+                        self.containers = list(compress(
+                            reach.values(), map(UNTRACKED_CONTAINERS.__contains__,
+                                                map(type, reach.values()))))
+                        del reach
+                        ignore.add(id(self.containers))
+                    pools.append(self.chunks(self.containers))
+            for pool in pools:
+                for chunk in pool:
+                    if wanted.isdisjoint(map(id, referents(*chunk))):
+                        continue
+                    for holder in chunk:
+                        if id(holder) in ignore:
+                            continue
+                        for ref in referents(holder):
+                            if id(ref) in wanted:
+                                yield holder, id(ref)
+                                break
+        finally:
+            ignore.discard(id(wanted))
+
+    def chunks(self, objects):
+        for at in range(0, len(objects), LEVEL_CHUNK):
+            chunk = objects[at:at + LEVEL_CHUNK]
+            self.ignore.add(id(chunk))
+            yield chunk
+            self.ignore.discard(id(chunk))
+            del chunk
 
     def running_frames(self):
         frames = {}
