@@ -29,7 +29,7 @@ static const char *workload_path(char *out, size_t size, const char *name)
 
 static const char *const leak_names[] = {
 	"leak_global_cache", "leak_listeners", "leak_traceback", "leak_native",
-	"leak_fds", "leak_threads", "leak_slow",
+	"leak_fds", "leak_threads", "leak_slow", "leak_logger", "leak_in_big_heap",
 };
 
 static int suite_setup(void **state)
@@ -98,6 +98,17 @@ static void assert_property(const suite *s, const char *workload,
 	free(v);
 }
 
+/* explain.chain contains part. */
+static void assert_chain_has(const suite *s, const char *workload, const char *part)
+{
+	char *chain = lg_run_property(s->doc, workload, "explain.chain");
+
+	if (!strstr(chain, part))
+		fail_msg("%s: chain '%s' has no '%s'\n%s", workload, chain, part,
+			 s->run.out);
+	free(chain);
+}
+
 /* Some explain.<table>.N (N = 1..5) contains part. */
 static void assert_row(const suite *s, const char *workload, const char *table,
 		       const char *part)
@@ -159,7 +170,7 @@ static void test_exit_code_and_summary(void **state)
 	assert_non_null(strstr(s->run.out, "growing types:"));
 	assert_non_null(strstr(s->run.out, "retainer chain: leak_global_cache._cache["));
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
-		"count(//failure[@type='leak'])"), 7);
+		"count(//failure[@type='leak'])"), 9);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//failure[@type='cycles'])"), 1);
 }
@@ -211,6 +222,37 @@ static void test_slow(void **state)
 	assert_row(s, "leak_slow", "type", "bytes 0.04");
 	assert_property(s, "leak_slow", "explain.chain_root", "leak_slow.kept");
 	assert_site(s, "leak_slow");
+}
+
+/*
+ * A logger per request: thousands of loggers point at logging's Manager, so
+ * the walk back must take a level at a time, not the heap per object.
+ */
+static void test_logger(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "leak_logger", "explain.kind", "python-objects");
+	assert_row(s, "leak_logger", "type", "logging.Logger 1 objects/call");
+	assert_property(s, "leak_logger", "explain.chain_root",
+			"logging.Logger.manager.loggerDict");
+	assert_chain_has(s, "leak_logger", "logging.Logger.manager.loggerDict['request.");
+	assert_chain_has(s, "leak_logger", "'] → logging.Logger");
+	assert_site(s, "leak_logger");
+}
+
+/* A small leak in a heap of a million live objects: still a chain. */
+static void test_big_heap(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "leak_in_big_heap", "explain.kind", "python-objects");
+	assert_row(s, "leak_in_big_heap", "type", "leak_in_big_heap.Record 1 objects/call");
+	assert_property(s, "leak_in_big_heap", "explain.chain_root",
+			"leak_in_big_heap._history");
+	assert_chain_has(s, "leak_in_big_heap", "leak_in_big_heap._history[");
+	assert_chain_has(s, "leak_in_big_heap", "] → leak_in_big_heap.Record");
+	assert_site(s, "leak_in_big_heap");
 }
 
 static void test_native(void **state)
@@ -329,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_traceback),
 		cmocka_unit_test(test_slow),
+		cmocka_unit_test(test_logger),
+		cmocka_unit_test(test_big_heap),
 		cmocka_unit_test(test_native),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_threads),

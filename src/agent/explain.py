@@ -51,6 +51,7 @@ LEVEL_CHUNK = 4096        # objects whose referents are taken in one call
 UNTRACKED_CONTAINERS = frozenset((dict, tuple))
 CHAIN_SECONDS = 2.0
 CHAIN_NODES = 200000     # objects the walk keeps (it holds them, ids stay unique)
+SAMPLE_TRIES = 100        # objects of a type tried as the chain's sample
 NARROW_LEVEL = 16        # up to this many, a level's holders by gc.get_referrers
 CODE_CHARS = 160
 # Shares of the time and the calls: warm-up, census, cycles, tracemalloc,
@@ -60,7 +61,7 @@ SHARES = (0.10, 0.30, 0.05, 0.40, 0.10, 0.05)
 # fill the heap with millions of objects that every census, snapshot and
 # referrer walk must visit. Enough for a leak of one object per few hundred
 # calls to show at every point.
-CALLS_CAP = (10000, 12000, 2000, 6000, 2000, 2000)
+CALLS_CAP = (10000, 6000, 2000, 3000, 2000, 2000)
 
 
 def explain_main(argv):
@@ -191,7 +192,6 @@ class Driver(object):
         self.function = function
         self.max_calls = max_calls
         self.calls = 0
-        self.chunk = 1
         self.failure = None
 
     def run_for(self, max_calls, max_ns):
@@ -199,8 +199,11 @@ class Driver(object):
         clock = time.perf_counter_ns
         start = clock()
         done = 0
+        # From one call up: a phase may have made each call much slower
+        # (tracemalloc, a trace function), and a chunk is not interrupted.
+        chunk = 1
         while self.failure is None and done < max_calls and self.calls < self.max_calls:
-            n = min(self.chunk, max_calls - done, self.max_calls - self.calls)
+            n = min(chunk, max_calls - done, self.max_calls - self.calls)
             pending = repeat(None, n)
             began = clock()
             try:
@@ -215,8 +218,8 @@ class Driver(object):
                 break
             self.calls += n
             done += n
-            if clock() - began < 2000000 and self.chunk < 65536:
-                self.chunk *= 2
+            if clock() - began < 2000000 and chunk < 65536:
+                chunk *= 2
             if clock() - start >= max_ns:
                 break
         return done
@@ -554,14 +557,17 @@ class Explainer(object):
             return None
         best, best_rank = None, len(wanted)
         own = self.own
+        tries = [SAMPLE_TRIES] * len(wanted)
         objects = gc.get_objects()
         own.add(id(objects))
         try:
-            # Newest first: the sample should be one of the leaked ones.
+            # Newest first: the sample should be one of the leaked ones. When
+            # the newest few of a type cannot be located, older ones cannot.
             for obj in reversed(objects):
                 rank = wanted.get(type(obj))
-                if rank is None or rank >= best_rank or id(obj) in own:
+                if rank is None or rank >= best_rank or not tries[rank] or id(obj) in own:
                     continue
+                tries[rank] -= 1
                 if self.object_site(obj) is not None:
                     best, best_rank = obj, rank
                     if rank == 0:
@@ -758,11 +764,13 @@ class Explainer(object):
             values = list(object.__getattribute__(obj, "__dict__").values())[:16]
         except (AttributeError, TypeError):
             return None
-        init = code_span(getattr(type(obj), "__init__", None))
+        init = None
         for value in values:
             tb = tracemalloc.get_object_traceback(value)
             if tb is None:
                 continue
+            if init is None:
+                init = code_span(getattr(type(obj), "__init__", None)) or ()
             for frame in reversed(list(tb)):
                 if init and frame.filename == init[0] and init[1] <= frame.lineno <= init[2]:
                     continue

@@ -9,4 +9,4 @@ _requests = [0]
 def run():
     _requests[0] += 1
     log = logging.getLogger("request.%d" % _requests[0])  # explain: site
-    log.debug("handled")
+    log.debug("handled")  # explain: site (the new logger's level cache, kept with it)
