@@ -16,7 +16,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lm $(SAN)
 
 VERSION := 0.1.0
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_blob.o \
+AGENT_PY := $(sort $(wildcard src/agent/*.py))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_bundle.o \
             $(BUILD)/obj/shim_blob.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -35,10 +36,15 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
 
-# The agent is embedded as bytes with .incbin; make tracks the .py itself.
-$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py src/agent/explain.py | $(DEPS_OK)
+# Every module of the agent is embedded as bytes with .incbin; the directory
+# is a prerequisite too, so adding or removing a module rebuilds the table.
+$(BUILD)/agent_bundle.S: src/agent/bundle.sh $(AGENT_PY) src/agent | $(DEPS_OK)
 	@mkdir -p $(@D)
-	$(CC) -c -o $@ src/agent_blob.S
+	sh src/agent/bundle.sh $(AGENT_PY) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/agent_bundle.o: $(BUILD)/agent_bundle.S
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 # The allocator shim LD_PRELOADed by the diagnostic pass (explain.h): a
 # shared object of its own, never sanitized (it runs inside the user's
@@ -63,8 +69,10 @@ $(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a
 	$(CC) $(ALL_CFLAGS) -Itests -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
 
-# Unit tests first (fast), then the real binary on real Python workloads.
+# The agent's modules linted, unit tests (fast), then the real binary on
+# real Python workloads. Debian's interpreter: where python3-pyflakes is.
 check: $(BUILD)/leakgate $(TESTS)
+	/usr/bin/python3 -m pyflakes $(AGENT_PY)
 	@sh tests/run-tests.sh $(BUILD)
 
 unit: $(TESTS)

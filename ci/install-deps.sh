@@ -8,6 +8,8 @@ packages="pkg-config libgit2-dev libxml2-dev libxml2-utils libcmocka-dev python3
 packages="$packages python3-yaml"
 # The tests check the refs metric, which needs a debug build of CPython.
 packages="$packages python3-dbg"
+# make check lints the agent's Python modules.
+packages="$packages python3-pyflakes"
 # Extra packages a caller may ask for, e.g. LEAKGATE_EXTRA_PACKAGES=valgrind.
 packages="$packages ${LEAKGATE_EXTRA_PACKAGES:-}"
 

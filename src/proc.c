@@ -48,7 +48,7 @@ static void child_fail(int err_fd, const char *what, const char *argv0)
 
 /* Everything between fork and exec: async-signal-safe calls only. */
 static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
-		       int chan[2])
+		       int chan[2], int given)
 {
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -60,6 +60,9 @@ static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
 		child_fail(err[1] >= 0 ? err[1] : 2, "set up stdio for", p->argv[0]);
 	if (move_fd(chan[1], p->channel_fd) < 0)
 		child_fail(2, "set up the record pipe for", p->argv[0]);
+	/* After the record pipe: lg_proc_start keeps `given` off its number. */
+	if (given >= 0 && move_fd(given, p->given_fd_at) < 0)
+		child_fail(2, "hand the agent's modules to", p->argv[0]);
 	execvpe(p->argv[0], (char *const *)p->argv, envp);
 	child_fail(2, "run", p->argv[0]);
 }
@@ -101,6 +104,7 @@ static char **build_env(const char *const *extra)
 int lg_proc_start(lg_proc *p)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, chan[2] = { -1, -1 };
+	int given = p->given_fd, given_copy = -1;
 	char **envp;
 	pid_t pid;
 
@@ -128,11 +132,23 @@ int lg_proc_start(lg_proc *p)
 		close(chan[1]);
 		chan[1] = moved;
 	}
+	/* The record pipe takes channel_fd first: a given fd there moves. */
+	if (given >= 0 && given == p->channel_fd) {
+		given = given_copy = fcntl(given, F_DUPFD_CLOEXEC, p->channel_fd + 1);
+		if (given < 0) {
+			lg_error_set_os("cannot move the fd handed to the child");
+			close_pair(out);
+			close_pair(err);
+			close_pair(chan);
+			return LG_EOS;
+		}
+	}
 	envp = build_env(p->env);
 	if (!envp) {
 		close_pair(out);
 		close_pair(err);
 		close_pair(chan);
+		close_fd(&given_copy);
 		lg_error_set("out of memory");
 		return LG_ENOMEM;
 	}
@@ -143,11 +159,13 @@ int lg_proc_start(lg_proc *p)
 		close_pair(out);
 		close_pair(err);
 		close_pair(chan);
+		close_fd(&given_copy);
 		return LG_EOS;
 	}
 	if (pid == 0)
-		child_exec(p, envp, out, err, chan);
+		child_exec(p, envp, out, err, chan, given);
 	free(envp);
+	close_fd(&given_copy);
 	/* Also from the parent, so a kill right after start reaches the group. */
 	setpgid(pid, pid);
 	close_fd(&out[1]);

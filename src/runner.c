@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +16,17 @@
 #include "leakgate/proto.h"
 #include "leakgate/verdict.h"
 
-extern const char lg_agent_py[];
-extern const char lg_explain_py[];
+/*
+ * What `ps` shows of the agent: it reads the modules from fd
+ * LG_PROTO_MODULES_FD (name NUL source NUL ..., boot first) and hands them
+ * to boot.py (src/agent/boot.py).
+ */
+static const char bootstrap[] =
+	"import os;b=os.pread(4,os.fstat(4).st_size,0);os.close(4);g={};"
+	"exec(compile(b.split(b'\\0')[1],'<leakgate>/boot.py','exec'),g);"
+	"g['boot'](b)";
 
-const char *lg_agent_source(void)
-{
-	return lg_agent_py;
-}
+_Static_assert(LG_PROTO_MODULES_FD == 4, "the bootstrap reads fd 4");
 
 /* How long output may keep flowing after the child exited (a grandchild
  * that escaped the process group can hold the pipes open). */
@@ -63,8 +68,11 @@ typedef struct {
 	char *protocol_error;
 } slot;
 
-/* What the slots share: the shim, written out once when first needed. */
+/* What the slots share: the agent's modules and the shim, written out
+ * once when first needed. */
 typedef struct {
+	int modules_fd;         /* memory file of the agent's modules; -1: not yet */
+	char modules_error[256];
 	char *shim;             /* path of the allocator shim; NULL: not yet */
 	int shim_failed;        /* could not be written: diagnose without it */
 	char shim_error[256];
@@ -85,7 +93,42 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int slot_start(slot *s, lg_workload_result *r)
+/*
+ * The agent's modules in a memory file, made once and read by every child
+ * (with pread: the file offset the children share never moves). -1 with
+ * st->modules_error set when it cannot be made.
+ */
+static int modules_file(runner_state *st)
+{
+	size_t size = 0, at = 0;
+	char *map;
+	int fd;
+
+	if (st->modules_fd >= 0 || st->modules_error[0])
+		return st->modules_fd;
+	for (const lg_agent_module *m = lg_agent_modules; m->name; m++)
+		size += strlen(m->name) + strlen(m->source) + 2;
+	fd = memfd_create("leakgate-agent", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 ||
+	    (map = mmap(NULL, size, PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		snprintf(st->modules_error, sizeof(st->modules_error),
+			 "cannot hold the agent in memory: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (const lg_agent_module *m = lg_agent_modules; m->name; m++) {
+		size_t name = strlen(m->name) + 1, source = strlen(m->source) + 1;
+
+		memcpy(map + at, m->name, name);
+		memcpy(map + at + name, m->source, source);
+		at += name + source;
+	}
+	munmap(map, size);
+	return st->modules_fd = fd;
+}
+
+static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 {
 	lg_proc proc = LG_PROC_INIT;
 	lg_proto_reader reader = LG_PROTO_READER_INIT;
@@ -105,7 +148,7 @@ static int slot_start(slot *s, lg_workload_result *r)
 	snprintf(s->threshold_arg, sizeof(s->threshold_arg), "%g", wl->threshold);
 	s->argv[0] = wl->python;
 	s->argv[1] = "-c";
-	s->argv[2] = lg_agent_source();
+	s->argv[2] = bootstrap;
 	s->argv[3] = wl->target;
 	s->argv[4] = s->calls_arg;
 	s->argv[5] = s->duration_arg;
@@ -114,10 +157,13 @@ static int slot_start(slot *s, lg_workload_result *r)
 	s->proc.argv = s->argv;
 	s->proc.env = child_env;
 	s->proc.channel_fd = LG_PROTO_FD;
+	s->proc.given_fd = modules_file(st);
+	s->proc.given_fd_at = LG_PROTO_MODULES_FD;
 	s->started = now();
-	rc = lg_proc_start(&s->proc);
+	rc = s->proc.given_fd < 0 ? -1 : lg_proc_start(&s->proc);
 	if (rc < 0) {
-		snprintf(reason, sizeof(reason), "%s", lg_error_last());
+		snprintf(reason, sizeof(reason), "%s", s->proc.given_fd < 0
+			 ? st->modules_error : lg_error_last());
 		r->outcome = LG_OUTCOME_SPAWN_FAILED;
 		r->detail = strdup(reason);
 		return r->detail ? 1 : LG_ENOMEM;
@@ -225,7 +271,7 @@ static void crash_line(char *out, size_t size, const lg_tail *err)
 
 		p = strchr(frame, '\n');
 		if (strncmp(frame, "File \"<string>\"", 15) != 0 &&
-		    strncmp(frame, "File \"<leakgate-explain>\"", 26) != 0) {
+		    strncmp(frame, "File \"<leakgate>/", 17) != 0) {
 			snprintf(out, size, "%.*s", p ? (int)(p - frame) : (int)strlen(frame), frame);
 			return;
 		}
@@ -406,14 +452,13 @@ static int slot_start_explain(slot *s, runner_state *st)
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
 	s->argv[0] = wl->python;
 	s->argv[1] = "-c";
-	s->argv[2] = lg_agent_source();
+	s->argv[2] = bootstrap;
 	s->argv[3] = "--explain";
-	s->argv[4] = lg_explain_py;
-	s->argv[5] = wl->target;
-	s->argv[6] = s->calls_arg;
-	s->argv[7] = s->duration_arg;
-	s->argv[8] = s->native_arg;
-	s->argv[9] = NULL;
+	s->argv[4] = wl->target;
+	s->argv[5] = s->calls_arg;
+	s->argv[6] = s->duration_arg;
+	s->argv[7] = s->native_arg;
+	s->argv[8] = NULL;
 	s->env[env++] = ENV_UNBUFFERED;
 	s->env[env++] = ENV_FAULTHANDLER;
 	if (s->preload)
@@ -422,6 +467,9 @@ static int slot_start_explain(slot *s, runner_state *st)
 	s->proc.argv = s->argv;
 	s->proc.env = s->env;
 	s->proc.channel_fd = LG_PROTO_FD;
+	/* The detection child started with the same file. */
+	s->proc.given_fd = st->modules_fd;
+	s->proc.given_fd_at = LG_PROTO_MODULES_FD;
 	s->started = now();
 	if (lg_proc_start(&s->proc) < 0) {
 		r->explanation->stopped = strdup(lg_error_last());
@@ -502,6 +550,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 	int rc = 0;
 
 	memset(&state, 0, sizeof(state));
+	state.modules_fd = -1;
 	memset(out, 0, sizeof(*out));
 	out->started = time(NULL);
 	if ((size_t)jobs > count)
@@ -528,7 +577,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		for (int j = 0; j < jobs && next < count; j++) {
 			if (slots[j].result)
 				continue;
-			rc = slot_start(&slots[j], &out->items[next]);
+			rc = slot_start(&slots[j], &out->items[next], &state);
 			if (rc < 0)
 				goto done;
 			if (opts->progress)
@@ -619,6 +668,8 @@ done:
 	free(fds);
 	lg_explain_shim_remove(state.shim);
 	free(state.shim);
+	if (state.modules_fd >= 0)
+		close(state.modules_fd);
 	out->seconds = now() - run_start;
 	return rc;
 }

@@ -7,7 +7,7 @@
 #include "leakgate/proto.h"
 
 static const char hello[] =
-	"hello\tproto=1\tpython=3.11.7\timpl=cpython\tdebug=0\t"
+	"hello\tproto=2\tpython=3.11.7\timpl=cpython\tdebug=0\t"
 	"platform=linux-x86_64\tpid=42\tmetrics=pymalloc_bytes,malloc_bytes,fds,future_metric\n";
 static const char target[] =
 	"target\tmodule=orders\tfunction=parse\tfile=/src/orders.py\tline=12\n";
@@ -184,8 +184,8 @@ static void test_session_rejects_other_versions(void **state)
 {
 	lg_workload_result *r = *state;
 
-	assert_int_equal(feed(r, "hello\tproto=2\tmetrics=fds\n", 64), LG_EPROTO);
-	assert_non_null(strstr(lg_error_last(), "version 2"));
+	assert_int_equal(feed(r, "hello\tproto=1\tmetrics=fds\n", 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "version 1"));
 	assert_int_equal(feed(r, "hello\tmetrics=fds\n", 64), LG_EPROTO);
 }
 

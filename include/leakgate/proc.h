@@ -6,13 +6,16 @@
 /*
  * A child process as a lifecycle object (git's run-command): start it in a
  * process group of its own with stdin on /dev/null, stdout, stderr and one
- * extra pipe (the agent's records) readable by the parent; kill the whole
+ * extra pipe (the agent's records) readable by the parent, and optionally
+ * one fd of the parent's handed down (the agent's modules); kill the whole
  * group; reap it. EINTR is retried here and nowhere else.
  */
 typedef struct {
 	const char *const *argv;  /* argv[0] is looked up on PATH */
 	const char *const *env;   /* extra NAME=value entries, or NULL */
 	int channel_fd;           /* fd number the record pipe gets in the child */
+	int given_fd;             /* the parent's fd the child gets too, or -1 */
+	int given_fd_at;          /* ... as this fd number (not channel_fd) */
 
 	pid_t pid;
 	int out_fd;       /* parent's read ends, nonblocking; -1 once closed */
@@ -22,7 +25,7 @@ typedef struct {
 	int status;       /* wait status once reaped */
 } lg_proc;
 
-#define LG_PROC_INIT { NULL, NULL, 3, -1, -1, -1, -1, 0, 0 }
+#define LG_PROC_INIT { NULL, NULL, 3, -1, -1, 0, -1, -1, -1, 0, 0 }
 
 /* Start. On error nothing is left open; if exec fails, the child exits 127
  * after writing the reason to its stderr. */

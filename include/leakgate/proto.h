@@ -10,11 +10,15 @@
  * The agent -> runner wire format, on a pipe of its own (never stdout).
  *
  * The runner starts the user's interpreter as
- *     PYTHON -c AGENT_SOURCE TARGET MAX_CALLS DURATION_SECONDS THRESHOLD
+ *     PYTHON -c BOOTSTRAP TARGET MAX_CALLS DURATION_SECONDS THRESHOLD
  * (THRESHOLD: bytes/call; a run still growing faster than half of it at
  * the end of MAX_CALLS goes on, up to 16x, within DURATION)
  * with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
- * workload's stdout/stderr captured separately.
+ * workload's stdout/stderr captured separately. BOOTSTRAP, one short line
+ * (runner.c), reads the agent's modules from fd 4 (LG_PROTO_MODULES_FD,
+ * read with pread, closed before the target is imported): every
+ * module of src/agent/ as `name NUL source NUL`, boot first; boot.py makes them
+ * the package _leakgate and runs _leakgate.agent.
  *
  * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
  *     type TAB key=value TAB key=value ... LF
@@ -23,7 +27,7 @@
  * newer agent may add some); unknown record types are errors.
  *
  * Order (anything else is a protocol error):
- *   hello      proto=1 python=3.11.7 impl=cpython debug=0|1
+ *   hello      proto=2 python=3.11.7 impl=cpython debug=0|1
  *              platform=linux-x86_64 pid=N metrics=name,name,...
  *   target     module=M function=F file=PATH line=N        (after import)
  *   sample     calls=N elapsed_ns=N <metric>=N ...          (zero or more)
@@ -34,8 +38,8 @@
  * Every sample carries every metric named in hello; calls strictly increase.
  * The agent may end after hello with reason=import-error (no target record).
  *
- * The diagnostic session (explain.h; `PYTHON -c AGENT --explain EXPLAIN_SOURCE
- * TARGET calls=N duration=S native=0|1`) speaks the same framing, with the
+ * The diagnostic session (explain.h; `PYTHON -c BOOTSTRAP --explain TARGET
+ * calls=N duration=S native=0|1`) speaks the same framing, with the
  * same hello (plus mode=explain, metrics empty), target, note and end, and
  * these records between target and end, in any order and number:
  *   type       name=T untracked=0|1 calls=C,C,... count=N,N,... bytes=N,N,...
@@ -56,8 +60,9 @@
  * session rejects samples.
  */
 
-#define LG_PROTO_VERSION 1
+#define LG_PROTO_VERSION 2
 #define LG_PROTO_FD 3
+#define LG_PROTO_MODULES_FD 4
 #define LG_PROTO_MAX_LINE 65536
 #define LG_PROTO_MAX_FIELDS 64
 

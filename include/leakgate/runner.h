@@ -26,8 +26,14 @@ typedef struct {
 #define LG_RUNNER_OPTIONS_INIT \
 	{ 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL, NULL, NULL }
 
-/* The agent's Python source, embedded at build time (NUL-terminated). */
-const char *lg_agent_source(void);
+/* The agent's Python modules (every .py of src/agent/), embedded at build time:
+ * {name, NUL-terminated source}, boot first, ending in {NULL, NULL}. */
+typedef struct {
+	const char *name;
+	const char *source;
+} lg_agent_module;
+
+extern const lg_agent_module lg_agent_modules[];
 
 /*
  * Measure and judge every workload. Workload failures of any kind are

@@ -1,69 +1,29 @@
-"""leakgate agent: runs inside the user's interpreter as `python -c AGENT TARGET MAX_CALLS DURATION THRESHOLD`.
+"""leakgate agent: the detection pass.
 
-It imports TARGET, calls it in growing batches, and after every batch runs the
-cycle collector and writes one `sample` record of exact counters to fd 3 (the
-protocol is described in include/leakgate/proto.h). The agent keeps no state
-that grows with the number of calls, so its own footprint is flat.
+Started by the bootstrap (boot.py) as `python -c BOOTSTRAP TARGET MAX_CALLS
+DURATION THRESHOLD`, it imports TARGET, calls it in growing batches, and
+after every batch runs the cycle collector and writes one `sample` record of
+exact counters to fd 3 (the protocol is described in
+include/leakgate/proto.h). The agent keeps no state that grows with the
+number of calls, so its own footprint is flat.
 
-`python -c AGENT --explain EXPLAIN_SOURCE TARGET ...` runs the diagnostic pass
-instead (src/agent/explain.py, in this namespace); nothing of it runs here.
+`python -c BOOTSTRAP --explain TARGET ...` runs the diagnostic pass instead
+(explain.py); nothing of it is imported here.
 """
 import gc
 import os
 import sys
 import time
-from itertools import repeat
 
-PROTO_FD = 3
-PROTO_VERSION = 1
-MAX_TEXT = 16384          # bytes of traceback kept (the tail, where the error is)
-MAX_MESSAGE = 4096
+from .common import (PROTO_FD, begin, call_batch, finish, message_of, note, own_imports,
+                     send, type_name)
+
 STEADY_SAMPLES = 40       # samples the fit wants once batches are steady
 MIN_SAMPLES = 20          # enough when a slow workload runs long
 HEAP_METRICS = ("pymalloc_bytes", "malloc_bytes")
 EXTEND_FACTOR = 4         # a run still growing at its end goes on 4x further,
 EXTEND_MAX = 16           # up to 16x --calls, within --duration,
 EXTEND_HEAP_LIMIT = 64 << 20    # and while its heap grew less than this
-
-
-def escape(value):
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
-            .replace("\n", "\\n").replace("\r", "\\r"))
-
-
-def send(kind, fields):
-    data = (kind + "".join("\t%s=%s" % (k, escape(v)) for k, v in fields) + "\n")
-    data = data.encode("utf-8", "backslashreplace")
-    try:
-        while data:
-            data = data[os.write(PROTO_FD, data):]
-    except OSError:
-        os._exit(1)  # the runner is gone: nobody to report to
-
-
-def note(text):
-    send("note", [("text", text)])
-
-
-def type_name(exc):
-    t = type(exc)
-    if t.__module__ in ("builtins", "exceptions"):
-        return t.__qualname__
-    return "%s.%s" % (t.__module__, t.__qualname__)
-
-
-def message_of(exc):
-    try:
-        text = str(exc)
-    except Exception:  # a broken __str__ must not hide the error itself
-        text = "<unprintable %s>" % type(exc).__name__
-    return text[:MAX_MESSAGE]
-
-
-def traceback_of(exc):
-    import traceback
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return text[-MAX_TEXT:]
 
 
 # -- counters ---------------------------------------------------------------
@@ -163,109 +123,26 @@ class Probes(object):
         return [reader() for reader in self.readers]
 
 
-# -- the target -------------------------------------------------------------
-
-def load_target(spec):
-    module_part, sep, function_path = spec.rpartition(":")
-    if not sep or not module_part or not function_path:
-        raise ValueError("target '%s' is not FILE.py:FUNCTION or MODULE:FUNCTION" % spec)
-    if module_part.endswith(".py") or os.sep in module_part:
-        import importlib.util
-        path = os.path.abspath(module_part)
-        name = os.path.splitext(os.path.basename(path))[0]
-        sys.path.insert(0, os.path.dirname(path))
-        loader_spec = importlib.util.spec_from_file_location(name, path)
-        if loader_spec is None:
-            raise ImportError("cannot import %s" % path)
-        module = importlib.util.module_from_spec(loader_spec)
-        sys.modules[name] = module
-        loader_spec.loader.exec_module(module)
-    else:
-        import importlib
-        if "" not in sys.path and os.getcwd() not in sys.path:
-            sys.path.insert(0, "")
-        name = module_part
-        module = importlib.import_module(name)
-    function = module
-    for attr in function_path.split("."):
-        try:
-            function = getattr(function, attr)
-        except AttributeError:
-            raise AttributeError("%s has no attribute '%s' (target %s)"
-                                 % (name, attr, spec))
-    if not callable(function):
-        raise TypeError("%s:%s is not callable" % (name, function_path))
-    check_no_arguments(function, function_path)
-    return name, function_path, function
-
-
-def check_no_arguments(function, label):
-    import inspect
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        return  # some builtins have no signature: let the first call tell
-    required = [str(p) for p in signature.parameters.values()
-                if p.default is p.empty
-                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if required:
-        raise TypeError("workload function must take no arguments: %s(%s)"
-                        % (label, ", ".join(required)))
-
-
-def source_of(function):
-    import inspect
-    try:
-        code = inspect.unwrap(function).__code__
-        return os.path.abspath(code.co_filename), code.co_firstlineno
-    except (AttributeError, ValueError):
-        module = sys.modules.get(getattr(function, "__module__", None) or "")
-        return getattr(module, "__file__", None) or "", 0
-
-
 # -- the run ----------------------------------------------------------------
 
-def begin(spec, metrics, extra=()):
-    """hello, then import the target and say which it is: the function, or
-    None once an import-error end has been sent."""
-    send("hello", [("proto", PROTO_VERSION),
-                   ("python", "%d.%d.%d" % sys.version_info[:3]),
-                   ("impl", sys.implementation.name),
-                   ("debug", int(hasattr(sys, "gettotalrefcount"))),
-                   ("platform", "%s-%s" % (sys.platform, os.uname().machine)),
-                   ("pid", os.getpid()),
-                   ("metrics", ",".join(metrics))] + list(extra))
-    if sys.version_info < (3, 8):
-        send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", "RuntimeError"),
-                     ("message", "leakgate needs Python 3.8 or newer")])
-        return None
+def entry(argv):
     try:
-        module, function_name, function = load_target(spec)
-    except BaseException as exc:
-        send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
-                     ("message", message_of(exc)), ("traceback", traceback_of(exc))])
-        return None
-    path, line = source_of(function)
-    send("target", [("module", module), ("function", function_name),
-                    ("file", path), ("line", line)])
-    return function
+        main(argv)
+    finally:
+        finish()
 
 
 def main(argv):
     os.set_inheritable(PROTO_FD, False)  # children of the workload must not hold it
     if argv[:1] == ["--explain"]:
-        # The diagnostic pass: its source comes next and runs in this
-        # namespace, with these helpers (src/agent/explain.py).
-        exec(compile(argv[1], "<leakgate-explain>", "exec"), globals())
-        return globals()["explain_main"](argv[2:])
+        explain, = own_imports(["_leakgate.explain"])
+        explain.explain_main(argv[1:])
+        return
     spec, max_calls, duration_ns = argv[0], int(argv[1]), int(float(argv[2]) * 1e9)
     threshold = float(argv[3]) if len(argv) > 3 else 16.0
-    # The agent's own imports must not be shadowed by files in the cwd.
-    saved_path = sys.path[:]
-    sys.path[:] = [p for p in sys.path if p]
-    import inspect, traceback, importlib.util  # noqa: F401  (warm, before user code)
+    # Warm before user code: their first import would count as growth.
+    own_imports(["inspect", "traceback", "importlib.util"])
     probes = Probes()
-    sys.path[:] = saved_path
     function = begin(spec, probes.names)
     if function is not None:
         run(probes, function, max_calls, duration_ns, threshold)
@@ -285,6 +162,7 @@ def run(probes, function, max_calls, duration_ns, threshold):
     calls = elapsed = 0
     run_start = clock()  # going on is bounded by wall time: sampling a grown heap is slow
     sample_ns, first_heap = sample(0, 0)
+    heap = first_heap
     batch, steady, steady_samples = 1, 0, 0
     cap = max(1, max_calls // STEADY_SAMPLES)
     budget = max_calls
@@ -304,21 +182,13 @@ def run(probes, function, max_calls, duration_ns, threshold):
                 checkpoint = None
                 continue
             break
-        pending = repeat(None, batch)
         start = clock()
-        try:
-            for _ in pending:
-                function()
-        except BaseException as exc:
-            done = batch - pending.__length_hint__() - 1
-            failure = (type_name(exc), message_of(exc), traceback_of(exc), calls + done + 1)
-            calls += done
-            elapsed += clock() - start
-            del exc
-            break
+        made, failure = call_batch(function, batch)
         spent = clock() - start
-        calls += batch
+        calls += made
         elapsed += spent
+        if failure is not None:
+            break
         try:
             cost, heap = sample(calls, elapsed)
         except Exception as exc:
@@ -342,28 +212,12 @@ def run(probes, function, max_calls, duration_ns, threshold):
     if failure is None:
         send("end", [("reason", "completed"), ("calls", calls)])
         return
-    exc_type, message, text, failed_call = failure
+    exc_type, message, text = failure
     failure = None
     if calls:
         try:
             sample(calls, elapsed)  # what the failed batch left behind
         except Exception:
             pass
-    send("end", [("reason", "exception"), ("calls", failed_call), ("exc_type", exc_type),
+    send("end", [("reason", "exception"), ("calls", calls + 1), ("exc_type", exc_type),
                  ("message", message), ("traceback", text)])
-
-
-def finish():
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    # No atexit handlers, no joining of threads the workload leaked.
-    os._exit(0)
-
-
-try:
-    main(sys.argv[1:])
-finally:
-    finish()

@@ -1,0 +1,172 @@
+"""What both passes of the agent share: the records on fd 3
+(include/leakgate/proto.h), loading the target, and the batch loop."""
+import os
+import sys
+from itertools import repeat
+
+PROTO_FD = 3
+PROTO_VERSION = 2
+MAX_TEXT = 16384          # bytes of traceback kept (the tail, where the error is)
+MAX_MESSAGE = 4096
+
+
+def escape(value):
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
+            .replace("\n", "\\n").replace("\r", "\\r"))
+
+
+def send(kind, fields):
+    data = (kind + "".join("\t%s=%s" % (k, escape(v)) for k, v in fields) + "\n")
+    data = data.encode("utf-8", "backslashreplace")
+    try:
+        while data:
+            data = data[os.write(PROTO_FD, data):]
+    except OSError:
+        os._exit(1)  # the runner is gone: nobody to report to
+
+
+def note(text):
+    send("note", [("text", text)])
+
+
+def type_name(exc):
+    t = type(exc)
+    if t.__module__ in ("builtins", "exceptions"):
+        return t.__qualname__
+    return "%s.%s" % (t.__module__, t.__qualname__)
+
+
+def message_of(exc):
+    try:
+        text = str(exc)
+    except Exception:  # a broken __str__ must not hide the error itself
+        text = "<unprintable %s>" % type(exc).__name__
+    return text[:MAX_MESSAGE]
+
+
+def traceback_of(exc):
+    import traceback
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return text[-MAX_TEXT:]
+
+
+def own_imports(names):
+    """Import modules for the agent without files in the cwd shadowing them."""
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if p]
+    try:
+        return [__import__(name, fromlist=["_"]) for name in names]
+    finally:
+        sys.path[:] = saved
+
+
+# -- the batch loop ----------------------------------------------------------
+
+def call_batch(function, n):
+    """Call function n times. (calls made, None), or at the first exception
+    (calls made before it, (type, message, traceback text)): the exception
+    itself is not kept, its frames would hold what the workload allocated."""
+    pending = repeat(None, n)
+    try:
+        for _ in pending:
+            function()
+    except BaseException as exc:
+        made = n - pending.__length_hint__() - 1
+        return made, (type_name(exc), message_of(exc), traceback_of(exc))
+    return n, None
+
+
+# -- the target -------------------------------------------------------------
+
+def load_target(spec):
+    module_part, sep, function_path = spec.rpartition(":")
+    if not sep or not module_part or not function_path:
+        raise ValueError("target '%s' is not FILE.py:FUNCTION or MODULE:FUNCTION" % spec)
+    if module_part.endswith(".py") or os.sep in module_part:
+        import importlib.util
+        path = os.path.abspath(module_part)
+        name = os.path.splitext(os.path.basename(path))[0]
+        sys.path.insert(0, os.path.dirname(path))
+        loader_spec = importlib.util.spec_from_file_location(name, path)
+        if loader_spec is None:
+            raise ImportError("cannot import %s" % path)
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[name] = module
+        loader_spec.loader.exec_module(module)
+    else:
+        import importlib
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, "")
+        name = module_part
+        module = importlib.import_module(name)
+    function = module
+    for attr in function_path.split("."):
+        try:
+            function = getattr(function, attr)
+        except AttributeError:
+            raise AttributeError("%s has no attribute '%s' (target %s)"
+                                 % (name, attr, spec))
+    if not callable(function):
+        raise TypeError("%s:%s is not callable" % (name, function_path))
+    check_no_arguments(function, function_path)
+    return name, function_path, function
+
+
+def check_no_arguments(function, label):
+    import inspect
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return  # some builtins have no signature: let the first call tell
+    required = [str(p) for p in signature.parameters.values()
+                if p.default is p.empty
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if required:
+        raise TypeError("workload function must take no arguments: %s(%s)"
+                        % (label, ", ".join(required)))
+
+
+def source_of(function):
+    import inspect
+    try:
+        code = inspect.unwrap(function).__code__
+        return os.path.abspath(code.co_filename), code.co_firstlineno
+    except (AttributeError, ValueError):
+        module = sys.modules.get(getattr(function, "__module__", None) or "")
+        return getattr(module, "__file__", None) or "", 0
+
+
+def begin(spec, metrics, extra=()):
+    """hello, then import the target and say which it is: the function, or
+    None once an import-error end has been sent."""
+    send("hello", [("proto", PROTO_VERSION),
+                   ("python", "%d.%d.%d" % sys.version_info[:3]),
+                   ("impl", sys.implementation.name),
+                   ("debug", int(hasattr(sys, "gettotalrefcount"))),
+                   ("platform", "%s-%s" % (sys.platform, os.uname().machine)),
+                   ("pid", os.getpid()),
+                   ("metrics", ",".join(metrics))] + list(extra))
+    if sys.version_info < (3, 8):
+        send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", "RuntimeError"),
+                     ("message", "leakgate needs Python 3.8 or newer")])
+        return None
+    try:
+        module, function_name, function = load_target(spec)
+    except BaseException as exc:
+        send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
+                     ("message", message_of(exc)), ("traceback", traceback_of(exc))])
+        return None
+    path, line = source_of(function)
+    send("target", [("module", module), ("function", function_name),
+                    ("file", path), ("line", line)])
+    return function
+
+
+def finish():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    # No atexit handlers, no joining of threads the workload leaked.
+    os._exit(0)
