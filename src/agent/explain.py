@@ -392,7 +392,12 @@ class Explainer(object):
             if grew > 0 or bytes_grew > 0:
                 growth.append((bytes_grew, grew, t))
         growth.sort(key=lambda g: (g[0], g[1]), reverse=True)
-        self.growing_types = [t for _, grew, t in growth if grew > 0][:5]
+        # The chain's sample: one of the top five, or a class of Python code
+        # that grows too (a Thread is small beside its locks and cells).
+        top = [t for _, grew, t in growth if grew > 0][:5]
+        most = max([grew for _, grew, _ in growth] + [0])
+        self.growing_types = top + [t for _, grew, t in growth if t not in top
+                                    and grew * 10 >= most > 0 and python_class(t)]
         for _, _, t in growth[:SEND_TYPES]:
             send("type", [("name", type_label(t)),
                           ("untracked", int(t in self.untracked)),
@@ -538,13 +543,13 @@ class Explainer(object):
 
     def pick_sample(self):
         """An object of a growing type allocated during the traced phase by the
-        user's code (tracemalloc knows where), preferring the program's own
-        classes (a Logger rather than the dict it holds), then the top type.
+        user's code (tracemalloc knows where), preferring classes of Python
+        code (a Logger rather than the dict it holds), then the top type.
         Called with the heap from before the phase frozen: gc.get_objects()
         is what the phase made."""
         growing = getattr(self, "growing_types", [])
         wanted = {}
-        for rank, t in enumerate(sorted(growing, key=lambda t: t.__module__ == "builtins")):
+        for rank, t in enumerate(sorted(growing, key=lambda t: not python_class(t))):
             wanted.setdefault(t, rank)
         if not wanted:
             return None
@@ -831,6 +836,13 @@ class Explainer(object):
             if label in sites:
                 fields += self.places.frame_fields(*sites[label])
             send("resource", fields)
+
+
+def python_class(t):
+    """Whether t is a class of Python code (a Logger, a Thread), not a
+    builtin or C type: a heap type with a function of its own."""
+    return bool(t.__flags__ & (1 << 9)) and any(
+        isinstance(v, types.FunctionType) for v in vars(t).values())
 
 
 def code_span(function):
