@@ -913,6 +913,8 @@ class ChainSearch(object):
                 ignore.add(id(upper))
                 ignore.add(id(level))
                 for holder, held in self.holders(level):
+                    if len(keep) >= CHAIN_NODES:
+                        break
                     hid = id(holder)
                     if hid in parent or hid in ignore or self.is_agent(holder):
                         continue
