@@ -841,8 +841,11 @@ class Explainer(object):
 def python_class(t):
     """Whether t is a class of Python code (a Logger, a Thread), not a
     builtin or C type: a heap type with a function of its own."""
-    return bool(t.__flags__ & (1 << 9)) and any(
-        isinstance(v, types.FunctionType) for v in vars(t).values())
+    try:
+        return bool(t.__flags__ & (1 << 9)) and any(
+            isinstance(v, types.FunctionType) for v in vars(t).values())
+    except Exception:  # a metaclass's own __flags__ or __dict__
+        return False
 
 
 def code_span(function):
