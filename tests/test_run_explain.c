@@ -160,6 +160,16 @@ static void assert_site(const suite *s, const char *workload)
 	free(function_line);
 }
 
+/* A Python-objects leak: its growing type, the root that holds on, its line. */
+static void assert_held(const suite *s, const char *workload, const char *type_row,
+			const char *root)
+{
+	assert_property(s, workload, "explain.kind", "python-objects");
+	assert_row(s, workload, "type", type_row);
+	assert_property(s, workload, "explain.chain_root", root);
+	assert_site(s, workload);
+}
+
 static void test_exit_code_and_summary(void **state)
 {
 	suite *s = *state;
@@ -180,11 +190,7 @@ static void test_global_cache(void **state)
 	suite *s = *state;
 	char *body = failure_body(s, "leak_global_cache");
 
-	assert_property(s, "leak_global_cache", "explain.kind", "python-objects");
-	assert_row(s, "leak_global_cache", "type", "str 1 objects/call");
-	assert_property(s, "leak_global_cache", "explain.chain_root",
-			"leak_global_cache._cache");
-	assert_site(s, "leak_global_cache");
+	assert_held(s, "leak_global_cache", "str 1 objects/call", "leak_global_cache._cache");
 	/* The failure says why, readably and bounded. */
 	assert_non_null(strstr(body, "why (diagnostic pass):"));
 	assert_non_null(strstr(body, "allocated and kept at:"));
@@ -196,21 +202,15 @@ static void test_listeners(void **state)
 {
 	suite *s = *state;
 
-	assert_property(s, "leak_listeners", "explain.kind", "python-objects");
-	assert_row(s, "leak_listeners", "type", "leak_listeners.Handler 1 objects/call");
-	assert_property(s, "leak_listeners", "explain.chain_root",
-			"leak_listeners.emitter.listeners");
-	assert_site(s, "leak_listeners");
+	assert_held(s, "leak_listeners", "leak_listeners.Handler 1 objects/call",
+		    "leak_listeners.emitter.listeners");
 }
 
 static void test_traceback(void **state)
 {
 	suite *s = *state;
 
-	assert_property(s, "leak_traceback", "explain.kind", "python-objects");
-	assert_row(s, "leak_traceback", "type", "frame ");
-	assert_property(s, "leak_traceback", "explain.chain_root", "leak_traceback.errors");
-	assert_site(s, "leak_traceback");
+	assert_held(s, "leak_traceback", "frame ", "leak_traceback.errors");
 }
 
 static void test_slow(void **state)
@@ -218,10 +218,7 @@ static void test_slow(void **state)
 	suite *s = *state;
 
 	/* One 4 KiB bytes every 25 calls: 0.04 objects/call, still found. */
-	assert_property(s, "leak_slow", "explain.kind", "python-objects");
-	assert_row(s, "leak_slow", "type", "bytes 0.04");
-	assert_property(s, "leak_slow", "explain.chain_root", "leak_slow.kept");
-	assert_site(s, "leak_slow");
+	assert_held(s, "leak_slow", "bytes 0.04", "leak_slow.kept");
 }
 
 /*
@@ -232,13 +229,10 @@ static void test_logger(void **state)
 {
 	suite *s = *state;
 
-	assert_property(s, "leak_logger", "explain.kind", "python-objects");
-	assert_row(s, "leak_logger", "type", "logging.Logger 1 objects/call");
-	assert_property(s, "leak_logger", "explain.chain_root",
-			"logging.Logger.manager.loggerDict");
+	assert_held(s, "leak_logger", "logging.Logger 1 objects/call",
+		    "logging.Logger.manager.loggerDict");
 	assert_chain_has(s, "leak_logger", "logging.Logger.manager.loggerDict['request.");
 	assert_chain_has(s, "leak_logger", "'] → logging.Logger");
-	assert_site(s, "leak_logger");
 }
 
 /* A small leak in a heap of a million live objects: still a chain. */
@@ -246,13 +240,9 @@ static void test_big_heap(void **state)
 {
 	suite *s = *state;
 
-	assert_property(s, "leak_in_big_heap", "explain.kind", "python-objects");
-	assert_row(s, "leak_in_big_heap", "type", "leak_in_big_heap.Record 1 objects/call");
-	assert_property(s, "leak_in_big_heap", "explain.chain_root",
-			"leak_in_big_heap._history");
-	assert_chain_has(s, "leak_in_big_heap", "leak_in_big_heap._history[");
+	assert_held(s, "leak_in_big_heap", "leak_in_big_heap.Record 1 objects/call",
+		    "leak_in_big_heap._history");
 	assert_chain_has(s, "leak_in_big_heap", "] → leak_in_big_heap.Record");
-	assert_site(s, "leak_in_big_heap");
 }
 
 static void test_native(void **state)
