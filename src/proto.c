@@ -347,7 +347,9 @@ static int apply_sample(lg_proto_session *s, const lg_record *rec)
 
 	memset(&sample, 0, sizeof(sample));
 	if ((rc = lg_record_get_i64(&sample.calls, rec, "calls")) < 0 ||
-	    (rc = lg_record_get_i64(&sample.elapsed_ns, rec, "elapsed_ns")) < 0)
+	    (rc = lg_record_get_i64(&sample.elapsed_ns, rec, "elapsed_ns")) < 0 ||
+	    (lg_record_get(rec, "cpu_ns") &&
+	     (rc = lg_record_get_i64(&sample.cpu_ns, rec, "cpu_ns")) < 0))
 		return rc;
 	if (sample.calls < 0 || (series->count &&
 	    sample.calls <= series->samples[series->count - 1].calls)) {

@@ -2,11 +2,11 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +41,10 @@ _Static_assert(LG_PROTO_MODULES_FD == 4, "the bootstrap reads fd 4");
 /* Bytes of the diagnostic child's stderr kept, for why it failed. */
 #define EXPLAIN_ERR_LIMIT 4096
 
-typedef enum { KILLED_NONE, KILLED_TIMEOUT, KILLED_MEMORY, KILLED_PROTOCOL } kill_reason;
+/* KILLED_SETTLED: the verdict was certain; the run completed. */
+typedef enum {
+	KILLED_NONE, KILLED_TIMEOUT, KILLED_MEMORY, KILLED_PROTOCOL, KILLED_SETTLED
+} kill_reason;
 
 /* Detection first; then, when the verdict asks for it, the diagnosis. */
 typedef enum { PHASE_DETECT, PHASE_EXPLAIN } slot_phase;
@@ -56,7 +59,8 @@ typedef struct {
 	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
-	char threshold_arg[32];
+	char max_calls_arg[32];
+	size_t judged;          /* samples when the verdict was last tried */
 	char native_arg[16];
 	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
 	const char *argv[10];
@@ -145,14 +149,19 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
-	snprintf(s->threshold_arg, sizeof(s->threshold_arg), "%g", wl->threshold);
+	/* Early stop: the agent may go on to the extension's end, the runner
+	 * ends it once the verdict is settled (lg_judge_settled). */
+	snprintf(s->max_calls_arg, sizeof(s->max_calls_arg), "%lld",
+		 (long long)(wl->no_early_stop ? wl->max_calls
+			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
+			     : wl->max_calls * LG_EXTEND_FACTOR));
 	s->argv[0] = wl->python;
 	s->argv[1] = "-c";
 	s->argv[2] = bootstrap;
 	s->argv[3] = wl->target;
 	s->argv[4] = s->calls_arg;
 	s->argv[5] = s->duration_arg;
-	s->argv[6] = s->threshold_arg;
+	s->argv[6] = s->max_calls_arg;
 	s->argv[7] = NULL;
 	s->proc.argv = s->argv;
 	s->proc.env = child_env;
@@ -178,7 +187,24 @@ static void slot_kill(slot *s, kill_reason why)
 	lg_proc_kill(&s->proc);
 }
 
-static int handle_records(slot *s)
+/* After new samples: end the run once its verdict is settled. */
+static int try_settle(slot *s, const lg_runner_options *opts)
+{
+	lg_workload_result *r = s->result;
+	int settled, rc;
+
+	if (s->phase != PHASE_DETECT || r->workload.no_early_stop ||
+	    s->session.state != LG_SESSION_RUNNING || r->series.count == s->judged)
+		return 0;
+	s->judged = r->series.count;
+	if ((rc = lg_judge_settled(&settled, r, &opts->fit)) < 0)
+		return rc;
+	if (settled)
+		slot_kill(s, KILLED_SETTLED);
+	return 0;
+}
+
+static int handle_records(slot *s, const lg_runner_options *opts)
 {
 	lg_record rec;
 	int rc;
@@ -199,11 +225,11 @@ static int handle_records(slot *s)
 			return LG_ENOMEM;
 		slot_kill(s, KILLED_PROTOCOL);
 	}
-	return 0;
+	return s->killed == KILLED_NONE ? try_settle(s, opts) : 0;
 }
 
 /* Drain one nonblocking fd; closes it at EOF. */
-static int drain(slot *s, int *fd)
+static int drain(slot *s, int *fd, const lg_runner_options *opts)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -232,7 +258,7 @@ static int drain(slot *s, int *fd)
 					 : &s->result->err, chunk, (size_t)n);
 		else if (!s->protocol_error &&
 			 (rc = lg_proto_reader_feed(&s->reader, chunk, (size_t)n)) == 0)
-			rc = handle_records(s);
+			rc = handle_records(s, opts);
 		if (rc < 0)
 			return rc;
 	}
@@ -324,6 +350,10 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	case KILLED_PROTOCOL:
 		r->outcome = LG_OUTCOME_PROTOCOL_ERROR;
 		rc = set_detail(r, "%s", s->protocol_error);
+		break;
+	case KILLED_SETTLED:
+		if (s->session.state != LG_SESSION_ENDED)
+			r->outcome = LG_OUTCOME_COMPLETED;
 		break;
 	case KILLED_NONE:
 		if (s->session.state == LG_SESSION_ENDED)
@@ -625,9 +655,9 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 
 			if (!s->result)
 				continue;
-			if ((s->proc.out_fd >= 0 && (rc = drain(s, &s->proc.out_fd)) < 0) ||
-			    (s->proc.err_fd >= 0 && (rc = drain(s, &s->proc.err_fd)) < 0) ||
-			    (s->proc.channel >= 0 && (rc = drain(s, &s->proc.channel)) < 0))
+			if ((s->proc.out_fd >= 0 && (rc = drain(s, &s->proc.out_fd, opts)) < 0) ||
+			    (s->proc.err_fd >= 0 && (rc = drain(s, &s->proc.err_fd, opts)) < 0) ||
+			    (s->proc.channel >= 0 && (rc = drain(s, &s->proc.channel, opts)) < 0))
 				goto done;
 			if (!slot_check(s, t))
 				continue;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "leakgate/proto.h"
+#include "leakgate/runner.h"
 
 static const char hello[] =
 	"hello\tproto=2\tpython=3.11.7\timpl=cpython\tdebug=0\t"
@@ -84,7 +85,7 @@ static void test_session_full_run(void **state)
 		 "sample\tcalls=0\telapsed_ns=0\tpymalloc_bytes=1000\tmalloc_bytes=50\tfds=4\tfuture_metric=9\n"
 		 "note\ttext=hello\n"
 		 "calibrated\tbatch=64\tcall_ns=1500\tsample_ns=900000\n"
-		 "sample\tcalls=64\telapsed_ns=96000\tpymalloc_bytes=1100\tmalloc_bytes=60\tfds=4\tnew_key=1\n"
+		 "sample\tcalls=64\telapsed_ns=96000\tcpu_ns=95000\tpymalloc_bytes=1100\tmalloc_bytes=60\tfds=4\tnew_key=1\n"
 		 "end\treason=completed\tcalls=64\n", hello, target);
 	/* Byte by byte: framing must not depend on how reads split. */
 	assert_lg_ok(feed(r, text, 1));
@@ -101,6 +102,9 @@ static void test_session_full_run(void **state)
 	assert_false(lg_series_has(&r->series, LG_METRIC_THREADS));
 	assert_int_equal(r->series.samples[1].value[LG_METRIC_PYMALLOC_BYTES], 1100);
 	assert_int_equal(r->series.samples[1].calls, 64);
+	/* cpu_ns is optional: 0 when not said. */
+	assert_int_equal(r->series.samples[0].cpu_ns, 0);
+	assert_int_equal(r->series.samples[1].cpu_ns, 95000);
 }
 
 static void test_session_exception_keeps_detail(void **state)
@@ -234,6 +238,30 @@ static void test_reader_line_limit(void **state)
 	free(big);
 }
 
+/* What the bootstrap reads from fd 4: every module of src/agent/, boot
+ * first, each once. */
+static void test_agent_modules(void **state)
+{
+	static const char *const wanted[] = { "agent", "common", "explain" };
+	size_t n = 0;
+
+	(void)state;
+	assert_string_equal(lg_agent_modules[0].name, "boot");
+	for (const lg_agent_module *m = lg_agent_modules; m->name; m++, n++) {
+		assert_true(strlen(m->source) > 100);
+		for (const lg_agent_module *o = lg_agent_modules; o != m; o++)
+			assert_string_not_equal(o->name, m->name);
+	}
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(*wanted); i++) {
+		const lg_agent_module *m = lg_agent_modules;
+
+		while (m->name && strcmp(m->name, wanted[i]) != 0)
+			m++;
+		assert_non_null(m->name);
+	}
+	assert_true(n >= 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_diagnostic_records, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_reader_line_limit),
+		cmocka_unit_test(test_agent_modules),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

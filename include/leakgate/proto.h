@@ -10,10 +10,11 @@
  * The agent -> runner wire format, on a pipe of its own (never stdout).
  *
  * The runner starts the user's interpreter as
- *     PYTHON -c BOOTSTRAP TARGET MAX_CALLS DURATION_SECONDS THRESHOLD
- * (THRESHOLD: bytes/call; a run still growing faster than half of it at
- * the end of MAX_CALLS goes on, up to 16x, within DURATION)
- * with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
+ *     PYTHON -c BOOTSTRAP TARGET CALLS DURATION_SECONDS MAX_CALLS
+ * (CALLS and DURATION: --calls and --duration, which size the batches; the
+ * agent makes MAX_CALLS calls exactly, --calls with --no-early-stop, else
+ * LG_EXTEND_FACTOR x --calls, and judges nothing: the runner ends the
+ * child once the verdict is settled, verdict.h) with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
  * workload's stdout/stderr captured separately. BOOTSTRAP, one short line
  * (runner.c), reads the agent's modules from fd 4 (LG_PROTO_MODULES_FD,
  * read with pread, closed before the target is imported): every
@@ -30,7 +31,8 @@
  *   hello      proto=2 python=3.11.7 impl=cpython debug=0|1
  *              platform=linux-x86_64 pid=N metrics=name,name,...
  *   target     module=M function=F file=PATH line=N        (after import)
- *   sample     calls=N elapsed_ns=N <metric>=N ...          (zero or more)
+ *   sample     calls=N elapsed_ns=N [cpu_ns=N] <metric>=N ... (zero or more;
+ *              elapsed_ns: wall time of the calls, cpu_ns: their CPU time)
  *   calibrated batch=N call_ns=N sample_ns=N                (once, between samples)
  *   note       text=...                                     (any time after hello)
  *   end        reason=completed|exception|import-error calls=N

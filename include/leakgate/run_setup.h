@@ -30,10 +30,11 @@ typedef struct {
 	int verbose;
 	int explain;        /* -1, or LG_EXPLAIN_ALWAYS / _NEVER (workload.h) */
 	int fail_on_cycles; /* -1, or 1 */
+	int no_early_stop;  /* -1, or 1 */
 } lg_run_args;
 
 #define LG_RUN_ARGS_INIT \
-	{ NULL, NULL, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1 }
+	{ NULL, NULL, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1, -1 }
 
 /* getopt_long codes of the shared options; commands number theirs from
  * LG_RUN_OPT_NEXT. */
@@ -41,6 +42,7 @@ enum {
 	LG_RUN_OPT_PYTHON = 256, LG_RUN_OPT_THRESHOLD, LG_RUN_OPT_CALLS,
 	LG_RUN_OPT_DURATION, LG_RUN_OPT_TIMEOUT, LG_RUN_OPT_MEMORY,
 	LG_RUN_OPT_EXPLAIN, LG_RUN_OPT_NO_EXPLAIN, LG_RUN_OPT_FAIL_ON_CYCLES,
+	LG_RUN_OPT_NO_EARLY_STOP,
 	LG_RUN_OPT_NEXT = 300
 };
 
@@ -58,7 +60,8 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "explain", no_argument, NULL, LG_RUN_OPT_EXPLAIN }, \
 	{ "no-explain", no_argument, NULL, LG_RUN_OPT_NO_EXPLAIN }, \
-	{ "fail-on-cycles", no_argument, NULL, LG_RUN_OPT_FAIL_ON_CYCLES }
+	{ "fail-on-cycles", no_argument, NULL, LG_RUN_OPT_FAIL_ON_CYCLES }, \
+	{ "no-early-stop", no_argument, NULL, LG_RUN_OPT_NO_EARLY_STOP }
 
 /* Short options of the shared ones, for getopt_long's optstring. */
 #define LG_RUN_SHORT_OPTIONS "c:j:qv"
@@ -69,7 +72,9 @@ enum {
 	"      --python PATH      interpreter to run (default: python3 on PATH)\n" \
 	"      --threshold BYTES  heap growth per call that still counts as clean\n" \
 	"                         (default 16)\n" \
-	"      --calls N          most calls per workload (default 100000)\n" \
+	"      --calls N          calls per workload (default 100000); more when\n" \
+	"                         the end still grows, fewer once clearly clean\n" \
+	"      --no-early-stop    exactly --calls calls, whatever the samples say\n" \
 	"      --duration SECS    seconds of calls to aim for (default 2)\n" \
 	"      --timeout SECS     kill a workload after this long (default 120)\n" \
 	"      --memory-limit MIB kill a workload past this resident memory\n" \

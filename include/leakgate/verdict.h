@@ -16,6 +16,33 @@
  */
 int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
 
+/*
+ * Whether the samples so far settle the verdict, so the runner can end the
+ * run early (the agent judges nothing). Pure: reads r->series and
+ * r->workload. *settled = 1:
+ *   - before --calls and --duration: every judged metric is clearly clean
+ *     (the interval's upper end at half the byte threshold, a count's well
+ *     below what a leak shows) over a window of at least
+ *     LG_CLEAN_MIN_CALLS calls; a leak is never settled this early, since a
+ *     cache still filling looks the same;
+ *   - at --calls: unless something leaks; then it goes on until the last
+ *     quarter of the window begins past --calls, so that a cache that
+ *     fills within --calls shows its plateau there;
+ *   - at --duration of calls (before --calls; their CPU time, or a quarter
+ *     of their wall time for a workload that waits): once every fit has enough
+ *     samples, unless something leaks; then it goes on towards --calls (as
+ *     above), up to LG_EXTEND_FACTOR x --duration of calls;
+ *   - a leak whose heap grew by LG_EXTEND_HEAP bytes: at once.
+ * The agent stops by itself at LG_EXTEND_FACTOR x --calls.
+ * Calls and samples decide the verdict wherever they can; the time of calls
+ * only bounds a run too slow to reach --calls. < 0 only when out of memory.
+ */
+#define LG_CLEAN_MIN_CALLS 2000  /* one object per 100 calls keeps 20 */
+#define LG_EXTEND_FACTOR 4
+#define LG_EXTEND_HEAP (64LL << 20)
+int lg_judge_settled(int *settled, const lg_workload_result *r,
+		     const lg_fit_options *opts);
+
 /* Exit code for a whole run: 0 clean, 1 leak or regression, 3 unmeasured
  * (1 wins over 3). */
 int lg_run_exit_code(const lg_run_result *run);

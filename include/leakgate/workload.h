@@ -21,6 +21,9 @@ typedef struct {
 	/* The diagnostic pass (explain.h) and cyclic garbage. */
 	int explain;        /* LG_EXPLAIN_AUTO (leaks only), _ALWAYS or _NEVER */
 	int fail_on_cycles; /* cyclic garbage above 0 objects/call fails */
+	/* --no-early-stop: exactly max_calls calls, whatever the samples say
+	 * (0: the runner ends the run once the verdict is settled). */
+	int no_early_stop;
 } lg_workload;
 
 /* When the diagnostic pass runs: auto explains leaks (the default). */

@@ -113,27 +113,43 @@ def load_target(spec):
 
 
 def check_no_arguments(function, label):
-    import inspect
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        return  # some builtins have no signature: let the first call tell
-    required = [str(p) for p in signature.parameters.values()
-                if p.default is p.empty
-                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    """TypeError unless function can be called without arguments. Plain
+    functions and methods are read directly: importing inspect costs more
+    than the rest of the agent's start."""
+    plain = getattr(function, "__func__", function)
+    code = getattr(plain, "__code__", None)
+    if type(plain) is type(check_no_arguments) and code is not None:
+        bound = int(plain is not function and getattr(function, "__self__", None) is not None)
+        positional = code.co_varnames[bound:code.co_argcount]
+        keyword = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+        required = list(positional[:len(positional) - len(plain.__defaults__ or ())])
+        required += [k for k in keyword if k not in (plain.__kwdefaults__ or {})]
+    else:
+        import inspect
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):
+            return  # some builtins have no signature: let the first call tell
+        required = [str(p) for p in signature.parameters.values()
+                    if p.default is p.empty
+                    and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if required:
         raise TypeError("workload function must take no arguments: %s(%s)"
                         % (label, ", ".join(required)))
 
 
 def source_of(function):
-    import inspect
-    try:
-        code = inspect.unwrap(function).__code__
+    """(file, first line) of the function, through decorators' __wrapped__."""
+    for _ in range(100):
+        wrapped = getattr(function, "__wrapped__", None)
+        if wrapped is None:
+            break
+        function = wrapped
+    code = getattr(getattr(function, "__func__", function), "__code__", None)
+    if code is not None:
         return os.path.abspath(code.co_filename), code.co_firstlineno
-    except (AttributeError, ValueError):
-        module = sys.modules.get(getattr(function, "__module__", None) or "")
-        return getattr(module, "__file__", None) or "", 0
+    module = sys.modules.get(getattr(function, "__module__", None) or "")
+    return getattr(module, "__file__", None) or "", 0
 
 
 def begin(spec, metrics, extra=()):
