@@ -344,15 +344,11 @@ class Explainer(object):
         own = self.own
         gc.collect()
         objects = [] if warm_up else gc.get_objects()
-        objects = list(compress(objects, map(operator.not_, map(own.__contains__, map(id, objects)))))
+        objects = list(compress(objects, map(operator.not_,
+                                             map(own.__contains__, map(id, objects)))))
         own.add(id(objects))
         try:
-            untracked = self.untracked_reach(objects)
-            own.add(id(untracked))
-            found = list(untracked.values())
-            untracked.clear()
-            own.discard(id(untracked))
-            del untracked
+            found = list(self.untracked_reach(objects).values())
             counts = collections.Counter(map(type, objects))
             tracked_types = set(counts)
             counts.update(map(type, found))
