@@ -312,7 +312,8 @@ class Explainer(object):
     def untracked_of(objects, types):
         """The untracked objects of types that objects refer to (as
         untracked_reach), an object held twice comes twice, but nothing is
-        allocated per object: for when tracemalloc traces every allocation."""
+        allocated per object: for when tracemalloc traces every allocation,
+        and for a chain's untracked holders (no {id: object} of them all)."""
         found, level = [], objects
         budget = REFERENT_BUDGET
         is_wanted = frozenset(types).__contains__
@@ -603,7 +604,7 @@ class Explainer(object):
             return
         label = type_label(type(sample))
         try:
-            found = ChainSearch(self.own, self.untracked_reach).search(sample)
+            found = ChainSearch(self.own, self.untracked_of).search(sample)
         except Exception as exc:  # a hostile __eq__, __dict__ ... must not end the pass
             found = None, "referrer walk failed: %s" % message_of(exc)
         del sample
@@ -877,9 +878,9 @@ class ChainSearch(object):
     gc.get_referents over a snapshot of the heap, in chunks whose referents
     are matched against the level's ids in C. Bounded in time and objects."""
 
-    def __init__(self, own, untracked_reach):
+    def __init__(self, own, untracked_of):
         self.own = own
-        self.untracked_reach = untracked_reach
+        self.untracked_of = untracked_of
         self.objects = None      # gc.get_objects(), for the wide levels
         self.containers = None   # untracked dicts and tuples, when needed
 
@@ -949,11 +950,8 @@ class ChainSearch(object):
                 pools = [self.chunks(self.objects)]
                 if not all(map(gc.is_tracked, level)):
                     if self.containers is None:
-                        reach = self.untracked_reach(self.objects)
-                        self.containers = list(compress(
-                            reach.values(), map(UNTRACKED_CONTAINERS.__contains__,
-                                                map(type, reach.values()))))
-                        del reach
+                        self.containers = self.untracked_of(self.objects,
+                                                            UNTRACKED_CONTAINERS)
                         ignore.add(id(self.containers))
                     pools.append(self.chunks(self.containers))
             for pool in pools:
