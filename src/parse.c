@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "leakgate/error.h"
 
@@ -40,4 +41,15 @@ int lg_parse_i64(int64_t *out, const char *s)
 		return LG_EINVALID;
 	*out = v;
 	return 0;
+}
+
+int lg_parse_i64n(int64_t *out, const char *s, size_t len)
+{
+	char digits[32];
+
+	if (len == 0 || len >= sizeof(digits))
+		return LG_EINVALID;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	return lg_parse_i64(out, digits);
 }

@@ -8,12 +8,6 @@
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
 
-#define NUMBER_SIZE 48
-
-static int64_t last_calls(const lg_workload_result *r)
-{
-	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
-}
 
 static const char *calls_word(int64_t n)
 {
@@ -159,7 +153,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	const lg_sample *first, *last;
 	lg_fit fits[LG_METRIC_COUNT];
 	unsigned fitted = 0;
-	int enough = 1, leaking = 0, clean = 1, heap_capped, rc;
+	int enough = 1, leaking = 0, resource = 0, clean = 1, rc;
 	double window = 0, end_from = 0, spent;
 
 	*settled = 0;
@@ -173,6 +167,10 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 			continue;
 		enough = enough && fits[m].enough;
 		leaking = leaking || fits[m].leaks;
+		/* fds, threads, uncollectable objects: nothing caches them by
+		 * the thousand, no plateau to wait for. */
+		resource = resource || (fits[m].leaks &&
+			   lg_metric_get((lg_metric)m)->kind == LG_METRIC_RESOURCE);
 		clean = clean && clearly_clean(&fits[m], wl, (lg_metric)m);
 		window = fits[m].calls;
 		end_from = fits[m].end_from;
@@ -185,20 +183,19 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	spent = (double)last->elapsed_ns / LG_EXTEND_FACTOR;
 	if ((double)last->cpu_ns > spent)
 		spent = (double)last->cpu_ns;
-	heap_capped = first->value[LG_METRIC_PYMALLOC_BYTES] +
-		      first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
-		      last->value[LG_METRIC_PYMALLOC_BYTES] +
-		      last->value[LG_METRIC_MALLOC_BYTES];
-	if (last->calls >= wl->max_calls) {
+	if (leaking && first->value[LG_METRIC_PYMALLOC_BYTES] +
+	    first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
+	    last->value[LG_METRIC_PYMALLOC_BYTES] + last->value[LG_METRIC_MALLOC_BYTES]) {
+		*settled = 1;
+	} else if (last->calls >= wl->max_calls) {
 		/* Growing at the end of --calls: a cache that fills by then looks
 		 * the same until its plateau fills the last quarter of the window,
 		 * so go on until that quarter begins past --calls. */
-		*settled = !leaking || heap_capped ||
-			   end_from >= (double)wl->max_calls;
+		*settled = !leaking || resource || end_from >= (double)wl->max_calls;
 	} else if (spent >= wl->duration * 1e9) {
 		/* Growing at --duration: a leak goes on towards --calls (as
 		 * above), up to LG_EXTEND_FACTOR x --duration of calls. */
-		*settled = enough && (!leaking || heap_capped ||
+		*settled = enough && (!leaking || resource ||
 			   spent >= LG_EXTEND_FACTOR * wl->duration * 1e9);
 	} else {
 		*settled = enough && !leaking && clean && window >= LG_CLEAN_MIN_CALLS;
@@ -239,7 +236,7 @@ static int add_rate(lg_buf *b, const lg_workload_result *r, lg_metric m,
 		    const lg_fit_options *opts)
 {
 	const lg_fit *f = &r->fits[m];
-	char rate[LG_FORMAT_RATE_SIZE], calls[NUMBER_SIZE];
+	char rate[LG_FORMAT_RATE_SIZE], calls[LG_FORMAT_NUMBER_SIZE];
 	int64_t n = (int64_t)llround(f->calls);
 
 	lg_format_rate(rate, sizeof(rate), f->slope, f->ci_low, f->ci_high,
@@ -251,7 +248,7 @@ static int add_rate(lg_buf *b, const lg_workload_result *r, lg_metric m,
 static int add_leak(lg_buf *b, const lg_workload_result *r,
 		    const lg_fit_options *opts)
 {
-	char slope[NUMBER_SIZE];
+	char slope[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	if ((rc = lg_buf_puts(b, "leaks ")) < 0 ||
@@ -278,7 +275,7 @@ static int add_clean(lg_buf *b, const lg_workload_result *r,
 {
 	lg_metric shown = LG_METRIC_HEAP_BYTES;
 	const lg_fit *cycles = &r->fits[LG_METRIC_GC_COLLECTED];
-	char slope[NUMBER_SIZE];
+	char slope[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	/* Without heap counters, speak of the first metric that was fitted. */
@@ -323,8 +320,8 @@ static int add_cycles_failure(lg_buf *b, const lg_workload_result *r,
 static int add_error(lg_buf *b, const lg_workload_result *r)
 {
 	const char *what = NULL;
-	char calls[NUMBER_SIZE];
-	int64_t n = last_calls(r);
+	char calls[LG_FORMAT_NUMBER_SIZE];
+	int64_t n = lg_series_calls(&r->series);
 
 	switch (r->outcome) {
 	case LG_OUTCOME_COMPLETED:
@@ -365,7 +362,7 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 			 const lg_fit_options *opts)
 {
 	int leaks = find_culprit(r);
-	char calls[NUMBER_SIZE];
+	char calls[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	switch (r->outcome) {
@@ -387,7 +384,7 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 		if (!leaks)
 			break;
 		r->verdict = LG_VERDICT_LEAK;
-		lg_format_count(calls, sizeof(calls), last_calls(r));
+		lg_format_count(calls, sizeof(calls), lg_series_calls(&r->series));
 		if ((rc = add_leak(b, r, opts)) < 0 ||
 		    (rc = lg_buf_printf(b, "; stopped at call %s", calls)) < 0)
 			return rc;
@@ -410,10 +407,8 @@ static int apply_expectation(lg_buf *b, lg_workload_result *r)
 	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR)
 		return 0;
 	said = lg_buf_detach(b);
-	if (!said) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!said)
+		return lg_error_oom();
 	if (r->verdict == LG_VERDICT_LEAK) {
 		r->verdict = LG_VERDICT_EXPECTED_LEAK;
 		rc = lg_buf_printf(b, "known leak: %s", said);
@@ -453,23 +448,21 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts)
 		return rc;
 	}
 	r->message = lg_buf_detach(&message);
-	if (!r->message) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!r->message)
+		return lg_error_oom();
 	return 0;
 }
 
-int lg_run_exit_code(const lg_run_result *run)
+lg_run_status lg_run_status_of(const lg_run_result *run)
 {
-	int code = 0;
+	lg_run_status status = LG_RUN_PASSED;
 
 	for (size_t i = 0; i < run->count; i++) {
 		if (run->items[i].verdict == LG_VERDICT_LEAK ||
 		    run->items[i].verdict == LG_VERDICT_REGRESSION)
-			return 1;
+			return LG_RUN_FAILED;
 		if (run->items[i].verdict == LG_VERDICT_ERROR)
-			code = 3;
+			status = LG_RUN_UNMEASURED;
 	}
-	return code;
+	return status;
 }

@@ -147,6 +147,7 @@ for target in $(cd "$ROOT" && ls tests/workloads/clean_*.py tests/workloads/leak
     # leak_big fills memory on purpose; leak_refs needs a debug build.
     case $target in *leak_big.py:run|*leak_refs.py:run) continue ;; esac
     target=$ROOT/$target
+    grep -q "^def ${target##*:}(" "${target%:*}" || continue
     seconds=$(measure "$LEAKGATE" run --quiet --no-explain --python "$PYTHON" \
         --junit "$TMP/one.xml" "$target" | cut -d' ' -f1)
     verdict=$(property "$TMP/one.xml" verdict)

@@ -56,7 +56,7 @@ static void set_detail(lg_workload_result *r, const char *detail)
 	free(r->detail);
 	r->detail = NULL;
 	if (detail)
-		assert_lg_ok(lg_workload_set_string(&r->detail, detail));
+		assert_lg_ok(lg_string_set(&r->detail, detail));
 }
 
 static void test_clean(void **state)
@@ -510,6 +510,7 @@ static void test_leak_settles_at_heap_cap(void **state)
 	/* 12 KiB per call: 64 MiB within 5,462 calls. */
 	g.rate[LG_METRIC_MALLOC_BYTES] = 12288;
 	push_objects(r, 60, 100, &g, flat);
+	assert_true(settled(r));
 	r->workload.max_calls = 5000;
 	assert_true(settled(r));
 	g.rate[LG_METRIC_MALLOC_BYTES] = 10000;
@@ -518,7 +519,20 @@ static void test_leak_settles_at_heap_cap(void **state)
 	assert_false(settled(r));
 }
 
-static void test_run_exit_code(void **state)
+static void test_resource_leak_settles_at_calls(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* One fd per 50 calls: no pool fills by the thousand, no waiting. */
+	g.rate[LG_METRIC_FDS] = 0.02;
+	push_objects(r, 60, 100, &g, flat);
+	assert_false(settled(r));
+	r->workload.max_calls = 6000;
+	assert_true(settled(r));
+}
+
+static void test_run_status(void **state)
 {
 	lg_workload_result items[3];
 	lg_run_result run = LG_RUN_RESULT_INIT;
@@ -528,22 +542,22 @@ static void test_run_exit_code(void **state)
 	run.items = items;
 
 	run.count = 0;
-	assert_int_equal(lg_run_exit_code(&run), 0);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
 
 	items[0].verdict = LG_VERDICT_ERROR;
 	items[1].verdict = LG_VERDICT_LEAK;
 	items[2].verdict = LG_VERDICT_CLEAN;
 	run.count = 3;
-	assert_int_equal(lg_run_exit_code(&run), 1);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_FAILED);
 
 	items[1].verdict = LG_VERDICT_CLEAN;
-	assert_int_equal(lg_run_exit_code(&run), 3);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_UNMEASURED);
 
 	items[0].verdict = LG_VERDICT_EXPECTED_LEAK;
 	items[1].verdict = LG_VERDICT_LEAK_FIXED;
-	assert_int_equal(lg_run_exit_code(&run), 0);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
 	run.count = 1;
-	assert_int_equal(lg_run_exit_code(&run), 0);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
 }
 
 int main(void)
@@ -574,7 +588,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_settled_while_unsure, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_past_calls, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_at_heap_cap, lg_test_result_setup, lg_test_result_teardown),
-		cmocka_unit_test(test_run_exit_code),
+		cmocka_unit_test_setup_teardown(test_resource_leak_settles_at_calls, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test(test_run_status),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);

@@ -8,7 +8,8 @@
  * process group of its own with stdin on /dev/null, stdout, stderr and one
  * extra pipe (the agent's records) readable by the parent, and optionally
  * one fd of the parent's handed down (the agent's modules); kill the whole
- * group; reap it. EINTR is retried here and nowhere else.
+ * group; reap it. EINTR is retried here for the pipes and the child, and
+ * in file.c for files, nowhere else.
  */
 typedef struct {
 	const char *const *argv;  /* argv[0] is looked up on PATH */
@@ -25,7 +26,14 @@ typedef struct {
 	int status;       /* wait status once reaped */
 } lg_proc;
 
-#define LG_PROC_INIT { NULL, NULL, 3, -1, -1, 0, -1, -1, -1, 0, 0 }
+#define LG_PROC_INIT { \
+	.channel_fd = 3, .given_fd = -1, .given_fd_at = -1, .pid = -1, \
+	.out_fd = -1, .err_fd = -1, .channel = -1 \
+}
+
+/* One read of a parent's end (out_fd, err_fd, channel), EINTR retried:
+ * read(2)'s result and errno. */
+ssize_t lg_proc_read(int fd, void *buf, size_t size);
 
 /* Start. On error nothing is left open; if exec fails, the child exits 127
  * after writing the reason to its stderr. */

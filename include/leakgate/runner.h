@@ -23,8 +23,9 @@ typedef struct {
 	void *judge_ctx;
 } lg_runner_options;
 
-#define LG_RUNNER_OPTIONS_INIT \
-	{ 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL, NULL, NULL }
+#define LG_RUNNER_OPTIONS_INIT { \
+	.jobs = 1, .tail_limit = 16384, .fit = LG_FIT_OPTIONS_INIT \
+}
 
 /* The agent's Python modules (every .py of src/agent/), embedded at build time:
  * {name, NUL-terminated source}, boot first, ending in {NULL, NULL}. */

@@ -32,6 +32,8 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
  *     of their wall time for a workload that waits): once every fit has enough
  *     samples, unless something leaks; then it goes on towards --calls (as
  *     above), up to LG_EXTEND_FACTOR x --duration of calls;
+ *   - a leak of fds, threads or uncollectable objects at --calls or
+ *     --duration, without going on: nothing caches those by the thousand;
  *   - a leak whose heap grew by LG_EXTEND_HEAP bytes: at once.
  * The agent stops by itself at LG_EXTEND_FACTOR x --calls.
  * Calls and samples decide the verdict wherever they can; the time of calls
@@ -43,8 +45,8 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
 int lg_judge_settled(int *settled, const lg_workload_result *r,
 		     const lg_fit_options *opts);
 
-/* Exit code for a whole run: 0 clean, 1 leak or regression, 3 unmeasured
- * (1 wins over 3). */
-int lg_run_exit_code(const lg_run_result *run);
+/* A whole run: failed when a workload leaks or regresses, else unmeasured
+ * when one could not be measured, else passed. */
+lg_run_status lg_run_status_of(const lg_run_result *run);
 
 #endif

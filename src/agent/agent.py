@@ -159,6 +159,7 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
     names = probes.names
     clock = time.perf_counter_ns
 
+    # One CPU clock read a batch: it is a system call, slow in some VMs.
     cpu_clock = time.process_time_ns
 
     def sample(calls, elapsed):
@@ -178,6 +179,7 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
     gc.freeze()
     probes.read()  # the first read is slower: it would overstate what one costs
     sample_ns = sample(0, 0)
+    cpu_start = cpu_clock()
     # Batches double from one call until one takes long enough, then stay;
     # every batch is sampled, so a workload that fails early is judged too.
     batch, steady = 1, 0
@@ -188,10 +190,10 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
         if steady:
             batch = max(steady, calls // BATCH_SHARE)
         batch = min(batch, max_calls - calls)
-        start, cpu_start = clock(), cpu_clock()
+        start = clock()
         made, failure = call_batch(function, batch)
         spent = clock() - start
-        cpu += cpu_clock() - cpu_start
+        cpu = cpu_clock() - cpu_start  # samples' share included: a few %
         calls += made
         elapsed += spent
         if failure is not None:
@@ -203,6 +205,10 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
                          ("message", "while sampling: " + message_of(exc))])
             return
         if steady:
+            # A stall (a slow first call, a busy machine) can end the
+            # calibration too early: a batch that shows the calls faster
+            # than that raises the batch, up to the cap.
+            steady = max(steady, min(cap, target_ns * made // max(1, spent)))
             continue
         if spent >= target_ns or batch >= cap:
             steady = min(batch, cap)
