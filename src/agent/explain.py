@@ -872,11 +872,13 @@ class ChainSearch(object):
     """Breadth-first from a sample object back to a root the developer
     recognises: a module global, a class attribute, the frame of a running
     thread. A whole level of the search at a time, so a chain of depth d
-    costs d passes over the heap however wide its levels are (a logger is
-    held by a dict that thousands of loggers also point at): a small level
-    by gc.get_referrers (one scan in C), a wide one by one pass of
-    gc.get_referents over a snapshot of the heap, in chunks whose referents
-    are matched against the level's ids in C. Bounded in time and objects."""
+    costs d passes over the heap however wide its levels are (a logger per
+    request: every logger points at logging's Manager, one step up its
+    chain): a small level by gc.get_referrers (one scan in C), a wide one by
+    one pass of gc.get_referents over a snapshot of the heap, in chunks whose
+    referents are matched against the level's ids in C, and the untracked
+    dicts and tuples too when the level holds untracked objects. Bounded in
+    time and objects."""
 
     def __init__(self, own, untracked_of):
         self.own = own
@@ -941,7 +943,6 @@ class ChainSearch(object):
             if len(level) <= NARROW_LEVEL and all(map(gc.is_tracked, level)):
                 # Untracked containers hold untracked objects only.
                 refs = gc.get_referrers(*level)
-                ignore.add(id(refs))
                 pools = ((refs,),)
             else:
                 if self.objects is None:
