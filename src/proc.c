@@ -104,7 +104,7 @@ static char **build_env(const char *const *extra)
 int lg_proc_start(lg_proc *p)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, chan[2] = { -1, -1 };
-	int given = p->given_fd, given_copy = -1;
+	int given = p->given_fd, given_copy = -1, rc = LG_EOS;
 	char **envp;
 	pid_t pid;
 
@@ -114,20 +114,14 @@ int lg_proc_start(lg_proc *p)
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
 	    pipe2(chan, O_CLOEXEC) < 0) {
 		lg_error_set_os("cannot create pipes");
-		close_pair(out);
-		close_pair(err);
-		close_pair(chan);
-		return LG_EOS;
+		goto fail;
 	}
 	if (chan[1] <= p->channel_fd) {
 		int moved = fcntl(chan[1], F_DUPFD_CLOEXEC, p->channel_fd + 1);
 
 		if (moved < 0) {
 			lg_error_set_os("cannot move the record pipe");
-			close_pair(out);
-			close_pair(err);
-			close_pair(chan);
-			return LG_EOS;
+			goto fail;
 		}
 		close(chan[1]);
 		chan[1] = moved;
@@ -137,29 +131,19 @@ int lg_proc_start(lg_proc *p)
 		given = given_copy = fcntl(given, F_DUPFD_CLOEXEC, p->channel_fd + 1);
 		if (given < 0) {
 			lg_error_set_os("cannot move the fd handed to the child");
-			close_pair(out);
-			close_pair(err);
-			close_pair(chan);
-			return LG_EOS;
+			goto fail;
 		}
 	}
 	envp = build_env(p->env);
 	if (!envp) {
-		close_pair(out);
-		close_pair(err);
-		close_pair(chan);
-		close_fd(&given_copy);
-		return lg_error_oom();
+		rc = lg_error_oom();
+		goto fail;
 	}
 	pid = fork();
 	if (pid < 0) {
 		lg_error_set_os("cannot fork");
 		free(envp);
-		close_pair(out);
-		close_pair(err);
-		close_pair(chan);
-		close_fd(&given_copy);
-		return LG_EOS;
+		goto fail;
 	}
 	if (pid == 0)
 		child_exec(p, envp, out, err, chan, given);
@@ -180,6 +164,13 @@ int lg_proc_start(lg_proc *p)
 	p->exited = 0;
 	p->status = 0;
 	return 0;
+
+fail:
+	close_pair(out);
+	close_pair(err);
+	close_pair(chan);
+	close_fd(&given_copy);
+	return rc;
 }
 
 int lg_proc_poll(lg_proc *p)

@@ -153,7 +153,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	const lg_sample *first, *last;
 	lg_fit fits[LG_METRIC_COUNT];
 	unsigned fitted = 0;
-	int enough = 1, leaking = 0, resource = 0, clean = 1, rc;
+	int enough = 1, leaking = 0, resource = 0, clean = 1, grown, rc;
 	double window = 0, end_from = 0, spent;
 
 	*settled = 0;
@@ -183,19 +183,21 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	spent = (double)last->elapsed_ns / LG_EXTEND_FACTOR;
 	if ((double)last->cpu_ns > spent)
 		spent = (double)last->cpu_ns;
-	if (leaking && first->value[LG_METRIC_PYMALLOC_BYTES] +
-	    first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
-	    last->value[LG_METRIC_PYMALLOC_BYTES] + last->value[LG_METRIC_MALLOC_BYTES]) {
-		*settled = 1;
-	} else if (last->calls >= wl->max_calls) {
+	/* Going on past --calls or --duration ends with LG_EXTEND_HEAP of
+	 * growth: before them, a leak runs into --memory-limit as it would. */
+	grown = first->value[LG_METRIC_PYMALLOC_BYTES] +
+		first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
+		last->value[LG_METRIC_PYMALLOC_BYTES] + last->value[LG_METRIC_MALLOC_BYTES];
+	if (last->calls >= wl->max_calls) {
 		/* Growing at the end of --calls: a cache that fills by then looks
 		 * the same until its plateau fills the last quarter of the window,
 		 * so go on until that quarter begins past --calls. */
-		*settled = !leaking || resource || end_from >= (double)wl->max_calls;
+		*settled = !leaking || resource || grown ||
+			   end_from >= (double)wl->max_calls;
 	} else if (spent >= wl->duration * 1e9) {
 		/* Growing at --duration: a leak goes on towards --calls (as
 		 * above), up to LG_EXTEND_FACTOR x --duration of calls. */
-		*settled = enough && (!leaking || resource ||
+		*settled = enough && (!leaking || resource || grown ||
 			   spent >= LG_EXTEND_FACTOR * wl->duration * 1e9);
 	} else {
 		*settled = enough && !leaking && clean && window >= LG_CLEAN_MIN_CALLS;

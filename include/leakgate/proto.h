@@ -14,12 +14,13 @@
  * (CALLS and DURATION: --calls and --duration, which size the batches; the
  * agent makes MAX_CALLS calls exactly, --calls with --no-early-stop, else
  * LG_EXTEND_FACTOR x --calls, and judges nothing: the runner ends the
- * child once the verdict is settled, verdict.h) with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
- * workload's stdout/stderr captured separately. BOOTSTRAP, one short line
- * (runner.c), reads the agent's modules from fd 4 (LG_PROTO_MODULES_FD,
- * read with pread, closed before the target is imported): every
- * module of src/agent/ as `name NUL source NUL`, boot first; boot.py makes them
- * the package _leakgate and runs _leakgate.agent.
+ * child once the verdict is settled, verdict.h) with the record pipe on
+ * fd 3 (LG_PROTO_FD), stdin on /dev/null and the workload's stdout/stderr
+ * captured separately. BOOTSTRAP, one short line (runner.c), reads the
+ * agent's modules from fd 4 (LG_PROTO_MODULES_FD, with pread, closed before
+ * the target is imported): every module of src/agent/ as
+ * `name NUL source NUL`, boot first; boot.py makes them the package
+ * _leakgate and runs _leakgate.agent.
  *
  * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
  *     type TAB key=value TAB key=value ... LF

@@ -34,7 +34,8 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
  *     above), up to LG_EXTEND_FACTOR x --duration of calls;
  *   - a leak of fds, threads or uncollectable objects at --calls or
  *     --duration, without going on: nothing caches those by the thousand;
- *   - a leak whose heap grew by LG_EXTEND_HEAP bytes: at once.
+ *   - going on past --calls or --duration ends once the heap grew by
+ *     LG_EXTEND_HEAP bytes (before them a leak runs into --memory-limit).
  * The agent stops by itself at LG_EXTEND_FACTOR x --calls.
  * Calls and samples decide the verdict wherever they can; the time of calls
  * only bounds a run too slow to reach --calls. < 0 only when out of memory.

@@ -19,7 +19,7 @@ import sys
 import time
 
 from .common import (PROTO_FD, begin, call_batch, finish, message_of, note, own_imports,
-                     send, type_name)
+                     send, traceback_of, type_name)
 
 # A batch takes at least 20x what a sample costs (the overhead stays near
 # 5%) and 1/32 of --duration, but holds at most 1/32 of --calls: samples come
@@ -148,7 +148,7 @@ def main(argv):
     spec, plan_calls, duration_ns, max_calls = (
         argv[0], int(argv[1]), int(float(argv[2]) * 1e9), int(argv[3]))
     # Warm before user code: their first import would count as growth.
-    own_imports(["traceback", "importlib.util"])
+    own_imports(["importlib.util"])
     probes = Probes()
     function = begin(spec, probes.names)
     if function is not None:
@@ -219,12 +219,14 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
     if failure is None:
         send("end", [("reason", "completed"), ("calls", calls)])
         return
-    exc_type, message, text = failure
-    failure = None
+    exc_type, message = type_name(failure), message_of(failure)
     if calls:
         try:
             sample(calls, elapsed)  # what the failed batch left behind
         except Exception:
             pass
+    # After the last sample: formatting imports traceback, which would count.
+    text = traceback_of(failure)
+    failure = None
     send("end", [("reason", "exception"), ("calls", calls + 1), ("exc_type", exc_type),
                  ("message", message), ("traceback", text)])

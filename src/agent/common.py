@@ -45,7 +45,12 @@ def message_of(exc):
 
 
 def traceback_of(exc):
-    import traceback
+    """The text Python prints, its tail. traceback is imported only now:
+    its import (tokenize, re) costs more than the rest of the agent's start."""
+    try:
+        traceback, = own_imports(["traceback"])
+    except Exception:  # no fd left to read it with (the workload leaks them)
+        return "%s: %s\n" % (type_name(exc), message_of(exc))
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return text[-MAX_TEXT:]
 
@@ -63,16 +68,15 @@ def own_imports(names):
 # -- the batch loop ----------------------------------------------------------
 
 def call_batch(function, n):
-    """Call function n times. (calls made, None), or at the first exception
-    (calls made before it, (type, message, traceback text)): the exception
-    itself is not kept, its frames would hold what the workload allocated."""
+    """Call function n times: (calls made, None), or at the first exception
+    (calls made before it, the exception). The caller drops the exception
+    soon: its frames hold what the failing call allocated."""
     pending = repeat(None, n)
     try:
         for _ in pending:
             function()
     except BaseException as exc:
-        made = n - pending.__length_hint__() - 1
-        return made, (type_name(exc), message_of(exc), traceback_of(exc))
+        return n - pending.__length_hint__() - 1, exc
     return n, None
 
 

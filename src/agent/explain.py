@@ -209,7 +209,8 @@ class Driver(object):
             self.calls += made
             done += made
             if failure is not None:
-                self.failure = failure[:2]
+                self.failure = (type_name(failure), message_of(failure))
+                failure = None
                 break
             if clock() - began < 2000000 and chunk < 65536:
                 chunk *= 2
