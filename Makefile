@@ -25,14 +25,19 @@ AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK  := $(BUILD)/.deps-ok
+DEPS_TEST_OK := $(BUILD)/.deps-test-ok
 
-.PHONY: all deps check unit integration leakcheck sanitize bench clean
+.PHONY: all deps check check-ci unit integration leakcheck sanitize bench clean
 all: $(BUILD)/leakgate
 
-# Installs what is missing; the stamp keeps later runs from asking again.
-deps: $(DEPS_OK)
+# Installs what is missing (building, then testing needs more); the stamps
+# keep later runs from asking again.
+deps: $(DEPS_TEST_OK)
 $(DEPS_OK): ci/install-deps.sh
-	@sh ci/install-deps.sh
+	@sh ci/install-deps.sh build
+	@mkdir -p $(@D) && touch $@
+$(DEPS_TEST_OK): ci/install-deps.sh
+	@sh ci/install-deps.sh test
 	@mkdir -p $(@D) && touch $@
 
 $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
@@ -67,16 +72,22 @@ $(BUILD)/libleakgate.a: $(LIB_OBJ)
 $(BUILD)/leakgate: $(BUILD)/obj/main.o $(BUILD)/libleakgate.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a
+$(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a | $(DEPS_TEST_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -Isrc -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
 
-# The agent's modules linted, unit tests (fast), then the real binary on
-# real Python workloads. Debian's interpreter: where python3-pyflakes is.
+# The agent's modules linted (Debian's interpreter: where python3-pyflakes
+# is), unit tests (fast), then the real binary on real Python workloads,
+# then the CI integrations in real clients (tests/ci/run.sh; needs npm),
+# which a sanitized build (make sanitize) leaves out: they test scripts.
 check: $(BUILD)/leakgate $(TESTS)
 	/usr/bin/python3 -m pyflakes $(AGENT_PY)
 	@sh tests/run-tests.sh $(BUILD)
+	$(if $(SAN),,@sh tests/ci/run.sh $(BUILD))
+
+check-ci: $(BUILD)/leakgate | $(DEPS_TEST_OK)
+	@sh tests/ci/run.sh $(BUILD)
 
 unit: $(TESTS)
 	@sh tests/run-tests.sh $(BUILD) unit
@@ -85,7 +96,7 @@ integration: $(BUILD)/leakgate $(TESTS)
 	@sh tests/run-tests.sh $(BUILD) integration
 
 # The examples: clean workloads and known leaks (expect = leak); passes.
-leakcheck: $(BUILD)/leakgate
+leakcheck: $(BUILD)/leakgate | $(DEPS_TEST_OK)
 	$(BUILD)/leakgate run --config examples/leakgate.conf --junit $(BUILD)/leakcheck.xml
 
 # The same tests with ASan+UBSan, then the runner under valgrind.

@@ -189,7 +189,8 @@ static int metric_property(lg_workload_result *r, const reader *rd,
 		f->enough = f->used >= defaults.min_samples;
 	} else {
 		static const char *const fields[] = {
-			"slope", "ci_low", "ci_high", "tail_slope", "leaks", "plateau"
+			"slope", "ci_low", "ci_high", "tail_slope", "leaks", "plateau",
+			"calls"
 		};
 		size_t k = 0;
 
@@ -206,7 +207,8 @@ static int metric_property(lg_workload_result *r, const reader *rd,
 		case 2: f->ci_high = v; break;
 		case 3: f->tail_slope = v; break;
 		case 4: f->leaks = f->sustained = v != 0; break;
-		default: f->plateau = v != 0; break;
+		case 5: f->plateau = v != 0; break;
+		default: f->calls = v; break;
 		}
 	}
 	r->fitted |= 1u << m;
@@ -618,7 +620,9 @@ static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
 				rc = lg_string_set(&r->message, m);
 				xmlFree(m);
 			}
-			if (rc == 0 && is(c, "error")) {
+			/* An error with a chart is a <failure> (junit.c). */
+			if (rc == 0 && (is(c, "error") || (is(c, "failure") &&
+					r->verdict == LG_VERDICT_ERROR))) {
 				text = content(c);
 				if (text && *text)
 					rc = lg_string_set(&r->traceback, text);
@@ -716,6 +720,15 @@ out:
 	return rc;
 }
 
+int lg_junit_is_empty_suite(const struct _xmlNode *suite)
+{
+	char *tests = attr(suite, "tests");
+	int empty = tests && strcmp(tests, "0") == 0;
+
+	xmlFree(tests);
+	return empty;
+}
+
 static int document(reader *rd, const xmlDoc *doc)
 {
 	const xmlNode *root = xmlDocGetRootElement(doc);
@@ -732,7 +745,7 @@ static int document(reader *rd, const xmlDoc *doc)
 			     time, "");
 	xmlFree(time);
 	for (const xmlNode *c = root->children; c && rc == 0; c = c->next)
-		if (is(c, "testsuite"))
+		if (is(c, "testsuite") && !lg_junit_is_empty_suite(c))
 			rc = testsuite(rd, c);
 	return rc;
 }

@@ -19,7 +19,7 @@ import sys
 import time
 
 from .common import (PROTO_FD, begin, call_batch, finish, message_of, note, own_imports,
-                     send, traceback_of, type_name)
+                     raise_site, send, traceback_of, type_name)
 
 # A batch takes at least 20x what a sample costs (the overhead stays near
 # 5%) and 1/32 of --duration, but holds at most 1/32 of --calls: samples come
@@ -226,7 +226,7 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
         except Exception:
             pass
     # After the last sample: formatting imports traceback, which would count.
-    text = traceback_of(failure)
+    text, site = traceback_of(failure), raise_site(failure)
     failure = None
     send("end", [("reason", "exception"), ("calls", calls + 1), ("exc_type", exc_type),
-                 ("message", message), ("traceback", text)])
+                 ("message", message), ("traceback", text)] + site)

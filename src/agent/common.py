@@ -51,8 +51,38 @@ def traceback_of(exc):
         traceback, = own_imports(["traceback"])
     except Exception:  # no fd left to read it with (the workload leaks them)
         return "%s: %s\n" % (type_name(exc), message_of(exc))
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    # From the workload's first frame on: the agent's own frames above it
+    # tell the user nothing.
+    tb = exc.__traceback__
+    while tb is not None and (own_code(tb.tb_frame.f_code.co_filename) or
+                              tb.tb_frame.f_code.co_filename.startswith("<frozen importlib")):
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
     return text[-MAX_TEXT:]
+
+
+def own_code(filename):
+    """Frames of the agent itself: the bootstrap's and its modules' (boot.py
+    names them <leakgate>/NAME.py)."""
+    return filename == "<string>" or filename.startswith("<leakgate>/")
+
+
+def raise_site(exc):
+    """[("file", F), ("line", N)] of the innermost frame in the user's own
+    code (not the agent, the standard library or installed packages), where
+    CI should point; [] when there is none."""
+    prefixes = tuple(set(os.path.join(p, "") for p in (sys.prefix, sys.base_prefix,
+                                                       sys.exec_prefix,
+                                                       sys.base_exec_prefix)))
+    site = []
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if (os.path.isabs(filename) and not filename.startswith(prefixes)
+                and not own_code(filename)):
+            site = [("file", filename), ("line", tb.tb_lineno)]
+        tb = tb.tb_next
+    return site
 
 
 def own_imports(names):
@@ -174,7 +204,8 @@ def begin(spec, metrics, extra=()):
         module, function_name, function = load_target(spec)
     except BaseException as exc:
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
-                     ("message", message_of(exc)), ("traceback", traceback_of(exc))])
+                     ("message", message_of(exc)), ("traceback", traceback_of(exc))]
+             + raise_site(exc))
         return None
     path, line = source_of(function)
     send("target", [("module", module), ("function", function_name),

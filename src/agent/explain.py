@@ -26,8 +26,8 @@ import sys
 import time
 from itertools import compress, filterfalse, repeat
 
-from .common import (PROTO_FD, begin, call_batch, message_of, note, own_imports, send,
-                     traceback_of, type_name)
+from .common import (PROTO_FD, begin, call_batch, message_of, note, own_code, own_imports,
+                     send, traceback_of, type_name)
 
 collections, inspect, linecache, re, threading, tracemalloc, types = own_imports(
     ["collections", "inspect", "linecache", "re", "threading", "tracemalloc", "types"])
@@ -99,11 +99,6 @@ def own_shim():
         return lib
     except (ImportError, AttributeError, OSError):
         return None
-
-
-def agent_file(filename):
-    """The bootstrap's or one of the agent's modules (boot.py names them)."""
-    return filename == "<string>" or filename.startswith("<leakgate>/")
 
 
 def type_label(t):
@@ -466,7 +461,7 @@ class Explainer(object):
             del sizes
         is_user = self.places.is_user
         for frames in list(groups):
-            if not frames or agent_file(frames[0][0]) or \
+            if not frames or own_code(frames[0][0]) or \
                     not any(is_user(f[0]) for f in frames):
                 del groups[frames]
         return groups
@@ -531,7 +526,7 @@ class Explainer(object):
                     break
             frames = []
             for filename, line in traceback:
-                if agent_file(filename):
+                if own_code(filename):
                     continue
                 frames.append("%s\t%d\t%s" % (places.path(filename), line,
                                               places.code(filename, line)))
@@ -994,9 +989,9 @@ class ChainSearch(object):
     @staticmethod
     def is_agent(obj):
         if isinstance(obj, types.FrameType):
-            return agent_file(obj.f_code.co_filename)
+            return own_code(obj.f_code.co_filename)
         if isinstance(obj, types.FunctionType):
-            return agent_file(obj.__code__.co_filename)
+            return own_code(obj.__code__.co_filename)
         return False
 
     def root_of(self, obj, modules, running):
