@@ -20,7 +20,7 @@ command -v make >/dev/null 2>&1 || build="$build make"
 # python3-yaml: the tests parse the GitHub Action and GitLab template;
 # python3-dbg: they check the refs metric, which needs a debug CPython;
 # rsync: gitlab-ci-local copies the project with it (tests/ci/);
-# python3-pyflakes: make check lints the agent's Python modules.
+# python3-pyflakes: make check lints the agent's modules.
 test="$build libcmocka-dev python3 python3-yaml python3-dbg rsync python3-pyflakes"
 case $set_name in
 run) packages=$run ;;

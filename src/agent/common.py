@@ -44,27 +44,26 @@ def message_of(exc):
     return text[:MAX_MESSAGE]
 
 
+def own_code(filename):
+    """Frames of the agent itself: the bootstrap and its modules (boot.py)."""
+    return filename == "<string>" or filename.startswith("<leakgate>/")
+
+
 def traceback_of(exc):
-    """The text Python prints, its tail. traceback is imported only now:
-    its import (tokenize, re) costs more than the rest of the agent's start."""
+    """The traceback from the workload's first frame on (the agent's own
+    frames above it tell the user nothing), its tail. traceback is imported
+    only now: its import (tokenize, re) costs more than the rest of the
+    agent's start."""
     try:
         traceback, = own_imports(["traceback"])
     except Exception:  # no fd left to read it with (the workload leaks them)
         return "%s: %s\n" % (type_name(exc), message_of(exc))
-    # From the workload's first frame on: the agent's own frames above it
-    # tell the user nothing.
     tb = exc.__traceback__
     while tb is not None and (own_code(tb.tb_frame.f_code.co_filename) or
                               tb.tb_frame.f_code.co_filename.startswith("<frozen importlib")):
         tb = tb.tb_next
     text = "".join(traceback.format_exception(type(exc), exc, tb))
     return text[-MAX_TEXT:]
-
-
-def own_code(filename):
-    """Frames of the agent itself: the bootstrap's and its modules' (boot.py
-    names them <leakgate>/NAME.py)."""
-    return filename == "<string>" or filename.startswith("<leakgate>/")
 
 
 def raise_site(exc):
