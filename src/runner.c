@@ -53,9 +53,10 @@ static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
 #define POLL_INTERVAL_MS 100
 
 /* The diagnostic pass aims for this many seconds of calls, whatever the
- * detection pass's --duration: enough points to fit, cheap enough for CI. */
+ * detection pass's --duration: enough points to fit (its counts are exact),
+ * cheap enough for CI (the whole pass within about 2 s). */
 #define EXPLAIN_MIN_SECONDS 0.5
-#define EXPLAIN_MAX_SECONDS 2.0
+#define EXPLAIN_MAX_SECONDS 1.0
 /* Bytes of the diagnostic child's stderr kept, for why it failed. */
 #define EXPLAIN_ERR_LIMIT 4096
 

@@ -174,3 +174,22 @@ done
 echo "start-up, one call (median of 5): leakgate $(cut -d' ' -f1 "$TMP/one_lg" | median) s wall," \
      "$(cut -d' ' -f2 "$TMP/one_lg" | median) s CPU; bare python" \
      "$(cut -d' ' -f1 "$TMP/one_bare" | median) s wall, $(cut -d' ' -f2 "$TMP/one_bare" | median) s CPU"
+
+# The diagnostic pass of every leak of the tests and examples, as the runner
+# timed it (the second child, interpreter start included; -v prints it), and
+# whether it found the retainer chain.
+echo
+echo "diagnostic pass per leak (defaults), wall clock:"
+: > "$TMP/explain"
+for target in $(cd "$ROOT" && ls tests/workloads/leak_*.py | sed 's/$/:run/') \
+              examples/orders.py:parse_and_audit examples/events.py:subscribe_and_forget; do
+    case $target in *leak_big.py:run|*leak_refs.py:run) continue ;; esac
+    "$LEAKGATE" run -v --python "$PYTHON" --junit "$TMP/one.xml" "$ROOT/$target" \
+        > "$TMP/one.txt" 2>/dev/null || true
+    seconds=$(sed -n 's/.*\[diagnostic pass: [0-9,]* calls, \([0-9.]*\) s\].*/\1/p' "$TMP/one.txt" | head -1)
+    [ -n "$seconds" ] || continue
+    chain=$(property "$TMP/one.xml" explain.chain)
+    printf '  %-44s %5s s  %s\n' "$target" "$seconds" "${chain:-(no chain: $(property "$TMP/one.xml" explain.chain_note))}"
+    echo "$seconds" >> "$TMP/explain"
+done
+echo "median diagnostic pass: $(median < "$TMP/explain") s over $(wc -l < "$TMP/explain") leaks"

@@ -29,7 +29,7 @@ static const char *workload_path(char *out, size_t size, const char *name)
 
 static const char *const leak_names[] = {
 	"leak_global_cache", "leak_listeners", "leak_traceback", "leak_native",
-	"leak_fds", "leak_threads", "leak_slow",
+	"leak_fds", "leak_threads", "leak_slow", "leak_logger", "leak_in_big_heap",
 };
 
 static int suite_setup(void **state)
@@ -98,6 +98,17 @@ static void assert_property(const suite *s, const char *workload,
 	free(v);
 }
 
+/* explain.chain contains part. */
+static void assert_chain_has(const suite *s, const char *workload, const char *part)
+{
+	char *chain = lg_run_property(s->doc, workload, "explain.chain");
+
+	if (!strstr(chain, part))
+		fail_msg("%s: chain '%s' has no '%s'\n%s", workload, chain, part,
+			 s->run.out);
+	free(chain);
+}
+
 /* Some explain.<table>.N (N = 1..5) contains part. */
 static void assert_row(const suite *s, const char *workload, const char *table,
 		       const char *part)
@@ -149,6 +160,16 @@ static void assert_site(const suite *s, const char *workload)
 	free(function_line);
 }
 
+/* A Python-objects leak: its growing type, the root that holds on, its line. */
+static void assert_held(const suite *s, const char *workload, const char *type_row,
+			const char *root)
+{
+	assert_property(s, workload, "explain.kind", "python-objects");
+	assert_row(s, workload, "type", type_row);
+	assert_property(s, workload, "explain.chain_root", root);
+	assert_site(s, workload);
+}
+
 static void test_exit_code_and_summary(void **state)
 {
 	suite *s = *state;
@@ -159,7 +180,7 @@ static void test_exit_code_and_summary(void **state)
 	assert_non_null(strstr(s->run.out, "growing types:"));
 	assert_non_null(strstr(s->run.out, "retainer chain: leak_global_cache._cache["));
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
-		"count(//failure[@type='leak'])"), 7);
+		"count(//failure[@type='leak'])"), 9);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//failure[@type='cycles'])"), 1);
 }
@@ -169,11 +190,7 @@ static void test_global_cache(void **state)
 	suite *s = *state;
 	char *body = failure_body(s, "leak_global_cache");
 
-	assert_property(s, "leak_global_cache", "explain.kind", "python-objects");
-	assert_row(s, "leak_global_cache", "type", "str 1 objects/call");
-	assert_property(s, "leak_global_cache", "explain.chain_root",
-			"leak_global_cache._cache");
-	assert_site(s, "leak_global_cache");
+	assert_held(s, "leak_global_cache", "str 1 objects/call", "leak_global_cache._cache");
 	/* The failure says why, readably and bounded. */
 	assert_non_null(strstr(body, "why (diagnostic pass):"));
 	assert_non_null(strstr(body, "allocated and kept at:"));
@@ -185,21 +202,15 @@ static void test_listeners(void **state)
 {
 	suite *s = *state;
 
-	assert_property(s, "leak_listeners", "explain.kind", "python-objects");
-	assert_row(s, "leak_listeners", "type", "leak_listeners.Handler 1 objects/call");
-	assert_property(s, "leak_listeners", "explain.chain_root",
-			"leak_listeners.emitter.listeners");
-	assert_site(s, "leak_listeners");
+	assert_held(s, "leak_listeners", "leak_listeners.Handler 1 objects/call",
+		    "leak_listeners.emitter.listeners");
 }
 
 static void test_traceback(void **state)
 {
 	suite *s = *state;
 
-	assert_property(s, "leak_traceback", "explain.kind", "python-objects");
-	assert_row(s, "leak_traceback", "type", "frame ");
-	assert_property(s, "leak_traceback", "explain.chain_root", "leak_traceback.errors");
-	assert_site(s, "leak_traceback");
+	assert_held(s, "leak_traceback", "frame ", "leak_traceback.errors");
 }
 
 static void test_slow(void **state)
@@ -207,10 +218,31 @@ static void test_slow(void **state)
 	suite *s = *state;
 
 	/* One 4 KiB bytes every 25 calls: 0.04 objects/call, still found. */
-	assert_property(s, "leak_slow", "explain.kind", "python-objects");
-	assert_row(s, "leak_slow", "type", "bytes 0.04");
-	assert_property(s, "leak_slow", "explain.chain_root", "leak_slow.kept");
-	assert_site(s, "leak_slow");
+	assert_held(s, "leak_slow", "bytes 0.04", "leak_slow.kept");
+}
+
+/*
+ * A logger per request: thousands of loggers point at logging's Manager, so
+ * the walk back must take a level at a time, not the heap per object.
+ */
+static void test_logger(void **state)
+{
+	suite *s = *state;
+
+	assert_held(s, "leak_logger", "logging.Logger 1 objects/call",
+		    "logging.Logger.manager.loggerDict");
+	assert_chain_has(s, "leak_logger", "logging.Logger.manager.loggerDict['request.");
+	assert_chain_has(s, "leak_logger", "'] → logging.Logger");
+}
+
+/* A small leak in a heap of a million live objects: still a chain. */
+static void test_big_heap(void **state)
+{
+	suite *s = *state;
+
+	assert_held(s, "leak_in_big_heap", "leak_in_big_heap.Record 1 objects/call",
+		    "leak_in_big_heap._history");
+	assert_chain_has(s, "leak_in_big_heap", "] → leak_in_big_heap.Record");
 }
 
 static void test_native(void **state)
@@ -244,6 +276,10 @@ static void test_threads(void **state)
 	/* Name and target of the threads that stay. */
 	assert_row(s, "leak_threads", "thread", "target threading.Event.wait");
 	assert_site(s, "leak_threads");
+	/* The chain's sample is a class of threading (the Thread or its
+	 * Condition), not the deque of its lock. */
+	assert_property(s, "leak_threads", "explain.chain_root", "threading._active");
+	assert_chain_has(s, "leak_threads", " → threading.");
 }
 
 static void test_cycles_warn_or_fail(void **state)
@@ -329,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_traceback),
 		cmocka_unit_test(test_slow),
+		cmocka_unit_test(test_logger),
+		cmocka_unit_test(test_big_heap),
 		cmocka_unit_test(test_native),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_threads),

@@ -24,12 +24,14 @@ import gc
 import os
 import sys
 import time
+from itertools import compress, filterfalse, repeat
 
 from .common import (PROTO_FD, begin, call_batch, message_of, note, own_code, own_imports,
                      send, traceback_of, type_name)
 
 collections, inspect, linecache, re, threading, tracemalloc, types = own_imports(
     ["collections", "inspect", "linecache", "re", "threading", "tracemalloc", "types"])
+operator, = own_imports(["operator"])
 
 CENSUS_POINTS = 6         # intervals of the type census
 TRACE_POINTS = 5          # intervals of the tracemalloc phase
@@ -40,9 +42,13 @@ SEND_NATIVE = 8
 SEND_RESOURCES = 5
 SEND_FRAMES = 8           # frames of a traceback sent
 NATIVE_FRAMES = 10        # native frames sent, allocator first
-REFERENT_BUDGET = 2000000  # referents visited per census for untracked objects
+REFERENT_BUDGET = 4000000  # referents visited per census for untracked objects
+LEVEL_CHUNK = 4096        # objects whose referents are taken in one call
+UNTRACKED_CONTAINERS = frozenset((dict, tuple))
 CHAIN_SECONDS = 2.0
-CHAIN_NODES = 20000
+CHAIN_NODES = 200000     # objects the walk keeps (it holds them, ids stay unique)
+SAMPLE_TRIES = 100        # objects of a type tried as the chain's sample
+NARROW_LEVEL = 16        # up to this many, a level's holders by gc.get_referrers
 CODE_CHARS = 160
 # Shares of the time and the calls: warm-up, census, cycles, tracemalloc,
 # native, audited (where fds are opened).
@@ -51,7 +57,7 @@ SHARES = (0.10, 0.30, 0.05, 0.40, 0.10, 0.05)
 # fill the heap with millions of objects that every census, snapshot and
 # referrer walk must visit. Enough for a leak of one object per few hundred
 # calls to show at every point.
-CALLS_CAP = (10000, 12000, 2000, 6000, 2000, 2000)
+CALLS_CAP = (10000, 6000, 2000, 3000, 2000, 2000)
 
 
 def explain_main(argv):
@@ -182,15 +188,17 @@ class Driver(object):
         self.function = function
         self.max_calls = max_calls
         self.calls = 0
-        self.chunk = 1
         self.failure = None
 
     def run_for(self, max_calls, max_ns):
         clock = time.perf_counter_ns
         start = clock()
         done = 0
+        # From one call up: a phase may have made each call much slower
+        # (tracemalloc, a trace function), and a chunk is not interrupted.
+        chunk = 1
         while self.failure is None and done < max_calls and self.calls < self.max_calls:
-            n = min(self.chunk, max_calls - done, self.max_calls - self.calls)
+            n = min(chunk, max_calls - done, self.max_calls - self.calls)
             began = clock()
             made, failure = call_batch(self.function, n)
             self.calls += made
@@ -199,8 +207,8 @@ class Driver(object):
                 self.failure = (type_name(failure), message_of(failure))
                 failure = None
                 break
-            if clock() - began < 2000000 and self.chunk < 65536:
-                self.chunk *= 2
+            if clock() - began < 2000000 and chunk < 65536:
+                chunk *= 2
             if clock() - start >= max_ns:
                 break
         return done
@@ -263,82 +271,110 @@ class Explainer(object):
 
     # -- census of live objects by type ------------------------------------------
 
-    def each_untracked(self, objects, once=True):
-        """The objects gc does not track (str, int, bytes, dicts and tuples of
-        such) that the tracked ones refer to, directly or through untracked
-        containers (which cannot form cycles), within REFERENT_BUDGET
-        referents. once=False: newest first (from the end of lists and
-        dicts), an object held twice comes twice, the agent's own containers
-        are walked too, but nothing is allocated per object (for when
-        tracemalloc traces every allocation)."""
-        seen, stack = set(), []
-        own = self.own if once else ()
-        self.own.add(id(seen))
-        self.own.add(id(stack))
+    def untracked_reach(self, objects):
+        """The objects gc does not track (str, int, bytes, dicts and tuples
+        of such) that objects refer to, directly or through untracked
+        containers (which cannot form cycles), each once: {id: object}.
+        A level at a time, each in a few C calls (get_referents of the whole
+        level, filters, a dict of ids), never a Python step per referent;
+        within REFERENT_BUDGET referents."""
+        found = {}
         referents, tracked = gc.get_referents, gc.is_tracked
         budget = REFERENT_BUDGET
-        try:
-            for obj in objects if once else reversed(objects):
-                if own and id(obj) in own:
-                    continue
-                stack.append(obj)
-                while stack:
-                    refs = referents(stack.pop())
-                    budget -= len(refs)
-                    for ref in refs if once else reversed(refs):
-                        if tracked(ref):
-                            continue
-                        if once:
-                            if id(ref) in seen:
-                                continue
-                            seen.add(id(ref))
-                        yield ref
-                        if type(ref) in (dict, tuple):
-                            stack.append(ref)
-                    del refs
+        level = objects
+        while level:
+            refs = []
+            for at in range(0, len(level), LEVEL_CHUNK):
                 if budget <= 0:
                     self.truncated = True
-                    return
-        finally:
-            del stack[:]
-            self.own.discard(id(seen))
-            self.own.discard(id(stack))
+                    break
+                chunk = referents(*level[at:at + LEVEL_CHUNK])
+                budget -= len(chunk)
+                refs += filterfalse(tracked, chunk)
+                del chunk
+            new = dict(zip(map(id, refs), refs))
+            del refs
+            if found:
+                for known in found.keys() & new.keys():
+                    del new[known]
+            found.update(new)
+            level = list(compress(new.values(),
+                                  map(UNTRACKED_CONTAINERS.__contains__,
+                                      map(type, new.values()))))
+            del new
+        return found
 
-    def census(self):
-        counts, sizes = {}, {}
+    @staticmethod
+    def untracked_of(objects, types):
+        """The untracked objects of types that objects refer to (as
+        untracked_reach), an object held twice comes twice, but nothing is
+        allocated per object: for when tracemalloc traces every allocation,
+        and for a chain's untracked holders (no {id: object} of them all)."""
+        found, level = [], objects
+        budget = REFERENT_BUDGET
+        is_wanted = frozenset(types).__contains__
+        is_container = UNTRACKED_CONTAINERS.__contains__
+        while level and budget > 0:
+            containers = []
+            for at in range(0, len(level), LEVEL_CHUNK):
+                refs = gc.get_referents(*level[at:at + LEVEL_CHUNK])
+                budget -= len(refs)
+                found += compress(refs, map(is_wanted, map(type, refs)))
+                containers += compress(refs, map(is_container, map(type, refs)))
+                del refs
+            level = list(filterfalse(gc.is_tracked, containers))
+            del containers
+        return list(filterfalse(gc.is_tracked, found))
+
+    def take_census(self):
+        counts, sizes = self.census()
+        point = (self.driver.calls, counts, sizes)
+        for obj in (point, counts, sizes):
+            self.own.add(id(obj))
+        self.census_points.append(point)
+
+    def census(self, warm_up=False):
+        """({type: count}, {type: bytes}) of the live objects, the agent's
+        own left out. warm_up: of no object, so that what the first run of
+        this code leaves behind (isinstance's ABC caches: sets, weakrefs)
+        exists before the first census and does not read as growth."""
         own = self.own
-        own.add(id(counts))
-        own.add(id(sizes))
         gc.collect()
-        objects = gc.get_objects()
+        objects = [] if warm_up else gc.get_objects()
+        objects = list(compress(objects, map(operator.not_,
+                                             map(own.__contains__, map(id, objects)))))
         own.add(id(objects))
-        getsizeof = sys.getsizeof
-        for obj in objects:
-            if id(obj) in own:
-                continue
-            t = type(obj)
-            counts[t] = counts.get(t, 0) + 1
-            sizes[t] = sizes.get(t, 0) + getsizeof(obj, 0)
-        untracked = self.untracked
-        for obj in self.each_untracked(objects):
-            t = type(obj)
-            if t not in counts:
-                untracked.add(t)
-            counts[t] = counts.get(t, 0) + 1
-            sizes[t] = sizes.get(t, 0) + getsizeof(obj, 0)
-        own.discard(id(objects))
-        del objects
-        return counts, sizes
+        try:
+            found = list(self.untracked_reach(objects).values())
+            counts = collections.Counter(map(type, objects))
+            tracked_types = set(counts)
+            counts.update(map(type, found))
+            self.untracked.update(t for t in counts if t not in tracked_types)
+            sizes = {}
+            getsizeof = sys.getsizeof
+            for group in (objects, found):
+                for t, size in zip(map(type, group), map(getsizeof, group, repeat(0))):
+                    sizes[t] = sizes.get(t, 0) + size
+            del found
+        finally:
+            own.discard(id(objects))
+            del objects
+        return dict(counts), sizes
 
     def census_phase(self):
-        calls, ns = self.intervals(1, CENSUS_POINTS)
-        for k in range(CENSUS_POINTS + 1):
-            if k and not self.driver.run_for(calls, ns):
+        self.census(warm_up=True)
+        started = time.perf_counter()
+        self.take_census()
+        cost = time.perf_counter() - started
+        # Each census visits the whole heap: on a large one fewer points,
+        # never fewer than the two ends.
+        budget = self.ns_share[1] / 1e9
+        intervals = max(1, min(CENSUS_POINTS, int(budget / max(cost, 1e-6)) - 1))
+        calls, ns = self.intervals(1, intervals)
+        for _ in range(intervals):
+            if not self.driver.run_for(calls, ns):
                 break
-            counts, sizes = self.census()
-            point = (self.driver.calls, counts, sizes)
-            self.own.add(id(point))
-            self.census_points.append(point)
+            self.take_census()
         points = self.census_points
         if getattr(self, "truncated", False):
             note("type census: objects gc does not track counted only in part (large heap)")
@@ -352,7 +388,12 @@ class Explainer(object):
             if grew > 0 or bytes_grew > 0:
                 growth.append((bytes_grew, grew, t))
         growth.sort(key=lambda g: (g[0], g[1]), reverse=True)
-        self.growing_types = [t for _, grew, t in growth if grew > 0][:5]
+        # The chain's sample: one of the top five, or a class of Python code
+        # that grows too (a Thread is small beside its locks and cells).
+        top = [t for _, grew, t in growth if grew > 0][:5]
+        most = max([grew for _, grew, _ in growth] + [0])
+        self.growing_types = top + [t for _, grew, t in growth if t not in top
+                                    and grew * 10 >= most > 0 and python_class(t)]
         for _, _, t in growth[:SEND_TYPES]:
             send("type", [("name", type_label(t)),
                           ("untracked", int(t in self.untracked)),
@@ -434,6 +475,10 @@ class Explainer(object):
         tracemalloc.start(TRACE_FRAMES)
         try:
             self.cycle_phase()  # traced: the cycles' allocation sites
+            # The heap from before stays as it is: frozen, every collection
+            # below skips it, and what is left in gc.get_objects() is new.
+            gc.collect()
+            gc.freeze()
             for k in range(TRACE_POINTS + 1):
                 if k and not self.driver.run_for(calls, ns):
                     break
@@ -459,6 +504,7 @@ class Explainer(object):
             sample = self.pick_sample()
             self.thread_sites = self.trace_threads()
         finally:
+            gc.unfreeze()
             tracemalloc.stop()
             self.own.discard(sites_id)
         # The walk allocates much: not while every allocation is traced.
@@ -493,38 +539,53 @@ class Explainer(object):
 
     def pick_sample(self):
         """An object of a growing type allocated during the traced phase by the
-        user's code (tracemalloc knows where), preferring the top type."""
+        user's code (tracemalloc knows where), preferring classes of Python
+        code (a Logger rather than the dict it holds), then the top type.
+        Called with the heap from before the phase frozen: gc.get_objects()
+        is what the phase made."""
+        growing = getattr(self, "growing_types", [])
         wanted = {}
-        for rank, t in enumerate(getattr(self, "growing_types", [])):
+        for rank, t in enumerate(sorted(growing, key=lambda t: not python_class(t))):
             wanted.setdefault(t, rank)
         if not wanted:
             return None
         best, best_rank = None, len(wanted)
-        places, own = self.places, self.own
-        traceback_of_object = tracemalloc.get_object_traceback
+        own = self.own
+        tries = [SAMPLE_TRIES] * len(wanted)
         objects = gc.get_objects()
         own.add(id(objects))
-        untracked = [t for t in wanted if t in self.untracked]
         try:
-            obj = None
-            # Newest first: the sample should be one of the leaked ones.
-            for pool in (reversed(objects), self.each_untracked(objects, once=False)
-                         if untracked else ()):
-                for obj in pool:
-                    rank = wanted.get(type(obj))
-                    if rank is None or rank >= best_rank:
-                        continue
-                    if gc.is_tracked(obj) and id(obj) in own:
-                        continue
-                    tb = traceback_of_object(obj)
-                    if tb is None or places.user_trace_frame(tb) is None:
-                        continue
+            # Newest first: the sample should be one of the leaked ones. When
+            # the newest few of a type cannot be located, older ones cannot.
+            for obj in reversed(objects):
+                rank = wanted.get(type(obj))
+                if rank is None or rank >= best_rank or not tries[rank] or id(obj) in own:
+                    continue
+                tries[rank] -= 1
+                if self.object_site(obj) is not None:
                     best, best_rank = obj, rank
                     if rank == 0:
                         break
-                obj = None
-                if best_rank == 0:
-                    break
+            obj = None
+            if not any(t in self.untracked for t, rank in wanted.items() if rank < best_rank):
+                return best
+            # Untracked objects (str, bytes ...) are held by old containers
+            # as well as new ones: from the whole heap.
+            gc.unfreeze()
+            own.discard(id(objects))
+            objects = gc.get_objects()
+            own.add(id(objects))
+            found = self.untracked_of(objects, [t for t in wanted if t in self.untracked])
+            for obj in reversed(found):
+                rank = wanted.get(type(obj))
+                if rank is None or rank >= best_rank:
+                    continue
+                tb = tracemalloc.get_object_traceback(obj)
+                if tb is not None and self.places.user_trace_frame(tb) is not None:
+                    best, best_rank = obj, rank
+                    if rank == 0:
+                        break
+            obj = found = None
         finally:
             own.discard(id(objects))
             del objects
@@ -532,11 +593,14 @@ class Explainer(object):
 
     def find_chain(self, sample):
         if sample is None:
-            send("chain", [("found", 0), ("note", "no sample object: no Python type grows")])
+            send("chain", [("found", 0), ("note", "no sample object: no Python type grows"
+                                          if not getattr(self, "growing_types", None) else
+                                          "no sample object: none of the growing types "
+                                          "allocated by the workload's code")])
             return
         label = type_label(type(sample))
         try:
-            found = ChainSearch(self.own, self.each_untracked).search(sample)
+            found = ChainSearch(self.own, self.untracked_of).search(sample)
         except Exception as exc:  # a hostile __eq__, __dict__ ... must not end the pass
             found = None, "referrer walk failed: %s" % message_of(exc)
         del sample
@@ -675,9 +739,11 @@ class Explainer(object):
         """Where the threads started since warm-up were created (while traced)."""
         found = {}
         for t in threading.enumerate():
-            where = self.object_site(t)
-            if where is not None:
-                found[thread_label(t)] = where
+            label = thread_label(t)
+            if label not in found:
+                where = self.object_site(t)
+                if where is not None:
+                    found[label] = where
         return found
 
     def object_site(self, obj):
@@ -692,11 +758,13 @@ class Explainer(object):
             values = list(object.__getattribute__(obj, "__dict__").values())[:16]
         except (AttributeError, TypeError):
             return None
-        init = code_span(getattr(type(obj), "__init__", None))
+        init = None
         for value in values:
             tb = tracemalloc.get_object_traceback(value)
             if tb is None:
                 continue
+            if init is None:
+                init = code_span(getattr(type(obj), "__init__", None)) or ()
             for frame in reversed(list(tb)):
                 if init and frame.filename == init[0] and init[1] <= frame.lineno <= init[2]:
                     continue
@@ -766,6 +834,16 @@ class Explainer(object):
             send("resource", fields)
 
 
+def python_class(t):
+    """Whether t is a class of Python code (a Logger, a Thread), not a
+    builtin or C type: a heap type with a function of its own."""
+    try:
+        return bool(t.__flags__ & (1 << 9)) and any(
+            isinstance(v, types.FunctionType) for v in vars(t).values())
+    except Exception:  # a metaclass's own __flags__ or __dict__
+        return False
+
+
 def code_span(function):
     """(file, first line, last line) of a Python function, else None."""
     code = getattr(function, "__code__", None)
@@ -787,30 +865,22 @@ def thread_label(t):
 
 
 class ChainSearch(object):
-    """Breadth-first over gc.get_referrers from a sample object back to a root
-    the developer recognises: a module global, a class attribute, the frame
-    of a running thread. Bounded in time and objects."""
+    """Breadth-first from a sample object back to a root the developer
+    recognises: a module global, a class attribute, the frame of a running
+    thread. A whole level of the search at a time, so a chain of depth d
+    costs d passes over the heap however wide its levels are (a logger per
+    request: every logger points at logging's Manager, one step up its
+    chain): a small level by gc.get_referrers (one scan in C), a wide one by
+    one pass of gc.get_referents over a snapshot of the heap, in chunks whose
+    referents are matched against the level's ids in C, and the untracked
+    dicts and tuples too when the level holds untracked objects. Bounded in
+    time and objects."""
 
-    def __init__(self, own, each_untracked):
+    def __init__(self, own, untracked_of):
         self.own = own
-        self.each_untracked = each_untracked
-        self.holders = {}
-
-    def untracked_holders(self):
-        """gc.get_referrers sees tracked objects only; an untracked dict or
-        tuple (of strings, say) that holds the sample is found here:
-        {id(object): [untracked containers referring to it]}."""
-        holders = self.holders
-        objects = gc.get_objects()
-        self.own.add(id(objects))
-        try:
-            for obj in self.each_untracked(objects):
-                if type(obj) in (dict, tuple):
-                    for ref in gc.get_referents(obj):
-                        holders.setdefault(id(ref), []).append(obj)
-        finally:
-            self.own.discard(id(objects))
-        return holders
+        self.untracked_of = untracked_of
+        self.objects = None      # gc.get_objects(), for the wide levels
+        self.containers = None   # untracked dicts and tuples, when needed
 
     def search(self, target):
         modules = {}
@@ -819,40 +889,89 @@ class ChainSearch(object):
             if name != "__main__" and isinstance(d, dict):
                 modules[id(d)] = name
         running = self.running_frames()
-        holders = self.untracked_holders()
         deadline = time.perf_counter() + CHAIN_SECONDS
-        parent = {id(target): None}
+        parent = {id(target): None}   # id -> id of the object it holds
         keep = {id(target): target}
-        queue = collections.deque([id(target)])
+        level = [target]
         ignore = set(self.own)
-        for obj in (parent, keep, queue, modules, running, ignore, self.__dict__, holders):
+        for obj in (parent, keep, modules, running, ignore, self.__dict__):
             ignore.add(id(obj))
-        for held in holders.values():
-            ignore.add(id(held))
-        visited = 0
-        while queue:
-            if time.perf_counter() > deadline or visited >= CHAIN_NODES:
-                return None, "no root within %g s / %d objects" % (CHAIN_SECONDS, visited)
-            oid = queue.popleft()
-            obj = keep[oid]
-            visited += 1
-            root = self.root_of(obj, modules, running)
-            if root is not None:
-                path = []
-                while oid is not None:
-                    path.append(keep[oid])
-                    oid = parent[oid]
-                return self.render(path, root)
-            refs = gc.get_referrers(obj) + holders.get(oid, [])
-            for ref in refs:
-                rid = id(ref)
-                if rid in parent or rid in ignore or self.is_agent(ref):
-                    continue
-                parent[rid] = oid
-                keep[rid] = ref
-                queue.append(rid)
-            del refs, obj
+        self.ignore = ignore
+        try:
+            while level:
+                for obj in level:
+                    root = self.root_of(obj, modules, running)
+                    if root is not None:
+                        path, oid = [], id(obj)
+                        while oid is not None:
+                            path.append(keep[oid])
+                            oid = parent[oid]
+                        return self.render(path, root)
+                if time.perf_counter() > deadline or len(keep) >= CHAIN_NODES:
+                    return None, "no root within %g s / %d objects" % (CHAIN_SECONDS,
+                                                                      len(keep))
+                upper = []
+                ignore.add(id(upper))
+                ignore.add(id(level))
+                for holder, held in self.holders(level):
+                    if len(keep) >= CHAIN_NODES:
+                        break
+                    hid = id(holder)
+                    if hid in parent or hid in ignore or self.is_agent(holder):
+                        continue
+                    parent[hid] = held
+                    keep[hid] = holder
+                    upper.append(holder)
+                ignore.discard(id(level))
+                level = upper
+        finally:
+            self.objects = self.containers = None
         return None, "no root found: held from C or by the interpreter itself"
+
+    def holders(self, level):
+        """(holder, id of the object of level it holds), for every object
+        that refers to one of level: one pass over the heap."""
+        wanted = set(map(id, level))
+        ignore = self.ignore
+        ignore.add(id(wanted))
+        referents = gc.get_referents
+        try:
+            if len(level) <= NARROW_LEVEL and all(map(gc.is_tracked, level)):
+                # Untracked containers hold untracked objects only.
+                refs = gc.get_referrers(*level)
+                pools = ((refs,),)
+            else:
+                if self.objects is None:
+                    self.objects = gc.get_objects()
+                    ignore.add(id(self.objects))
+                pools = [self.chunks(self.objects)]
+                if not all(map(gc.is_tracked, level)):
+                    if self.containers is None:
+                        self.containers = self.untracked_of(self.objects,
+                                                            UNTRACKED_CONTAINERS)
+                        ignore.add(id(self.containers))
+                    pools.append(self.chunks(self.containers))
+            for pool in pools:
+                for chunk in pool:
+                    if wanted.isdisjoint(map(id, referents(*chunk))):
+                        continue
+                    for holder in chunk:
+                        if id(holder) in ignore:
+                            continue
+                        for ref in referents(holder):
+                            if id(ref) in wanted:
+                                yield holder, id(ref)
+                                break
+        finally:
+            ignore.discard(id(wanted))
+
+    def chunks(self, objects):
+        for at in range(0, len(objects), LEVEL_CHUNK):
+            chunk = objects[at:at + LEVEL_CHUNK]
+            self.ignore.add(id(chunk))
+            yield chunk
+            self.ignore.discard(id(chunk))
+            del chunk
 
     def running_frames(self):
         frames = {}
