@@ -244,8 +244,7 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 		{ "regression_tolerance", LG_PARAM_TOLERANCE },
 	};
 	lg_baseline_cmp *cmp = r->baseline;
-	const char *key = name + strlen("baseline.");
-	const char *dot = strchr(key, '.');
+	const char *key, *dot;
 	char metric_name[64];
 	lg_metric m;
 	double v;
@@ -253,6 +252,9 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 
 	if (strncmp(name, "baseline.", strlen("baseline.")) != 0)
 		return 1;
+	/* Only now: a shorter name has no key past "baseline.". */
+	key = name + strlen("baseline.");
+	dot = strchr(key, '.');
 	if (!cmp) {
 		if (!(cmp = calloc(1, sizeof(*cmp)))) {
 			lg_error_set("out of memory");
