@@ -45,8 +45,9 @@ int lg_run_args_option(lg_run_args *a, int option, const char *value)
 			return bad_option("--timeout: '%s' is not a number > 0", value);
 		break;
 	case LG_RUN_OPT_MEMORY:
-		if (lg_parse_i64(&a->memory_limit_mb, value) < 0 || a->memory_limit_mb < 0)
-			return bad_option("--memory-limit: '%s' is not a whole number of MiB >= 0", value);
+		if (lg_parse_size_mb(&a->memory_limit_mb, value) < 0)
+			return bad_option("--memory-limit: '%s' is not a size: MiB, "
+					  "or with a unit (512M, 2G, 1.5G; 0 = none)", value);
 		break;
 	case 'j':
 		if (lg_parse_i64(&a->jobs, value) < 0 || a->jobs < 1 || a->jobs > 1024)

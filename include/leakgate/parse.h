@@ -12,4 +12,15 @@
 int lg_parse_double(double *out, const char *s);
 int lg_parse_i64(int64_t *out, const char *s);
 
+/*
+ * A memory size in MiB (--memory-limit, memory-limit =): a bare whole
+ * number is MiB; with a unit, a number (decimals allowed) and one of
+ * M, G, T (MiB, GiB, TiB; "MiB", "GB" and lower case read the same):
+ * "512", "512M", "2G", "1.5G". Rounded to the nearest MiB; a size with a
+ * unit below 1 MiB, or past LG_PARSE_SIZE_MAX_MB, is LG_EINVALID.
+ */
+int lg_parse_size_mb(int64_t *out, const char *s);
+
+#define LG_PARSE_SIZE_MAX_MB ((int64_t)1 << 40)
+
 #endif
