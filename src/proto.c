@@ -349,6 +349,10 @@ static int apply_sample(lg_proto_session *s, const lg_record *rec)
 	if ((rc = lg_record_get_i64(&sample.calls, rec, "calls")) < 0 ||
 	    (rc = lg_record_get_i64(&sample.elapsed_ns, rec, "elapsed_ns")) < 0)
 		return rc;
+	if (series->count >= LG_PROTO_MAX_SAMPLES) {
+		lg_error_set("protocol: more than %d samples", LG_PROTO_MAX_SAMPLES);
+		return LG_EPROTO;
+	}
 	if (sample.calls < 0 || (series->count &&
 	    sample.calls <= series->samples[series->count - 1].calls)) {
 		lg_error_set("protocol: sample calls=%lld does not increase",

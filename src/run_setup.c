@@ -187,6 +187,7 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->cancel_fd = -1;
 	if ((rc = lg_workload_init_defaults(&base)) < 0)
 		return rc;
 	if (a->config) {
@@ -249,6 +250,7 @@ int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 	ropts.jobs = plan->jobs;
 	ropts.judge = plan->judge;
 	ropts.judge_ctx = plan->judge_ctx;
+	ropts.cancel_fd = plan->cancel_fd;
 	progress.tty = !a->quiet && isatty(STDERR_FILENO);
 	ropts.progress = a->quiet ? NULL : on_progress;
 	ropts.progress_ctx = &progress;

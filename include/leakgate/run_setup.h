@@ -99,6 +99,7 @@ typedef struct {
 	/* A second judgement right after lg_judge (runner.h); NULL: none. */
 	int (*judge)(void *ctx, lg_workload_result *r);
 	void *judge_ctx;
+	int cancel_fd;          /* the runner's cancel_fd (runner.h); -1: none */
 } lg_run_plan;
 
 /*

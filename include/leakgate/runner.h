@@ -21,10 +21,14 @@ typedef struct {
 	 * baseline's; may be NULL. < 0 (out of memory) stops the run. */
 	int (*judge)(void *ctx, lg_workload_result *r);
 	void *judge_ctx;
+	/* Readable when the run is to stop (cancel.h): the byte read is a
+	 * signal's number. Every child's process group is killed, nothing new
+	 * starts, and what did not finish is LG_OUTCOME_CANCELLED; -1: none. */
+	int cancel_fd;
 } lg_runner_options;
 
 #define LG_RUNNER_OPTIONS_INIT \
-	{ 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL, NULL, NULL }
+	{ 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL, NULL, NULL, -1 }
 
 /* The agent's Python source, embedded at build time (NUL-terminated). */
 const char *lg_agent_source(void);
