@@ -110,7 +110,7 @@ fuzz:
 			build/fuzz/libleakgate.a $(PKG_LIBS) -lm; \
 		mkdir -p build/fuzz/corpus/$$t; \
 		echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
-		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
 			-rss_limit_mb=2048 -artifact_prefix=build/fuzz/$$t- \
 			-print_final_stats=1 build/fuzz/corpus/$$t tests/fuzz/corpus/$$t; \
 	done
