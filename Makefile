@@ -115,8 +115,9 @@ fuzz:
 			-print_final_stats=1 build/fuzz/corpus/$$t tests/fuzz/corpus/$$t; \
 	done
 
-bench: $(BUILD)/leakgate
+bench: $(BUILD)/leakgate $(BUILD)/tests/test_run_scale
 	sh tests/bench.sh $(BUILD)
+	sh tests/bench-scale.sh $(BUILD)
 
 clean:
 	rm -rf build
