@@ -15,9 +15,13 @@ ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 LDLIBS_ALL = $(PKG_LIBS) -lm $(SAN)
 
 VERSION := 0.1.0
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# Every .c under src/ (any depth) is in the library, but main.c and the
+# shim, which is built on its own (below).
+rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$d,$2) $(filter $(subst *,%,$2),$d))
+LIB_SRC  := $(filter-out src/main.c src/shim/%,$(call rwildcard,src,*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_blob.o \
             $(BUILD)/obj/shim_blob.o
+AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
 # The fuzz targets (tests/fuzz/): `make fuzz` runs them under libFuzzer;
 # `make check` replays their corpora through the same code (test_fuzz_*).
@@ -41,11 +45,11 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
 
 # The agent is embedded as bytes with .incbin; make tracks the .py itself.
-$(BUILD)/obj/agent_blob.o: src/agent_blob.S src/agent/agent.py src/agent/explain.py | $(DEPS_OK)
+$(BUILD)/obj/agent_blob.o: src/agent_blob.S $(AGENT_PY) | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ src/agent_blob.S
 
-# The allocator shim LD_PRELOADed by the diagnostic pass (explain.h): a
+# The allocator shim LD_PRELOADed by the diagnostic pass (explain_shim.h): a
 # shared object of its own, never sanitized (it runs inside the user's
 # Python), embedded like the agent.
 $(BUILD)/lgshim.so: src/shim/lgshim.c | $(DEPS_OK)
@@ -65,7 +69,7 @@ $(BUILD)/leakgate: $(BUILD)/obj/main.o $(BUILD)/libleakgate.a
 
 $(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Itests -Isrc -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
 
 $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
@@ -122,4 +126,4 @@ bench: $(BUILD)/leakgate $(BUILD)/tests/test_run_scale
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d $(TESTS:=.d))

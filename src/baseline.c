@@ -60,21 +60,6 @@ static double param_value(const lg_baseline_params *p, unsigned bit)
 	       : p->regression_tolerance;
 }
 
-/* lg_error_set_os has set the message: the code for a failed system call. */
-static int os_error(int ignored)
-{
-	(void)ignored;
-	return LG_EOS;
-}
-
-static int copy_string(char **out, const char *src)
-{
-	*out = NULL;
-	if (src && !(*out = strdup(src)))
-		return lg_error_oom();
-	return 0;
-}
-
 void lg_baseline_params_of(lg_baseline_params *out, const lg_workload *wl)
 {
 	out->given = LG_PARAM_ALL;
@@ -92,38 +77,6 @@ void lg_baseline_metric_key(char *out, size_t size, lg_metric m)
 		out[i] = name[i] == '_' ? '-' : name[i];
 	if (size)
 		out[i] = '\0';
-}
-
-int lg_baseline_entry_copy(lg_baseline_entry *out, const lg_baseline_entry *src)
-{
-	int rc;
-
-	*out = *src;
-	out->workload = out->target = out->python_version = NULL;
-	out->implementation = out->platform = out->leakgate_version = NULL;
-	if ((rc = copy_string(&out->workload, src->workload)) < 0 ||
-	    (rc = copy_string(&out->target, src->target)) < 0 ||
-	    (rc = copy_string(&out->python_version, src->python_version)) < 0 ||
-	    (rc = copy_string(&out->implementation, src->implementation)) < 0 ||
-	    (rc = copy_string(&out->platform, src->platform)) < 0 ||
-	    (rc = copy_string(&out->leakgate_version, src->leakgate_version)) < 0) {
-		lg_baseline_entry_dispose(out);
-		return rc;
-	}
-	return 0;
-}
-
-void lg_baseline_entry_dispose(lg_baseline_entry *e)
-{
-	if (!e)
-		return;
-	free(e->workload);
-	free(e->target);
-	free(e->python_version);
-	free(e->implementation);
-	free(e->platform);
-	free(e->leakgate_version);
-	memset(e, 0, sizeof(*e));
 }
 
 void lg_baseline_dispose(lg_baseline *b)
@@ -209,7 +162,7 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 	e.implementation = r->implementation;
 	e.platform = r->platform;
 	e.leakgate_version = (char *)LG_VERSION;
-	e.calls = r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
+	e.calls = lg_series_calls(&r->series);
 	lg_baseline_params_of(&e.params, &r->workload);
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_fit *f = &r->fits[m];
@@ -229,17 +182,17 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 
 /* ---- writing ---------------------------------------------------------- */
 
+/* A libgit2 call on the file at path failed: lg_error_git's message
+ * about `what`, but never the temporary copy's name: "(in PATH:3)" becomes
+ * "(line 3)", as the message already starts with what the user knows. */
 static int libgit2_failure(const char *what, const char *path)
 {
-	const git_error *e = git_error_last();
-	const char *text = e && e->message ? e->message : "unknown libgit2 error";
-	const char *hit;
+	int code = lg_error_git("%s", what);
+	const char *text = lg_error_last(), *hit;
 	lg_buf message = LG_BUF_INIT;
 	size_t n = path ? strlen(path) : 0;
 	int rc = 0;
 
-	/* Never the temporary copy's name: "(in PATH:3)" -> "(line 3)", as
-	 * the message already starts with what the user knows. */
 	while (rc == 0 && n && (hit = strstr(text, path))) {
 		int line = hit - text >= 3 && memcmp(hit - 3, "in ", 3) == 0 &&
 			   hit[n] == ':';
@@ -251,11 +204,13 @@ static int libgit2_failure(const char *what, const char *path)
 	}
 	if (rc == 0)
 		rc = lg_buf_puts(&message, text);
-	lg_error_set("%s: %s", what, lg_buf_cstr(&message));
+	if (rc < 0) {
+		lg_buf_dispose(&message);
+		return rc;
+	}
+	lg_error_set("%s", lg_buf_cstr(&message));
 	lg_buf_dispose(&message);
-	if (rc < 0 || (e && e->klass == GIT_ERROR_NOMEMORY))
-		return LG_ENOMEM;
-	return e && e->klass == GIT_ERROR_OS ? LG_EOS : LG_EINVALID;
+	return code == LG_ERROR ? LG_EINVALID : code;
 }
 
 typedef struct {
@@ -365,29 +320,9 @@ static int temp_dir(char *out, size_t size)
 
 	snprintf(out, size, "%s/leakgate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(out))
-		return os_error(lg_error_set_os("cannot create a temporary "
-						"directory '%s'", out));
+		return lg_error_set_os("cannot create a temporary "
+						"directory '%s'", out);
 	return 0;
-}
-
-static int slurp(lg_buf *out, const char *path)
-{
-	char chunk[8192];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return os_error(lg_error_set_os("cannot read '%s'", path));
-	while (rc == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = os_error(lg_error_set_os("cannot read '%s'", path));
-		else
-			rc = lg_buf_add(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return rc;
 }
 
 /*
@@ -406,7 +341,7 @@ static int add_section(lg_buf *out, const char *path, const char *what,
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return os_error(lg_error_set_os("cannot create '%s'", path));
+		return lg_error_set_os("cannot create '%s'", path);
 	close(fd);
 	/* Locked, the sets collect in memory and the commit writes once. */
 	if (git_config_open_ondisk(&w.cfg, path) < 0 ||
@@ -429,7 +364,7 @@ static int add_section(lg_buf *out, const char *path, const char *what,
 	git_transaction_free(tx);
 	git_config_free(w.cfg);
 	if (rc == 0)
-		rc = slurp(out, path);
+		rc = lg_file_read(out, path);
 	unlink(path);
 	return rc;
 }
@@ -586,8 +521,7 @@ static int set_field(char **field, const reader *rd, const char *key,
 {
 	if (!*value)
 		return bad(rd, key, "empty");
-	free(*field);
-	return copy_string(field, value);
+	return lg_string_set(field, value);
 }
 
 /* "baseline.NAME.KEY" */
@@ -624,11 +558,11 @@ static int read_workload_key(reader *rd, const char *key, const char *first,
 		return set_field(&e->implementation, rd, key, value);
 	if (strcmp(name, "platform") == 0) {
 		free(e->platform);
-		return copy_string(&e->platform, value);
+		return lg_string_set(&e->platform, value);
 	}
 	if (strcmp(name, "leakgate-version") == 0) {
 		free(e->leakgate_version);
-		return copy_string(&e->leakgate_version, value);
+		return lg_string_set(&e->leakgate_version, value);
 	}
 	if (strcmp(name, "calls") == 0) {
 		if (lg_parse_i64(&calls, value) < 0 || calls < 0)
@@ -659,7 +593,7 @@ static int read_entry(reader *rd, const char *key, const char *value)
 			return 0; /* checked first */
 		if (strcmp(first + 1, "leakgate-version") == 0) {
 			free(rd->b->leakgate_version);
-			return copy_string(&rd->b->leakgate_version, value);
+			return lg_string_set(&rd->b->leakgate_version, value);
 		}
 		if ((rc = read_param(&rd->b->defaults, rd, key, first + 1,
 				     value)) <= 0)
@@ -797,8 +731,6 @@ int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 {
 	lg_baseline init = LG_BASELINE_INIT;
 	char dir[4096], path[4200];
-	size_t done = 0;
-	ssize_t n;
 	int fd, rc = 0;
 
 	*out = init;
@@ -811,18 +743,11 @@ int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 	snprintf(path, sizeof(path), "%s/baseline", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		rc = os_error(lg_error_set_os("cannot create '%s'", path));
-	while (rc == 0 && done < len) {
-		n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = os_error(lg_error_set_os("cannot write '%s'", path));
-		else
-			done += (size_t)n;
-	}
+		rc = lg_error_set_os("cannot create '%s'", path);
+	if (rc == 0 && lg_file_write_fd(fd, text, len) < 0)
+		rc = lg_error_set_os("cannot write '%s'", path);
 	if (fd >= 0 && close(fd) < 0 && rc == 0)
-		rc = os_error(lg_error_set_os("cannot write '%s'", path));
+		rc = lg_error_set_os("cannot write '%s'", path);
 	if (rc == 0)
 		rc = lg_baseline_read_file(out, path, what);
 	unlink(path);

@@ -11,25 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/format.h"
 #include "leakgate/verdict.h"
 
-#define NUMBER_SIZE 48
-
-static const char *const status_names[] = {
-	[LG_BASELINE_NONE] = "none",
-	[LG_BASELINE_SAME] = "same",
-	[LG_BASELINE_REGRESSION] = "regression",
-	[LG_BASELINE_IMPROVEMENT] = "improvement",
-	[LG_BASELINE_INCOMPARABLE] = "incomparable",
-};
-
-const char *lg_baseline_status_name(lg_baseline_status s)
-{
-	return (size_t)s < sizeof(status_names) / sizeof(*status_names)
-		? status_names[s] : "unknown";
-}
 
 double lg_baseline_margin(const lg_baseline_metric *base, lg_metric_kind kind,
 			  double floor, double tolerance)
@@ -96,17 +82,6 @@ unsigned lg_baseline_params_effective(lg_baseline_params *out,
 		}
 	}
 	return stricter;
-}
-
-void lg_baseline_cmp_free(lg_baseline_cmp *cmp)
-{
-	if (!cmp)
-		return;
-	free(cmp->rev);
-	free(cmp->store);
-	free(cmp->reason);
-	lg_baseline_entry_dispose(&cmp->entry);
-	free(cmp);
 }
 
 /* "512 B/call (95% CI 505–520 B)" */
@@ -213,7 +188,7 @@ static int regression_message(lg_buf *b, const lg_workload_result *r,
 			      const lg_baseline_cmp *cmp,
 			      const lg_fit_options *fit)
 {
-	char slope[NUMBER_SIZE], base[NUMBER_SIZE];
+	char slope[LG_FORMAT_NUMBER_SIZE], base[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	if ((rc = lg_buf_puts(b, "regressed: ")) < 0 ||
@@ -301,13 +276,13 @@ static int fill(lg_baseline_cmp *cmp, lg_workload_result *r,
 	lg_buf why = LG_BUF_INIT;
 	int missing, rc;
 
-	if ((rc = lg_workload_set_string(&cmp->rev, base ? base->rev : o->rev)) < 0 ||
-	    (rc = lg_workload_set_string(&cmp->store, base ? base->store : NULL)) < 0)
+	if ((rc = lg_string_set(&cmp->rev, base ? base->rev : o->rev)) < 0 ||
+	    (rc = lg_string_set(&cmp->store, base ? base->store : NULL)) < 0)
 		return rc;
 	cmp->metric = r->culprit;
 	if (!base) {
 		cmp->status = LG_BASELINE_NONE;
-		return lg_workload_set_string(&cmp->reason, o->none_reason ? o->none_reason
+		return lg_string_set(&cmp->reason, o->none_reason ? o->none_reason
 				  : "no baseline");
 	}
 	entry = lg_baseline_find(base, r->workload.name);
@@ -372,7 +347,7 @@ static int params_note(lg_buf *b, const lg_baseline_cmp *cmp)
 		{ LG_PARAM_TOLERANCE, "regression-tolerance", "",
 		  cmp->params.regression_tolerance, cmp->asked.regression_tolerance },
 	};
-	char value[NUMBER_SIZE], asked[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE], asked[LG_FORMAT_NUMBER_SIZE];
 	const char *sep = "; from the baseline: ";
 	int rc = 0;
 

@@ -17,10 +17,8 @@ static int grow(lg_buf *b, size_t extra)
 	while (cap < need)
 		cap *= 2;
 	p = realloc(b->ptr, cap);
-	if (!p) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!p)
+		return lg_error_oom();
 	b->ptr = p;
 	b->cap = cap;
 	return 0;
@@ -64,6 +62,13 @@ int lg_buf_printf(lg_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+void lg_buf_clear(lg_buf *b)
+{
+	b->len = 0;
+	if (b->ptr)
+		b->ptr[0] = '\0';
+}
+
 const char *lg_buf_cstr(const lg_buf *b)
 {
 	return b->ptr ? b->ptr : "";
@@ -87,6 +92,17 @@ void lg_buf_dispose(lg_buf *b)
 	free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->cap = 0;
+}
+
+int lg_string_set(char **field, const char *value)
+{
+	char *copy = NULL;
+
+	if (value && !(copy = strdup(value)))
+		return lg_error_oom();
+	free(*field);
+	*field = copy;
+	return 0;
 }
 
 int lg_tail_add(lg_tail *t, const char *data, size_t len)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/parse.h"
 
@@ -90,19 +91,6 @@ static int bad_key(const loader *ld, const char *name, const char *hint)
 }
 
 /* Copies libgit2's message; its parse errors already name the line. */
-static int libgit2_failure(const char *path)
-{
-	const git_error *e = git_error_last();
-
-	lg_error_set("%s: %s", path, e && e->message ? e->message
-						     : "unknown libgit2 error");
-	if (e && e->klass == GIT_ERROR_NOMEMORY)
-		return LG_ENOMEM;
-	if (e && e->klass == GIT_ERROR_OS)
-		return LG_EOS;
-	return LG_EINVALID;
-}
-
 /* libgit2 reads a missing file as an empty one, so look first. */
 static int check_file(const char *path)
 {
@@ -158,7 +146,7 @@ static int set_path(char **field, const loader *ld, const char *value)
 	char *joined;
 
 	if (value[0] == '/' || ld->dir_len == 0)
-		return lg_workload_set_string(field, value);
+		return lg_string_set(field, value);
 	if (asprintf(&joined, "%.*s%s", (int)ld->dir_len, ld->path, value) < 0)
 		return lg_error_oom();
 	free(*field);
@@ -183,7 +171,7 @@ static int set_target(lg_workload *wl, const loader *ld, const char *key,
 	if (rc < 0)
 		return rc;
 	return is_file ? set_path(&wl->target, ld, value)
-		       : lg_workload_set_string(&wl->target, value);
+		       : lg_string_set(&wl->target, value);
 }
 
 /* Applies one key to wl (a workload, or the defaults) or to the config. */
@@ -205,7 +193,7 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 			return bad_value(ld, key, value, "is not an interpreter");
 		/* A bare name is looked up on PATH, not next to the file. */
 		return strchr(value, '/') ? set_path(&wl->python, ld, value)
-					  : lg_workload_set_string(&wl->python, value);
+					  : lg_string_set(&wl->python, value);
 	case SET_THRESHOLD:
 		return parse_decimal(&wl->threshold, ld, key, value, 1);
 	case SET_TIMEOUT:
@@ -253,7 +241,7 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 	case SET_JUNIT:
 		if (!*value)
 			return bad_value(ld, key, value, "is not a file name");
-		return lg_workload_set_string(&ld->cfg->junit, value);
+		return lg_string_set(&ld->cfg->junit, value);
 	}
 	return lg_error_set("%s: %s: unhandled setting", ld->path, key);
 }
@@ -349,7 +337,7 @@ static int fill_workloads(const loader *ld)
 			return LG_EINVALID;
 		}
 		if (!(given & SET_PYTHON) &&
-		    (rc = lg_workload_set_string(&wl->python, d->python)) < 0)
+		    (rc = lg_string_set(&wl->python, d->python)) < 0)
 			return rc;
 		if (!(given & SET_THRESHOLD))
 			wl->threshold = d->threshold;
@@ -386,14 +374,14 @@ static int read_entries(loader *ld)
 	    git_config_add_file_ondisk(gcfg, ld->path, GIT_CONFIG_LEVEL_APP,
 				       NULL, 1) < 0 ||
 	    git_config_iterator_new(&it, gcfg) < 0) {
-		rc = libgit2_failure(ld->path);
+		rc = lg_error_git("%s", ld->path);
 		goto out;
 	}
 	/* One file, so entries come in file order; a repeated key: last wins. */
 	while ((err = git_config_next(&entry, it)) == 0)
 		if ((rc = apply_entry(ld, entry->name, entry->value)) < 0)
 			goto out;
-	rc = err == GIT_ITEROVER ? 0 : libgit2_failure(ld->path);
+	rc = err == GIT_ITEROVER ? 0 : lg_error_git("%s", ld->path);
 out:
 	git_config_iterator_free(it);
 	git_config_free(gcfg);

@@ -1,6 +1,7 @@
 #include "leakgate/error.h"
 
 #include <errno.h>
+#include <git2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,22 @@ int lg_error_set_os(const char *fmt, ...)
 	va_end(ap);
 	errno = saved;
 	return LG_EOS;
+}
+
+int lg_error_git(const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_message(fmt, ap, e && e->message ? e->message : "unknown libgit2 error");
+	va_end(ap);
+	switch (e ? e->klass : GIT_ERROR_NONE) {
+	case GIT_ERROR_NOMEMORY: return LG_ENOMEM;
+	case GIT_ERROR_OS: return LG_EOS;
+	case GIT_ERROR_CONFIG: return LG_EINVALID;
+	default: return LG_ERROR;
+	}
 }
 
 const char *lg_error_last(void)

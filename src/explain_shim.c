@@ -3,7 +3,7 @@
  * diagnostic pass needs it as a file for LD_PRELOAD, so it is written to a
  * private directory of its own and removed after the run.
  */
-#include "leakgate/explain.h"
+#include "leakgate/explain_shim.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,25 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
+#include "leakgate/file.h"
 
 extern const unsigned char lg_shim_so[];
 extern const uint64_t lg_shim_so_size;
-
-static int write_all(int fd, const unsigned char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int lg_explain_shim_install(char **path_out)
 {
@@ -52,7 +39,7 @@ int lg_explain_shim_install(char **path_out)
 	if ((rc = lg_buf_printf(&path, "%s/lgshim.so", dir.ptr)) < 0)
 		goto fail;
 	fd = open(path.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0500);
-	if (fd < 0 || write_all(fd, lg_shim_so, (size_t)lg_shim_so_size) < 0) {
+	if (fd < 0 || lg_file_write_fd(fd, lg_shim_so, (size_t)lg_shim_so_size) < 0) {
 		lg_error_set_os("cannot write the allocator shim '%s'", path.ptr);
 		rc = LG_EOS;
 		goto fail;

@@ -11,9 +11,10 @@
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
 
-/* All of data to fd, EINTR retried; errno set on failure. */
-static int write_all(int fd, const char *data, size_t len)
+int lg_file_write_fd(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 
@@ -30,32 +31,45 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-int lg_file_write_atomic(const char *path, const char *data, size_t len)
+int lg_file_write_atomic_named(const char *path, const char *what,
+			       const char *data, size_t len)
 {
 	lg_buf tmp = LG_BUF_INIT;
+	const char *space = what ? " " : "";
 	int fd, rc = 0;
 
+	if (!what)
+		what = "";
+	if (!path || !*path) {
+		lg_error_set("cannot write %s: no file name", *what ? what : "a file");
+		return LG_EINVALID;
+	}
 	if ((rc = lg_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
 		return rc;
 	unlink(tmp.ptr); /* a stale file of an earlier process with this pid */
 	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		rc = lg_error_set_os("cannot write '%s': cannot create '%s'",
-				     path, tmp.ptr);
+		rc = lg_error_set_os("cannot write %s%s'%s': cannot create '%s'",
+				     what, space, path, tmp.ptr);
 		lg_buf_dispose(&tmp);
 		return rc;
 	}
-	if (write_all(fd, data, len) < 0)
-		rc = lg_error_set_os("cannot write '%s'", path);
+	if (lg_file_write_fd(fd, data, len) < 0)
+		rc = lg_error_set_os("cannot write %s%s'%s'", what, space, path);
 	if (close(fd) < 0 && rc == 0)
-		rc = lg_error_set_os("cannot write '%s'", path);
+		rc = lg_error_set_os("cannot write %s%s'%s'", what, space, path);
 	if (rc == 0 && rename(tmp.ptr, path) < 0)
-		rc = lg_error_set_os("cannot write '%s': cannot rename '%s' over it",
-				     path, tmp.ptr);
+		rc = lg_error_set_os("cannot write %s%s'%s': cannot rename '%s' "
+				     "over it", what, space, path, tmp.ptr);
 	if (rc < 0)
 		unlink(tmp.ptr);
 	lg_buf_dispose(&tmp);
 	return rc;
+}
+
+int lg_file_write_atomic(const char *path, const char *data, size_t len)
+{
+	return lg_file_write_atomic_named(path, NULL, data, len);
 }
 
 int lg_file_append(const char *path, const char *data, size_t len)
@@ -65,11 +79,38 @@ int lg_file_append(const char *path, const char *data, size_t len)
 
 	if (fd < 0)
 		return lg_error_set_os("cannot append to '%s'", path);
-	if (write_all(fd, data, len) < 0)
+	if (lg_file_write_fd(fd, data, len) < 0)
 		rc = lg_error_set_os("cannot append to '%s'", path);
 	if (close(fd) < 0 && rc == 0)
 		rc = lg_error_set_os("cannot append to '%s'", path);
 	return rc;
+}
+
+int lg_file_read(lg_buf *out, const char *path)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return lg_error_set_os("cannot read '%s'", path);
+	while (rc == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = lg_error_set_os("cannot read '%s'", path);
+		else
+			rc = lg_buf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return rc;
+}
+
+int lg_file_put(FILE *out, const char *data, size_t len, const char *what)
+{
+	if ((len && fwrite(data, 1, len, out) != len) || fflush(out) != 0)
+		return lg_error_set_os("cannot write %s", what);
+	return 0;
 }
 
 int lg_file_mkdirs(const char *dir)
@@ -82,10 +123,8 @@ int lg_file_mkdirs(const char *dir)
 		lg_error_set("cannot create a directory with an empty name");
 		return LG_EINVALID;
 	}
-	if (!path) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!path)
+		return lg_error_oom();
 	/* Each parent in turn, then dir itself (p at the terminating NUL). */
 	for (char *p = path + 1; rc == 0; p++) {
 		char saved = *p;

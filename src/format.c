@@ -64,8 +64,6 @@ char *lg_format_number(char *out, size_t size, double v)
 	return out;
 }
 
-/* Each number of a rate: lg_format_number's longest fits (or is cut). */
-#define RATE_NUMBER_SIZE 48
 /* The en dash (U+2013) between interval bounds, as UTF-8 bytes. */
 #define EN_DASH "\xe2\x80\x93"
 
@@ -73,8 +71,8 @@ char *lg_format_rate(char *out, size_t size, double slope, double ci_low,
 		     double ci_high, const lg_metric_info *info,
 		     double confidence, unsigned flags)
 {
-	char level[RATE_NUMBER_SIZE], rate[RATE_NUMBER_SIZE],
-	     low[RATE_NUMBER_SIZE], high[RATE_NUMBER_SIZE];
+	char level[LG_FORMAT_NUMBER_SIZE], rate[LG_FORMAT_NUMBER_SIZE],
+	     low[LG_FORMAT_NUMBER_SIZE], high[LG_FORMAT_NUMBER_SIZE];
 	int name = (flags & LG_FORMAT_RATE_NAME) != 0;
 	int units = (flags & LG_FORMAT_RATE_UNITS) != 0;
 

@@ -1,5 +1,5 @@
 /*
- * JUnit XML sink: the results model in, a file out. Everything goes through
+ * JUnit XML sink: the results model in, the document out (into a buffer). Everything goes through
  * libxml2's xmlTextWriter, which escapes; this file only filters out what XML
  * 1.0 cannot carry at all (control characters, invalid UTF-8).
  */
@@ -22,21 +22,19 @@
 #include "leakgate/baseline.h"
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
+#include "leakgate/explain_text.h"
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
 #include "leakgate/series.h"
 #include "leakgate/xml_text.h"
 
-#define NUMBER_SIZE 48
 #define BODY_LIMIT 4096 /* bytes of a <failure> body */
 #define EXPLAIN_LIMIT 4096 /* and of the diagnosis after it */
 
 typedef struct {
 	xmlTextWriterPtr w;
-	const char *path; /* the report, for messages */
-	int fd;           /* the temporary file */
-	int io_errno;     /* first write error; 0 while none */
+	lg_buf *out;      /* the document */
+	int out_failed;   /* out could not grow */
 	lg_buf text;      /* scratch: filtered text */
 	char host[256];   /* "" when unknown */
 	char stamp[32];   /* ISO 8601 UTC; "" when unknown */
@@ -48,24 +46,21 @@ static int filter(writer *x, const char *data, size_t len)
 	return lg_xml_filter(&x->text, data, len);
 }
 
-/* A libxml2 call failed: say why, naming the report. */
+/* A libxml2 call failed: say why. */
 static int failed(writer *x, const char *what)
 {
 	const xmlError *e = xmlGetLastError();
 	char reason[256];
 	size_t n;
 
-	if (x->io_errno) {
-		errno = x->io_errno;
-		return lg_error_set_os("cannot write JUnit report '%s'", x->path);
-	}
+	if (x->out_failed)
+		return lg_error_oom();
 	snprintf(reason, sizeof(reason), "%s",
 		 e && e->message ? e->message : "libxml2 writer failed");
 	n = strlen(reason);
 	while (n && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
 		reason[--n] = '\0';
-	return lg_error_set("cannot write JUnit report '%s': %s: %s",
-			    x->path, what, reason);
+	return lg_error_set("cannot write the JUnit report: %s: %s", what, reason);
 }
 
 static int start(writer *x, const char *name)
@@ -97,7 +92,7 @@ static int attr(writer *x, const char *name, const char *value)
 
 static int attr_count(writer *x, const char *name, long long n)
 {
-	char value[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE];
 
 	snprintf(value, sizeof(value), "%lld", n);
 	return attr(x, name, value);
@@ -105,7 +100,7 @@ static int attr_count(writer *x, const char *name, long long n)
 
 static int attr_seconds(writer *x, const char *name, double seconds)
 {
-	char value[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE];
 
 	return attr(x, name, lg_format_seconds(value, sizeof(value), seconds));
 }
@@ -139,7 +134,7 @@ static int property(writer *x, const char *name, const char *value)
 
 static int property_number(writer *x, const char *name, double v)
 {
-	char value[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE];
 
 	snprintf(value, sizeof(value), "%.6g", v);
 	return property(x, name, value);
@@ -147,7 +142,7 @@ static int property_number(writer *x, const char *name, double v)
 
 static int property_count(writer *x, const char *name, long long n)
 {
-	char value[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE];
 
 	snprintf(value, sizeof(value), "%lld", n);
 	return property(x, name, value);
@@ -156,11 +151,6 @@ static int property_count(writer *x, const char *name, long long n)
 static int is_fitted(const lg_workload_result *r, int m)
 {
 	return (r->fitted >> m) & 1u;
-}
-
-static int64_t last_calls(const lg_workload_result *r)
-{
-	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
 }
 
 static int fit_properties(writer *x, const char *metric, const lg_fit *f)
@@ -259,12 +249,12 @@ static int explain_row(writer *x, const char *table, size_t n, lg_buf *value)
 
 	snprintf(name, sizeof(name), "explain.%s.%zu", table, n + 1);
 	rc = property(x, name, lg_buf_cstr(value));
-	value->len = 0;
+	lg_buf_clear(value);
 	return rc;
 }
 
 /*
- * The diagnosis for machines (explain.h): explain.kind, explain.site
+ * The diagnosis for machines (explanation.h): explain.kind, explain.site
  * ("file:line"), explain.type.N ("str 1 objects/call 249 B/call"),
  * explain.site.N ("file:line 249 B/call"), explain.native.N, explain.fd.N /
  * explain.thread.N / explain.garbage.N ("count what"), explain.cycle.N,
@@ -367,7 +357,7 @@ static int properties(writer *x, const lg_workload_result *r)
 	    (rc = property(x, "platform", r->platform)) < 0 ||
 	    (rc = property_count(x, "batch", r->batch)) < 0 ||
 	    (rc = property_count(x, "call_ns", r->call_ns)) < 0 ||
-	    (rc = property_count(x, "calls", last_calls(r))) < 0 ||
+	    (rc = property_count(x, "calls", lg_series_calls(&r->series))) < 0 ||
 	    (rc = property_count(x, "samples", (long long)r->series.count)) < 0 ||
 	    (rc = property(x, "message", r->message)) < 0 ||
 	    (rc = property(x, "detail", r->detail)) < 0 ||
@@ -394,7 +384,7 @@ static void format_amount(char *out, size_t size, double v,
 			  const lg_metric_info *info)
 {
 	static const char *const prefixes[] = { "", "k", "M", "G", "T" };
-	char number[NUMBER_SIZE];
+	char number[LG_FORMAT_NUMBER_SIZE];
 	size_t p = 0;
 
 	if (strcmp(info->unit, "B") == 0) {
@@ -420,7 +410,7 @@ static int add_fit_line(lg_buf *b, lg_metric m, const lg_fit *f)
 {
 	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
 	const lg_metric_info *info = lg_metric_get(m);
-	char rate[LG_FORMAT_RATE_SIZE], tail[NUMBER_SIZE], growth[NUMBER_SIZE * 2];
+	char rate[LG_FORMAT_RATE_SIZE], tail[LG_FORMAT_NUMBER_SIZE], growth[LG_FORMAT_NUMBER_SIZE * 2];
 
 	if (!f->enough)
 		return lg_buf_printf(b, "%s: too few samples to fit (%zu after "
@@ -711,29 +701,19 @@ static int document(writer *x, const lg_run_result *run)
 		return rc;
 	if (xmlTextWriterEndDocument(x->w) < 0)
 		return failed(x, "end of document");
-	if (xmlTextWriterFlush(x->w) < 0 || x->io_errno)
+	if (xmlTextWriterFlush(x->w) < 0 || x->out_failed)
 		return failed(x, "flush");
 	return 0;
 }
 
-/* libxml2 output callback: all of it to the temporary file, or -1. */
-static int write_fd(void *context, const char *data, int len)
+/* libxml2 output callback: all of it onto the document, or -1. */
+static int append(void *context, const char *data, int len)
 {
 	writer *x = context;
-	int done = 0;
-	ssize_t n;
 
-	if (x->io_errno)
+	if (x->out_failed || lg_buf_add(x->out, data, (size_t)len) < 0) {
+		x->out_failed = 1;
 		return -1;
-	while (done < len) {
-		n = write(x->fd, data + done, (size_t)(len - done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			x->io_errno = n < 0 ? errno : EIO;
-			return -1;
-		}
-		done += (int)n;
 	}
 	return len;
 }
@@ -741,7 +721,7 @@ static int write_fd(void *context, const char *data, int len)
 static int close_nothing(void *context)
 {
 	(void)context;
-	return 0; /* the file descriptor is closed by lg_junit_write */
+	return 0; /* the document is the caller's */
 }
 
 /* libxml2 reports through a per-thread handler that prints to stderr by
@@ -765,61 +745,38 @@ static void describe_run(writer *x, const lg_run_result *run)
 		x->stamp[0] = '\0';
 }
 
-int lg_junit_write(const lg_run_result *run, const char *path)
+int lg_junit_render(lg_buf *out, const lg_run_result *run)
 {
 	xmlStructuredErrorFunc saved_handler;
 	void *saved_context;
-	xmlOutputBufferPtr out;
-	lg_buf tmp = LG_BUF_INIT;
+	xmlOutputBufferPtr xml;
 	writer x;
 	int rc;
 
-	if (!run || !path || !*path || (run->count && !run->items)) {
-		lg_error_set("JUnit report: no results or no path");
+	if (!out || !run || (run->count && !run->items)) {
+		lg_error_set("JUnit report: no output or no results");
 		return LG_EINVALID;
 	}
 	memset(&x, 0, sizeof(x));
-	x.path = path;
-	x.fd = -1;
+	x.out = out;
 	describe_run(&x, run);
-	if ((rc = lg_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
-		return rc;
-	unlink(tmp.ptr); /* a stale file of an earlier process with this pid */
-	x.fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (x.fd < 0) {
-		rc = lg_error_set_os("cannot write JUnit report '%s': cannot create '%s'",
-				     path, tmp.ptr);
-		lg_buf_dispose(&tmp);
-		return rc;
-	}
-
 	saved_handler = xmlStructuredError;
 	saved_context = xmlStructuredErrorContext;
 	xmlSetStructuredErrorFunc(NULL, quiet);
 	xmlResetLastError();
-	out = xmlOutputBufferCreateIO(write_fd, close_nothing, &x, NULL);
-	x.w = out ? xmlNewTextWriter(out) : NULL;
+	xml = xmlOutputBufferCreateIO(append, close_nothing, &x, NULL);
+	x.w = xml ? xmlNewTextWriter(xml) : NULL;
 	if (!x.w) {
-		if (out)
-			xmlOutputBufferClose(out);
-		lg_error_set("cannot write JUnit report '%s': out of memory", path);
-		rc = LG_ENOMEM;
+		if (xml)
+			xmlOutputBufferClose(xml);
+		rc = lg_error_oom();
 	} else {
 		rc = document(&x, run);
-		xmlFreeTextWriter(x.w); /* closes out, flushing what is left */
-		if (rc == 0 && x.io_errno)
+		xmlFreeTextWriter(x.w); /* closes xml, flushing what is left */
+		if (rc == 0 && x.out_failed)
 			rc = failed(&x, "flush");
 	}
 	xmlSetStructuredErrorFunc(saved_context, saved_handler);
 	lg_buf_dispose(&x.text);
-
-	if (close(x.fd) < 0 && rc == 0)
-		rc = lg_error_set_os("cannot write JUnit report '%s'", path);
-	if (rc == 0 && rename(tmp.ptr, path) < 0)
-		rc = lg_error_set_os("cannot write JUnit report '%s': cannot "
-				     "rename '%s' over it", path, tmp.ptr);
-	if (rc < 0)
-		unlink(tmp.ptr);
-	lg_buf_dispose(&tmp);
 	return rc;
 }

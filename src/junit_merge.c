@@ -62,15 +62,13 @@ static int copy_suites(merged_doc *m, const char *path)
 			continue;
 		/* Each suite on its own line, indented as junit.c writes. */
 		if (!xmlAddChild(m->root, xmlNewDocText(m->doc, BAD_CAST "\n  "))) {
-			lg_error_set("out of memory");
-			rc = LG_ENOMEM;
+			rc = lg_error_oom();
 			break;
 		}
 		copy = xmlDocCopyNode(c, m->doc, 1);
 		if (!copy || !xmlAddChild(m->root, copy)) {
 			xmlFreeNode(copy);
-			lg_error_set("out of memory");
-			rc = LG_ENOMEM;
+			rc = lg_error_oom();
 			break;
 		}
 		m->failures += count_attr(c, "failures");
@@ -99,10 +97,8 @@ static int append(lg_run_result *run, lg_run_result *part, const char *path,
 		}
 	}
 	items = realloc(run->items, (run->count + part->count + 1) * sizeof(*items));
-	if (!items) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!items)
+		return lg_error_oom();
 	run->items = items;
 	if (part->count)
 		memcpy(items + run->count, part->items, part->count * sizeof(*items));
@@ -146,8 +142,7 @@ static int serialize(lg_buf *out, merged_doc *m, const lg_run_result *run)
 	xmlFree(text);
 	return rc;
 oom:
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
+	return lg_error_oom();
 }
 
 int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
@@ -170,8 +165,7 @@ int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
 	m.doc = xmlNewDoc(BAD_CAST "1.0");
 	m.root = m.doc ? xmlNewNode(NULL, BAD_CAST "testsuites") : NULL;
 	if (!m.root) {
-		lg_error_set("out of memory");
-		rc = LG_ENOMEM;
+		rc = lg_error_oom();
 		goto out;
 	}
 	xmlDocSetRootElement(m.doc, m.root);
@@ -183,8 +177,7 @@ int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
 		grown = realloc(owner, (run.count + part.count + 1) * sizeof(*owner));
 		if (!grown) {
 			lg_run_result_dispose(&part);
-			lg_error_set("out of memory");
-			rc = LG_ENOMEM;
+			rc = lg_error_oom();
 			break;
 		}
 		owner = grown;

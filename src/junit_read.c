@@ -1,12 +1,11 @@
 /*
- * The JUnit reader: a file lg_junit_write wrote, parsed with libxml2, back
+ * The JUnit reader: a file lg_junit_render wrote, parsed with libxml2, back
  * into the results model. Strict about what leakgate itself writes (a bad
  * number, an unknown verdict), lenient about what it does not know (newer
  * properties, other elements), so that files of later versions still read.
  */
 #include "leakgate/junit_read.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +21,7 @@
 #include "leakgate/baseline.h"
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
+#include "leakgate/explanation.h"
 #include "leakgate/fit.h"
 #include "leakgate/metric.h"
 #include "leakgate/parse.h"
@@ -66,17 +65,6 @@ static int is(const xmlNode *node, const char *name)
 static char *attr(const xmlNode *node, const char *name)
 {
 	return (char *)xmlGetProp(node, BAD_CAST name);
-}
-
-static int copy_string(char **out, const char *s)
-{
-	free(*out);
-	*out = s ? strdup(s) : NULL;
-	if (s && !*out) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
-	return 0;
 }
 
 static int number(double *out, const reader *rd, const xmlNode *node,
@@ -131,27 +119,25 @@ static int samples(lg_workload_result *r, const reader *rd, const xmlNode *node,
 	int rc;
 
 	while (*p) {
-		long long calls, v;
-		char *end;
+		size_t n = strcspn(p, ":");
+		int64_t calls, v;
 
-		errno = 0;
-		calls = strtoll(p, &end, 10);
-		if (end == p || *end != ':' || errno || calls < 0)
+		if (p[n] != ':' || lg_parse_i64n(&calls, p, n) < 0 || calls < 0)
 			break;
-		p = end + 1;
-		v = strtoll(p, &end, 10);
-		if (end == p || (*end != ' ' && *end != '\0') || errno)
+		p += n + 1;
+		n = strcspn(p, " ");
+		if (lg_parse_i64n(&v, p, n) < 0)
 			break;
-		p = *end ? end + 1 : end;
+		p += n + (p[n] == ' ');
 		if (layout) {
 			lg_sample sample;
 
 			memset(&sample, 0, sizeof(sample));
 			sample.calls = calls;
-			if (s->count && calls <= s->samples[s->count - 1].calls) {
+			if (s->count && calls <= lg_series_calls(s)) {
 				char at[32];
 
-				snprintf(at, sizeof(at), "%lld", calls);
+				snprintf(at, sizeof(at), "%lld", (long long)calls);
 				return invalid(rd, node, "property '%s': calls do "
 					       "not increase at %s", name, at);
 			}
@@ -260,10 +246,8 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 	key = name + strlen("baseline.");
 	dot = strchr(key, '.');
 	if (!cmp) {
-		if (!(cmp = calloc(1, sizeof(*cmp)))) {
-			lg_error_set("out of memory");
-			return LG_ENOMEM;
-		}
+		if (!(cmp = calloc(1, sizeof(*cmp))))
+			return lg_error_oom();
 		cmp->metric = r->culprit;
 		r->baseline = cmp;
 	}
@@ -277,13 +261,13 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 		return invalid(rd, node, "property '%s': unknown status '%s'", name, value);
 	}
 	if (strcmp(key, "rev") == 0)
-		return copy_string(&cmp->rev, value);
+		return lg_string_set(&cmp->rev, value);
 	if (strcmp(key, "store") == 0)
-		return copy_string(&cmp->store, value);
+		return lg_string_set(&cmp->store, value);
 	if (strcmp(key, "reason") == 0)
-		return copy_string(&cmp->reason, value);
+		return lg_string_set(&cmp->reason, value);
 	if (strcmp(key, "python") == 0)
-		return copy_string(&cmp->entry.python_version, value);
+		return lg_string_set(&cmp->entry.python_version, value);
 	for (size_t k = 0; k < sizeof(params) / sizeof(*params); k++) {
 		if (strcmp(key, params[k].name) != 0)
 			continue;
@@ -332,10 +316,8 @@ static int split_site(char **file, int *line, const char *text)
 	free(*file);
 	*file = strndup(text, (size_t)(colon - text));
 	*line = (int)n;
-	if (!*file) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!*file)
+		return lg_error_oom();
 	return 0;
 }
 
@@ -375,13 +357,13 @@ static int explain_property(lg_workload_result *r, const reader *rd,
 						   "not file:line", name, value) : rc;
 	}
 	if (strcmp(key, "chain") == 0)
-		return copy_string(&e->chain, value);
+		return lg_string_set(&e->chain, value);
 	if (strcmp(key, "chain_root") == 0)
-		return copy_string(&e->chain_root, value);
+		return lg_string_set(&e->chain_root, value);
 	if (strcmp(key, "chain_note") == 0)
-		return copy_string(&e->chain_note, value);
+		return lg_string_set(&e->chain_note, value);
 	if (strcmp(key, "stopped") == 0)
-		return copy_string(&e->stopped, value);
+		return lg_string_set(&e->stopped, value);
 	if (strcmp(key, "calls") == 0) {
 		if ((rc = whole(&n, rd, node, name, value)) < 0)
 			return rc;
@@ -405,7 +387,7 @@ static int function_property(lg_workload_result *r, const reader *rd,
 	int rc;
 
 	if (strcmp(name, "function.file") == 0)
-		return copy_string(&r->file, value);
+		return lg_string_set(&r->file, value);
 	if (strcmp(name, "function.line") != 0)
 		return 1;
 	if ((rc = whole(&n, rd, node, name, value)) < 0)
@@ -437,7 +419,7 @@ static int property(lg_workload_result *r, const reader *rd,
 	int rc;
 
 	if (strcmp(name, "target") == 0)
-		return lg_workload_set_string(&wl->target, value);
+		return lg_string_set(&wl->target, value);
 	if (strcmp(name, "verdict") == 0) {
 		if (verdict_from_name(&r->verdict, value) < 0)
 			return invalid(rd, node, "property 'verdict': unknown "
@@ -460,15 +442,15 @@ static int property(lg_workload_result *r, const reader *rd,
 	if (strcmp(name, "threshold") == 0)
 		return number(&wl->threshold, rd, node, name, value);
 	if (strcmp(name, "python") == 0)
-		return copy_string(&r->python_version, value);
+		return lg_string_set(&r->python_version, value);
 	if (strcmp(name, "implementation") == 0)
-		return copy_string(&r->implementation, value);
+		return lg_string_set(&r->implementation, value);
 	if (strcmp(name, "platform") == 0)
-		return copy_string(&r->platform, value);
+		return lg_string_set(&r->platform, value);
 	if (strcmp(name, "message") == 0)
-		return copy_string(&r->message, value);
+		return lg_string_set(&r->message, value);
 	if (strcmp(name, "detail") == 0)
-		return copy_string(&r->detail, value);
+		return lg_string_set(&r->detail, value);
 	if (strcmp(name, "culprit") == 0) {
 		if (lg_metric_from_name(&r->culprit, value) < 0)
 			return invalid(rd, node, "property 'culprit': unknown "
@@ -572,12 +554,11 @@ static int tail(lg_tail *t, const char *text)
 	if (rc > 0 && lg_parse_i64(&n, dropped) == 0 && n >= 0)
 		t->dropped = (size_t)n;
 	free(dropped);
-	t->data.len = 0;
+	lg_buf_clear(&t->data);
 	t->limit = strlen(text) > TAIL_MIN ? strlen(text) : TAIL_MIN;
 	return lg_buf_puts(&t->data, text);
 oom:
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
+	return lg_error_oom();
 }
 
 /* <system-out>: the attachment line, the note of a fixed leak, the tail. */
@@ -598,8 +579,7 @@ static int system_out(lg_workload_result *r, const xmlNode *node)
 	return rc;
 oom:
 	xmlFree(text);
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
+	return lg_error_oom();
 }
 
 static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
@@ -614,9 +594,9 @@ static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
 	 * own place came with the function.* properties. */
 	int site = r->explanation && r->explanation->site_file;
 
-	if ((rc = copy_string(&r->module, classname)) == 0 &&
-	    (rc = copy_string(&r->function, name)) == 0 && !site)
-		rc = copy_string(&r->file, file);
+	if ((rc = lg_string_set(&r->module, classname)) == 0 &&
+	    (rc = lg_string_set(&r->function, name)) == 0 && !site)
+		rc = lg_string_set(&r->file, file);
 	if (rc == 0 && line && !site) {
 		if (lg_parse_i64(&n, line) < 0 || n < 0 || n > 1000000000)
 			rc = invalid(rd, tc, "<testcase> line '%s' is not a "
@@ -641,13 +621,13 @@ static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
 			if (!r->message) {
 				char *m = attr(c, "message");
 
-				rc = copy_string(&r->message, m);
+				rc = lg_string_set(&r->message, m);
 				xmlFree(m);
 			}
 			if (rc == 0 && is(c, "error")) {
 				text = content(c);
 				if (text && *text)
-					rc = copy_string(&r->traceback, text);
+					rc = lg_string_set(&r->traceback, text);
 			}
 		} else if (is(c, "system-out")) {
 			rc = system_out(r, c);
@@ -716,7 +696,7 @@ static int testsuite(reader *rd, const xmlNode *suite)
 	r = &items[run->count];
 	if ((rc = lg_workload_init_defaults(&wl)) < 0)
 		goto out;
-	rc = lg_workload_set_string(&wl.name, name);
+	rc = lg_string_set(&wl.name, name);
 	if (rc == 0)
 		rc = lg_workload_result_init(r, &wl, TAIL_MIN);
 	lg_workload_dispose(&wl);
@@ -733,7 +713,7 @@ static int testsuite(reader *rd, const xmlNode *suite)
 		goto out;
 	}
 	if (!r->workload.target &&
-	    (rc = lg_workload_set_string(&r->workload.target, name)) < 0)
+	    (rc = lg_string_set(&r->workload.target, name)) < 0)
 		goto out;
 	if ((rc = testcase(r, rd, tc)) < 0)
 		goto out;

@@ -1,7 +1,7 @@
 #include <git2.h>
 #include <stdio.h>
 
-#include "leakgate/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char **argv)
 {

@@ -44,6 +44,17 @@ int lg_parse_i64(int64_t *out, const char *s)
 	return 0;
 }
 
+int lg_parse_i64n(int64_t *out, const char *s, size_t len)
+{
+	char digits[32];
+
+	if (len == 0 || len >= sizeof(digits))
+		return LG_EINVALID;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	return lg_parse_i64(out, digits);
+}
+
 int lg_parse_size_mb(int64_t *out, const char *s)
 {
 	static const struct {

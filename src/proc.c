@@ -160,8 +160,7 @@ int lg_proc_start(lg_proc *p)
 		close_pair(out);
 		close_pair(err);
 		close_pair(chan);
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
+		return lg_error_oom();
 	}
 	pid = fork();
 	if (pid < 0) {
@@ -210,6 +209,16 @@ int lg_proc_poll(lg_proc *p)
 		return 1;
 	}
 	return 0;
+}
+
+ssize_t lg_proc_read(int fd, void *buf, size_t size)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	return n;
 }
 
 void lg_proc_kill(lg_proc *p)

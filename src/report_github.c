@@ -110,7 +110,7 @@ static int annotation(lg_buf *out, const lg_workload_result *r,
 	    (rc = lg_buf_puts(out, "title=")) == 0)
 		rc = lg_github_escape_property(out, text.ptr);
 	if (rc == 0 && (rc = lg_buf_puts(out, "::")) == 0) {
-		text.len = 0;
+		lg_buf_clear(&text);
 		if ((rc = message(&text, r)) == 0 &&
 		    (rc = lg_github_escape_data(out, lg_buf_cstr(&text))) == 0)
 			rc = lg_buf_puts(out, "\n");

@@ -16,7 +16,6 @@
 #include "leakgate/report_view.h"
 #include "leakgate/verdict.h"
 
-#define NUMBER_SIZE 48
 #define CELL_LIMIT 300          /* bytes of workload text in a table cell */
 #define MESSAGE_LIMIT 2000      /* bytes of a message in a section */
 #define BLOCK_LIMIT 8192        /* bytes of a traceback or an explanation */
@@ -247,7 +246,7 @@ static int row(lg_buf *out, const lg_workload_result *r, int with_baseline)
 {
 	look l = look_of(r);
 	lg_buf cell = LG_BUF_INIT;
-	char calls[NUMBER_SIZE], seconds[NUMBER_SIZE];
+	char calls[LG_FORMAT_NUMBER_SIZE], seconds[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	lg_format_count(calls, sizeof(calls), lg_view_calls(r));
@@ -259,7 +258,7 @@ static int row(lg_buf *out, const lg_workload_result *r, int with_baseline)
 	    (rc = md_text(out, cell.ptr, CELL_LIMIT)) < 0)
 		goto out;
 	if (with_baseline) {
-		cell.len = 0;
+		lg_buf_clear(&cell);
 		if ((rc = lg_buf_puts(out, " | ")) < 0 ||
 		    (rc = lg_view_baseline(&cell, r)) < 0 ||
 		    (rc = md_text(out, rc > 0 ? cell.ptr : "\xe2\x80\x93",
@@ -368,8 +367,9 @@ int lg_report_markdown(lg_buf *out, const lg_run_result *run,
 	lg_buf part = LG_BUF_INIT;
 	size_t *sorted = NULL, base, limit, points, rows = 0, sections = 0;
 	size_t failing = 0;
-	int code, with_baseline, rc;
-	char seconds[NUMBER_SIZE];
+	lg_run_status status;
+	int with_baseline, rc;
+	char seconds[LG_FORMAT_NUMBER_SIZE];
 
 	if (!out || !run || (run->count && !run->items)) {
 		lg_error_set("markdown report: no output or no results");
@@ -380,17 +380,15 @@ int lg_report_markdown(lg_buf *out, const lg_run_result *run,
 	limit = opts->limit ? opts->limit : LG_MARKDOWN_LIMIT;
 	points = opts->chart_points >= 2 ? opts->chart_points : LG_MARKDOWN_CHART_POINTS;
 	base = out->len;
-	if (run->count && !(sorted = malloc(run->count * sizeof(*sorted)))) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (run->count && !(sorted = malloc(run->count * sizeof(*sorted))))
+		return lg_error_oom();
 	order(sorted, run);
-	code = lg_run_exit_code(run);
+	status = lg_run_status_of(run);
 	with_baseline = lg_view_run_has_baseline(run);
 	lg_format_number(seconds, sizeof(seconds), run->seconds);
 
-	rc = lg_buf_printf(out, "## %s ", code == 0 ? "\xe2\x9c\x85"
-			   : code == 1 ? "\xe2\x9d\x8c" : "\xf0\x9f\x92\xa5");
+	rc = lg_buf_printf(out, "## %s ", status == LG_RUN_PASSED ? "\xe2\x9c\x85"
+			   : status == LG_RUN_FAILED ? "\xe2\x9d\x8c" : "\xf0\x9f\x92\xa5");
 	if (rc == 0)
 		rc = md_text(out, opts->title ? opts->title : "leakgate", CELL_LIMIT);
 	if (rc == 0)
@@ -411,7 +409,7 @@ int lg_report_markdown(lg_buf *out, const lg_run_result *run,
 
 	/* The table may take half the room; the failing sections the rest. */
 	for (size_t k = 0; k < run->count && rc == 0; k++) {
-		part.len = 0;
+		lg_buf_clear(&part);
 		if ((rc = row(&part, &run->items[sorted[k]], with_baseline)) < 0)
 			break;
 		if (out->len - base + part.len > limit / 2) {
@@ -430,7 +428,7 @@ int lg_report_markdown(lg_buf *out, const lg_run_result *run,
 		if (lg_view_severity_of(r) != LG_VIEW_FAIL)
 			break; /* sorted: the failing ones come first */
 		failing++;
-		part.len = 0;
+		lg_buf_clear(&part);
 		if ((rc = section(&part, r, points)) < 0)
 			break;
 		if (out->len - base + part.len + RESERVE > limit) {

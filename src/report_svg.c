@@ -30,7 +30,6 @@
 #define BOTTOM 48    /* the x labels */
 #define TICKS 5
 #define MESSAGE_LIMIT 110
-#define NUMBER_SIZE 48
 #define POINTS_MAX 400  /* dots drawn at most: the series may be long */
 #define NAME_MAX_BYTES 100
 
@@ -70,7 +69,7 @@ static void attr(svg *s, const char *name, const char *value)
 
 static void attr_number(svg *s, const char *name, double v)
 {
-	char value[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE];
 
 	snprintf(value, sizeof(value), "%.1f", v);
 	attr(s, name, value);
@@ -176,7 +175,7 @@ static void document(svg *s, const lg_workload_result *r, const lg_view_chart *c
 	const double px0 = LEFT, px1 = WIDTH - RIGHT, py0 = HEIGHT - BOTTOM, py1 = TOP;
 	axis ax, ay;
 	double lo = INFINITY, hi = -INFINITY;
-	char buf[512], number[NUMBER_SIZE], slope[NUMBER_SIZE];
+	char buf[512], number[LG_FORMAT_NUMBER_SIZE], slope[LG_FORMAT_NUMBER_SIZE];
 	lg_buf points = LG_BUF_INIT;
 	size_t stride = c->count > POINTS_MAX ? (c->count + POINTS_MAX - 1) / POINTS_MAX : 1;
 	const char *message = r->message ? r->message : lg_verdict_name(r->verdict);
@@ -385,8 +384,7 @@ int lg_report_svg(lg_buf *out, const lg_workload_result *r)
 	buf = xmlBufferCreate();
 	s.w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
 	if (!s.w) {
-		lg_error_set("out of memory");
-		rc = LG_ENOMEM;
+		rc = lg_error_oom();
 	} else {
 		if (xmlTextWriterSetIndent(s.w, 1) < 0 ||
 		    xmlTextWriterSetIndentString(s.w, BAD_CAST "  ") < 0)
@@ -427,49 +425,77 @@ static int file_name(lg_buf *out, const char *name)
 	return rc;
 }
 
-int lg_report_svg_charts(lg_run_result *run, const char *dir)
+void lg_svg_charts_free(lg_svg_chart *charts, size_t count)
 {
-	lg_buf path = LG_BUF_INIT, chart = LG_BUF_INIT, stem = LG_BUF_INIT;
-	int written = 0, rc = 0, made_dir = 0;
+	for (size_t i = 0; charts && i < count; i++) {
+		free(charts[i].path);
+		lg_buf_dispose(&charts[i].svg);
+	}
+	free(charts);
+}
+
+/* "<dir>/<name>.svg", or "<dir>/<name>-<n>.svg" when an earlier chart has
+ * the name already (names that differ only in what file names cannot
+ * hold). */
+static int chart_path(lg_buf *path, const char *dir, const lg_workload_result *r,
+		      size_t n, const lg_svg_chart *before, size_t count)
+{
+	lg_buf stem = LG_BUF_INIT;
+	int rc = file_name(&stem, lg_view_name(r));
+
+	for (size_t j = 0; j < count && rc == 0; j++) {
+		lg_buf_clear(path);
+		if ((rc = lg_buf_printf(path, "%s/%s.svg", dir,
+					lg_buf_cstr(&stem))) == 0 &&
+		    strcmp(before[j].path, path->ptr) == 0)
+			rc = lg_buf_printf(&stem, "-%zu", n);
+	}
+	lg_buf_clear(path);
+	if (rc == 0)
+		rc = lg_buf_printf(path, "%s/%s.svg", dir, lg_buf_cstr(&stem));
+	lg_buf_dispose(&stem);
+	return rc;
+}
+
+int lg_report_svg_charts(lg_svg_chart **out, size_t *count,
+			 const lg_run_result *run, const char *dir)
+{
+	lg_buf chart = LG_BUF_INIT, path = LG_BUF_INIT;
+	lg_svg_chart *charts = NULL, *grown = NULL;
+	size_t n = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < run->count && rc == 0; i++) {
-		lg_workload_result *r = &run->items[i];
+		const lg_workload_result *r = &run->items[i];
 
 		if (lg_view_severity_of(r) != LG_VIEW_FAIL)
 			continue;
-		chart.len = 0;
+		lg_buf_clear(&chart);
 		rc = lg_report_svg(&chart, r);
 		if (rc == LG_ENOTFOUND) { /* an error before any sample */
 			rc = 0;
 			continue;
 		}
-		if (rc == 0 && !made_dir && (rc = lg_file_mkdirs(dir)) == 0)
-			made_dir = 1;
-		stem.len = 0;
 		if (rc == 0)
-			rc = file_name(&stem, lg_view_name(r));
-		/* Names that differ only in what file names cannot hold. */
-		for (size_t j = 0; j < i && rc == 0; j++) {
-			path.len = 0;
-			if ((rc = lg_buf_printf(&path, "%s/%s.svg", dir,
-						lg_buf_cstr(&stem))) == 0 &&
-			    run->items[j].attachment &&
-			    strcmp(run->items[j].attachment, path.ptr) == 0)
-				rc = lg_buf_printf(&stem, "-%zu", i + 1);
-		}
-		path.len = 0;
-		if (rc == 0)
-			rc = lg_buf_printf(&path, "%s/%s.svg", dir, lg_buf_cstr(&stem));
-		if (rc == 0)
-			rc = lg_file_write_atomic(path.ptr, chart.ptr, chart.len);
-		if (rc == 0) {
-			free(r->attachment);
-			r->attachment = lg_buf_detach(&path);
-			written++;
-		}
+			rc = chart_path(&path, dir, r, i + 1, charts, n);
+		if (rc == 0 && !(grown = realloc(charts, (n + 1) * sizeof(*charts))))
+			rc = lg_error_oom();
+		if (rc < 0)
+			break;
+		charts = grown;
+		charts[n].item = i;
+		charts[n].path = lg_buf_detach(&path);
+		charts[n].svg = chart;
+		chart = (lg_buf)LG_BUF_INIT;
+		n++;
 	}
-	lg_buf_dispose(&path);
 	lg_buf_dispose(&chart);
-	lg_buf_dispose(&stem);
-	return rc < 0 ? rc : written;
+	lg_buf_dispose(&path);
+	if (rc < 0) {
+		lg_svg_charts_free(charts, n);
+		return rc;
+	}
+	*out = charts;
+	*count = n;
+	return 0;
 }

@@ -1,8 +1,8 @@
 /*
- * The workload as the CI renderers see it. The diagnostic pass (explain.h)
- * and the baseline comparison (baseline.h) come in here, in lg_view_site,
- * lg_view_explanation and lg_view_baseline: the renderers never read those
- * fields directly.
+ * The workload as the renderers see it. The diagnostic pass
+ * (explanation.h) and the baseline comparison (baseline_cmp.h) come in
+ * here, in lg_view_site, lg_view_explanation, lg_view_baseline and
+ * lg_view_run_baseline: the renderers never read those fields directly.
  */
 #include "leakgate/report_view.h"
 
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leakgate/baseline.h"
+#include "leakgate/baseline_cmp.h"
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
+#include "leakgate/explain_text.h"
 #include "leakgate/fit.h"
 #include "leakgate/format.h"
 #include "leakgate/series.h"
@@ -89,8 +89,7 @@ int lg_view_rate(lg_buf *out, const lg_workload_result *r, lg_metric m)
 
 long long lg_view_calls(const lg_workload_result *r)
 {
-	return r->series.count
-		? (long long)r->series.samples[r->series.count - 1].calls : 0;
+	return (long long)lg_series_calls(&r->series);
 }
 
 int lg_view_explanation(lg_buf *out, const lg_workload_result *r, int full)
@@ -139,6 +138,52 @@ int lg_view_baseline(lg_buf *out, const lg_workload_result *r)
 		rc = lg_buf_puts(out, " (not comparable)");
 	else if (rc == 0 && cmp->status == LG_BASELINE_IMPROVEMENT)
 		rc = lg_buf_puts(out, " (improved)");
+	return rc < 0 ? rc : 1;
+}
+
+int lg_view_run_baseline(lg_buf *out, const lg_run_result *run)
+{
+	static const char *const names[][2] = {
+		[LG_BASELINE_NONE] = { "without baseline", "without baseline" },
+		[LG_BASELINE_SAME] = { "same", "same" },
+		[LG_BASELINE_REGRESSION] = { "regression", "regressions" },
+		[LG_BASELINE_IMPROVEMENT] = { "improvement", "improvements" },
+		[LG_BASELINE_INCOMPARABLE] = { "incomparable", "incomparable" },
+	};
+	size_t by[LG_BASELINE_INCOMPARABLE + 1] = { 0 };
+	const lg_baseline_cmp *found = NULL, *any = NULL;
+	const char *sep = "";
+	int rc;
+
+	for (size_t i = 0; i < run->count; i++) {
+		const lg_baseline_cmp *cmp = run->items[i].baseline;
+
+		if (!cmp)
+			continue;
+		any = any ? any : cmp;
+		if (cmp->store && !found)
+			found = cmp;
+		if ((size_t)cmp->status < sizeof(by) / sizeof(*by))
+			by[cmp->status]++;
+	}
+	if (!any)
+		return 0;
+	if (!found)
+		rc = lg_buf_printf(out, "baseline: none%s%s%s: every workload "
+				   "judged by the absolute rule",
+				   any->reason ? " (" : "",
+				   any->reason ? any->reason : "",
+				   any->reason ? ")" : "");
+	else
+		rc = lg_buf_printf(out, "baseline: %s at %s: ", found->store,
+				   found->rev ? found->rev : "?");
+	for (size_t s = 0; found && s < sizeof(by) / sizeof(*by) && rc == 0; s++) {
+		if (!by[s])
+			continue;
+		rc = lg_buf_printf(out, "%s%zu %s", sep, by[s],
+				   names[s][by[s] == 1 ? 0 : 1]);
+		sep = ", ";
+	}
 	return rc < 0 ? rc : 1;
 }
 
@@ -200,8 +245,7 @@ int lg_view_chart_build(lg_view_chart *out, const lg_workload_result *r,
 	return 0;
 oom:
 	lg_view_chart_dispose(&c);
-	lg_error_set("out of memory");
-	return LG_ENOMEM;
+	return lg_error_oom();
 }
 
 void lg_view_chart_dispose(lg_view_chart *c)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leakgate/baseline.h"
-#include "leakgate/explain.h"
+#include "leakgate/baseline_cmp.h"
+#include "leakgate/explanation.h"
 
 static const char *const outcome_names[] = {
 	[LG_OUTCOME_COMPLETED] = "completed",

@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
+#include "leakgate/explain_rank.h"
+#include "leakgate/explain_shim.h"
 #include "leakgate/proc.h"
 #include "leakgate/proto.h"
+#include "leakgate/session.h"
 #include "leakgate/verdict.h"
 
 extern const char lg_agent_py[];
@@ -48,8 +50,7 @@ typedef struct {
 	slot_phase phase;
 	lg_proc proc;
 	lg_proto_reader reader;
-	lg_proto_session session;
-	lg_explain_session explain;
+	lg_session session;    /* the detection's, then the diagnosis's */
 	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
@@ -102,7 +103,7 @@ static int slot_start(slot *s, lg_workload_result *r)
 	s->phase = PHASE_DETECT;
 	s->proc = proc;
 	s->reader = reader;
-	lg_proto_session_init(&s->session, r);
+	lg_session_init_detection(&s->session, r);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
@@ -164,9 +165,7 @@ static int handle_records(slot *s)
 	int rc;
 
 	while ((rc = lg_proto_reader_next(&s->reader, &rec)) == 1) {
-		rc = s->phase == PHASE_EXPLAIN
-			? lg_explain_session_apply(&s->explain, &rec)
-			: lg_proto_session_apply(&s->session, &rec);
+		rc = lg_session_apply(&s->session, &rec);
 		lg_record_dispose(&rec);
 		if (rc < 0)
 			break;
@@ -186,9 +185,7 @@ static int drain(slot *s, int *fd)
 	/* Bounded, so a workload that prints without pause cannot starve the
 	 * other children or the deadline checks. */
 	for (int reads = 0; reads < 16; reads++) {
-		n = read(*fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = lg_proc_read(*fd, chunk, sizeof(chunk));
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
 		if (n <= 0) {
@@ -260,11 +257,6 @@ static void crash_line(char *out, size_t size, const lg_tail *err)
 	snprintf(out, size, "%.*s", (int)(end - start), text + start);
 }
 
-static int64_t calls_so_far(const lg_workload_result *r)
-{
-	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
-}
-
 /* lg_judge, then the caller's own judgement (the baseline's). */
 static int judge(lg_workload_result *r, const lg_runner_options *opts)
 {
@@ -285,7 +277,7 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 
 	r->seconds = now() - s->started;
 	lg_proc_describe_status(status, sizeof(status), s->proc.status);
-	snprintf(calls, sizeof(calls), "%lld", (long long)calls_so_far(r));
+	snprintf(calls, sizeof(calls), "%lld", (long long)lg_series_calls(&r->series));
 	/* Ended before the signal was seen: a whole result. */
 	if (s->killed == KILLED_CANCELLED && s->session.state == LG_SESSION_ENDED)
 		s->killed = KILLED_NONE;
@@ -388,7 +380,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 {
 	lg_workload_result *r = s->result;
 	const lg_workload *wl = &r->workload;
-	int64_t calls = calls_so_far(r);
+	int64_t calls = lg_series_calls(&r->series);
 	double seconds = wl->duration;
 	int native = wants_shim(r), rc;
 	const char *shim = native ? shim_path(st) : NULL;
@@ -432,7 +424,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	s->protocol_error = NULL;
 	free(s->preload);
 	s->preload = shim ? lg_buf_detach(&preload) : NULL;
-	lg_explain_session_init(&s->explain, r->explanation);
+	lg_session_init_diagnosis(&s->session, r->explanation);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
@@ -479,10 +471,10 @@ static int slot_conclude_explain(slot *s)
 			      (long long)r->workload.memory_limit_mb);
 	else if (s->killed == KILLED_PROTOCOL)
 		rc = asprintf(&why, "%s", s->protocol_error);
-	else if (s->killed == KILLED_CANCELLED && !lg_explain_session_ended(&s->explain))
+	else if (s->killed == KILLED_CANCELLED && s->session.state != LG_SESSION_ENDED)
 		rc = asprintf(&why, "cancelled: leakgate was interrupted (SIG%s)",
 			      sigabbrev_np(s->cancel_signal) ? sigabbrev_np(s->cancel_signal) : "?");
-	else if (!lg_explain_session_ended(&s->explain)) {
+	else if (s->session.state != LG_SESSION_ENDED) {
 		crash_line(line, sizeof(line), &s->explain_err);
 		rc = asprintf(&why, "%s%s%s", status, *line ? ": " : "", line);
 	} else
@@ -572,8 +564,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 	slots = calloc((size_t)jobs, sizeof(*slots));
 	fds = calloc((size_t)jobs * 3 + 1, sizeof(*fds));
 	if (!out->items || !slots || !fds) {
-		lg_error_set("out of memory");
-		rc = LG_ENOMEM;
+		rc = lg_error_oom();
 		goto done;
 	}
 	for (size_t i = 0; i < count; i++) {

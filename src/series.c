@@ -10,10 +10,8 @@ int lg_series_push(lg_series *s, const lg_sample *sample)
 		size_t cap = s->capacity ? s->capacity * 2 : 64;
 		lg_sample *p = realloc(s->samples, cap * sizeof(*p));
 
-		if (!p) {
-			lg_error_set("out of memory");
-			return LG_ENOMEM;
-		}
+		if (!p)
+			return lg_error_oom();
 		s->samples = p;
 		s->capacity = cap;
 	}

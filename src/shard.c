@@ -106,10 +106,8 @@ int lg_shard_select(unsigned char *keep, const char *const *names,
 	if (count == 0)
 		return 0;
 	sorted = malloc(count * sizeof(*sorted));
-	if (!sorted) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!sorted)
+		return lg_error_oom();
 	for (size_t i = 0; i < count; i++) {
 		sorted[i].name = names[i] ? names[i] : "";
 		sorted[i].index = i;
@@ -138,7 +136,7 @@ int lg_shard_workloads(lg_workload *workloads, size_t *count,
 	names = malloc(*count * sizeof(*names));
 	keep = malloc(*count);
 	if (!names || !keep) {
-		lg_error_set("out of memory");
+		rc = lg_error_oom();
 		goto out;
 	}
 	for (size_t i = 0; i < *count; i++)

@@ -8,12 +8,6 @@
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
 
-#define NUMBER_SIZE 48
-
-static int64_t last_calls(const lg_workload_result *r)
-{
-	return r->series.count ? r->series.samples[r->series.count - 1].calls : 0;
-}
 
 static const char *calls_word(int64_t n)
 {
@@ -121,7 +115,7 @@ static int add_rate(lg_buf *b, const lg_workload_result *r, lg_metric m,
 		    const lg_fit_options *opts)
 {
 	const lg_fit *f = &r->fits[m];
-	char rate[LG_FORMAT_RATE_SIZE], calls[NUMBER_SIZE];
+	char rate[LG_FORMAT_RATE_SIZE], calls[LG_FORMAT_NUMBER_SIZE];
 	int64_t n = (int64_t)llround(f->calls);
 
 	lg_format_rate(rate, sizeof(rate), f->slope, f->ci_low, f->ci_high,
@@ -133,7 +127,7 @@ static int add_rate(lg_buf *b, const lg_workload_result *r, lg_metric m,
 static int add_leak(lg_buf *b, const lg_workload_result *r,
 		    const lg_fit_options *opts)
 {
-	char slope[NUMBER_SIZE];
+	char slope[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	if ((rc = lg_buf_puts(b, "leaks ")) < 0 ||
@@ -157,7 +151,7 @@ static int add_clean(lg_buf *b, const lg_workload_result *r,
 {
 	lg_metric shown = LG_METRIC_HEAP_BYTES;
 	const lg_fit *cycles = &r->fits[LG_METRIC_GC_COLLECTED];
-	char slope[NUMBER_SIZE];
+	char slope[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	/* Without heap counters, speak of the first metric that was fitted. */
@@ -202,8 +196,8 @@ static int add_cycles_failure(lg_buf *b, const lg_workload_result *r,
 static int add_error(lg_buf *b, const lg_workload_result *r)
 {
 	const char *what = NULL;
-	char calls[NUMBER_SIZE];
-	int64_t n = last_calls(r);
+	char calls[LG_FORMAT_NUMBER_SIZE];
+	int64_t n = lg_series_calls(&r->series);
 
 	switch (r->outcome) {
 	case LG_OUTCOME_COMPLETED:
@@ -247,7 +241,7 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 			 const lg_fit_options *opts)
 {
 	int leaks = find_culprit(r);
-	char calls[NUMBER_SIZE];
+	char calls[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	switch (r->outcome) {
@@ -269,7 +263,7 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 		if (!leaks)
 			break;
 		r->verdict = LG_VERDICT_LEAK;
-		lg_format_count(calls, sizeof(calls), last_calls(r));
+		lg_format_count(calls, sizeof(calls), lg_series_calls(&r->series));
 		if ((rc = add_leak(b, r, opts)) < 0 ||
 		    (rc = lg_buf_printf(b, "; stopped at call %s", calls)) < 0)
 			return rc;
@@ -293,10 +287,8 @@ static int apply_expectation(lg_buf *b, lg_workload_result *r)
 	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR)
 		return 0;
 	said = lg_buf_detach(b);
-	if (!said) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!said)
+		return lg_error_oom();
 	if (r->verdict == LG_VERDICT_LEAK) {
 		r->verdict = LG_VERDICT_EXPECTED_LEAK;
 		rc = lg_buf_printf(b, "known leak: %s", said);
@@ -336,23 +328,21 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts)
 		return rc;
 	}
 	r->message = lg_buf_detach(&message);
-	if (!r->message) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
+	if (!r->message)
+		return lg_error_oom();
 	return 0;
 }
 
-int lg_run_exit_code(const lg_run_result *run)
+lg_run_status lg_run_status_of(const lg_run_result *run)
 {
-	int code = 0;
+	lg_run_status status = LG_RUN_PASSED;
 
 	for (size_t i = 0; i < run->count; i++) {
 		if (run->items[i].verdict == LG_VERDICT_LEAK ||
 		    run->items[i].verdict == LG_VERDICT_REGRESSION)
-			return 1;
+			return LG_RUN_FAILED;
 		if (run->items[i].verdict == LG_VERDICT_ERROR)
-			code = 3;
+			status = LG_RUN_UNMEASURED;
 	}
-	return code;
+	return status;
 }

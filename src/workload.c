@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 
 int lg_workload_init_defaults(lg_workload *wl)
@@ -22,38 +23,18 @@ int lg_workload_init_defaults(lg_workload *wl)
 }
 
 /* NULL stays NULL; *out is NULL only when src is or on failure. */
-static int copy_string(char **out, const char *src)
-{
-	*out = NULL;
-	if (src && !(*out = strdup(src)))
-		return lg_error_oom();
-	return 0;
-}
-
 int lg_workload_copy(lg_workload *out, const lg_workload *src)
 {
 	int rc;
 
 	*out = *src;
 	out->name = out->target = out->python = NULL;
-	if ((rc = copy_string(&out->name, src->name)) < 0 ||
-	    (rc = copy_string(&out->target, src->target)) < 0 ||
-	    (rc = copy_string(&out->python, src->python)) < 0) {
+	if ((rc = lg_string_set(&out->name, src->name)) < 0 ||
+	    (rc = lg_string_set(&out->target, src->target)) < 0 ||
+	    (rc = lg_string_set(&out->python, src->python)) < 0) {
 		lg_workload_dispose(out);
 		return rc;
 	}
-	return 0;
-}
-
-int lg_workload_set_string(char **field, const char *value)
-{
-	char *copy;
-	int rc;
-
-	if ((rc = copy_string(&copy, value)) < 0)
-		return rc;
-	free(*field);
-	*field = copy;
 	return 0;
 }
 

@@ -50,7 +50,7 @@ int lg_xml_filter(lg_buf *out, const char *data, size_t len)
 	size_t i = 0, run = 0, n;
 	int rc;
 
-	out->len = 0;
+	lg_buf_clear(out);
 	if ((rc = lg_buf_add(out, "", 0)) < 0)
 		return rc;
 	while (i < len) {

@@ -14,6 +14,7 @@
 
 #include <git2.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/result.h"
 #include "leakgate/workload.h"
@@ -94,8 +95,8 @@ static inline int lg_test_result_setup(void **state)
 
 	assert_non_null(r);
 	assert_lg_ok(lg_workload_init_defaults(&wl));
-	assert_lg_ok(lg_workload_set_string(&wl.name, "orders"));
-	assert_lg_ok(lg_workload_set_string(&wl.target, "orders.py:parse"));
+	assert_lg_ok(lg_string_set(&wl.name, "orders"));
+	assert_lg_ok(lg_string_set(&wl.target, "orders.py:parse"));
 	assert_lg_ok(lg_workload_result_init(r, &wl, 1024));
 	lg_workload_dispose(&wl);
 	*state = r;
@@ -182,8 +183,8 @@ static inline lg_workload_result *lg_test_run_add(lg_run_result *run,
 	lg_workload_result *r;
 
 	assert_lg_ok(lg_workload_init_defaults(&wl));
-	assert_lg_ok(lg_workload_set_string(&wl.name, name));
-	assert_lg_ok(lg_workload_set_string(&wl.target, target));
+	assert_lg_ok(lg_string_set(&wl.name, name));
+	assert_lg_ok(lg_string_set(&wl.target, target));
 	r = lg_test_run_push(run, &wl, 4096, verdict, message);
 	lg_workload_dispose(&wl);
 	return r;

@@ -221,7 +221,7 @@ typedef struct {
 
 static void set(char **field, const char *value)
 {
-	assert_lg_ok(lg_workload_set_string(field, value));
+	assert_lg_ok(lg_string_set(field, value));
 }
 
 /* A result of workload "orders" as lg_judge leaves it: heap at `heap`. */

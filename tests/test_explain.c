@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "leakgate/explain.h"
+#include "leakgate/explain_rank.h"
+#include "leakgate/explain_shim.h"
+#include "leakgate/explain_text.h"
+#include "leakgate/session.h"
 #include "leakgate/proto.h"
 
 #define EN_DASH "\xe2\x80\x93"
@@ -60,8 +63,8 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	assert_lg_ok(lg_workload_init_defaults(&wl));
-	assert_lg_ok(lg_workload_set_string(&wl.name, "leak"));
-	assert_lg_ok(lg_workload_set_string(&wl.target, "leak.py:run"));
+	assert_lg_ok(lg_string_set(&wl.name, "leak"));
+	assert_lg_ok(lg_string_set(&wl.target, "leak.py:run"));
 	assert_lg_ok(lg_workload_result_init(&f->r, &wl, 1024));
 	lg_workload_dispose(&wl);
 	assert_lg_ok(lg_explanation_new(&f->e));
@@ -84,18 +87,18 @@ static int teardown(void **state)
 static int feed(lg_explanation *e, const char *text, size_t chunk)
 {
 	lg_proto_reader rd = LG_PROTO_READER_INIT;
-	lg_explain_session s;
+	lg_session s;
 	lg_record rec;
 	size_t len = strlen(text);
 	int rc = 0;
 
-	lg_explain_session_init(&s, e);
+	lg_session_init_diagnosis(&s, e);
 	for (size_t off = 0; off < len && rc == 0; off += chunk) {
 		size_t n = len - off < chunk ? len - off : chunk;
 
 		assert_lg_ok(lg_proto_reader_feed(&rd, text + off, n));
 		while ((rc = lg_proto_reader_next(&rd, &rec)) == 1) {
-			rc = lg_explain_session_apply(&s, &rec);
+			rc = lg_session_apply(&s, &rec);
 			lg_record_dispose(&rec);
 			if (rc < 0)
 				break;

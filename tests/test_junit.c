@@ -17,6 +17,7 @@
 #include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
 
+#include "cli/run_setup.h"
 #include "leakgate/junit.h"
 #include "leakgate/metric.h"
 #include "leakgate/result.h"
@@ -319,7 +320,7 @@ static void test_valid_and_counted(void **state)
 	xmlDocPtr doc;
 	int temporary;
 
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	assert_int_equal(entries(f->dir, &temporary), 1);
 	assert_false(temporary);
 	doc = load_valid(f->path);
@@ -350,7 +351,7 @@ static void test_verdict_elements(void **state)
 	xmlDocPtr doc;
 	char *body;
 
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	doc = load_valid(f->path);
 
 	/* Leak: one failure with the message as it is, figures in the body. */
@@ -402,7 +403,7 @@ static void test_identity_and_location(void **state)
 	fixture *f = *state;
 	xmlDocPtr doc;
 
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	doc = load_valid(f->path);
 
 	assert_string_at(doc, "string(" SUITE("leaky") "/testcase/@classname)", "leak_fds");
@@ -432,7 +433,7 @@ static void test_properties(void **state)
 	fixture *f = *state;
 	xmlDocPtr doc;
 
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	doc = load_valid(f->path);
 
 	assert_string_at(doc, PROPERTY("leaky", "target"),
@@ -482,7 +483,7 @@ static void test_output_tails(void **state)
 	xmlDocPtr doc;
 	char *out, *err;
 
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	doc = load_valid(f->path);
 
 	out = string(doc, "string(" SUITE("leaky") "/testcase/system-out)");
@@ -528,7 +529,7 @@ static void test_every_kind_of_bad_byte(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		free(r->message);
 		r->message = lg_test_strdup(cases[i].in);
-		assert_lg_ok(lg_junit_write(&f->run, f->path));
+		assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 		doc = load_valid(f->path);
 		assert_string_at(doc, "string(" SUITE("broken") "/testcase/error/@message)",
 				 cases[i].out);
@@ -551,7 +552,7 @@ static void test_failure_body_is_bounded(void **state)
 	for (size_t i = 0; i < len; i += 2)
 		memcpy(r->message + i, "\xc3\xa9", 2); /* é: cut on a boundary */
 	r->message[len] = '\0';
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	doc = load_valid(f->path);
 	message = string(doc, "string(//failure/@message)");
 	assert_int_equal(strlen(message), len);
@@ -572,7 +573,7 @@ static void test_sparse_result(void **state)
 
 	/* Nothing known but a name; no message, no timestamp. */
 	add(&run, "bare", NULL, LG_VERDICT_ERROR, LG_OUTCOME_SPAWN_FAILED, NULL);
-	assert_lg_ok(lg_junit_write(&run, f->path));
+	assert_lg_ok(lg_run_write_junit(&run, f->path));
 	doc = load_valid(f->path);
 	assert_string_at(doc, "string(//testcase/@name)", "bare");
 	assert_string_at(doc, "string(//error/@type)", "spawn-failed");
@@ -581,7 +582,7 @@ static void test_sparse_result(void **state)
 	lg_run_result_dispose(&run);
 
 	/* No workloads at all. */
-	assert_lg_ok(lg_junit_write(&run, f->path));
+	assert_lg_ok(lg_run_write_junit(&run, f->path));
 	doc = load_valid(f->path);
 	assert_int_equal((int)number(doc, "number(/testsuites/@tests)"), 0);
 	xmlFreeDoc(doc);
@@ -595,7 +596,7 @@ static void test_missing_directory(void **state)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/missing/out.xml", f->dir);
-	rc = lg_junit_write(&f->run, path);
+	rc = lg_run_write_junit(&f->run, path);
 	assert_true(rc < 0);
 	assert_non_null(strstr(lg_error_last(), path));
 	assert_int_equal(access(path, F_OK), -1);
@@ -612,7 +613,7 @@ static void test_replaces_existing_file(void **state)
 	assert_non_null(fp);
 	fputs("old report", fp);
 	assert_int_equal(fclose(fp), 0);
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	fp = fopen(f->path, "r");
 	assert_non_null(fp);
 	assert_int_equal(fread(head, 1, 5, fp), 5);
@@ -640,7 +641,7 @@ static void test_failed_write_keeps_old_report(void **state)
 	small.rlim_cur = 4096;
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	rc = lg_junit_write(&f->run, f->path);
+	rc = lg_run_write_junit(&f->run, f->path);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
 	signal(SIGXFSZ, SIG_DFL);
 
@@ -663,7 +664,7 @@ static void test_failed_rename_leaves_nothing(void **state)
 	int temporary;
 
 	assert_int_equal(mkdir(f->path, 0700), 0);
-	assert_true(lg_junit_write(&f->run, f->path) < 0);
+	assert_true(lg_run_write_junit(&f->run, f->path) < 0);
 	assert_non_null(strstr(lg_error_last(), f->path));
 	assert_int_equal(entries(f->dir, &temporary), 1);
 	assert_false(temporary);
@@ -673,9 +674,12 @@ static void test_bad_arguments(void **state)
 {
 	fixture *f = *state;
 
-	assert_int_equal(lg_junit_write(NULL, f->path), LG_EINVALID);
-	assert_int_equal(lg_junit_write(&f->run, NULL), LG_EINVALID);
-	assert_int_equal(lg_junit_write(&f->run, ""), LG_EINVALID);
+	lg_buf out = LG_BUF_INIT;
+
+	assert_int_equal(lg_junit_render(&out, NULL), LG_EINVALID);
+	assert_int_equal(lg_junit_render(NULL, &f->run), LG_EINVALID);
+	assert_int_equal(lg_run_write_junit(&f->run, ""), LG_EINVALID);
+	assert_int_equal(out.len, 0);
 }
 
 int main(void)

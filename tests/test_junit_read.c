@@ -1,5 +1,5 @@
 /*
- * The JUnit reader: what lg_junit_write wrote comes back (identity,
+ * The JUnit reader: what lg_junit_render wrote comes back (identity,
  * verdicts, fits, tails, attachment, the kept samples), and bad files are
  * refused with a message naming the file, the line and what is wrong.
  */
@@ -8,8 +8,9 @@
 #include <math.h>
 #include <unistd.h>
 
+#include "cli/run_setup.h"
 #include "leakgate/baseline.h"
-#include "leakgate/explain.h"
+#include "leakgate/explanation.h"
 #include "leakgate/junit.h"
 #include "leakgate/junit_read.h"
 #include "leakgate/metric.h"
@@ -183,7 +184,7 @@ static void test_round_trip(void **state)
 	lg_run_result back;
 
 	build(&f->run);
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	assert_lg_ok(lg_junit_read(&back, f->path));
 	assert_int_equal(back.count, f->run.count);
 	assert_int_equal(back.started, STARTED);
@@ -266,7 +267,7 @@ static void test_samples_downsampled(void **state)
 	lg_run_result back;
 
 	build(&f->run);
-	assert_lg_ok(lg_junit_write(&f->run, f->path));
+	assert_lg_ok(lg_run_write_junit(&f->run, f->path));
 	assert_lg_ok(lg_junit_read(&back, f->path));
 	a = &f->run.items[0];
 	b = &back.items[0];

@@ -2,7 +2,7 @@
 #include "lg_test.h"
 
 #include "leakgate/parse.h"
-#include "leakgate/run_setup.h"
+#include "cli/run_setup.h"
 
 static void test_sizes(void **state)
 {

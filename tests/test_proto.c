@@ -6,6 +6,7 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/proto.h"
+#include "leakgate/session.h"
 
 static const char hello[] =
 	"hello\tproto=1\tpython=3.11.7\timpl=cpython\tdebug=0\t"
@@ -17,18 +18,18 @@ static const char target[] =
 static int feed(lg_workload_result *r, const char *text, size_t chunk)
 {
 	lg_proto_reader rd = LG_PROTO_READER_INIT;
-	lg_proto_session s;
+	lg_session s;
 	lg_record rec;
 	size_t len = strlen(text);
 	int rc = 0;
 
-	lg_proto_session_init(&s, r);
+	lg_session_init_detection(&s, r);
 	for (size_t off = 0; off < len && rc == 0; off += chunk) {
 		size_t n = len - off < chunk ? len - off : chunk;
 
 		assert_lg_ok(lg_proto_reader_feed(&rd, text + off, n));
 		while ((rc = lg_proto_reader_next(&rd, &rec)) == 1) {
-			rc = lg_proto_session_apply(&s, &rec);
+			rc = lg_session_apply(&s, &rec);
 			lg_record_dispose(&rec);
 			if (rc < 0)
 				break;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "leakgate/buf.h"
-#include "leakgate/explain.h"
+#include "leakgate/explanation.h"
 #include "leakgate/report_github.h"
 
 static void test_escape_data(void **state)

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "leakgate/buf.h"
-#include "leakgate/explain.h"
+#include "leakgate/explanation.h"
 
 #define W(name) LG_SOURCE_DIR "/tests/workloads/" name ".py"
 #define MARKER "explain: site"

@@ -12,9 +12,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "leakgate/junit.h"
 #include "leakgate/junit_read.h"
 #include "leakgate/verdict.h"
+
+#include "cli/run_setup.h"
 
 #define CASES 10000
 #define SHARDS 50
@@ -92,8 +93,8 @@ static void build_result(lg_workload_result *r, size_t i)
 	snprintf(name, sizeof(name), "workload-%05zu", i);
 	snprintf(target, sizeof(target), "tests/scale/mod%03zu.py:case_%05zu", i % 100, i);
 	assert_lg_ok(lg_workload_init_defaults(&wl));
-	assert_lg_ok(lg_workload_set_string(&wl.name, name));
-	assert_lg_ok(lg_workload_set_string(&wl.target, target));
+	assert_lg_ok(lg_string_set(&wl.name, name));
+	assert_lg_ok(lg_string_set(&wl.target, target));
 	assert_lg_ok(lg_workload_result_init(r, &wl, 16384));
 	lg_workload_dispose(&wl);
 	r->series.present = (1u << LG_METRIC_PYMALLOC_BYTES) | (1u << LG_METRIC_MALLOC_BYTES) |
@@ -163,7 +164,7 @@ static void test_ten_thousand_cases(void **state)
 	snprintf(junit, sizeof(junit), "%s/run.xml", dir);
 	for (int i = 0; i < ATTEMPTS; i++) {
 		stopwatch_start(&w, RUSAGE_SELF);
-		assert_lg_ok(lg_junit_write(&run, junit));
+		assert_lg_ok(lg_run_write_junit(&run, junit));
 		stopwatch_stop(&best, &w, RUSAGE_SELF, i);
 	}
 	report_time("junit write, 10000 cases", &best);
@@ -178,7 +179,7 @@ static void test_ten_thousand_cases(void **state)
 	report_time("junit read, 10000 cases", &best);
 	assert_int_equal(back.count, CASES);
 	assert_string_equal(back.items[CASES - 1].workload.name, "workload-09999");
-	assert_int_equal(lg_run_exit_code(&back), 1);
+	assert_int_equal(lg_run_status_of(&back), LG_RUN_FAILED);
 	lg_run_result_dispose(&back);
 
 	{
@@ -204,7 +205,7 @@ static void test_ten_thousand_cases(void **state)
 		part.items = run.items + k * (CASES / SHARDS);
 		part.count = CASES / SHARDS;
 		snprintf(shard, sizeof(shard), "%s/shard-%02zu.xml", dir, k);
-		assert_lg_ok(lg_junit_write(&part, shard));
+		assert_lg_ok(lg_run_write_junit(&part, shard));
 		merge_args[3 + k] = strdup(shard);
 	}
 	merge_args[3 + SHARDS] = NULL;

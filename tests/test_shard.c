@@ -140,8 +140,8 @@ static void test_workloads(void **state)
 	(void)state;
 	for (size_t i = 0; i < 5; i++) {
 		assert_lg_ok(lg_workload_init_defaults(&wl[i]));
-		assert_lg_ok(lg_workload_set_string(&wl[i].name, wnames[i]));
-		assert_lg_ok(lg_workload_set_string(&wl[i].target, "t.py:f"));
+		assert_lg_ok(lg_string_set(&wl[i].name, wnames[i]));
+		assert_lg_ok(lg_string_set(&wl[i].target, "t.py:f"));
 	}
 	/* Sorted a b c d e: shard 2/2 is b and d, kept in the given order. */
 	assert_lg_ok(lg_shard_workloads(wl, &count, &s));

@@ -55,7 +55,7 @@ static void set_detail(lg_workload_result *r, const char *detail)
 	free(r->detail);
 	r->detail = NULL;
 	if (detail)
-		assert_lg_ok(lg_workload_set_string(&r->detail, detail));
+		assert_lg_ok(lg_string_set(&r->detail, detail));
 }
 
 static void test_clean(void **state)
@@ -373,7 +373,7 @@ static void test_unusable_samples(void **state)
 	assert_contains(r->message, "sample 4");
 }
 
-static void test_run_exit_code(void **state)
+static void test_run_status(void **state)
 {
 	lg_workload_result items[3];
 	lg_run_result run = LG_RUN_RESULT_INIT;
@@ -383,22 +383,22 @@ static void test_run_exit_code(void **state)
 	run.items = items;
 
 	run.count = 0;
-	assert_int_equal(lg_run_exit_code(&run), 0);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
 
 	items[0].verdict = LG_VERDICT_ERROR;
 	items[1].verdict = LG_VERDICT_LEAK;
 	items[2].verdict = LG_VERDICT_CLEAN;
 	run.count = 3;
-	assert_int_equal(lg_run_exit_code(&run), 1);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_FAILED);
 
 	items[1].verdict = LG_VERDICT_CLEAN;
-	assert_int_equal(lg_run_exit_code(&run), 3);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_UNMEASURED);
 
 	items[0].verdict = LG_VERDICT_EXPECTED_LEAK;
 	items[1].verdict = LG_VERDICT_LEAK_FIXED;
-	assert_int_equal(lg_run_exit_code(&run), 0);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
 	run.count = 1;
-	assert_int_equal(lg_run_exit_code(&run), 0);
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
 }
 
 int main(void)
@@ -423,7 +423,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plateau_is_clean_and_said, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_too_few_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_unusable_samples, lg_test_result_setup, lg_test_result_teardown),
-		cmocka_unit_test(test_run_exit_code),
+		cmocka_unit_test(test_run_status),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);

@@ -80,8 +80,8 @@ static void test_copy_is_deep(void **state)
 
 	(void)state;
 	assert_lg_ok(lg_workload_init_defaults(&wl));
-	assert_lg_ok(lg_workload_set_string(&wl.name, "orders"));
-	assert_lg_ok(lg_workload_set_string(&wl.target, "orders.py:parse"));
+	assert_lg_ok(lg_string_set(&wl.name, "orders"));
+	assert_lg_ok(lg_string_set(&wl.target, "orders.py:parse"));
 	wl.threshold = 64;
 	wl.expect_leak = 1;
 	assert_lg_ok(lg_workload_copy(&copy, &wl));
@@ -118,11 +118,11 @@ static void test_set_string_replaces(void **state)
 	char *field = NULL;
 
 	(void)state;
-	assert_lg_ok(lg_workload_set_string(&field, "python3"));
+	assert_lg_ok(lg_string_set(&field, "python3"));
 	assert_string_equal(field, "python3");
-	assert_lg_ok(lg_workload_set_string(&field, "/usr/bin/python3.12"));
+	assert_lg_ok(lg_string_set(&field, "/usr/bin/python3.12"));
 	assert_string_equal(field, "/usr/bin/python3.12");
-	assert_lg_ok(lg_workload_set_string(&field, NULL));
+	assert_lg_ok(lg_string_set(&field, NULL));
 	assert_null(field);
 }
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leakgate/baseline_cmp.h"
 #include "leakgate/buf.h"
 #include "leakgate/fit.h"
 #include "leakgate/metric.h"
@@ -58,46 +59,8 @@
 #define LG_BASELINE_PATH ".leakgate/baseline"
 #define LG_BASELINE_NOTES_REF "refs/notes/leakgate"
 
-/* One metric's fit as main measured it. */
-typedef struct {
-	int present;      /* 0: the baseline has no figures for this metric */
-	double slope;     /* units per call */
-	double ci_low;
-	double ci_high;
-	int leaks;        /* main's run judged it leaking (step 1's rule) */
-} lg_baseline_metric;
-
-/* The judging parameters (workload.h) as main used them; a key is set
- * only when its LG_PARAM_* bit is in `given` (older baselines have none). */
-enum {
-	LG_PARAM_THRESHOLD = 1,   /* threshold: heap bytes per call */
-	LG_PARAM_FLOOR = 2,       /* regression-floor */
-	LG_PARAM_TOLERANCE = 4,   /* regression-tolerance */
-	LG_PARAM_ALL = 7
-};
-
-typedef struct {
-	unsigned given;
-	double threshold;
-	double regression_floor;
-	double regression_tolerance;
-} lg_baseline_params;
-
 /* All three of a workload's (given = LG_PARAM_ALL). */
 void lg_baseline_params_of(lg_baseline_params *out, const lg_workload *wl);
-
-/* One workload as main measured it. */
-typedef struct {
-	char *workload;         /* the [baseline "NAME"]: the workload's name */
-	char *target;           /* informational; may be NULL */
-	char *python_version;   /* "3.11.2" */
-	char *implementation;   /* "cpython" */
-	char *platform;         /* "linux-x86_64" */
-	char *leakgate_version;
-	int64_t calls;          /* calls the run made */
-	lg_baseline_params params; /* what main judged it by */
-	lg_baseline_metric metrics[LG_METRIC_COUNT];
-} lg_baseline_entry;
 
 typedef struct {
 	int format;               /* LG_BASELINE_FORMAT once built; as read */
@@ -112,8 +75,7 @@ typedef struct {
 	char *store;              /* "file" or "notes" */
 } lg_baseline;
 
-#define LG_BASELINE_INIT \
-	{ LG_BASELINE_FORMAT, NULL, { 0, 0, 0, 0 }, NULL, 0, NULL, NULL }
+#define LG_BASELINE_INIT { .format = LG_BASELINE_FORMAT }
 
 /*
  * Add (or replace, by workload name) the entry for a measured result, with
@@ -151,9 +113,6 @@ int lg_baseline_read_file(lg_baseline *out, const char *path, const char *what);
 int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 		      const char *what);
 
-/* Deep copy; out is overwritten, not freed (zeroed on failure). */
-int lg_baseline_entry_copy(lg_baseline_entry *out, const lg_baseline_entry *src);
-void lg_baseline_entry_dispose(lg_baseline_entry *e);
 void lg_baseline_dispose(lg_baseline *b);
 
 /* "heap_bytes" -> "heap-bytes": metric names as config keys. */
@@ -184,17 +143,6 @@ void lg_baseline_metric_key(char *out, size_t size, lg_metric m);
  * The threshold, floor and tolerance are the stricter (smaller) of the
  * run's and main's, key by key: see lg_baseline_params_effective.
  */
-typedef enum {
-	LG_BASELINE_NONE,          /* no baseline for it: the absolute rule */
-	LG_BASELINE_SAME,          /* not credibly different from main */
-	LG_BASELINE_REGRESSION,    /* credibly worse than main: fails */
-	LG_BASELINE_IMPROVEMENT,   /* credibly better: record a new baseline */
-	LG_BASELINE_INCOMPARABLE   /* another Python, or not measured: the
-				    * absolute rule */
-} lg_baseline_status;
-
-/* "none", "same", "regression", "improvement", "incomparable" */
-const char *lg_baseline_status_name(lg_baseline_status s);
 
 double lg_baseline_margin(const lg_baseline_metric *base, lg_metric_kind kind,
 			  double floor, double tolerance);
@@ -220,30 +168,6 @@ unsigned lg_baseline_params_effective(lg_baseline_params *out,
 				      const lg_baseline *b,
 				      const lg_baseline_entry *e);
 
-/* The comparison of one workload with its baseline: plain data for the
- * sinks; owned by lg_workload_result.baseline. */
-struct lg_baseline_cmp {
-	lg_baseline_status status;
-	char *rev;        /* abbreviated commit the baseline was read at, or the
-			   * base commit searched when none was found; NULL
-			   * when there was no commit to look at */
-	char *store;      /* "file" or "notes"; NULL when none was found */
-	char *reason;     /* NONE / INCOMPARABLE: one line why; else NULL */
-	lg_metric metric; /* the metric the message speaks of */
-	double margin;    /* for that metric */
-	lg_baseline_status metric_status[LG_METRIC_COUNT]; /* NONE: not compared */
-	lg_baseline_entry entry; /* the workload's entry; zeroed when none */
-	/* What it was judged by (given: LG_PARAM_ALL once a baseline was
-	 * found, else 0), what the run asked, and the bits where main's
-	 * stricter value applied. */
-	lg_baseline_params params;
-	lg_baseline_params asked;
-	unsigned stricter;
-};
-typedef struct lg_baseline_cmp lg_baseline_cmp;
-
-void lg_baseline_cmp_free(lg_baseline_cmp *cmp);
-
 typedef struct {
 	const lg_baseline *baseline; /* NULL: none was found */
 	const char *rev;             /* the base commit searched (for "none") */
@@ -252,8 +176,10 @@ typedef struct {
 	lg_fit_options fit;          /* the confidence level, for messages */
 } lg_baseline_judge_options;
 
-#define LG_BASELINE_JUDGE_OPTIONS_INIT \
-	{ NULL, NULL, NULL, "leakgate baseline record", LG_FIT_OPTIONS_INIT }
+#define LG_BASELINE_JUDGE_OPTIONS_INIT { \
+	.record_command = "leakgate baseline record", \
+	.fit = LG_FIT_OPTIONS_INIT \
+}
 
 /*
  * Compare a judged result with its baseline entry; sets r->baseline and,

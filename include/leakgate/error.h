@@ -27,6 +27,14 @@ int lg_error_set(const char *fmt, ...)
 int lg_error_set_os(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+/*
+ * A libgit2 call failed: "<fmt...>: <libgit2's message>", and the code for
+ * what failed: LG_ENOMEM, LG_EOS (a system call), LG_EINVALID (a bad
+ * configuration text), else LG_ERROR.
+ */
+int lg_error_git(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
 /* Sets "out of memory" and returns LG_ENOMEM: `return lg_error_oom();`. */
 int lg_error_oom(void);
 /* The last message set on this thread; never NULL ("" when none). */

@@ -21,7 +21,9 @@ typedef struct {
 	size_t min_samples;     /* fewer samples in the window: no verdict */
 } lg_fit_options;
 
-#define LG_FIT_OPTIONS_INIT { 0.2, 0.95, 8 }
+#define LG_FIT_OPTIONS_INIT { \
+	.warmup_fraction = 0.2, .confidence = 0.95, .min_samples = 8 \
+}
 
 typedef struct {
 	int enough;        /* 0: too few samples, nothing below is meaningful */

@@ -10,7 +10,9 @@
  * Numbers for people, independent of the locale (the program never calls
  * setlocale, and these never use thousands separators from it).
  * Each writes a NUL-terminated string into out (truncating) and returns out.
+ * LG_FORMAT_NUMBER_SIZE holds any count, number or seconds.
  */
+#define LG_FORMAT_NUMBER_SIZE 48
 
 /* 4000 -> "4,000" */
 char *lg_format_count(char *out, size_t size, int64_t n);

@@ -1,6 +1,7 @@
 #ifndef LEAKGATE_JUNIT_H
 #define LEAKGATE_JUNIT_H
 
+#include "leakgate/buf.h"
 #include "leakgate/result.h"
 
 /*
@@ -15,9 +16,9 @@
  * samples to chart ("<metric>.samples"), so that lg_junit_read can render
  * the run again; a result's attachment (its SVG chart) is the first line
  * of <system-out>, as [[ATTACHMENT|path]].
- * Written to "<path>.tmp.<pid>" and renamed over path.
+ * Appended to out (for lg_file_write_atomic, file.h).
  */
-int lg_junit_write(const lg_run_result *run, const char *path);
+int lg_junit_render(lg_buf *out, const lg_run_result *run);
 
 /* Samples kept per charted metric ("heap_bytes.samples" and the culprit's),
  * picked evenly; read back by lg_junit_read (junit_read.h). */

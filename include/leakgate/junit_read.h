@@ -8,7 +8,7 @@
 /*
  * Read a JUnit file leakgate wrote (junit.h) back into the results model,
  * so that a saved run can be rendered again (leakgate report) and shards
- * merged (leakgate merge). The inverse of lg_junit_write for everything a
+ * merged (leakgate merge). The inverse of lg_junit_render for everything a
  * report shows: identity, verdict, outcome, message, detail, culprit, every
  * fit, the traceback, the output tails, the attachment, and the series as
  * far as the file keeps it (LG_JUNIT_SAMPLES_MAX samples of heap_bytes and

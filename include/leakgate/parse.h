@@ -1,6 +1,7 @@
 #ifndef LEAKGATE_PARSE_H
 #define LEAKGATE_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -11,6 +12,8 @@
  */
 int lg_parse_double(double *out, const char *s);
 int lg_parse_i64(int64_t *out, const char *s);
+/* The same for the len bytes at s (a list item, a line's field). */
+int lg_parse_i64n(int64_t *out, const char *s, size_t len);
 
 /*
  * A memory size in MiB (--memory-limit, memory-limit =): a bare whole

@@ -7,7 +7,8 @@
  * A child process as a lifecycle object (git's run-command): start it in a
  * process group of its own with stdin on /dev/null, stdout, stderr and one
  * extra pipe (the agent's records) readable by the parent; kill the whole
- * group; reap it. EINTR is retried here and nowhere else.
+ * group; reap it. EINTR is retried here for the pipes and the child, and
+ * in file.c for files, nowhere else.
  */
 typedef struct {
 	const char *const *argv;  /* argv[0] is looked up on PATH */
@@ -22,7 +23,13 @@ typedef struct {
 	int status;       /* wait status once reaped */
 } lg_proc;
 
-#define LG_PROC_INIT { NULL, NULL, 3, -1, -1, -1, -1, 0, 0 }
+#define LG_PROC_INIT { \
+	.channel_fd = 3, .pid = -1, .out_fd = -1, .err_fd = -1, .channel = -1 \
+}
+
+/* One read of a parent's end (out_fd, err_fd, channel), EINTR retried:
+ * read(2)'s result and errno. */
+ssize_t lg_proc_read(int fd, void *buf, size_t size);
 
 /* Start. On error nothing is left open; if exec fails, the child exits 127
  * after writing the reason to its stderr. */

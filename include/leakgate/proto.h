@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "leakgate/result.h"
+#include "leakgate/buf.h"
 
 /*
  * The agent -> runner wire format, on a pipe of its own (never stdout).
@@ -22,7 +22,7 @@
  * Keys are [a-z0-9_]+. Integers are decimal. Unknown keys are ignored (a
  * newer agent may add some); unknown record types are errors.
  *
- * Order (anything else is a protocol error):
+ * Order (anything else is a protocol error; session.h enforces it):
  *   hello      proto=1 python=3.11.7 impl=cpython debug=0|1
  *              platform=linux-x86_64 pid=N metrics=name,name,...
  *   target     module=M function=F file=PATH line=N        (after import)
@@ -34,8 +34,9 @@
  * Every sample carries every metric named in hello; calls strictly increase.
  * The agent may end after hello with reason=import-error (no target record).
  *
- * The diagnostic session (explain.h; `PYTHON -c AGENT --explain EXPLAIN_SOURCE
- * TARGET calls=N duration=S native=0|1`) speaks the same framing, with the
+ * The diagnostic session (explanation.h; `PYTHON -c AGENT --explain
+ * EXPLAIN_SOURCE TARGET calls=N duration=S native=0|1`) speaks the same
+ * framing, with the
  * same hello (plus mode=explain, metrics empty), target, note and end, and
  * these records between target and end, in any order and number:
  *   type       name=T untracked=0|1 calls=C,C,... count=N,N,... bytes=N,N,...
@@ -105,16 +106,16 @@ int lg_record_parse(lg_record *out, const char *line, size_t len);
 const char *lg_record_get(const lg_record *r, const char *key);
 /* key as a decimal int64; LG_EPROTO when absent or malformed. */
 int lg_record_get_i64(int64_t *out, const lg_record *r, const char *key);
+/* LG_EPROTO with "protocol: <type> record: '<key>' <why> ('<value>')". */
+int lg_record_bad_field(const lg_record *r, const char *key, const char *why);
 void lg_record_dispose(lg_record *r);
 
 /* Splits a byte stream into records. */
 typedef struct {
-	char *buf;
-	size_t len;
-	size_t cap;
+	lg_buf pending; /* bytes fed, not yet taken as records */
 } lg_proto_reader;
 
-#define LG_PROTO_READER_INIT { NULL, 0, 0 }
+#define LG_PROTO_READER_INIT { .pending = LG_BUF_INIT }
 
 int lg_proto_reader_feed(lg_proto_reader *rd, const char *data, size_t len);
 /* 1: *out holds a record (dispose it); 0: need more bytes; <0: error
@@ -123,23 +124,5 @@ int lg_proto_reader_next(lg_proto_reader *rd, lg_record *out);
 /* Bytes fed but not yet part of a complete line (a torn record at EOF). */
 size_t lg_proto_reader_pending(const lg_proto_reader *rd);
 void lg_proto_reader_dispose(lg_proto_reader *rd);
-
-/* Applies records, in order, to a workload result. */
-typedef enum {
-	LG_SESSION_START,
-	LG_SESSION_HELLO,
-	LG_SESSION_RUNNING,
-	LG_SESSION_ENDED
-} lg_session_state;
-
-typedef struct {
-	lg_session_state state;
-	unsigned metrics;   /* bit per metric announced in hello */
-	lg_workload_result *result; /* borrowed */
-} lg_proto_session;
-
-void lg_proto_session_init(lg_proto_session *s, lg_workload_result *result);
-/* LG_EPROTO with a message for out-of-order or malformed records. */
-int lg_proto_session_apply(lg_proto_session *s, const lg_record *rec);
 
 #endif

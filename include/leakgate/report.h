@@ -1,8 +1,9 @@
 #ifndef LEAKGATE_REPORT_H
 #define LEAKGATE_REPORT_H
 
-#include <stdio.h>
+#include <stddef.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/result.h"
 
 typedef struct {
@@ -10,17 +11,19 @@ typedef struct {
 	int color;    /* ANSI colours (a terminal) */
 } lg_report_options;
 
-#define LG_REPORT_OPTIONS_INIT { 0, 0 }
+#define LG_REPORT_OPTIONS_INIT { .verbose = 0, .color = 0 }
 
-/* One line per workload (verdict, slope and CI per judged metric), then a
- * totals line. Plain text when color is 0. */
-int lg_report_terminal(FILE *out, const lg_run_result *run,
+/* Appends one line per workload (verdict, slope and CI per judged metric),
+ * then a totals line and the baseline's. Plain text when color is 0. */
+int lg_report_terminal(lg_buf *out, const lg_run_result *run,
 		       const lg_report_options *opts);
 
-/* The progress line for a terminal: "\r[3/10] running orders:parse (1.2 s)"
- * cleared with lg_progress_clear. Callers only use these on a TTY. */
-void lg_progress_show(FILE *tty, size_t done, size_t total,
-		      const char *running, double seconds);
-void lg_progress_clear(FILE *tty);
+/* Appends the progress line for a terminal, over the one before it:
+ * "\r\033[K[3/10] running orders:parse (1.2 s)"; LG_PROGRESS_CLEAR
+ * clears it. Callers only show these on a TTY. */
+int lg_report_progress(lg_buf *out, size_t done, size_t total,
+		       const char *running, double seconds);
+
+#define LG_PROGRESS_CLEAR "\r\033[K"
 
 #endif

@@ -18,7 +18,7 @@ typedef struct {
 	const char *root;
 } lg_github_options;
 
-#define LG_GITHUB_OPTIONS_INIT { NULL }
+#define LG_GITHUB_OPTIONS_INIT { .root = NULL }
 
 /*
  * One annotation line per workload worth a look, appended to out:

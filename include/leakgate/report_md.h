@@ -29,7 +29,7 @@ typedef struct {
 	size_t chart_points;  /* points per chart; 0: LG_MARKDOWN_CHART_POINTS */
 } lg_markdown_options;
 
-#define LG_MARKDOWN_OPTIONS_INIT { NULL, 0, 0 }
+#define LG_MARKDOWN_OPTIONS_INIT { .title = NULL, .limit = 0, .chart_points = 0 }
 
 /* Append the report to out. */
 int lg_report_markdown(lg_buf *out, const lg_run_result *run,

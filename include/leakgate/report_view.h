@@ -8,8 +8,8 @@
 #include "leakgate/result.h"
 
 /*
- * What the CI renderers (markdown, GitHub annotations, SVG) show of a
- * workload, decided in one place. The optional passes plug in here: the
+ * What the renderers (terminal, markdown, GitHub annotations, SVG) show of
+ * a workload, decided in one place. The optional passes plug in here: the
  * diagnostic pass (allocation site, explanation text) and the baseline
  * comparison (the base's figure); each renderer only asks these functions.
  */
@@ -52,6 +52,12 @@ int lg_view_explanation(lg_buf *out, const lg_workload_result *r, int full);
  * returns 1 when it added. */
 int lg_view_baseline(lg_buf *out, const lg_workload_result *r);
 
+/* Appends the baseline the run was held to, or nothing when it was not
+ * compared with one; returns 1 when it added: "baseline: file at 1a2b3c4:
+ * 1 regression, 2 same", or "baseline: none (why): every workload judged
+ * by the absolute rule". */
+int lg_view_run_baseline(lg_buf *out, const lg_run_result *run);
+
 /* Whether any workload of the run has a baseline (a column for it). */
 int lg_view_run_has_baseline(const lg_run_result *run);
 
@@ -71,7 +77,7 @@ typedef struct {
 	double intercept;
 } lg_view_chart;
 
-#define LG_VIEW_CHART_INIT { LG_METRIC_HEAP_BYTES, 0, NULL, NULL, 0, 0, 0.0, 0.0 }
+#define LG_VIEW_CHART_INIT { .metric = LG_METRIC_HEAP_BYTES }
 
 /* LG_ENOTFOUND (no message) when the series has no samples of m. */
 int lg_view_chart_build(lg_view_chart *out, const lg_workload_result *r,

@@ -33,6 +33,13 @@ typedef enum {
 	LG_VERDICT_REGRESSION      /* credibly worse than the baseline: fails */
 } lg_verdict;
 
+/* A whole run, as its exit code and summary heading tell it. */
+typedef enum {
+	LG_RUN_PASSED,     /* every workload clean, or a known leak */
+	LG_RUN_FAILED,     /* a leak or a regression (wins over unmeasured) */
+	LG_RUN_UNMEASURED  /* a workload could not be measured */
+} lg_run_status;
+
 const char *lg_outcome_name(lg_outcome o);  /* "completed", "timeout", ... */
 const char *lg_verdict_name(lg_verdict v);  /* "clean", "leak", ... */
 
@@ -71,7 +78,7 @@ typedef struct {
 	/* The comparison with a baseline (baseline.h); NULL when not compared. */
 	struct lg_baseline_cmp *baseline;
 
-	/* Why it leaks: the diagnostic pass (explain.h); NULL when not run. */
+	/* Why it leaks: the diagnostic pass (explanation.h); NULL when not run. */
 	struct lg_explanation *explanation;
 
 	/* A file shown with the test case in CI (the SVG chart of a failing
@@ -87,7 +94,8 @@ typedef struct {
 	int cancelled;        /* the signal that interrupted the run, or 0 */
 } lg_run_result;
 
-#define LG_RUN_RESULT_INIT { NULL, 0, 0, 0.0, 0 }
+#define LG_RUN_RESULT_INIT { .items = NULL, .count = 0, .started = 0, .seconds = 0.0, \
+			     .cancelled = 0 }
 
 /* Prepare r for `wl` (copied); tails bounded by tail_limit bytes each. */
 int lg_workload_result_init(lg_workload_result *r, const lg_workload *wl,

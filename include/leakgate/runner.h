@@ -27,8 +27,10 @@ typedef struct {
 	int cancel_fd;
 } lg_runner_options;
 
-#define LG_RUNNER_OPTIONS_INIT \
-	{ 1, 16384, LG_FIT_OPTIONS_INIT, NULL, NULL, NULL, NULL, -1 }
+#define LG_RUNNER_OPTIONS_INIT { \
+	.jobs = 1, .tail_limit = 16384, .fit = LG_FIT_OPTIONS_INIT, \
+	.cancel_fd = -1 \
+}
 
 /* The agent's Python source, embedded at build time (NUL-terminated). */
 const char *lg_agent_source(void);

@@ -20,7 +20,14 @@ typedef struct {
 	unsigned present; /* bit (1u << metric) for every metric reported */
 } lg_series;
 
-#define LG_SERIES_INIT { NULL, 0, 0, 0 }
+#define LG_SERIES_INIT { .samples = NULL, .count = 0, .capacity = 0, .present = 0 }
+
+/* The calls made by the last sample: how far the workload got; 0 when
+ * there is none. */
+static inline int64_t lg_series_calls(const lg_series *s)
+{
+	return s->count ? s->samples[s->count - 1].calls : 0;
+}
 
 /* Append a copy of *sample. */
 int lg_series_push(lg_series *s, const lg_sample *sample);

@@ -17,7 +17,7 @@ typedef struct {
 	unsigned total; /* N >= 1; 1/1 is everything */
 } lg_shard;
 
-#define LG_SHARD_ALL { 1, 1 }
+#define LG_SHARD_ALL { .index = 1, .total = 1 }
 #define LG_SHARD_MAX 10000
 
 /*

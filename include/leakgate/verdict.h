@@ -16,8 +16,8 @@
  */
 int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
 
-/* Exit code for a whole run: 0 clean, 1 leak or regression, 3 unmeasured
- * (1 wins over 3). */
-int lg_run_exit_code(const lg_run_result *run);
+/* A whole run: failed when a workload leaks or regresses, else unmeasured
+ * when one could not be measured, else passed. */
+lg_run_status lg_run_status_of(const lg_run_result *run);
 
 #endif

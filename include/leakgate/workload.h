@@ -18,7 +18,7 @@ typedef struct {
 	 * CI by max(floor, tolerance x |baseline slope|) to be a regression. */
 	double regression_floor;     /* bytes per call */
 	double regression_tolerance; /* share of the baseline's slope */
-	/* The diagnostic pass (explain.h) and cyclic garbage. */
+	/* The diagnostic pass (explanation.h) and cyclic garbage. */
 	int explain;        /* LG_EXPLAIN_AUTO (leaks only), _ALWAYS or _NEVER */
 	int fail_on_cycles; /* cyclic garbage above 0 objects/call fails */
 } lg_workload;
@@ -41,9 +41,6 @@ int lg_workload_init_defaults(lg_workload *wl);
 
 /* Deep copy; out is overwritten, not freed (zeroed on failure). */
 int lg_workload_copy(lg_workload *out, const lg_workload *src);
-
-/* Replace a string field with a copy of value. */
-int lg_workload_set_string(char **field, const char *value);
 
 /*
  * Split a target into its parts: "dir/f.py:func" gives path "dir/f.py",

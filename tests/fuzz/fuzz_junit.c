@@ -4,23 +4,21 @@
  */
 #include "fuzz.h"
 
-#include <stdio.h>
-
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/junit_read.h"
 #include "leakgate/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static FILE *sink;
 	lg_run_result run = LG_RUN_RESULT_INIT;
 	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
+	lg_buf text = LG_BUF_INIT;
 
-	if (!sink && !(sink = fopen("/dev/null", "w")))
-		return 0;
 	opts.verbose = size & 1;
 	if (lg_junit_read_memory(&run, (const char *)data, size, "fuzz.xml") == 0)
-		lg_report_terminal(sink, &run, &opts);
+		lg_report_terminal(&text, &run, &opts);
+	lg_buf_dispose(&text);
 	lg_run_result_dispose(&run);
 	lg_error_clear();
 	return 0;

@@ -10,19 +10,17 @@
 #include <string.h>
 
 #include "leakgate/error.h"
-#include "leakgate/explain.h"
-#include "leakgate/proto.h"
+#include "leakgate/explain_rank.h"
+#include "leakgate/session.h"
 #include "leakgate/verdict.h"
 
-static void apply_all(lg_proto_reader *rd, lg_proto_session *detect,
-		      lg_explain_session *explain, int *failed)
+static void apply_all(lg_proto_reader *rd, lg_session *session, int *failed)
 {
 	lg_record rec;
 	int rc = 0;
 
 	while (!*failed && (rc = lg_proto_reader_next(rd, &rec)) == 1) {
-		rc = explain ? lg_explain_session_apply(explain, &rec)
-			     : lg_proto_session_apply(detect, &rec);
+		rc = lg_session_apply(session, &rec);
 		lg_record_dispose(&rec);
 		if (rc < 0)
 			*failed = 1;
@@ -37,8 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lg_workload_result r;
 	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
 	lg_proto_reader rd = LG_PROTO_READER_INIT;
-	lg_proto_session detect;
-	lg_explain_session explain;
+	lg_session session;
 	lg_explanation *e = NULL;
 	size_t piece, at = 0;
 	int explaining, failed = 0;
@@ -51,18 +48,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	if (lg_workload_init_defaults(&wl) < 0)
 		return 0;
-	if (lg_workload_set_string(&wl.name, "fuzz") < 0 ||
-	    lg_workload_set_string(&wl.target, "fuzz.py:f") < 0 ||
+	if (lg_string_set(&wl.name, "fuzz") < 0 ||
+	    lg_string_set(&wl.target, "fuzz.py:f") < 0 ||
 	    lg_workload_result_init(&r, &wl, 4096) < 0) {
 		lg_workload_dispose(&wl);
 		return 0;
 	}
 	lg_workload_dispose(&wl);
-	lg_proto_session_init(&detect, &r);
+	lg_session_init_detection(&session, &r);
 	if (explaining) {
 		if (lg_explanation_new(&e) < 0)
 			goto out;
-		lg_explain_session_init(&explain, e);
+		lg_session_init_diagnosis(&session, e);
 	}
 	while (at < size && !failed) {
 		size_t n = size - at < piece ? size - at : piece;
@@ -70,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (lg_proto_reader_feed(&rd, (const char *)data + at, n) < 0)
 			break;
 		at += n;
-		apply_all(&rd, &detect, explaining ? &explain : NULL, &failed);
+		apply_all(&rd, &session, &failed);
 	}
 	lg_proto_reader_pending(&rd);
 	/* What the runner does next: judge what arrived, then explain it. */

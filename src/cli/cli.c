@@ -1,9 +1,11 @@
-#include "leakgate/cli.h"
+#include "cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "leakgate/metric.h"
+#include "leakgate/verdict.h"
 
 #ifndef LG_VERSION
 #define LG_VERSION "dev"
@@ -76,6 +78,17 @@ static int cmd_version(int argc, char **argv)
 	return LG_EXIT_CLEAN;
 }
 
+int lg_cli_exit_code(const lg_run_result *run)
+{
+	static const int codes[] = {
+		[LG_RUN_PASSED] = LG_EXIT_CLEAN,
+		[LG_RUN_FAILED] = LG_EXIT_LEAK,
+		[LG_RUN_UNMEASURED] = LG_EXIT_UNMEASURED,
+	};
+
+	return codes[lg_run_status_of(run)];
+}
+
 int lg_cli_main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
@@ -93,5 +106,42 @@ int lg_cli_main(int argc, char **argv)
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "leakgate: unknown command '%s' (see 'leakgate --help')\n",
 		name);
+	return LG_EXIT_USAGE;
+}
+
+int lg_cli_parse(const lg_cli_options *spec, void *ctx, int argc, char **argv)
+{
+	int c, code;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, spec->shorts, spec->longs, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(spec->usage, stdout);
+			return -1;
+		case ':':
+			return lg_cli_error(spec->name, "option '%s' needs a value",
+					    argv[optind - 1]);
+		case '?':
+			return lg_cli_error(spec->name, "unknown option '%s' (see "
+					    "'leakgate %s --help')", argv[optind - 1],
+					    spec->name);
+		}
+		if ((code = spec->option(ctx, c, optarg)) != 0)
+			return code;
+	}
+	return 0;
+}
+
+int lg_cli_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "leakgate %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 	return LG_EXIT_USAGE;
 }

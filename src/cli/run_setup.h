@@ -32,8 +32,12 @@ typedef struct {
 	int fail_on_cycles; /* -1, or 1 */
 } lg_run_args;
 
-#define LG_RUN_ARGS_INIT \
-	{ NULL, NULL, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1 }
+/* Every number "not given"; no command-line switch on. */
+#define LG_RUN_ARGS_INIT { \
+	.threshold = -1, .max_calls = -1, .duration = -1, .timeout = -1, \
+	.memory_limit_mb = -1, .jobs = -1, .regression_floor = -1, \
+	.regression_tolerance = -1, .explain = -1, .fail_on_cycles = -1 \
+}
 
 /* getopt_long codes of the shared options; commands number theirs from
  * LG_RUN_OPT_NEXT. */
@@ -116,5 +120,12 @@ void lg_run_plan_dispose(lg_run_plan *plan);
  * a->quiet. Returns < 0 only when the runner could not go on. */
 int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 			const lg_run_args *a);
+
+/* The JUnit report of run into the file path (--junit), replaced whole. */
+int lg_run_write_junit(const lg_run_result *run, const char *path);
+
+/* The terminal report of a run on standard output, unless a->quiet;
+ * coloured on a terminal unless NO_COLOR is set. */
+int lg_run_print_report(const lg_run_result *run, const lg_run_args *a);
 
 #endif

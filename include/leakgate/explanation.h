@@ -1,20 +1,18 @@
-#ifndef LEAKGATE_EXPLAIN_H
-#define LEAKGATE_EXPLAIN_H
+#ifndef LEAKGATE_EXPLANATION_H
+#define LEAKGATE_EXPLANATION_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "leakgate/buf.h"
-#include "leakgate/proto.h"
-#include "leakgate/result.h"
 
 /*
  * Why a workload leaks: what the diagnostic pass found. The runner runs it
  * in a second, fresh child (src/agent/explain.py, heavier instruments than
  * the detection pass) for every workload that leaks, or for every workload
  * with --explain. The agent sends raw series and findings (proto.h, the
- * diagnostic session); everything fitted, ranked and judged here is pure C
- * over plain structs.
+ * diagnostic session: explain_records.c reads them into this model);
+ * explain_rank.h ranks them and decides the kind, explain_text.h says it.
  *
  * A plain model for the report sinks: every string is owned, every array
  * has its count, numbers are per call of the workload.
@@ -135,42 +133,13 @@ typedef struct lg_explanation {
 int lg_explanation_new(lg_explanation **out);
 void lg_explanation_free(lg_explanation *e); /* accepts NULL */
 
-/* Applies the diagnostic pass's records, in order, to an explanation. */
-typedef struct {
-	int state;          /* private: where in the record order */
-	lg_explanation *e;  /* borrowed */
-} lg_explain_session;
-
-void lg_explain_session_init(lg_explain_session *s, lg_explanation *e);
-/* LG_EPROTO with a message for out-of-order or malformed records. */
-int lg_explain_session_apply(lg_explain_session *s, const lg_record *rec);
-/* 1 once the end record arrived. */
-int lg_explain_session_ended(const lg_explain_session *s);
-
-/*
- * Rank (LG_EXPLAIN_TOP rows per table, growing ones only, largest first),
- * decide the kind from the detection pass's fits in r and what the
- * diagnostic pass saw, and pick the line to annotate. Pure.
- */
-int lg_explain_finish(lg_explanation *e, const lg_workload_result *r);
-
-/*
- * Plain text, one finding per line, each line starting with indent.
- * full = 0: the 2-4 line summary (kind and culprit, site, chain); full = 1:
- * every table. Paths relative to the current directory when inside it.
- */
-int lg_explain_render(lg_buf *out, const lg_explanation *e, const char *indent,
-		      int full);
-
-/* "tests/workloads/leak_native.py:16" into out ("" when no site). */
-char *lg_explain_site_text(char *out, size_t size, const lg_explanation *e);
-
-/*
- * The allocator shim (src/shim/lgshim.c), built into the binary: written to
- * a private temporary file for LD_PRELOAD. *path_out is the file (free()
- * it after lg_explain_shim_remove).
- */
-int lg_explain_shim_install(char **path_out);
-void lg_explain_shim_remove(const char *path);
+/* One row of a table, freed (lg_explain_finish drops the rows it does not
+ * keep). */
+void lg_explain_frame_dispose(lg_explain_frame *f);
+void lg_explain_type_dispose(lg_explain_type *t);
+void lg_explain_site_dispose(lg_explain_site *s);
+void lg_explain_native_dispose(lg_explain_native *n);
+void lg_explain_resource_dispose(lg_explain_resource *r);
+void lg_explain_cycle_dispose(lg_explain_cycle *c);
 
 #endif

@@ -1,4 +1,4 @@
-#include "leakgate/cancel.h"
+#include "cancel.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "leakgate/buf.h"
-#include "leakgate/ci.h"
-#include "leakgate/cli.h"
 #include "leakgate/error.h"
 #include "leakgate/file.h"
 #include "leakgate/junit_merge.h"
 #include "leakgate/report_md.h"
-#include "leakgate/verdict.h"
+
+#include "ci.h"
+#include "cli.h"
 
 static const char merge_usage[] =
 	"usage: leakgate merge -o OUT.xml [--summary FILE] SHARD.xml...\n"
@@ -52,33 +52,31 @@ typedef struct {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "leakgate merge: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return LG_EXIT_USAGE;
+	return lg_cli_error("merge", fmt, arg);
 }
+
+static int merge_option(void *ctx, int c, const char *value)
+{
+	merge_args *a = ctx;
+
+	switch (c) {
+	case 'o': a->output = value; break;
+	case OPT_SUMMARY: a->summary = value; break;
+	case OPT_TITLE: a->title = value; break;
+	}
+	return 0;
+}
+
+static const lg_cli_options merge_options = {
+	"merge", merge_usage, ":o:h", long_options, merge_option
+};
 
 static int parse_args(merge_args *a, int argc, char **argv)
 {
-	int c;
+	int rc = lg_cli_parse(&merge_options, a, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
-		switch (c) {
-		case 'o': a->output = optarg; break;
-		case OPT_SUMMARY: a->summary = optarg; break;
-		case OPT_TITLE: a->title = optarg; break;
-		case 'h':
-			fputs(merge_usage, stdout);
-			return -1;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s' (see 'leakgate merge --help')",
-					   argv[optind - 1]);
-		}
-	}
+	if (rc != 0)
+		return rc;
 	if (!a->output)
 		return usage_error("%s", "give the merged file with -o OUT.xml");
 	if (optind == argc)
@@ -120,7 +118,7 @@ int lg_cmd_merge(int argc, char **argv)
 		code = usage_error("%s", lg_error_last());
 		goto out;
 	}
-	code = lg_run_exit_code(&run);
+	code = lg_cli_exit_code(&run);
 	fprintf(stderr, "leakgate merge: %zu workloads from %d files into %s\n",
 		run.count, argc - optind, args.output);
 out:

@@ -4,18 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "leakgate/baseline.h"
 #include "leakgate/baseline_store.h"
-#include "leakgate/cli.h"
 #include "leakgate/error.h"
 #include "leakgate/format.h"
-#include "leakgate/report.h"
-#include "leakgate/run_setup.h"
-#include "leakgate/verdict.h"
 
-#define NUMBER_SIZE 48
+#include "cli.h"
+#include "run_setup.h"
+
 
 static const char baseline_usage[] =
 	"usage: leakgate baseline record [options] [WORKLOAD...]\n"
@@ -70,10 +67,7 @@ static const struct option show_options[] = {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "leakgate baseline: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return LG_EXIT_USAGE;
+	return lg_cli_error("baseline", fmt, arg);
 }
 
 typedef struct {
@@ -81,38 +75,33 @@ typedef struct {
 	lg_baseline_store store;
 } baseline_args;
 
-/* 0 to go on, -1 after --help, else an exit code. */
-static int parse_args(baseline_args *a, int argc, char **argv,
-		      const struct option *options, const char *shorts)
+static int show_option(void *ctx, int c, const char *value)
 {
-	int c, rc;
+	baseline_args *a = ctx;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
-		if (options == record_options &&
-		    (rc = lg_run_args_option(&a->run, c, optarg)) != 0) {
-			if (rc < 0)
-				return usage_error("%s", lg_error_last());
-			continue;
-		}
-		switch (c) {
-		case OPT_STORE:
-			if (lg_baseline_store_parse(&a->store, optarg) < 0)
-				return usage_error("%s", lg_error_last());
-			break;
-		case 'h':
-			fputs(baseline_usage, stdout);
-			return -1;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s' (see 'leakgate "
-					   "baseline --help')", argv[optind - 1]);
-		}
-	}
+	if (c == OPT_STORE && lg_baseline_store_parse(&a->store, value) < 0)
+		return usage_error("%s", lg_error_last());
 	return 0;
 }
+
+static int record_option(void *ctx, int c, const char *value)
+{
+	baseline_args *a = ctx;
+	int rc = lg_run_args_option(&a->run, c, value);
+
+	if (rc < 0)
+		return usage_error("%s", lg_error_last());
+	return rc > 0 ? 0 : show_option(ctx, c, value);
+}
+
+static const lg_cli_options record_spec = {
+	"baseline", baseline_usage, ":" LG_RUN_SHORT_OPTIONS "h", record_options,
+	record_option
+};
+
+static const lg_cli_options show_spec = {
+	"baseline", baseline_usage, ":h", show_options, show_option
+};
 
 /* Where record writes: the repository's file, or HEAD's note. */
 typedef struct {
@@ -179,16 +168,14 @@ static void destination_dispose(destination *d)
 
 static int cmd_record(int argc, char **argv)
 {
-	baseline_args args = { LG_RUN_ARGS_INIT, LG_STORE_FILE };
-	destination dest = { NULL, { "", "", "" }, LG_BUF_INIT, LG_BASELINE_INIT };
+	baseline_args args = { .run = LG_RUN_ARGS_INIT, .store = LG_STORE_FILE };
+	destination dest = { .path = LG_BUF_INIT, .baseline = LG_BASELINE_INIT };
 	lg_run_plan plan;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	lg_report_options report = LG_REPORT_OPTIONS_INIT;
 	size_t recorded = 0, skipped = 0;
 	int code = LG_EXIT_CLEAN, rc;
 
-	if ((rc = parse_args(&args, argc, argv, record_options,
-			     ":" LG_RUN_SHORT_OPTIONS "h")) != 0)
+	if ((rc = lg_cli_parse(&record_spec, &args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
 	/* Recording measures; it explains nothing (run does, where it fails)
 	 * unless asked on the command line. */
@@ -218,9 +205,7 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr, "leakgate baseline: workload '%s' not recorded: %s\n",
 			r->workload.name, r->message ? r->message : "not measured");
 	}
-	report.verbose = args.run.verbose;
-	report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (!args.run.quiet && lg_report_terminal(stdout, &run, &report) < 0)
+	if (lg_run_print_report(&run, &args.run) < 0)
 		fprintf(stderr, "leakgate baseline: cannot write the report: %s\n",
 			lg_error_last());
 	if (recorded == 0) {
@@ -280,7 +265,7 @@ static void print_params(const char *lead, const lg_baseline_params *p)
 		{ LG_PARAM_TOLERANCE, "regression-tolerance", "",
 		  p->regression_tolerance },
 	};
-	char value[NUMBER_SIZE];
+	char value[LG_FORMAT_NUMBER_SIZE];
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
 		if (!(p->given & keys[i].bit))
@@ -293,7 +278,7 @@ static void print_params(const char *lead, const lg_baseline_params *p)
 
 static void print_baseline(const lg_baseline *b)
 {
-	char calls[NUMBER_SIZE];
+	char calls[LG_FORMAT_NUMBER_SIZE];
 
 	printf("baseline at %s (%s%s), format %d, leakgate %s\n", b->rev,
 	       strcmp(b->store, "file") == 0 ? "file " : "note in ",
@@ -327,7 +312,7 @@ static void print_baseline(const lg_baseline *b)
 
 static int cmd_show(int argc, char **argv)
 {
-	baseline_args args = { LG_RUN_ARGS_INIT, LG_STORE_ANY };
+	baseline_args args = { .run = LG_RUN_ARGS_INIT, .store = LG_STORE_ANY };
 	lg_baseline baseline;
 	lg_base_commit base;
 	lg_base_hints hints;
@@ -335,7 +320,7 @@ static int cmd_show(int argc, char **argv)
 	const char *rev;
 	int rc, code;
 
-	if ((rc = parse_args(&args, argc, argv, show_options, ":h")) != 0)
+	if ((rc = lg_cli_parse(&show_spec, &args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
 	if (argc - optind > 1)
 		return usage_error("show takes one revision, not '%s'", argv[optind + 1]);
@@ -347,7 +332,7 @@ static int cmd_show(int argc, char **argv)
 		code = usage_error("%s", lg_error_last());
 	} else if (rc == 0) {
 		fprintf(stderr, "leakgate baseline: %s\n", lg_buf_cstr(&why));
-		code = 1;
+		code = LG_EXIT_NO_BASELINE;
 	} else {
 		print_baseline(&baseline);
 		code = LG_EXIT_CLEAN;

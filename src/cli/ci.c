@@ -1,4 +1,4 @@
-#include "leakgate/ci.h"
+#include "ci.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "leakgate/file.h"
 #include "leakgate/report_github.h"
 #include "leakgate/report_md.h"
+#include "leakgate/report_svg.h"
 
 static int env_is(const char *name, const char *value)
 {
@@ -30,9 +31,8 @@ int lg_ci_github_annotations(FILE *out, const lg_run_result *run)
 		return 0;
 	opts.root = getenv("GITHUB_WORKSPACE");
 	rc = lg_report_github(&text, run, &opts);
-	if (rc == 0 && text.len && (fwrite(text.ptr, 1, text.len, out) != text.len ||
-				    fflush(out) != 0))
-		rc = lg_error_set_os("cannot write the GitHub annotations");
+	if (rc == 0 && text.len)
+		rc = lg_file_put(out, text.ptr, text.len, "the GitHub annotations");
 	lg_buf_dispose(&text);
 	return rc;
 }
@@ -59,7 +59,7 @@ int lg_ci_charts_dir(lg_buf *out, const char *dir, const char *junit)
 {
 	const char *slash;
 
-	out->len = 0;
+	lg_buf_clear(out);
 	if (dir && *dir)
 		return lg_buf_puts(out, dir) < 0 ? LG_ENOMEM : 1;
 	if (!env_is("GITLAB_CI", "true") || !junit || !*junit)
@@ -68,4 +68,29 @@ int lg_ci_charts_dir(lg_buf *out, const char *dir, const char *junit)
 	if (slash && lg_buf_add(out, junit, (size_t)(slash - junit + 1)) < 0)
 		return LG_ENOMEM;
 	return lg_buf_puts(out, LG_CI_CHARTS_DIR) < 0 ? LG_ENOMEM : 1;
+}
+
+int lg_ci_write_charts(lg_run_result *run, const char *dir)
+{
+	lg_svg_chart *charts;
+	size_t count;
+	int rc = lg_report_svg_charts(&charts, &count, run, dir);
+
+	if (rc < 0)
+		return rc;
+	if (count)
+		rc = lg_file_mkdirs(dir);
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		lg_svg_chart *c = &charts[i];
+		lg_workload_result *r = &run->items[c->item];
+
+		rc = lg_file_write_atomic(c->path, lg_buf_cstr(&c->svg), c->svg.len);
+		if (rc == 0) {
+			free(r->attachment);
+			r->attachment = c->path;
+			c->path = NULL;
+		}
+	}
+	lg_svg_charts_free(charts, count);
+	return rc < 0 ? rc : (int)count;
 }

@@ -1,5 +1,4 @@
 /* What `run` and `baseline record` share: options, workloads, the run. */
-#include "leakgate/run_setup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,10 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/error.h"
+#include "leakgate/file.h"
+#include "leakgate/junit.h"
 #include "leakgate/parse.h"
 #include "leakgate/report.h"
 #include "leakgate/runner.h"
+
+#include "run_setup.h"
 
 static int bad_option(const char *fmt, const char *value)
 {
@@ -69,6 +73,17 @@ static const char *display_name(const lg_workload_result *r)
 	return r->workload.name ? r->workload.name : r->workload.target;
 }
 
+/* Best effort: a progress line that cannot be shown is not an error. */
+static void show_progress(size_t done, size_t total, const char *running,
+			  double seconds)
+{
+	lg_buf line = LG_BUF_INIT;
+
+	if (lg_report_progress(&line, done, total, running, seconds) == 0)
+		lg_file_put(stderr, line.ptr, line.len, "the progress line");
+	lg_buf_dispose(&line);
+}
+
 static void on_progress(void *ctx, const lg_workload_result *r, size_t done,
 			size_t total, int finished)
 {
@@ -78,9 +93,10 @@ static void on_progress(void *ctx, const lg_workload_result *r, size_t done,
 		if (!finished)
 			p->running = display_name(r);
 		if (done < total)
-			lg_progress_show(stderr, done, total, p->running, r->seconds);
+			show_progress(done, total, p->running, r->seconds);
 		else
-			lg_progress_clear(stderr);
+			lg_file_put(stderr, LG_PROGRESS_CLEAR,
+				    strlen(LG_PROGRESS_CLEAR), "the progress line");
 	} else if (finished) {
 		fprintf(stderr, "leakgate: [%zu/%zu] %s: %s\n", done, total,
 			display_name(r), lg_verdict_name(r->verdict));
@@ -90,8 +106,8 @@ static void on_progress(void *ctx, const lg_workload_result *r, size_t done,
 /* Command-line settings win over the configuration file. */
 static int apply_overrides(lg_workload *wl, const lg_run_args *a)
 {
-	if (a->python && lg_workload_set_string(&wl->python, a->python) < 0)
-		return LG_ENOMEM;
+	if (a->python && lg_string_set(&wl->python, a->python) < 0)
+		return lg_error_oom();
 	if (a->threshold >= 0)
 		wl->threshold = a->threshold;
 	if (a->max_calls > 0)
@@ -137,10 +153,10 @@ static int add_workload(lg_workload **list, size_t *count, const lg_workload *wl
 	lg_workload *grown = realloc(*list, (*count + 1) * sizeof(**list));
 
 	if (!grown)
-		return LG_ENOMEM;
+		return lg_error_oom();
 	*list = grown;
 	if (lg_workload_copy(&grown[*count], wl) < 0)
-		return LG_ENOMEM;
+		return LG_ENOMEM; /* with its message */
 	(*count)++;
 	return 0;
 }
@@ -169,8 +185,8 @@ static int select_workloads(lg_workload **out, size_t *count,
 		} else {
 			if ((rc = lg_workload_copy(&adhoc, &cfg->defaults)) < 0)
 				return rc;
-			if ((rc = lg_workload_set_string(&adhoc.name, names[k])) == 0 &&
-			    (rc = lg_workload_set_string(&adhoc.target, names[k])) == 0)
+			if ((rc = lg_string_set(&adhoc.name, names[k])) == 0 &&
+			    (rc = lg_string_set(&adhoc.target, names[k])) == 0)
 				rc = add_workload(out, count, &adhoc);
 			lg_workload_dispose(&adhoc);
 		}
@@ -199,10 +215,8 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 		out->cfg.defaults = base;
 	}
 	if ((rc = select_workloads(&out->workloads, &out->count, &out->cfg,
-				   names, n)) < 0) {
-		lg_error_set("out of memory");
+				   names, n)) < 0)
 		goto fail;
-	}
 	if (out->count == 0) {
 		lg_error_set("%s", a->config
 			? "no workloads: the configuration has no [workload] section"
@@ -211,18 +225,13 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 		goto fail;
 	}
 	for (size_t i = 0; i < out->count; i++) {
-		if ((rc = apply_overrides(&out->workloads[i], a)) < 0) {
-			lg_error_set("out of memory");
-			goto fail;
-		}
-		if ((rc = check_target(&out->workloads[i])) < 0)
+		if ((rc = apply_overrides(&out->workloads[i], a)) < 0 ||
+		    (rc = check_target(&out->workloads[i])) < 0)
 			goto fail;
 	}
 	/* What a workload without a section would get (a baseline records it). */
-	if ((rc = apply_overrides(&out->cfg.defaults, a)) < 0) {
-		lg_error_set("out of memory");
+	if ((rc = apply_overrides(&out->cfg.defaults, a)) < 0)
 		goto fail;
-	}
 	out->jobs = a->jobs > 0 ? (int)a->jobs : out->cfg.jobs > 0 ? out->cfg.jobs : 1;
 	return 0;
 fail:
@@ -255,4 +264,33 @@ int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 	ropts.progress = a->quiet ? NULL : on_progress;
 	ropts.progress_ctx = &progress;
 	return lg_runner_run(out, plan->workloads, plan->count, &ropts);
+}
+
+int lg_run_print_report(const lg_run_result *run, const lg_run_args *a)
+{
+	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
+	lg_buf text = LG_BUF_INIT;
+	int rc;
+
+	if (a->quiet)
+		return 0;
+	opts.verbose = a->verbose;
+	opts.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	rc = lg_report_terminal(&text, run, &opts);
+	if (rc == 0)
+		rc = lg_file_put(stdout, lg_buf_cstr(&text), text.len, "the report");
+	lg_buf_dispose(&text);
+	return rc;
+}
+
+int lg_run_write_junit(const lg_run_result *run, const char *path)
+{
+	lg_buf xml = LG_BUF_INIT;
+	int rc = lg_junit_render(&xml, run);
+
+	if (rc == 0)
+		rc = lg_file_write_atomic_named(path, "JUnit report",
+						lg_buf_cstr(&xml), xml.len);
+	lg_buf_dispose(&xml);
+	return rc;
 }

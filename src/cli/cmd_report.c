@@ -3,10 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "leakgate/buf.h"
-#include "leakgate/cli.h"
 #include "leakgate/error.h"
 #include "leakgate/file.h"
 #include "leakgate/junit_read.h"
@@ -14,6 +12,8 @@
 #include "leakgate/report_github.h"
 #include "leakgate/report_md.h"
 #include "leakgate/report_svg.h"
+
+#include "cli.h"
 
 static const char report_usage[] =
 	"usage: leakgate report [options] RUN.xml\n"
@@ -60,46 +60,44 @@ typedef struct {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "leakgate report: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return LG_EXIT_USAGE;
+	return lg_cli_error("report", fmt, arg);
 }
+
+static int report_option(void *ctx, int c, const char *value)
+{
+	report_args *a = ctx;
+
+	switch (c) {
+	case 'f':
+		if (strcmp(value, "terminal") == 0)
+			a->format = FORMAT_TERMINAL;
+		else if (strcmp(value, "markdown") == 0)
+			a->format = FORMAT_MARKDOWN;
+		else if (strcmp(value, "github") == 0)
+			a->format = FORMAT_GITHUB;
+		else if (strcmp(value, "svg") == 0)
+			a->format = FORMAT_SVG;
+		else
+			return usage_error("--format: '%s' is not one of terminal, "
+					   "markdown, github, svg", value);
+		break;
+	case 'w': a->workload = value; break;
+	case 'o': a->output = value; break;
+	case 'v': a->verbose = 1; break;
+	}
+	return 0;
+}
+
+static const lg_cli_options report_options = {
+	"report", report_usage, ":f:w:o:vh", long_options, report_option
+};
 
 static int parse_args(report_args *a, int argc, char **argv)
 {
-	int c;
+	int rc = lg_cli_parse(&report_options, a, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:w:o:vh", long_options, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "terminal") == 0)
-				a->format = FORMAT_TERMINAL;
-			else if (strcmp(optarg, "markdown") == 0)
-				a->format = FORMAT_MARKDOWN;
-			else if (strcmp(optarg, "github") == 0)
-				a->format = FORMAT_GITHUB;
-			else if (strcmp(optarg, "svg") == 0)
-				a->format = FORMAT_SVG;
-			else
-				return usage_error("--format: '%s' is not one of terminal, "
-						   "markdown, github, svg", optarg);
-			break;
-		case 'w': a->workload = optarg; break;
-		case 'o': a->output = optarg; break;
-		case 'v': a->verbose = 1; break;
-		case 'h':
-			fputs(report_usage, stdout);
-			return -1;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s' (see 'leakgate report --help')",
-					   argv[optind - 1]);
-		}
-	}
+	if (rc != 0)
+		return rc;
 	if (optind != argc - 1)
 		return usage_error("%s", optind == argc
 				   ? "give one RUN.xml (a JUnit file leakgate wrote)"
@@ -108,32 +106,10 @@ static int parse_args(report_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* The terminal report into a buffer, so that -o gets a whole file. */
-static int render_terminal(lg_buf *out, const lg_run_result *run, int verbose)
-{
-	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int rc;
-
-	if (!f) {
-		lg_error_set("out of memory");
-		return LG_ENOMEM;
-	}
-	opts.verbose = verbose;
-	rc = lg_report_terminal(f, run, &opts);
-	if (fclose(f) != 0 && rc == 0)
-		rc = lg_error_set("out of memory");
-	if (rc == 0)
-		rc = lg_buf_add(out, text, len);
-	free(text);
-	return rc;
-}
-
 static int render(lg_buf *out, const lg_run_result *run, const report_args *a)
 {
 	lg_github_options github = LG_GITHUB_OPTIONS_INIT;
+	lg_report_options terminal = LG_REPORT_OPTIONS_INIT;
 
 	switch (a->format) {
 	case FORMAT_MARKDOWN:
@@ -146,7 +122,8 @@ static int render(lg_buf *out, const lg_run_result *run, const report_args *a)
 	case FORMAT_TERMINAL:
 		break;
 	}
-	return render_terminal(out, run, a->verbose);
+	terminal.verbose = a->verbose;
+	return lg_report_terminal(out, run, &terminal);
 }
 
 /* The workload named NAME as a run of its own (borrowed from run). */
@@ -201,8 +178,9 @@ int lg_cmd_report(int argc, char **argv)
 			usage_error("%s", lg_error_last());
 			goto out;
 		}
-	} else if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {
-		usage_error("%s", "cannot write standard output");
+	} else if (lg_file_put(stdout, lg_buf_cstr(&out), out.len,
+			       "standard output") < 0) {
+		usage_error("%s", lg_error_last());
 		goto out;
 	}
 	code = LG_EXIT_CLEAN;

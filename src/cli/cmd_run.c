@@ -4,20 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "leakgate/baseline_store.h"
-#include "leakgate/cancel.h"
-#include "leakgate/ci.h"
-#include "leakgate/cli.h"
 #include "leakgate/error.h"
+#include "leakgate/file.h"
 #include "leakgate/junit.h"
 #include "leakgate/parse.h"
-#include "leakgate/report.h"
-#include "leakgate/report_svg.h"
-#include "leakgate/run_setup.h"
 #include "leakgate/shard.h"
-#include "leakgate/verdict.h"
+
+#include "cancel.h"
+#include "ci.h"
+#include "cli.h"
+#include "run_setup.h"
 
 static const char run_usage[] =
 	"usage: leakgate run [options] [WORKLOAD...]\n"
@@ -91,64 +89,53 @@ typedef struct {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "leakgate run: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return LG_EXIT_USAGE;
+	return lg_cli_error("run", fmt, arg);
 }
 
-static int parse_args(run_args *a, int argc, char **argv)
+static int run_option(void *ctx, int c, const char *value)
 {
-	int c, rc;
+	run_args *a = ctx;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" LG_RUN_SHORT_OPTIONS "h",
-				long_options, NULL)) != -1) {
-		if ((rc = lg_run_args_option(&a->run, c, optarg)) < 0)
-			return usage_error("%s", lg_error_last());
-		if (rc > 0)
-			continue;
-		switch (c) {
-		case OPT_JUNIT: a->junit = optarg; break;
-		case OPT_BASELINE:
-			if (!*optarg)
-				return usage_error("%s", "--baseline: give auto, a revision or none");
-			a->baseline = optarg;
-			break;
-		case OPT_BASE: a->base = optarg; break;
-		case OPT_SHARD:
-			if (lg_shard_parse(&a->shard, optarg, getenv("CI_NODE_INDEX"),
-					   getenv("CI_NODE_TOTAL")) < 0)
-				return usage_error("--shard: %s", lg_error_last());
-			break;
-		case OPT_CHARTS:
-			if (!*optarg)
-				return usage_error("%s", "--charts: give a directory");
-			a->charts = optarg;
-			break;
-		case OPT_FLOOR:
-			if (lg_parse_double(&a->run.regression_floor, optarg) < 0 ||
-			    a->run.regression_floor < 0)
-				return usage_error("--regression-floor: '%s' is not a number >= 0", optarg);
-			break;
-		case OPT_TOLERANCE:
-			if (lg_parse_double(&a->run.regression_tolerance, optarg) < 0 ||
-			    a->run.regression_tolerance < 0)
-				return usage_error("--regression-tolerance: '%s' is not a number >= 0", optarg);
-			break;
-		case 'h':
-			fputs(run_usage, stdout);
-			return -1;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s' (see 'leakgate run --help')",
-					   argv[optind - 1]);
-		}
+	if ((rc = lg_run_args_option(&a->run, c, value)) < 0)
+		return usage_error("%s", lg_error_last());
+	if (rc > 0)
+		return 0;
+	switch (c) {
+	case OPT_JUNIT: a->junit = value; break;
+	case OPT_BASELINE:
+		if (!*value)
+			return usage_error("%s", "--baseline: give auto, a revision or none");
+		a->baseline = value;
+		break;
+	case OPT_BASE: a->base = value; break;
+	case OPT_SHARD:
+		if (lg_shard_parse(&a->shard, value, getenv("CI_NODE_INDEX"),
+				   getenv("CI_NODE_TOTAL")) < 0)
+			return usage_error("--shard: %s", lg_error_last());
+		break;
+	case OPT_CHARTS:
+		if (!*value)
+			return usage_error("%s", "--charts: give a directory");
+		a->charts = value;
+		break;
+	case OPT_FLOOR:
+		if (lg_parse_double(&a->run.regression_floor, value) < 0 ||
+		    a->run.regression_floor < 0)
+			return usage_error("--regression-floor: '%s' is not a number >= 0", value);
+		break;
+	case OPT_TOLERANCE:
+		if (lg_parse_double(&a->run.regression_tolerance, value) < 0 ||
+		    a->run.regression_tolerance < 0)
+			return usage_error("--regression-tolerance: '%s' is not a number >= 0", value);
+		break;
 	}
 	return 0;
 }
+
+static const lg_cli_options run_options = {
+	"run", run_usage, ":" LG_RUN_SHORT_OPTIONS "h", long_options, run_option
+};
 
 /* The baseline every workload is held to (--baseline). */
 typedef struct {
@@ -199,7 +186,7 @@ static int gate_load(gate *g, lg_run_plan *plan, const run_args *a)
 			  a->run.config ? a->run.config : "",
 			  g->found && strcmp(g->baseline.store, "notes") == 0
 			  ? " --store notes" : "") < 0)
-		return usage_error("%s", "out of memory");
+		return usage_error("%s", lg_error_last());
 	opts.baseline = g->found ? &g->baseline : NULL;
 	opts.rev = g->base.rev[0] ? g->base.rev : NULL;
 	opts.none_reason = lg_buf_cstr(&g->why);
@@ -233,7 +220,7 @@ static int write_charts(lg_run_result *run, const char *dir, const char *junit)
 	int rc = lg_ci_charts_dir(&where, dir, junit);
 
 	if (rc > 0)
-		rc = lg_report_svg_charts(run, where.ptr);
+		rc = lg_ci_write_charts(run, where.ptr);
 	lg_buf_dispose(&where);
 	return rc < 0 ? rc : 0;
 }
@@ -260,16 +247,16 @@ static void gate_dispose(gate *g)
 
 int lg_cmd_run(int argc, char **argv)
 {
-	run_args args = { LG_RUN_ARGS_INIT, NULL, NULL, NULL, LG_SHARD_ALL, NULL };
-	gate baseline = { 0, LG_BASELINE_INIT, LG_BUF_INIT, { "", "", "" },
-			  LG_BUF_INIT, LG_BASELINE_JUDGE_OPTIONS_INIT };
+	run_args args = { .run = LG_RUN_ARGS_INIT, .shard = LG_SHARD_ALL };
+	gate baseline = { .baseline = LG_BASELINE_INIT, .why = LG_BUF_INIT,
+			  .record = LG_BUF_INIT,
+			  .opts = LG_BASELINE_JUDGE_OPTIONS_INIT };
 	lg_run_plan plan;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	lg_report_options report = LG_REPORT_OPTIONS_INIT;
 	const char *junit;
 	int code, rc, signo;
 
-	if ((rc = parse_args(&args, argc, argv)) != 0)
+	if ((rc = lg_cli_parse(&run_options, &args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
 	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0)
 		return usage_error("%s", lg_error_last());
@@ -289,16 +276,14 @@ int lg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	code = lg_run_exit_code(&run);
-	report.verbose = args.run.verbose;
-	report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (!args.run.quiet && lg_report_terminal(stdout, &run, &report) < 0)
+	code = lg_cli_exit_code(&run);
+	if (lg_run_print_report(&run, &args.run) < 0)
 		fprintf(stderr, "leakgate run: cannot write the report: %s\n",
 			lg_error_last());
 	junit = args.junit ? args.junit : plan.cfg.junit;
-	/* Charts first: the JUnit file refers to them. */
+	/* Charts first: they become the attachments the JUnit file names. */
 	if (write_charts(&run, args.charts, junit) < 0 ||
-	    (junit && lg_junit_write(&run, junit) < 0) ||
+	    (junit && lg_run_write_junit(&run, junit) < 0) ||
 	    lg_ci_github_annotations(stdout, &run) < 0 ||
 	    lg_ci_github_summary(&run, NULL) < 0) {
 		fprintf(stderr, "leakgate run: %s\n", lg_error_last());
@@ -306,7 +291,7 @@ int lg_cmd_run(int argc, char **argv)
 	}
 	if ((signo = lg_cancel_received()) != 0) {
 		report_cancelled(&run, signo, junit);
-		code = 128 + signo;
+		code = LG_EXIT_SIGNAL + signo;
 	}
 out:
 	lg_cancel_uninstall();

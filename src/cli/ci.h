@@ -35,4 +35,11 @@ int lg_ci_github_summary(const lg_run_result *run, const char *title);
  */
 int lg_ci_charts_dir(lg_buf *out, const char *dir, const char *junit);
 
+/*
+ * Write the chart of every failing workload with samples into dir
+ * (created; report_svg.h names them) and make each its workload's
+ * attachment, so that the JUnit file refers to it. Returns how many.
+ */
+int lg_ci_write_charts(lg_run_result *run, const char *dir);
+
 #endif

@@ -1,0 +1,65 @@
+#ifndef LEAKGATE_REPO_H
+#define LEAKGATE_REPO_H
+
+/*
+ * The git repository a run is in, through libgit2 (never the git command):
+ * the commit a change is compared at. Errors (one line, for exit 2): not a
+ * repository, an unknown revision, a target branch or base commit missing
+ * from the clone, or beyond a shallow clone's boundary (saying what to
+ * fetch).
+ *
+ * The merge base is found by painting down from both commits in date order
+ * (as git's paint_down_to_common): a parent missing from a shallow clone
+ * ends that line of history, as the shallow boundary does for git. libgit2
+ * 1.5's git_merge_base fails (and leaks) at the first missing parent.
+ */
+
+struct git_repository;
+
+/* A repository; the libgit2 handle is for the modules that read objects
+ * (baseline_store.c). */
+typedef struct lg_repo {
+	struct git_repository *git;
+	char *dir;  /* as given, for messages */
+} lg_repo;
+
+/* The repository holding dir (found upwards). LG_ENOTFOUND: "'DIR' is not
+ * in a git repository". */
+int lg_repo_open(lg_repo **out, const char *dir);
+void lg_repo_free(lg_repo *repo);
+
+/* The working tree's root with a trailing '/', or NULL for a bare one. */
+const char *lg_repo_workdir(const lg_repo *repo);
+
+/* Where --baseline auto finds the target branch; NULL or "" when unset. */
+typedef struct {
+	const char *base;                /* --base REV */
+	const char *github_base_ref;     /* GITHUB_BASE_REF */
+	const char *gitlab_diff_base;    /* CI_MERGE_REQUEST_DIFF_BASE_SHA */
+	const char *gitlab_target;       /* CI_MERGE_REQUEST_TARGET_BRANCH_NAME */
+} lg_base_hints;
+
+/* The hints from the environment, base from the command line. */
+void lg_base_hints_from_env(lg_base_hints *out, const char *base);
+
+/* A commit to read a baseline at. */
+typedef struct {
+	char id[41];     /* full hex id; "" when there is none (a root HEAD) */
+	char rev[8];     /* abbreviated */
+	char how[256];   /* "merge base of HEAD and origin/main", "HEAD~1" */
+} lg_base_commit;
+
+/*
+ * --baseline auto: the merge base of HEAD and the target branch (--base,
+ * then GITHUB_BASE_REF as origin/<ref>, then CI_MERGE_REQUEST_DIFF_BASE_SHA,
+ * then CI_MERGE_REQUEST_TARGET_BRANCH_NAME); outside a merge request HEAD's
+ * first parent. A HEAD without parents gives an empty out->id (nothing to
+ * compare with), not an error.
+ */
+int lg_repo_auto_base(lg_base_commit *out, lg_repo *repo,
+		      const lg_base_hints *hints);
+
+/* --baseline REV: the commit REV names. */
+int lg_repo_resolve(lg_base_commit *out, lg_repo *repo, const char *rev);
+
+#endif

@@ -1,0 +1,63 @@
+#ifndef LEAKGATE_SESSION_H
+#define LEAKGATE_SESSION_H
+
+#include "leakgate/explanation.h"
+#include "leakgate/proto.h"
+#include "leakgate/result.h"
+
+/*
+ * A session applies an agent's records, in order, to what it measures: the
+ * detection session to a workload result, the diagnostic session to an
+ * explanation. One table (session.c) says for every record the states it
+ * may come in, the state after it and what each session does with it, so
+ * that the order proto.h specifies is checked in one place, and the version
+ * in hello once. A record out of order, or one the session has no use for,
+ * is LG_EPROTO with a message ("protocol: sample record after end").
+ */
+
+typedef enum {
+	LG_SESSION_START,    /* before hello */
+	LG_SESSION_HELLO,    /* after hello */
+	LG_SESSION_RUNNING,  /* after target */
+	LG_SESSION_ENDED     /* after end */
+} lg_session_state;
+
+typedef struct lg_session {
+	lg_session_state state;
+	int diagnosis;                /* the diagnostic session's rules */
+	unsigned metrics;             /* detection: bit per metric in hello */
+	lg_workload_result *result;   /* detection: borrowed */
+	lg_explanation *explanation;  /* diagnosis: borrowed */
+} lg_session;
+
+void lg_session_init_detection(lg_session *s, lg_workload_result *result);
+void lg_session_init_diagnosis(lg_session *s, lg_explanation *e);
+/* LG_EPROTO with a message for out-of-order or malformed records. */
+int lg_session_apply(lg_session *s, const lg_record *rec);
+
+/*
+ * What a record does to a session's result, called by lg_session_apply
+ * once the order is checked (s->state is still the state before it):
+ * detect_records.c for the detection session, explain_records.c for the
+ * diagnostic session. Nothing else calls them.
+ */
+typedef int (*lg_record_handler)(lg_session *s, const lg_record *rec);
+
+int lg_detection_hello(lg_session *s, const lg_record *rec);
+int lg_detection_target(lg_session *s, const lg_record *rec);
+int lg_detection_sample(lg_session *s, const lg_record *rec);
+int lg_detection_calibrated(lg_session *s, const lg_record *rec);
+int lg_detection_end(lg_session *s, const lg_record *rec);
+
+int lg_diagnosis_hello(lg_session *s, const lg_record *rec);
+int lg_diagnosis_note(lg_session *s, const lg_record *rec);
+int lg_diagnosis_end(lg_session *s, const lg_record *rec);
+int lg_diagnosis_type(lg_session *s, const lg_record *rec);
+int lg_diagnosis_site(lg_session *s, const lg_record *rec);
+int lg_diagnosis_traced(lg_session *s, const lg_record *rec);
+int lg_diagnosis_chain(lg_session *s, const lg_record *rec);
+int lg_diagnosis_resource(lg_session *s, const lg_record *rec);
+int lg_diagnosis_cycle(lg_session *s, const lg_record *rec);
+int lg_diagnosis_native(lg_session *s, const lg_record *rec);
+
+#endif

@@ -1,0 +1,54 @@
+#ifndef LEAKGATE_CLI_H
+#define LEAKGATE_CLI_H
+
+#include <getopt.h>
+
+#include "leakgate/result.h"
+
+/* Exit codes, decided in one place (the command layer). */
+enum {
+	LG_EXIT_CLEAN = 0,      /* every workload clean (or a known leak) */
+	LG_EXIT_LEAK = 1,       /* at least one workload leaks */
+	LG_EXIT_USAGE = 2,      /* bad arguments or configuration */
+	LG_EXIT_UNMEASURED = 3, /* a workload could not be measured */
+	LG_EXIT_NO_BASELINE = 1, /* baseline show: none recorded there */
+	LG_EXIT_SIGNAL = 128    /* + N: run interrupted by signal N (cancel.h) */
+};
+
+/* The exit code of a finished run (lg_run_status_of). */
+int lg_cli_exit_code(const lg_run_result *run);
+
+/* Dispatch argv to a subcommand; returns the process exit code. */
+int lg_cli_main(int argc, char **argv);
+
+/* Subcommands: one file each (cmd_<name>.c). */
+int lg_cmd_run(int argc, char **argv);
+int lg_cmd_baseline(int argc, char **argv);
+int lg_cmd_report(int argc, char **argv);
+int lg_cmd_merge(int argc, char **argv);
+
+/*
+ * How every command reads its options: getopt_long from argv[1] (a ':'
+ * first in shorts, so that a missing value is reported, not guessed);
+ * 'h' prints usage on standard output; a missing value or an unknown option
+ * is a usage error that names the command. Every other option goes to
+ * option(), which returns 0 to go on, or an exit code after printing why.
+ */
+typedef struct {
+	const char *name;            /* "run": messages say "leakgate run: " */
+	const char *usage;           /* the text of --help */
+	const char *shorts;          /* getopt's optstring, e.g. ":o:h" */
+	const struct option *longs;
+	int (*option)(void *ctx, int option, const char *value);
+} lg_cli_options;
+
+/* 0 to go on (the operands start at optind), -1 after --help, else an
+ * exit code. */
+int lg_cli_parse(const lg_cli_options *spec, void *ctx, int argc, char **argv);
+
+/* "leakgate <command>: <message>" on standard error; returns
+ * LG_EXIT_USAGE. */
+int lg_cli_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

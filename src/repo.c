@@ -1,0 +1,506 @@
+/*
+ * The repository: opening it, the commit a change is compared at (the
+ * merge base with its target branch, found by a walker that knows shallow
+ * clones, or HEAD's parent), revisions. Through libgit2, never the git
+ * command.
+ */
+#include "leakgate/repo.h"
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakgate/error.h"
+
+int lg_repo_open(lg_repo **out, const char *dir)
+{
+	lg_repo *repo = calloc(1, sizeof(*repo));
+	int rc;
+
+	*out = NULL;
+	if (!repo || !(repo->dir = strdup(dir))) {
+		free(repo);
+		return lg_error_oom();
+	}
+	rc = git_repository_open_ext(&repo->git, dir, 0, NULL);
+	if (rc == GIT_ENOTFOUND) {
+		char *where = realpath(dir, NULL);
+
+		lg_error_set("'%s' is not in a git repository", where ? where : dir);
+		free(where);
+		lg_repo_free(repo);
+		return LG_ENOTFOUND;
+	}
+	if (rc < 0) {
+		rc = lg_error_git("cannot open the git repository at '%s'", dir);
+		lg_repo_free(repo);
+		return rc;
+	}
+	*out = repo;
+	return 0;
+}
+
+void lg_repo_free(lg_repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	free(repo->dir);
+	free(repo);
+}
+
+const char *lg_repo_workdir(const lg_repo *repo)
+{
+	return git_repository_workdir(repo->git);
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+void lg_base_hints_from_env(lg_base_hints *out, const char *base)
+{
+	out->base = nonempty(base);
+	out->github_base_ref = nonempty(getenv("GITHUB_BASE_REF"));
+	out->gitlab_diff_base = nonempty(getenv("CI_MERGE_REQUEST_DIFF_BASE_SHA"));
+	out->gitlab_target = nonempty(getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"));
+}
+
+static void set_commit(lg_base_commit *out, const git_oid *oid, const char *how)
+{
+	git_oid_tostr(out->id, sizeof(out->id), oid);
+	git_oid_tostr(out->rev, sizeof(out->rev), oid);
+	snprintf(out->how, sizeof(out->how), "%s", how);
+}
+
+static int is_shallow(lg_repo *repo)
+{
+	return git_repository_is_shallow(repo->git) == 1;
+}
+
+/* What to run so that a shallow clone holds the base. */
+static int shallow_error(const char *what, const char *branch)
+{
+	lg_error_set("%s is not in this shallow clone: run `git fetch "
+		     "--deepen=50%s%s` or `git fetch --unshallow`", what,
+		     branch ? " origin " : "", branch ? branch : "");
+	return LG_ENOTFOUND;
+}
+
+/* Does the object database hold the commit? */
+static int have_commit(lg_repo *repo, const git_oid *oid)
+{
+	git_commit *c = NULL;
+	int rc = git_commit_lookup(&c, repo->git, oid);
+
+	git_commit_free(c);
+	return rc == 0;
+}
+
+static int head_commit(git_oid *out, lg_repo *repo)
+{
+	git_object *obj = NULL;
+
+	if (git_revparse_single(&obj, repo->git, "HEAD^{commit}") < 0)
+		return lg_error_git("HEAD of '%s' is not a commit", repo->dir);
+	git_oid_cpy(out, git_object_id(obj));
+	git_object_free(obj);
+	return 0;
+}
+
+/* The target branch `name` as the remote has it (origin/<name>), else a
+ * local branch of that name. */
+static int lookup_branch(git_oid *out, char *shown, size_t size, lg_repo *repo,
+			 const char *name, const char *source)
+{
+	static const char *const patterns[] = {
+		"refs/remotes/origin/%s", "refs/heads/%s",
+	};
+	char ref[1024];
+
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(*patterns); i++) {
+		snprintf(ref, sizeof(ref), patterns[i], name);
+		if (git_reference_name_to_id(out, repo->git, ref) == 0) {
+			snprintf(shown, size, i == 0 ? "origin/%s" : "%s", name);
+			return 0;
+		}
+	}
+	lg_error_set("target branch '%s' (%s) is not in this clone: run `git "
+		     "fetch --depth=50 origin %s` (or fetch the full history)",
+		     name, source, name);
+	return LG_ENOTFOUND;
+}
+
+/* The merge base walker (repo.h): commits in a hash table, a heap by
+ * committer time. */
+#define MB_ONE 1u      /* reachable from HEAD */
+#define MB_TWO 2u      /* reachable from the target */
+#define MB_MAX_COMMITS 200000
+
+typedef struct {
+	git_oid id;
+	git_commit *commit;
+	unsigned flags;
+} mb_node;
+
+typedef struct {
+	git_repository *git;
+	mb_node *nodes;
+	size_t count, cap;
+	size_t *slots;          /* hash of ids: node index + 1, 0 when empty */
+	size_t nslots;
+	size_t *heap;           /* node indices, newest commit first */
+	size_t heap_len, heap_cap;
+	int missing;            /* a parent was not in the clone */
+} mb_walk;
+
+static size_t mb_hash(const git_oid *id, size_t nslots)
+{
+	size_t h = 0;
+
+	memcpy(&h, id->id, sizeof(h) < GIT_OID_RAWSZ ? sizeof(h) : GIT_OID_RAWSZ);
+	return h & (nslots - 1);
+}
+
+static int mb_grow_slots(mb_walk *w)
+{
+	size_t n = w->nslots ? w->nslots * 2 : 1024;
+	size_t *slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return lg_error_oom();
+	for (size_t i = 0; i < w->count; i++) {
+		size_t h = mb_hash(&w->nodes[i].id, n);
+
+		while (slots[h])
+			h = (h + 1) & (n - 1);
+		slots[h] = i + 1;
+	}
+	free(w->slots);
+	w->slots = slots;
+	w->nslots = n;
+	return 0;
+}
+
+/* The node of commit id, loaded on first sight: its index, or -1 when the
+ * commit is not in the clone, < -1 on error. */
+static long mb_node_of(mb_walk *w, const git_oid *id)
+{
+	git_commit *commit;
+	size_t h;
+	int rc;
+
+	if ((w->count + 1) * 2 > w->nslots && mb_grow_slots(w) < 0)
+		return -2;
+	for (h = mb_hash(id, w->nslots); w->slots[h]; h = (h + 1) & (w->nslots - 1))
+		if (git_oid_equal(&w->nodes[w->slots[h] - 1].id, id))
+			return (long)(w->slots[h] - 1);
+	if (w->count == MB_MAX_COMMITS) {
+		lg_error_set("the merge base is more than %d commits away",
+			     MB_MAX_COMMITS);
+		return -2;
+	}
+	rc = git_commit_lookup(&commit, w->git, id);
+	if (rc == GIT_ENOTFOUND) {
+		w->missing = 1;
+		return -1;
+	}
+	if (rc < 0) {
+		lg_error_git("cannot read commit");
+		return -2;
+	}
+	if (w->count == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		mb_node *nodes = realloc(w->nodes, cap * sizeof(*nodes));
+
+		if (!nodes) {
+			git_commit_free(commit);
+			lg_error_oom();
+			return -2;
+		}
+		w->nodes = nodes;
+		w->cap = cap;
+	}
+	git_oid_cpy(&w->nodes[w->count].id, id);
+	w->nodes[w->count].commit = commit;
+	w->nodes[w->count].flags = 0;
+	w->slots[h] = w->count + 1;
+	return (long)w->count++;
+}
+
+static int64_t mb_time(const mb_walk *w, size_t i)
+{
+	return git_commit_time(w->nodes[i].commit);
+}
+
+static int mb_push(mb_walk *w, size_t node)
+{
+	size_t i;
+
+	if (w->heap_len == w->heap_cap) {
+		size_t cap = w->heap_cap ? w->heap_cap * 2 : 64;
+		size_t *heap = realloc(w->heap, cap * sizeof(*heap));
+
+		if (!heap)
+			return lg_error_oom();
+		w->heap = heap;
+		w->heap_cap = cap;
+	}
+	for (i = w->heap_len++; i > 0; i = (i - 1) / 2) {
+		size_t up = (i - 1) / 2;
+
+		if (mb_time(w, w->heap[up]) >= mb_time(w, node))
+			break;
+		w->heap[i] = w->heap[up];
+	}
+	w->heap[i] = node;
+	return 0;
+}
+
+static size_t mb_pop(mb_walk *w)
+{
+	size_t top = w->heap[0], last = w->heap[--w->heap_len], i = 0;
+
+	for (;;) {
+		size_t child = 2 * i + 1;
+
+		if (child >= w->heap_len)
+			break;
+		if (child + 1 < w->heap_len &&
+		    mb_time(w, w->heap[child + 1]) > mb_time(w, w->heap[child]))
+			child++;
+		if (mb_time(w, w->heap[child]) <= mb_time(w, last))
+			break;
+		w->heap[i] = w->heap[child];
+		i = child;
+	}
+	if (w->heap_len)
+		w->heap[i] = last;
+	return top;
+}
+
+/* Mark a commit and queue it; nothing when it is not in the clone. */
+static int mb_start(mb_walk *w, const git_oid *id, unsigned flags)
+{
+	long node = mb_node_of(w, id);
+
+	if (node < 0)
+		return node == -1 ? 0 : LG_ERROR;
+	w->nodes[node].flags |= flags;
+	return mb_push(w, (size_t)node);
+}
+
+/* 1 and *out when found, 0 when none is in the clone, < 0 on error. The
+ * newest commit (by committer time) that both reach is the answer: with
+ * sane clocks the best common ancestor, and the walk stops there. */
+static int mb_find(git_oid *out, mb_walk *w, const git_oid *one, const git_oid *two)
+{
+	int rc;
+
+	if ((rc = mb_start(w, one, MB_ONE)) < 0 || (rc = mb_start(w, two, MB_TWO)) < 0)
+		return rc;
+	while (w->heap_len) {
+		size_t node = mb_pop(w);
+		unsigned flags = w->nodes[node].flags;
+		git_commit *commit = w->nodes[node].commit;
+
+		if (flags == (MB_ONE | MB_TWO)) {
+			git_oid_cpy(out, &w->nodes[node].id);
+			return 1;
+		}
+		for (unsigned i = 0; i < git_commit_parentcount(commit); i++) {
+			long parent = mb_node_of(w, git_commit_parent_id(commit, i));
+
+			if (parent == -1)
+				continue; /* beyond the shallow boundary */
+			if (parent < 0)
+				return LG_ERROR;
+			if ((w->nodes[parent].flags & flags) == flags)
+				continue;
+			w->nodes[parent].flags |= flags;
+			if ((rc = mb_push(w, (size_t)parent)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static void mb_dispose(mb_walk *w)
+{
+	for (size_t i = 0; i < w->count; i++)
+		git_commit_free(w->nodes[i].commit);
+	free(w->nodes);
+	free(w->slots);
+	free(w->heap);
+}
+
+static int merge_base(lg_base_commit *out, lg_repo *repo, const git_oid *target,
+		      const char *shown, const char *branch)
+{
+	mb_walk walk;
+	git_oid head, base;
+	char how[256], what[320];
+	int rc;
+
+	if ((rc = head_commit(&head, repo)) < 0)
+		return rc;
+	snprintf(how, sizeof(how), "merge base of HEAD and %s", shown);
+	memset(&walk, 0, sizeof(walk));
+	walk.git = repo->git;
+	rc = mb_find(&base, &walk, &head, target);
+	mb_dispose(&walk);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		set_commit(out, &base, how);
+		return 0;
+	}
+	if (walk.missing || is_shallow(repo)) {
+		snprintf(what, sizeof(what), "the %s", how);
+		return shallow_error(what, branch);
+	}
+	lg_error_set("HEAD and %s have no common ancestor", shown);
+	return LG_ENOTFOUND;
+}
+
+/* The merge base with a revision given on the command line. */
+static int base_from_rev(lg_base_commit *out, lg_repo *repo, const char *rev)
+{
+	lg_base_commit target;
+	git_oid oid;
+	int rc;
+
+	if ((rc = lg_repo_resolve(&target, repo, rev)) < 0)
+		return rc;
+	if (git_oid_fromstr(&oid, target.id) < 0)
+		return lg_error_git("cannot resolve '%s'", rev);
+	return merge_base(out, repo, &oid, rev, rev);
+}
+
+/* CI_MERGE_REQUEST_DIFF_BASE_SHA is the merge base already. */
+static int base_from_sha(lg_base_commit *out, lg_repo *repo, const char *sha,
+			 const char *target)
+{
+	git_oid oid;
+	char what[256];
+
+	if (git_oid_fromstrn(&oid, sha, strlen(sha)) < 0 || strlen(sha) != 40) {
+		lg_error_set("CI_MERGE_REQUEST_DIFF_BASE_SHA: '%s' is not a commit id",
+			     sha);
+		return LG_EINVALID;
+	}
+	if (have_commit(repo, &oid)) {
+		set_commit(out, &oid, "CI_MERGE_REQUEST_DIFF_BASE_SHA");
+		return 0;
+	}
+	snprintf(what, sizeof(what), "base commit %.7s "
+		 "(CI_MERGE_REQUEST_DIFF_BASE_SHA)", sha);
+	if (is_shallow(repo))
+		return shallow_error(what, target ? target : "<target branch>");
+	lg_error_set("%s is not in this repository: run `git fetch origin %s`",
+		     what, target ? target : "<target branch>");
+	return LG_ENOTFOUND;
+}
+
+/* Outside a merge request: HEAD's first parent. */
+static int base_parent(lg_base_commit *out, lg_repo *repo)
+{
+	git_commit *head = NULL;
+	git_oid oid;
+	const git_oid *parent;
+	char what[128];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = head_commit(&oid, repo)) < 0)
+		return rc;
+	if (git_commit_lookup(&head, repo->git, &oid) < 0)
+		return lg_error_git("cannot read HEAD");
+	parent = git_commit_parentcount(head) ? git_commit_parent_id(head, 0) : NULL;
+	if (!parent) {
+		snprintf(out->how, sizeof(out->how), "HEAD~1");
+		rc = 0; /* a first commit: nothing to compare with */
+	} else if (have_commit(repo, parent)) {
+		set_commit(out, parent, "HEAD~1");
+		rc = 0;
+	} else {
+		char id[8];
+
+		git_oid_tostr(id, sizeof(id), parent);
+		snprintf(what, sizeof(what), "base commit %s (HEAD~1)", id);
+		if (is_shallow(repo)) {
+			rc = shallow_error(what, NULL);
+		} else {
+			lg_error_set("%s is missing from the repository", what);
+			rc = LG_ENOTFOUND;
+		}
+	}
+	git_commit_free(head);
+	return rc;
+}
+
+int lg_repo_auto_base(lg_base_commit *out, lg_repo *repo,
+		      const lg_base_hints *hints)
+{
+	git_oid target;
+	char shown[1100];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (hints->base)
+		return base_from_rev(out, repo, hints->base);
+	if (hints->github_base_ref) {
+		if ((rc = lookup_branch(&target, shown, sizeof(shown), repo,
+					hints->github_base_ref,
+					"GITHUB_BASE_REF")) < 0)
+			return rc;
+		return merge_base(out, repo, &target, shown, hints->github_base_ref);
+	}
+	if (hints->gitlab_diff_base)
+		return base_from_sha(out, repo, hints->gitlab_diff_base,
+				     hints->gitlab_target);
+	if (hints->gitlab_target) {
+		if ((rc = lookup_branch(&target, shown, sizeof(shown), repo,
+					hints->gitlab_target,
+					"CI_MERGE_REQUEST_TARGET_BRANCH_NAME")) < 0)
+			return rc;
+		return merge_base(out, repo, &target, shown, hints->gitlab_target);
+	}
+	return base_parent(out, repo);
+}
+
+/* 7 to 40 hex digits: could be a commit id the clone does not have. */
+static int looks_like_id(const char *rev)
+{
+	size_t n = strspn(rev, "0123456789abcdefABCDEF");
+
+	return n == strlen(rev) && n >= 7 && n <= 40;
+}
+
+int lg_repo_resolve(lg_base_commit *out, lg_repo *repo, const char *rev)
+{
+	git_object *obj = NULL;
+	char spec[1100], what[1100];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(spec, sizeof(spec), "%s^{commit}", rev);
+	rc = git_revparse_single(&obj, repo->git, spec);
+	if (rc == 0) {
+		set_commit(out, git_object_id(obj), rev);
+		git_object_free(obj);
+		return 0;
+	}
+	if (rc == GIT_ENOTFOUND || rc == GIT_EAMBIGUOUS || rc == GIT_EINVALIDSPEC) {
+		if (is_shallow(repo) && looks_like_id(rev)) {
+			snprintf(what, sizeof(what), "commit %s", rev);
+			return shallow_error(what, NULL);
+		}
+		lg_error_set("unknown revision '%s'%s", rev,
+			     rc == GIT_EAMBIGUOUS ? " (ambiguous)" : "");
+		return LG_ENOTFOUND;
+	}
+	return lg_error_git("cannot resolve '%s'", rev);
+}

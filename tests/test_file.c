@@ -1,0 +1,78 @@
+/*
+ * Where rendered reports go (file.c): whole files replaced, read back,
+ * streams written and flushed; every failure names what it was writing.
+ */
+#include "lg_test.h"
+
+#include <unistd.h>
+
+#include "leakgate/file.h"
+
+static void test_write_then_read(void **state)
+{
+	char dir[] = "/tmp/lg-file-XXXXXX", path[64];
+	lg_buf text = LG_BUF_INIT;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.txt", dir);
+	assert_lg_ok(lg_file_write_atomic(path, "old", 3));
+	assert_lg_ok(lg_file_write_atomic_named(path, "report", "new\n", 4));
+	assert_lg_ok(lg_file_read(&text, path));
+	assert_string_equal(text.ptr, "new\n");
+	assert_lg_ok(lg_file_append(path, "more", 4));
+	lg_buf_clear(&text);
+	assert_lg_ok(lg_file_read(&text, path));
+	assert_string_equal(text.ptr, "new\nmore");
+	unlink(path);
+	rmdir(dir);
+	lg_buf_dispose(&text);
+}
+
+static void test_failures_name_the_file(void **state)
+{
+	lg_buf text = LG_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(lg_file_read(&text, "/nonexistent/x"), LG_EOS);
+	assert_contains(lg_error_last(), "cannot read '/nonexistent/x'");
+	assert_int_equal(text.len, 0);
+	assert_int_equal(lg_file_write_atomic_named("/nonexistent/x.xml",
+						    "JUnit report", "x", 1), LG_EOS);
+	assert_contains(lg_error_last(), "cannot write JUnit report "
+			"'/nonexistent/x.xml': cannot create");
+	assert_int_equal(lg_file_write_atomic("", "x", 1), LG_EINVALID);
+	assert_string_equal(lg_error_last(), "cannot write a file: no file name");
+}
+
+static void test_put_to_a_stream(void **state)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&data, &len);
+	FILE *readonly = fopen("/dev/null", "r");
+
+	(void)state;
+	assert_non_null(out);
+	assert_lg_ok(lg_file_put(out, "abc", 3, "the report"));
+	/* Flushed: the bytes are there before the stream is closed. */
+	assert_int_equal(len, 3);
+	assert_lg_ok(lg_file_put(out, NULL, 0, "the report"));
+	assert_int_equal(fclose(out), 0);
+	free(data);
+	assert_non_null(readonly);
+	assert_int_equal(lg_file_put(readonly, "abc", 3, "the report"), LG_EOS);
+	assert_contains(lg_error_last(), "cannot write the report: ");
+	fclose(readonly);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_then_read),
+		cmocka_unit_test(test_failures_name_the_file),
+		cmocka_unit_test(test_put_to_a_stream),
+	};
+
+	return cmocka_run_group_tests_name("file", tests, NULL, NULL);
+}
