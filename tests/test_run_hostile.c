@@ -16,29 +16,7 @@
 
 #define W(name) LG_SOURCE_DIR "/tests/workloads/" name
 
-typedef struct {
-	char *dir;
-	char path[4096];
-} fixture;
-
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = lg_run_tmpdir();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	lg_run_cleanup(f->dir, NULL, NULL);
-	free(f);
-	return 0;
-}
+typedef lg_run_fixture fixture;
 
 /* What the command lines of the hostile workloads copied into the
  * directory start with (copy_workload). */
@@ -503,18 +481,12 @@ static void test_forged_records_are_rejected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sigterm_keeps_finished_results,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_signal_exits_at_once,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout_ends_sigterm_ignorer,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_setsid_grandchild_does_not_hang,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thousand_children_are_ended,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_records_are_rejected,
-						setup, teardown),
+		lg_run_fixture_test(test_sigterm_keeps_finished_results),
+		lg_run_fixture_test(test_second_signal_exits_at_once),
+		lg_run_fixture_test(test_timeout_ends_sigterm_ignorer),
+		lg_run_fixture_test(test_setsid_grandchild_does_not_hang),
+		lg_run_fixture_test(test_thousand_children_are_ended),
+		lg_run_fixture_test(test_forged_records_are_rejected),
 	};
 
 	return cmocka_run_group_tests_name("run_hostile", tests, NULL, NULL);
