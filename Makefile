@@ -30,14 +30,19 @@ FUZZ_SECONDS ?= 60
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) \
             $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 DEPS_OK  := $(BUILD)/.deps-ok
+DEPS_TEST_OK := $(BUILD)/.deps-test-ok
 
-.PHONY: all deps check unit integration leakcheck sanitize bench fuzz clean
+.PHONY: all deps check check-ci unit integration leakcheck sanitize bench fuzz clean
 all: $(BUILD)/leakgate
 
-# Installs what is missing; the stamp keeps later runs from asking again.
-deps: $(DEPS_OK)
+# Installs what is missing (building, then testing needs more); the stamps
+# keep later runs from asking again.
+deps: $(DEPS_TEST_OK)
 $(DEPS_OK): ci/install-deps.sh
-	@sh ci/install-deps.sh
+	@sh ci/install-deps.sh build
+	@mkdir -p $(@D) && touch $@
+$(DEPS_TEST_OK): ci/install-deps.sh
+	@sh ci/install-deps.sh test
 	@mkdir -p $(@D) && touch $@
 
 $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
@@ -67,7 +72,7 @@ $(BUILD)/libleakgate.a: $(LIB_OBJ)
 $(BUILD)/leakgate: $(BUILD)/obj/main.o $(BUILD)/libleakgate.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a
+$(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a | $(DEPS_TEST_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -Isrc -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
@@ -79,9 +84,15 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
 		-o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_file.c \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL)
 
-# Unit tests first (fast), then the real binary on real Python workloads.
+# Unit tests first (fast), then the real binary on real Python workloads,
+# then the CI integrations in real clients (tests/ci/run.sh; needs npm),
+# which a sanitized build (make sanitize) leaves out: they test scripts.
 check: $(BUILD)/leakgate $(TESTS)
 	@sh tests/run-tests.sh $(BUILD)
+	$(if $(SAN),,@sh tests/ci/run.sh $(BUILD))
+
+check-ci: $(BUILD)/leakgate | $(DEPS_TEST_OK)
+	@sh tests/ci/run.sh $(BUILD)
 
 unit: $(TESTS)
 	@sh tests/run-tests.sh $(BUILD) unit
@@ -90,7 +101,7 @@ integration: $(BUILD)/leakgate $(TESTS)
 	@sh tests/run-tests.sh $(BUILD) integration
 
 # The examples: clean workloads and known leaks (expect = leak); passes.
-leakcheck: $(BUILD)/leakgate
+leakcheck: $(BUILD)/leakgate | $(DEPS_TEST_OK)
 	$(BUILD)/leakgate run --config examples/leakgate.conf --junit $(BUILD)/leakcheck.xml
 
 # The same tests with ASan+UBSan, then the runner under valgrind.

@@ -4,15 +4,18 @@
 # GITHUB_* environment (tests/test_run_ci.c).
 #
 # Usage: run.sh key     cache key and path of the build, to GITHUB_OUTPUT
-#        run.sh build   install Debian packages, build leakgate (unless cached)
-#        run.sh gate    fetch the base commit if needed, run (or merge), set
-#                       outputs; exits with leakgate's code
+#        run.sh build   build leakgate unless a cached build runs here
+#        run.sh gate    by INPUT_MODE: run the gate (fetching what the
+#                       baseline needs), merge shards, or record the
+#                       baseline; set outputs; exit with leakgate's code
 #
-# Inputs (environment): INPUT_CONFIG, INPUT_WORKLOADS, INPUT_PYTHON,
+# Inputs (environment): INPUT_MODE (run, record, merge; merge also when
+# INPUT_MERGE is set), INPUT_CONFIG, INPUT_WORKLOADS, INPUT_PYTHON,
 # INPUT_BASELINE (auto, a revision, none), INPUT_JUNIT, INPUT_SHARD,
-# INPUT_MERGE (shard JUnit files to merge instead of running), INPUT_ARGS.
+# INPUT_MERGE (shard JUnit files to merge), INPUT_STORE (record: notes or
+# file), INPUT_PUSH (record: push the notes to origin unless "false"),
+# INPUT_ARGS.
 # LEAKGATE: a leakgate binary to use instead of building one.
-# LEAKGATE_CACHE_HIT: "true" when the build directory came from the cache.
 # LEAKGATE_BASE_SHA: the pull request's base commit, when there is one.
 set -u
 
@@ -30,35 +33,71 @@ output() {
 	fi
 }
 
-# The build depends on these files only; hashFiles() cannot see them when
-# the action is checked out outside the workspace, so hash them here.
+# The key names what the build depends on (lg_build_key: OS release,
+# machine, sources); hashFiles() cannot see an action's own files.
 cmd_key() {
-	sum=$(cd "$lg_source" && find src include Makefile ci/install-deps.sh \
-		-type f -print | LC_ALL=C sort | xargs sha256sum | sha256sum |
-		cut -c1-32)
-	output key "leakgate-$(uname -s)-$(uname -m)-$sum"
+	output key "$(lg_build_key)"
 	output path "$build_dir"
 }
 
+# A cached build that does not run here (another release's libraries) is
+# built again; nothing is installed when it runs.
 cmd_build() {
-	if [ "${LEAKGATE_CACHE_HIT:-}" = true ] && [ -x "$build_dir/leakgate" ]; then
-		# The packages are not cached: the binary needs their libraries.
-		sh "$lg_source/ci/install-deps.sh" || exit 2
-		echo "leakgate: using the cached build in $build_dir"
-		return 0
-	fi
+	sh "$lg_source/ci/install-deps.sh" run || exit 2
 	lg_build "$build_dir" || exit 2
+}
+
+# baseline record, then the push of the notes (merged with any pushed
+# meanwhile). The notes commit needs an identity: the job's, else the bot's.
+record() {
+	store=${INPUT_STORE:-notes}
+	set -- baseline record --store "$store"
+	[ -n "${INPUT_CONFIG:-}" ] && set -- "$@" --config "$INPUT_CONFIG"
+	[ -n "${INPUT_PYTHON:-}" ] && set -- "$@" --python "$INPUT_PYTHON"
+	# shellcheck disable=SC2086
+	set -- "$@" ${INPUT_ARGS:-} ${INPUT_WORKLOADS:-}
+	if [ "$store" = notes ]; then
+		lg_identity "github-actions[bot]" \
+			"41898282+github-actions[bot]@users.noreply.github.com"
+		git fetch --quiet --no-tags origin \
+			"+refs/notes/leakgate:refs/notes/leakgate" 2>/dev/null || true
+	fi
+	echo "leakgate $*"
+	"$binary" "$@"
+	code=$?
+	# 3: some workloads could not be measured; the others were recorded.
+	if [ "$store" = notes ] && [ "${INPUT_PUSH:-true}" != false ] &&
+		{ [ "$code" -eq 0 ] || [ "$code" -eq 3 ]; }; then
+		lg_push_notes origin || code=2
+	fi
+	output exit-code "$code"
+	exit "$code"
 }
 
 cmd_gate() {
 	junit=${INPUT_JUNIT:-leakgate.xml}
 	baseline=${INPUT_BASELINE:-none}
-	if [ ! -x "$binary" ]; then
-		echo "leakgate: no binary at $binary (run.sh build first)" >&2
+	mode=${INPUT_MODE:-run}
+	[ "$mode" = run ] && [ -n "${INPUT_MERGE:-}" ] && mode=merge
+	if ! lg_loads "$binary"; then
+		echo "leakgate: no working binary at $binary (run.sh build first)" >&2
 		exit 2
 	fi
+	case $mode in
+	run | merge) ;;
+	record) record ;;
+	*)
+		echo "leakgate: mode '$mode': expected run, record or merge" >&2
+		exit 2
+		;;
+	esac
+	mkdir -p "$(dirname "$junit")" || exit 2
 	set --
-	if [ -n "${INPUT_MERGE:-}" ]; then
+	if [ "$mode" = merge ]; then
+		if [ -z "${INPUT_MERGE:-}" ]; then
+			echo "leakgate: mode merge: give the shards' JUnit files in the merge input" >&2
+			exit 2
+		fi
 		# shellcheck disable=SC2086
 		set -- merge -o "$junit" ${INPUT_MERGE}
 	else

@@ -1,9 +1,9 @@
 #!/bin/sh
 # The jobs of the GitLab CI template (ci/leakgate.gitlab-ci.yml) are this
 # script, so `make check` runs the same code under a simulated CI_*
-# environment (tests/test_run_ci.c).
+# environment (tests/test_run_ci.c) and under gitlab-ci-local (tests/ci/).
 #
-# Usage: gitlab-run.sh gate     run the gate (a shard of it under parallel:)
+# Usage: gitlab-run.sh gate     run the gate (a shard of it with LEAKGATE_SHARD)
 #        gitlab-run.sh merge    merge the shards' JUnit files into one
 #        gitlab-run.sh record   record the baseline as a git note and push it
 #
@@ -12,10 +12,15 @@
 #   LEAKGATE_WORKLOADS   workloads to run, space-separated (default: all)
 #   LEAKGATE_PYTHON      interpreter to measure with
 #   LEAKGATE_BASELINE    auto (default), a revision, or none
-#   LEAKGATE_JUNIT       JUnit file (default leakgate.xml; leakgate-K.xml for
-#                        shard K under parallel:)
+#   LEAKGATE_SHARD       auto: this job runs shard CI_NODE_INDEX of
+#                        CI_NODE_TOTAL (with parallel: N); K/N: that shard;
+#                        unset: every workload (a parallel: matrix: cell)
+#   LEAKGATE_JUNIT       JUnit file, leakgate*.xml in any folder (default
+#                        leakgate.xml); shard K writes leakgate-K.xml there
 #   LEAKGATE_ARGS        more options for leakgate run / baseline record
 #   LEAKGATE_PUSH_TOKEN  record: a token allowed to push (write_repository)
+#   LEAKGATE_PUSH_URL    record: where to push instead (default: this project
+#                        over HTTPS with LEAKGATE_PUSH_TOKEN)
 #   LEAKGATE             a leakgate binary to use instead of building one
 # GitLab's own: CI_NODE_INDEX/CI_NODE_TOTAL (parallel:),
 # CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME,
@@ -24,16 +29,21 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 lg_source=$(cd "$here/.." && pwd)
-build_dir="$lg_source/build/gitlab"
 . "$lg_source/ci/lib.sh"
 
+# The build: one folder per OS release and sources, so a cache restored on
+# another image, or a checkout moved to another commit, builds afresh.
 binary() {
 	if [ -n "${LEAKGATE:-}" ]; then
 		bin=$LEAKGATE
-	else
-		lg_build "$build_dir" || exit 2
-		bin="$build_dir/leakgate"
+		return 0
 	fi
+	key=$(lg_build_key)
+	for old in "$lg_source"/build/leakgate-*; do
+		[ "$old" = "$lg_source/build/$key" ] || rm -rf "$old"
+	done
+	lg_build "$lg_source/build/$key" || exit 2
+	bin="$lg_source/build/$key/leakgate"
 }
 
 # The configuration: LEAKGATE_CONFIG, else leakgate.conf when there is one.
@@ -44,19 +54,41 @@ find_config() {
 	fi
 }
 
-cmd_gate() {
-	total=${CI_NODE_TOTAL:-1}
-	if [ -n "${LEAKGATE_JUNIT:-}" ]; then
-		junit=$LEAKGATE_JUNIT
-	elif [ "$total" -gt 1 ] 2>/dev/null; then
-		# One file per shard: the merge job gets them all side by side.
-		junit="leakgate-${CI_NODE_INDEX:-1}.xml"
-	else
-		junit=leakgate.xml
+# junit: the JUnit file of this job. Sharded, shard K writes
+# <name>-K.xml beside LEAKGATE_JUNIT, so the merge job finds them all.
+junit_file() {
+	junit=${LEAKGATE_JUNIT:-leakgate.xml}
+	case $(basename "$junit") in
+	leakgate*.xml) ;;
+	*) lg_warn "LEAKGATE_JUNIT=$junit: the template keeps leakgate*.xml files" \
+		"as artifacts; this one will not be kept" ;;
+	esac
+	if [ -n "${1:-}" ]; then
+		junit="${junit%.xml}-$1.xml"
 	fi
+}
+
+cmd_gate() {
+	shard=${LEAKGATE_SHARD:-}
+	index=""
+	case $shard in
+	"")
+		# parallel: matrix: sets these too: never shard as a side effect.
+		if [ "${CI_NODE_TOTAL:-1}" != 1 ]; then
+			echo "leakgate: CI_NODE_TOTAL=${CI_NODE_TOTAL:-}, LEAKGATE_SHARD unset:" \
+				"this job runs every workload (LEAKGATE_SHARD: auto splits" \
+				"them among the jobs of parallel: N)"
+		fi
+		;;
+	auto) [ "${CI_NODE_TOTAL:-1}" != 1 ] && index=${CI_NODE_INDEX:-} ;;
+	*/*) [ "${shard#*/}" != 1 ] && index=${shard%%/*} ;;
+	esac
+	junit_file "$index"
+	mkdir -p "$(dirname "$junit")" || exit 2
 	baseline=${LEAKGATE_BASELINE:-auto}
 	binary
-	set -- run --junit "$junit" --shard auto
+	set -- run --junit "$junit"
+	[ -n "$shard" ] && set -- "$@" --shard "$shard"
 	if [ "$baseline" != none ]; then
 		lg_fetch_base "${CI_MERGE_REQUEST_TARGET_BRANCH_NAME:-}" \
 			"${CI_MERGE_REQUEST_DIFF_BASE_SHA:-}" "$baseline"
@@ -80,13 +112,14 @@ cmd_gate() {
 }
 
 cmd_merge() {
+	junit_file ""
 	binary
-	set -- leakgate-*.xml
+	set -- "${junit%.xml}"-*.xml
 	if [ ! -f "$1" ]; then
-		echo "leakgate: no leakgate-*.xml to merge here (the shard jobs' artifacts)" >&2
+		echo "leakgate: no ${junit%.xml}-*.xml to merge here (the artifacts of" \
+			"the gate's jobs with LEAKGATE_SHARD)" >&2
 		exit 2
 	fi
-	junit=${LEAKGATE_JUNIT:-leakgate.xml}
 	set -- merge -o "$junit" --summary "${junit%.xml}.md" "$@"
 	echo "leakgate $*"
 	exec "$bin" "$@"
@@ -101,12 +134,10 @@ cmd_record() {
 		exit 2
 	fi
 	binary
-	# The note is a commit on refs/notes/leakgate: it needs an identity.
-	git config user.name >/dev/null 2>&1 || git config user.name "leakgate"
-	git config user.email >/dev/null 2>&1 ||
-		git config user.email "leakgate@${CI_SERVER_HOST:-localhost}"
-	url="https://leakgate:${LEAKGATE_PUSH_TOKEN}@${CI_SERVER_HOST}/${CI_PROJECT_PATH}.git"
-	git fetch --quiet --no-tags origin \
+	lg_identity leakgate "leakgate@${CI_SERVER_HOST:-localhost}"
+	url=${LEAKGATE_PUSH_URL:-"https://leakgate:${LEAKGATE_PUSH_TOKEN}@${CI_SERVER_HOST:-}/${CI_PROJECT_PATH:-}.git"}
+	# On top of the notes already pushed, so the push fast-forwards.
+	git fetch --quiet --no-tags "$url" \
 		"+refs/notes/leakgate:refs/notes/leakgate" 2>/dev/null || true
 	set -- baseline record --store notes
 	find_config
@@ -116,20 +147,8 @@ cmd_record() {
 	set -- "$@" ${LEAKGATE_ARGS:-} ${LEAKGATE_WORKLOADS:-}
 	echo "leakgate $*"
 	"$bin" "$@" || exit $?
-	# Another pipeline may have pushed notes meanwhile: merge, keep ours.
-	for attempt in 1 2 3; do
-		if git push --quiet "$url" refs/notes/leakgate:refs/notes/leakgate; then
-			echo "leakgate: baseline of ${CI_COMMIT_SHA:-HEAD} pushed to refs/notes/leakgate"
-			return 0
-		fi
-		lg_warn "push of refs/notes/leakgate rejected (attempt $attempt): merging"
-		git fetch --quiet --no-tags "$url" \
-			"+refs/notes/leakgate:refs/notes/leakgate-remote" &&
-			git notes --ref=leakgate merge --quiet -s ours \
-				refs/notes/leakgate-remote
-	done
-	echo "leakgate: cannot push refs/notes/leakgate" >&2
-	exit 2
+	lg_push_notes "$url" || exit 2
+	echo "leakgate: baseline of ${CI_COMMIT_SHA:-HEAD} pushed to refs/notes/leakgate"
 }
 
 case "${1:-}" in

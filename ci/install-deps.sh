@@ -1,14 +1,35 @@
 #!/bin/sh
-# Install the Debian/Ubuntu packages leakgate needs to build and test.
-# Called by every make target; quiet and quick when nothing is missing.
+# Install the Debian/Ubuntu packages leakgate needs; quiet and quick (no
+# apt-get at all) when nothing is missing.
+#
+# Usage: install-deps.sh [run|build|test]
+#   run    what the CI scripts need beside a built binary (xmllint)
+#   build  run + what building leakgate needs: the -dev packages of libgit2
+#          and libxml2 (which bring their runtime libraries), a C compiler
+#          and make when there are none. CI jobs of users need only this.
+#   test   build + what `make check` needs: cmocka, the system Python with
+#          PyYAML and its debug build, rsync for gitlab-ci-local (default)
+# LEAKGATE_EXTRA_PACKAGES: more packages, e.g. valgrind.
 set -eu
 
-packages="pkg-config libgit2-dev libxml2-dev libxml2-utils libcmocka-dev python3"
-# python3-yaml: make check parses the GitHub Action and GitLab template.
-packages="$packages python3-yaml"
-# The tests check the refs metric, which needs a debug build of CPython.
-packages="$packages python3-dbg"
-# Extra packages a caller may ask for, e.g. LEAKGATE_EXTRA_PACKAGES=valgrind.
+set_name=${1:-test}
+run="libxml2-utils"
+build="$run pkg-config libgit2-dev libxml2-dev"
+command -v cc >/dev/null 2>&1 || build="$build gcc libc6-dev"
+command -v make >/dev/null 2>&1 || build="$build make"
+# python3-yaml: the tests parse the GitHub Action and GitLab template;
+# python3-dbg: they check the refs metric, which needs a debug CPython;
+# rsync: gitlab-ci-local copies the project with it (tests/ci/).
+test="$build libcmocka-dev python3 python3-yaml python3-dbg rsync"
+case $set_name in
+run) packages=$run ;;
+build) packages=$build ;;
+test) packages=$test ;;
+*)
+	echo "usage: install-deps.sh [run|build|test]" >&2
+	exit 2
+	;;
+esac
 packages="$packages ${LEAKGATE_EXTRA_PACKAGES:-}"
 
 missing=""

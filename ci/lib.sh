@@ -12,11 +12,68 @@ lg_warn() {
 	fi
 }
 
-# lg_build DIR: install the Debian packages, build DIR/leakgate (make does
-# nothing when it is up to date).
+# lg_build_key: what a build depends on, for a cache key and a build
+# directory: the OS release (the binary links that release's libgit2), the
+# machine, and a hash of the sources that go into the binary.
+lg_build_key() {
+	os=unknown
+	if [ -r /etc/os-release ]; then
+		# shellcheck source=/dev/null
+		os=$(. /etc/os-release && echo "${ID:-linux}-${VERSION_ID:-${VERSION_CODENAME:-rolling}}")
+	fi
+	sum=$(cd "$lg_source" && find src include Makefile ci/install-deps.sh \
+		-type f -print | LC_ALL=C sort | xargs sha256sum | sha256sum |
+		cut -c1-16)
+	echo "leakgate-$os-$(uname -m)-$sum"
+}
+
+# lg_loads BINARY: the binary is there and runs on this machine (a cached
+# build from another release may miss its libraries).
+lg_loads() {
+	[ -x "$1" ] && "$1" --version >/dev/null 2>&1
+}
+
+# lg_build DIR: DIR/leakgate, built unless a working one is there. Installs
+# what building needs (ci/install-deps.sh build) only when it does not run:
+# a cached build in a new container of the same image lacks the libraries
+# only, and runs once they are installed; else make builds what is stale.
 lg_build() {
-	sh "$lg_source/ci/install-deps.sh" || return 2
-	make -s -C "$lg_source" BUILD="$1" "$1/leakgate" || return 2
+	if lg_loads "$1/leakgate"; then
+		echo "leakgate: using the build in $1"
+		return 0
+	fi
+	sh "$lg_source/ci/install-deps.sh" build || return 2
+	if lg_loads "$1/leakgate"; then
+		echo "leakgate: using the build in $1"
+		return 0
+	fi
+	[ -e "$1/leakgate" ] && lg_warn "$1/leakgate does not run here: building it again"
+	rm -f "$1/leakgate"
+	make -s -j "$(nproc 2>/dev/null || echo 2)" -C "$lg_source" BUILD="$1" \
+		"$1/leakgate" || return 2
+}
+
+# lg_push_notes REMOTE: push refs/notes/leakgate; when another job pushed
+# notes meanwhile, merge theirs (keeping ours for the same commit) and retry.
+lg_push_notes() {
+	for attempt in 1 2 3; do
+		if git push --quiet "$1" refs/notes/leakgate:refs/notes/leakgate; then
+			return 0
+		fi
+		lg_warn "push of refs/notes/leakgate rejected (attempt $attempt): merging"
+		git fetch --quiet --no-tags "$1" \
+			"+refs/notes/leakgate:refs/notes/leakgate-remote" &&
+			git notes --ref=leakgate merge --quiet -s ours \
+				refs/notes/leakgate-remote
+	done
+	echo "leakgate: cannot push refs/notes/leakgate" >&2
+	return 2
+}
+
+# lg_identity: the notes commit needs a committer; keep the job's if set.
+lg_identity() {
+	git config user.name >/dev/null 2>&1 || git config user.name "$1"
+	git config user.email >/dev/null 2>&1 || git config user.email "$2"
 }
 
 # lg_fetch_base BRANCH REV...: what --baseline reads from git, for a shallow

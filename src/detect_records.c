@@ -122,7 +122,17 @@ static int set_end_detail(lg_workload_result *r, const lg_record *rec)
 	const char *type = lg_record_get(rec, "exc_type");
 	const char *message = lg_record_get(rec, "message");
 	lg_buf detail = LG_BUF_INIT;
+	int64_t line = 0;
 	int rc;
+
+	/* Where it was raised in the user's code, when the agent found it:
+	 * what CI points at for an error instead of the function's def. */
+	if (lg_record_get(rec, "file") && lg_record_get(rec, "line")) {
+		if ((rc = lg_record_get_i64(&line, rec, "line")) < 0 ||
+		    (rc = take_string(&r->raised_file, rec, "file")) < 0)
+			return rc;
+		r->raised_line = line > 0 && line < 1000000000 ? (int)line : 0;
+	}
 
 	if ((rc = lg_buf_puts(&detail, type ? type : "error")) < 0 ||
 	    (message && *message &&

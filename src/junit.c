@@ -25,6 +25,7 @@
 #include "leakgate/explain_text.h"
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
+#include "leakgate/report_view.h"
 #include "leakgate/series.h"
 #include "leakgate/xml_text.h"
 
@@ -157,12 +158,12 @@ static int fit_properties(writer *x, const char *metric, const lg_fit *f)
 {
 	static const char *const names[] = {
 		"slope", "ci_low", "ci_high", "tail_slope",
-		"warmup", "used", "leaks", "plateau",
+		"warmup", "used", "leaks", "plateau", "calls",
 	};
 	const double values[] = {
 		f->slope, f->ci_low, f->ci_high, f->tail_slope,
 		(double)f->warmup, (double)f->used,
-		f->leaks ? 1 : 0, f->plateau ? 1 : 0,
+		f->leaks ? 1 : 0, f->plateau ? 1 : 0, f->calls,
 	};
 	char name[96];
 	int rc;
@@ -503,6 +504,21 @@ static int stream(writer *x, const char *element, const char *note,
 }
 
 /* <failure>, <error> or <skipped> for the verdict; nothing when it passes. */
+/* GitLab shows a test case's attachment (its chart) only on a <failure>,
+ * never on an <error>: an error with a chart is written as a failure of its
+ * outcome's type (the verdict property still says error, and the reader
+ * takes it so). */
+static int is_failure(const lg_workload_result *r)
+{
+	return r->verdict == LG_VERDICT_LEAK || r->verdict == LG_VERDICT_REGRESSION ||
+	       (r->verdict == LG_VERDICT_ERROR && r->attachment && *r->attachment);
+}
+
+static int is_error(const lg_workload_result *r)
+{
+	return r->verdict == LG_VERDICT_ERROR && !is_failure(r);
+}
+
 static int verdict_element(writer *x, const lg_workload_result *r)
 {
 	const char *message = r->message ? r->message : "";
@@ -526,7 +542,7 @@ static int verdict_element(writer *x, const lg_workload_result *r)
 		lg_buf_dispose(&body);
 		return 0;
 	case LG_VERDICT_ERROR:
-		if ((rc = start(x, "error")) < 0 ||
+		if ((rc = start(x, is_failure(r) ? "failure" : "error")) < 0 ||
 		    (rc = attr(x, "type", lg_outcome_name(r->outcome))) < 0 ||
 		    (rc = attr(x, "message", message)) < 0 ||
 		    (r->traceback &&
@@ -615,7 +631,8 @@ static int testcase(writer *x, const lg_workload_result *r)
 {
 	lg_buf classname = LG_BUF_INIT, name = LG_BUF_INIT;
 	char file[4096];
-	int rc;
+	const char *site;
+	int site_line, rc;
 
 	rc = identity(&classname, &name, r);
 	if (rc == 0 && (rc = start(x, "testcase")) == 0 && classname.len)
@@ -626,21 +643,13 @@ static int testcase(writer *x, const lg_workload_result *r)
 	lg_buf_dispose(&name);
 	if (rc < 0)
 		return rc;
-	/* The line the diagnosis blames, so CI annotates it; else the
-	 * function (kept as the function.file/line properties). */
-	if (r->explanation && r->explanation->site_file) {
-		if ((rc = attr(x, "file", lg_format_path(file, sizeof(file),
-							 r->explanation->site_file))) < 0 ||
-		    (r->explanation->site_line > 0 &&
-		     (rc = attr_count(x, "line", r->explanation->site_line)) < 0))
-			return rc;
-	} else {
-		if (r->file && *r->file &&
-		    (rc = attr(x, "file", lg_format_path(file, sizeof(file), r->file))) < 0)
-			return rc;
-		if (r->line > 0 && (rc = attr_count(x, "line", r->line)) < 0)
-			return rc;
-	}
+	/* The line that raised, or the one the diagnosis blames, so CI
+	 * annotates it; else the function (kept as the function.file/line
+	 * properties). */
+	lg_view_site(r, &site, &site_line);
+	if ((site && (rc = attr(x, "file", lg_format_path(file, sizeof(file), site))) < 0) ||
+	    (site_line > 0 && (rc = attr_count(x, "line", site_line)) < 0))
+		return rc;
 	if ((rc = attr_seconds(x, "time", r->seconds)) < 0 ||
 	    (rc = verdict_element(x, r)) < 0 ||
 	    (rc = system_out(x, r)) < 0 ||
@@ -658,9 +667,8 @@ static int testsuite(writer *x, const lg_workload_result *r)
 	if ((rc = start(x, "testsuite")) < 0 ||
 	    (rc = attr(x, "name", name)) < 0 ||
 	    (rc = attr(x, "tests", "1")) < 0 ||
-	    (rc = attr_count(x, "failures", r->verdict == LG_VERDICT_LEAK ||
-			     r->verdict == LG_VERDICT_REGRESSION)) < 0 ||
-	    (rc = attr_count(x, "errors", r->verdict == LG_VERDICT_ERROR)) < 0 ||
+	    (rc = attr_count(x, "failures", is_failure(r))) < 0 ||
+	    (rc = attr_count(x, "errors", is_error(r))) < 0 ||
 	    (rc = attr_count(x, "skipped", r->verdict == LG_VERDICT_EXPECTED_LEAK)) < 0 ||
 	    (rc = attr_seconds(x, "time", r->seconds)) < 0 ||
 	    (x->stamp[0] && (rc = attr(x, "timestamp", x->stamp)) < 0) ||
@@ -671,15 +679,31 @@ static int testsuite(writer *x, const lg_workload_result *r)
 	return end(x);
 }
 
+/* An empty run (a shard with no workloads) still gets a <testsuite>, of no
+ * tests: viewers such as xunit-viewer fail on a bare <testsuites>. The
+ * reader skips it (junit_read.c). */
+static int empty_testsuite(writer *x)
+{
+	int rc;
+
+	if ((rc = start(x, "testsuite")) < 0 ||
+	    (rc = attr(x, "name", "leakgate")) < 0 ||
+	    (rc = attr(x, "tests", "0")) < 0 ||
+	    (rc = attr(x, "failures", "0")) < 0 ||
+	    (rc = attr(x, "errors", "0")) < 0 ||
+	    (rc = attr(x, "skipped", "0")) < 0)
+		return rc;
+	return end(x);
+}
+
 static int document(writer *x, const lg_run_result *run)
 {
 	size_t failures = 0, errors = 0;
 	int rc;
 
 	for (size_t i = 0; i < run->count; i++) {
-		failures += run->items[i].verdict == LG_VERDICT_LEAK ||
-			    run->items[i].verdict == LG_VERDICT_REGRESSION;
-		errors += run->items[i].verdict == LG_VERDICT_ERROR;
+		failures += is_failure(&run->items[i]);
+		errors += is_error(&run->items[i]);
 	}
 	if (xmlTextWriterSetIndent(x->w, 1) < 0 ||
 	    xmlTextWriterSetIndentString(x->w, BAD_CAST "  ") < 0)
@@ -697,6 +721,8 @@ static int document(writer *x, const lg_run_result *run)
 	for (size_t i = 0; i < run->count; i++)
 		if ((rc = testsuite(x, &run->items[i])) < 0)
 			return rc;
+	if (run->count == 0 && (rc = empty_testsuite(x)) < 0)
+		return rc;
 	if ((rc = end(x)) < 0)
 		return rc;
 	if (xmlTextWriterEndDocument(x->w) < 0)

@@ -44,6 +44,12 @@ void lg_view_site(const lg_workload_result *r, const char **file, int *line)
 {
 	const lg_explanation *e = r->explanation;
 
+	/* An error at the line that raised, not at the function's def. */
+	if (r->verdict == LG_VERDICT_ERROR && r->raised_file && *r->raised_file) {
+		*file = r->raised_file;
+		*line = r->raised_line;
+		return;
+	}
 	if (e && e->site_file && *e->site_file) {
 		*file = e->site_file;
 		*line = e->site_line > 0 ? e->site_line : 0;
@@ -89,6 +95,12 @@ int lg_view_rate(lg_buf *out, const lg_workload_result *r, lg_metric m)
 
 long long lg_view_calls(const lg_workload_result *r)
 {
+	lg_metric m = lg_view_metric(r);
+
+	/* The figure the message gives ("... over 385,000 calls"): the calls
+	 * the shown fit spans, after the warm-up. */
+	if (m != LG_METRIC_COUNT && r->fits[m].calls > 0)
+		return llround(r->fits[m].calls);
 	return (long long)lg_series_calls(&r->series);
 }
 

@@ -65,6 +65,7 @@ void lg_workload_result_dispose(lg_workload_result *r)
 	free(r->platform);
 	free(r->detail);
 	free(r->traceback);
+	free(r->raised_file);
 	free(r->message);
 	lg_baseline_cmp_free(r->baseline);
 	lg_explanation_free(r->explanation);

@@ -40,14 +40,17 @@ int lg_shard_parse(lg_shard *out, const char *spec, const char *node_index,
 	int rc;
 
 	if (strcmp(spec, "auto") == 0) {
-		if (!node_index && !node_total) {
+		/* GitLab sets CI_NODE_TOTAL=1 on every job, and CI_NODE_INDEX
+		 * only under parallel:. */
+		if (!node_index && (!node_total || strcmp(node_total, "1") == 0)) {
 			*out = s;
 			return 0;
 		}
 		if (!node_index || !node_total) {
 			lg_error_set("shard 'auto': CI_NODE_INDEX and CI_NODE_TOTAL "
-				     "must both be set (have %s)",
-				     node_index ? "CI_NODE_INDEX" : "CI_NODE_TOTAL");
+				     "must both be set (have %s=%s)",
+				     node_index ? "CI_NODE_INDEX" : "CI_NODE_TOTAL",
+				     node_index ? node_index : node_total);
 			return LG_EINVALID;
 		}
 		if ((rc = parse_number(&s.index, node_index, "CI_NODE_INDEX", spec)) < 0 ||

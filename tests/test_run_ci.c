@@ -21,6 +21,8 @@ typedef struct {
 	char conf[4096];
 	char junit[4096];    /* run A's JUnit file */
 	char summary[4096];  /* run A's step summary */
+	char leakgate_env[4200]; /* LEAKGATE=the binary, for the CI scripts */
+	char config_env[4200];   /* LEAKGATE_CONFIG=ci.conf */
 	lg_run_output run;   /* run A */
 } suite;
 
@@ -61,6 +63,8 @@ static int suite_setup(void **state)
 	snprintf(s->conf, sizeof(s->conf), "%s/ci.conf", s->dir);
 	snprintf(s->junit, sizeof(s->junit), "%s/out/run.xml", s->dir);
 	snprintf(s->summary, sizeof(s->summary), "%s/summary.md", s->dir);
+	snprintf(s->leakgate_env, sizeof(s->leakgate_env), "LEAKGATE=%s", lg_run_binary());
+	snprintf(s->config_env, sizeof(s->config_env), "LEAKGATE_CONFIG=%s", s->conf);
 	argv[3] = s->conf;
 	/* A heap leak that the diagnostic pass explains quickly, a clean
 	 * workload and an error: short runs, the workloads are unambiguous. */
@@ -104,8 +108,9 @@ static void test_github_annotations(void **state)
 	 * the diagnostic pass found one, else at the function. */
 	assert_contains(s->run.out, "::error file=tests/workloads/leak_native.py,line=");
 	assert_contains(s->run.out, ",title=leakgate%3A leak leaks::leaks ");
+	/* An error at the line that raised (9), not the function's def (6). */
 	assert_contains(s->run.out, "::error file=tests/workloads/error_exception.py,"
-			"line=6,title=leakgate%3A error could not be measured::raised "
+			"line=9,title=leakgate%3A error could not be measured::raised "
 			"ValueError: bad input after ");
 	assert_int_equal(count(s->run.out, "::error "), 2);
 	assert_int_equal(count(s->run.out, "::warning "), 0);
@@ -125,9 +130,24 @@ static void test_step_summary(void **state)
 	assert_contains(md, "| \xf0\x9f\x92\xa5 | error | error | ");
 	assert_contains(md, "| \xe2\x9c\x85 | clean | clean | ");
 	assert_contains(md, "\n### \xe2\x9d\x8c leak: leak\n");
+	{
+		/* The calls column gives the message's figure: the calls the
+		 * fit spans, not every call made. */
+		const char *over = strstr(strstr(md, "\n### \xe2\x9d\x8c leak: leak\n"), " over ");
+		char figure[64], cell[80];
+
+		assert_non_null(over);
+		assert_int_equal(sscanf(over, " over %63[0-9,] calls", figure), 1);
+		snprintf(cell, sizeof(cell), " | %s | ", figure);
+		assert_non_null(strstr(strstr(md, "| \xe2\x9d\x8c | leak | leak | "), cell));
+	}
 	assert_contains(md, "```mermaid\nxychart-beta\n    title \"leak: heap_bytes against calls\"\n");
 	assert_contains(md, "<details><summary>Traceback</summary>");
 	assert_contains(md, "ValueError: bad input\n");
+	/* The traceback starts at the workload: none of the agent's frames. */
+	assert_contains(md, "Traceback (most recent call last):\n  File \""
+			LG_SOURCE_DIR "/tests/workloads/error_exception.py\", line 9, in run\n");
+	assert_true(strstr(md, "File \"<string>\"") == NULL);
 	assert_int_equal(count(md, "```mermaid"), 1);
 	free(md);
 }
@@ -145,6 +165,18 @@ static void test_gitlab_charts(void **state)
 	free(out);
 	assert_int_equal((int)lg_run_xpath_number(doc,
 		"count(//testsuite[@name='clean']/testcase/system-out)"), 0);
+	/* GitLab shows an attachment only on a <failure>: the error, which
+	 * has a chart, is one, of its outcome's type; its verdict stays. */
+	out = lg_run_xpath_string(doc, "string(//testsuite[@name='error']/testcase/system-out)");
+	assert_true(strncmp(out, "[[ATTACHMENT|out/leakgate-charts/error.svg]]\n", 45) == 0);
+	free(out);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testsuite[@name='error']/testcase/failure[@type='exception'])"), 1);
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(//testcase/error)"), 0);
+	out = lg_run_xpath_string(doc, "string(//testsuite[@name='error']"
+				  "//property[@name='verdict']/@value)");
+	assert_string_equal(out, "error");
+	free(out);
 	xmlFreeDoc(doc);
 
 	chart = xmlReadFile(path_in(s, "out/leakgate-charts/leak.svg"), NULL, XML_PARSE_NONET);
@@ -191,7 +223,7 @@ static void test_report_command(void **state)
 	report(&res, s, github, workspace);
 	assert_int_equal(res.code, 0);
 	assert_contains(res.out, "::error file=tests/workloads/leak_native.py,line=");
-	assert_contains(res.out, "::error file=tests/workloads/error_exception.py,line=6,");
+	assert_contains(res.out, "::error file=tests/workloads/error_exception.py,line=9,");
 	assert_int_equal(count(res.out, "::error "), 2);
 	lg_run_output_dispose(&res);
 
@@ -282,73 +314,156 @@ static char *suite_names(const char *path)
 	return names;
 }
 
-/* The template's script: shard 1/2 and 2/2 of the run (--shard auto with
- * GitLab's parallel: variables), then the merge job. */
+/* The template's gate job, run in dir with env; it must exit want. */
+static void gitlab_gate(lg_run_output *res, const char *dir, const char *const *env,
+			int want, const char *job)
+{
+	sh(res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env);
+	if (res->code != want)
+		fail_msg("%s: exit %d\n%s\n%s", job, res->code, res->out, res->err);
+}
+
+/* The template's script as GitLab runs it: LEAKGATE_SHARD=auto with
+ * parallel: 2 (CI_NODE_INDEX 1 and 2 of CI_NODE_TOTAL=2), the JUnit files in
+ * a folder that does not exist yet, then the merge job. */
 static void test_gitlab_shards_and_merge(void **state)
 {
 	suite *s = *state;
-	char *dir = path_in(s, "gitlab"), leakgate_env[4200], config_env[4200];
+	char *dir = path_in(s, "gitlab");
 	const char *env1[] = { "GITLAB_CI=true", "CI_NODE_INDEX=1", "CI_NODE_TOTAL=2",
-			       leakgate_env, config_env, "LEAKGATE_BASELINE=none",
+			       "LEAKGATE_SHARD=auto", "LEAKGATE_JUNIT=out/leakgate.xml",
+			       s->leakgate_env, s->config_env, "LEAKGATE_BASELINE=none",
 			       "LEAKGATE_ARGS=-j 2", NULL };
 	const char *env2[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
-			       leakgate_env, config_env, "LEAKGATE_BASELINE=none", NULL };
-	const char *env_merge[] = { "GITLAB_CI=true", leakgate_env, NULL };
+			       "LEAKGATE_SHARD=auto", "LEAKGATE_JUNIT=out/leakgate.xml",
+			       s->leakgate_env, s->config_env, "LEAKGATE_BASELINE=none", NULL };
+	const char *env_merge[] = { "GITLAB_CI=true", s->leakgate_env,
+				    "LEAKGATE_JUNIT=out/leakgate.xml", NULL };
 	lg_run_output res;
 	xmlDocPtr doc;
 	char *names, *md;
 
 	assert_int_equal(mkdir(dir, 0777), 0);
-	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
-	snprintf(config_env, sizeof(config_env), "LEAKGATE_CONFIG=%s", s->conf);
 
 	/* Sorted names clean, error, leak, dealt round-robin. */
-	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env1);
-	if (res.code != 1)
-		fail_msg("shard 1: exit %d\n%s\n%s", res.code, res.out, res.err);
+	gitlab_gate(&res, dir, env1, 1, "shard 1");
 	lg_run_output_dispose(&res);
-	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env2);
-	if (res.code != 3)
-		fail_msg("shard 2: exit %d\n%s\n%s", res.code, res.out, res.err);
+	gitlab_gate(&res, dir, env2, 3, "shard 2");
 	assert_contains(res.out, "--shard auto");
 	lg_run_output_dispose(&res);
 
-	names = suite_names(path_in(s, "gitlab/leakgate-1.xml"));
+	names = suite_names(path_in(s, "gitlab/out/leakgate-1.xml"));
 	assert_string_equal(names, "leak clean "); /* in configuration order */
 	free(names);
-	names = suite_names(path_in(s, "gitlab/leakgate-2.xml"));
+	names = suite_names(path_in(s, "gitlab/out/leakgate-2.xml"));
 	assert_string_equal(names, "error  ");
 	free(names);
 	{
 		/* Merged alone, the error shard exits as its run did. */
 		const char *argv[] = { lg_run_binary(), "merge", "-o", "errors.xml",
-				       "leakgate-2.xml", NULL };
+				       "out/leakgate-2.xml", NULL };
 
 		lg_run_spawn(&res, dir, argv, NULL);
 		assert_int_equal(res.code, 3);
 		lg_run_output_dispose(&res);
 		unlink(path_in(s, "gitlab/errors.xml"));
 	}
-	assert_int_equal(access(path_in(s, "gitlab/leakgate-1.md"), F_OK), 0);
-	assert_int_equal(access(path_in(s, "gitlab/leakgate-charts/leak.svg"), F_OK), 0);
+	assert_int_equal(access(path_in(s, "gitlab/out/leakgate-1.md"), F_OK), 0);
+	assert_int_equal(access(path_in(s, "gitlab/out/leakgate-charts/leak.svg"), F_OK), 0);
 
 	sh(&res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "merge", env_merge);
 	if (res.code != 1)
 		fail_msg("merge: exit %d\n%s\n%s", res.code, res.out, res.err);
 	lg_run_output_dispose(&res);
-	doc = lg_run_load_junit(path_in(s, "gitlab/leakgate.xml"));
+	doc = lg_run_load_junit(path_in(s, "gitlab/out/leakgate.xml"));
 	assert_int_equal((int)lg_run_xpath_number(doc, "count(/testsuites/testsuite)"), 3);
 	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@tests)"), 3);
-	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@failures)"), 1);
-	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@errors)"), 1);
+	/* The error has a chart, so it is a <failure> (GitLab shows
+	 * attachments on failures only). */
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@failures)"), 2);
+	assert_int_equal((int)lg_run_xpath_number(doc, "number(/testsuites/@errors)"), 0);
 	/* Copied as the shards wrote them: the attachment is still there. */
 	names = lg_run_xpath_string(doc, "string(//testsuite[@name='leak']/testcase/system-out)");
-	assert_true(strncmp(names, "[[ATTACHMENT|leakgate-charts/leak.svg]]", 39) == 0);
+	assert_true(strncmp(names, "[[ATTACHMENT|out/leakgate-charts/leak.svg]]", 43) == 0);
 	free(names);
 	xmlFreeDoc(doc);
-	md = lg_test_slurp(path_in(s, "gitlab/leakgate.md"));
+	md = lg_test_slurp(path_in(s, "gitlab/out/leakgate.md"));
 	assert_contains(md, "leakgate: 3 workloads \xe2\x80\x94 1 leak, 1 error, 1 clean");
 	free(md);
+}
+
+/* Without LEAKGATE_SHARD every job runs every workload: a plain job
+ * (CI_NODE_TOTAL=1, no index) and a parallel: matrix: cell alike. */
+static void test_gitlab_unsharded(void **state)
+{
+	suite *s = *state;
+	char *dir = path_in(s, "gitlab-plain");
+	const char *plain[] = { "GITLAB_CI=true", "CI_NODE_INDEX", "CI_NODE_TOTAL=1",
+				"LEAKGATE_SHARD=auto", s->leakgate_env, s->config_env,
+				"LEAKGATE_BASELINE=none", "LEAKGATE_WORKLOADS=clean error",
+				NULL };
+	const char *cell[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
+			       "LEAKGATE_SHARD", s->leakgate_env, s->config_env,
+			       "LEAKGATE_BASELINE=none", "LEAKGATE_WORKLOADS=clean error",
+			       "LEAKGATE_JUNIT=cell/leakgate.xml", NULL };
+	lg_run_output res;
+	char *names;
+
+	assert_int_equal(mkdir(dir, 0777), 0);
+
+	gitlab_gate(&res, dir, plain, 3, "plain job");
+	lg_run_output_dispose(&res);
+	names = suite_names(path_in(s, "gitlab-plain/leakgate.xml"));
+	assert_string_equal(names, "clean error ");
+	free(names);
+
+	gitlab_gate(&res, dir, cell, 3, "matrix cell");
+	assert_contains(res.out, "LEAKGATE_SHARD unset: this job runs every workload");
+	assert_true(strstr(res.out, "--shard") == NULL);
+	lg_run_output_dispose(&res);
+	names = suite_names(path_in(s, "gitlab-plain/cell/leakgate.xml"));
+	assert_string_equal(names, "clean error ");
+	free(names);
+}
+
+/* Runs argv in the suite's directory; it must exit want. Then the number
+ * xpath gives on the JUnit file it wrote (junit, in that directory). */
+static int junit_after(const suite *s, const char *const *argv, int want,
+		       const char *junit, const char *xpath)
+{
+	lg_run_output res;
+	xmlDocPtr doc;
+	int n;
+
+	lg_run_spawn(&res, s->dir, argv, NULL);
+	if (res.code != want)
+		fail_msg("%s: exit %d, not %d\n%s", argv[1], res.code, want, res.err);
+	lg_run_output_dispose(&res);
+	doc = lg_run_load_junit(path_in(s, junit));
+	n = (int)lg_run_xpath_number(doc, xpath);
+	xmlFreeDoc(doc);
+	return n;
+}
+
+/* More shards than workloads: the empty one passes, writes a suite of no
+ * tests (viewers need one), and merges to nothing. */
+static void test_empty_shard(void **state)
+{
+	suite *s = *state;
+	const char *run[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "4/4",
+			      "--junit", "empty.xml", NULL };
+	const char *with_a[] = { lg_run_binary(), "merge", "-o", "with-empty.xml",
+				 "empty.xml", s->junit, NULL };
+	const char *alone[] = { lg_run_binary(), "merge", "-o", "only-empty.xml",
+				"empty.xml", "empty.xml", NULL };
+	const char *empty_suite = "count(/testsuites/testsuite[@tests='0'])";
+
+	assert_int_equal(junit_after(s, run, 0, "empty.xml", empty_suite), 1);
+	/* Merged with run A: its three workloads, no empty suite. */
+	assert_int_equal(junit_after(s, with_a, 1, "with-empty.xml",
+				     "count(/testsuites/testsuite)"), 3);
+	assert_int_equal(junit_after(s, with_a, 1, "with-empty.xml", empty_suite), 0);
+	assert_int_equal(junit_after(s, alone, 0, "only-empty.xml", empty_suite), 1);
 }
 
 /* The lines NAME=VALUE of a GITHUB_OUTPUT file must include want. */
@@ -368,24 +483,34 @@ static void assert_output(const char *outputs, const char *want)
 static void test_action_script(void **state)
 {
 	suite *s = *state;
-	char *dir = path_in(s, "action");
-	char leakgate_env[4200], output_env[4200], summary_env[4200], junit_env[4200],
+	char dir[4096];
+	char output_env[4200], summary_env[4200], junit_env[4200],
 	     config_env[4200], merge_env[4200], workspace_env[4200];
-	const char *env_run[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+	const char *env_run[] = { "GITHUB_ACTIONS=true", s->leakgate_env, output_env,
 				  summary_env, workspace_env, config_env,
 				  "INPUT_WORKLOADS=clean", "INPUT_JUNIT=clean.xml",
 				  "INPUT_BASELINE=auto", "INPUT_ARGS=--duration 0.3", NULL };
-	const char *env_merge[] = { "GITHUB_ACTIONS=true", leakgate_env, output_env,
+	const char *env_merge[] = { "GITHUB_ACTIONS=true", s->leakgate_env, output_env,
 				    summary_env, merge_env, junit_env, NULL };
 	const char *env_key[] = { output_env, NULL };
+	const char *env_record[] = { "GITHUB_ACTIONS=true", s->leakgate_env, output_env,
+				     config_env, "INPUT_MODE=record", "INPUT_WORKLOADS=clean",
+				     "INPUT_ARGS=--duration 0.3", NULL };
+	/* origin: where the record mode pushes the notes. */
 	const char *git_init[] = { "/bin/sh", "-c", "git init -q . && git -c user.name=t "
-				   "-c user.email=t@example.com commit -q --allow-empty -m one",
-				   NULL };
+				   "-c user.email=t@example.com commit -q --allow-empty -m one"
+				   " && git init -q --bare ../origin.git"
+				   " && git remote add origin ../origin.git", NULL };
+	const char *pushed[] = { "/bin/sh", "-c", "git --git-dir=../origin.git notes "
+				 "--ref=leakgate show $(git rev-parse HEAD)", NULL };
+	const char *os_key[] = { "/bin/sh", "-c", ". /etc/os-release && "
+				 "echo \"key=leakgate-$ID-$VERSION_ID-$(uname -m)-\"", NULL };
 	lg_run_output res;
 	char *outputs, *md;
 
+	/* A copy: path_in's buffers are reused. */
+	snprintf(dir, sizeof(dir), "%s", path_in(s, "action"));
 	assert_int_equal(mkdir(dir, 0777), 0);
-	snprintf(leakgate_env, sizeof(leakgate_env), "LEAKGATE=%s", lg_run_binary());
 	snprintf(output_env, sizeof(output_env), "GITHUB_OUTPUT=%s/outputs", dir);
 	snprintf(summary_env, sizeof(summary_env), "GITHUB_STEP_SUMMARY=%s/summary.md", dir);
 	snprintf(workspace_env, sizeof(workspace_env), "GITHUB_WORKSPACE=%s", dir);
@@ -444,11 +569,32 @@ static void test_action_script(void **state)
 	free(md);
 	unlink(path_in(s, "action/outputs"));
 
+	/* The record mode: the baseline as a note on HEAD, pushed to origin. */
+	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "gate", env_record);
+	if (res.code != 0)
+		fail_msg("record: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "leakgate baseline record --store notes --config ");
+	lg_run_output_dispose(&res);
+	lg_run_spawn(&res, dir, pushed, NULL);
+	assert_int_equal(res.code, 0);
+	assert_contains(res.out, "[baseline \"clean\"]");
+	lg_run_output_dispose(&res);
+	outputs = lg_test_slurp(path_in(s, "action/outputs"));
+	assert_output(outputs, "exit-code=0");
+	free(outputs);
+	unlink(path_in(s, "action/outputs"));
+
+	/* The cache key names the OS release: a build restored on another
+	 * release would miss its libgit2. */
 	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "key", env_key);
 	assert_int_equal(res.code, 0);
 	lg_run_output_dispose(&res);
 	outputs = lg_test_slurp(path_in(s, "action/outputs"));
-	assert_contains(outputs, "key=leakgate-Linux-");
+	lg_run_spawn(&res, dir, os_key, NULL);
+	assert_int_equal(res.code, 0);
+	res.out[strcspn(res.out, "\n")] = '\0';
+	assert_contains(outputs, res.out);
+	lg_run_output_dispose(&res);
 	assert_contains(outputs, "path=" LG_SOURCE_DIR "/build/action\n");
 	free(outputs);
 }
@@ -459,6 +605,10 @@ static void test_shard_option_errors(void **state)
 	const char *too_big[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "3/2", NULL };
 	const char *half_env[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "auto", NULL };
 	const char *env[] = { "CI_NODE_INDEX=2", "CI_NODE_TOTAL", NULL };
+	/* A GitLab job without parallel: runs everything. */
+	const char *plain[] = { lg_run_binary(), "run", "-c", s->conf, "--shard", "auto",
+				"--no-explain", "clean", "error", NULL };
+	const char *plain_env[] = { "CI_NODE_INDEX", "CI_NODE_TOTAL=1", NULL };
 	lg_run_output res;
 
 	lg_run_spawn(&res, s->dir, too_big, NULL);
@@ -467,7 +617,13 @@ static void test_shard_option_errors(void **state)
 	lg_run_output_dispose(&res);
 	lg_run_spawn(&res, s->dir, half_env, env);
 	assert_int_equal(res.code, 2);
-	assert_contains(res.err, "CI_NODE_INDEX and CI_NODE_TOTAL must both be set");
+	assert_contains(res.err, "CI_NODE_INDEX and CI_NODE_TOTAL must both be set "
+			"(have CI_NODE_INDEX=2)");
+	lg_run_output_dispose(&res);
+	lg_run_spawn(&res, s->dir, plain, plain_env);
+	if (res.code != 3)
+		fail_msg("CI_NODE_TOTAL=1: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "2 workloads: 0 leaks, 1 clean, 1 error");
 	lg_run_output_dispose(&res);
 }
 
@@ -479,7 +635,8 @@ static void test_yaml(void **state)
 		"root = sys.argv[1]\n"
 		"a = yaml.safe_load(open(root + '/action/action.yml'))\n"
 		"assert a['runs']['using'] == 'composite'\n"
-		"for k in ('config', 'workloads', 'python', 'baseline', 'junit', 'shard', 'args'):\n"
+		"for k in ('mode', 'config', 'workloads', 'python', 'baseline', 'junit', 'shard',\n"
+		"          'merge', 'store', 'push', 'args'):\n"
 		"    assert k in a['inputs'], k\n"
 		"for k in ('verdict', 'leaks', 'errors', 'clean', 'junit', 'summary'):\n"
 		"    assert k in a['outputs'], k\n"
@@ -488,7 +645,10 @@ static void test_yaml(void **state)
 		"assert j['artifacts']['when'] == 'always'\n"
 		"assert j['artifacts']['reports']['junit']\n"
 		"assert 'leakgate-charts/' in j['artifacts']['paths']\n"
-		"assert 'gitlab-run.sh\" gate' in j['script'][0]\n"
+		"assert 'gitlab-run.sh\" gate' in j['script'][-1]\n"
+		"assert 'before_script' not in j\n"
+		"assert j['script'][0] == g['.leakgate-fetch']['script'][0]\n"
+		"assert '.leakgate-ci/' in g['.leakgate-cache']['cache']['paths']\n"
 		"assert 'CI_DEFAULT_BRANCH' in str(g['.leakgate-record']['rules'])\n"
 		"w = yaml.safe_load(open(root + '/.github/workflows/leakgate.yml'))\n"
 		"steps = w['jobs']['leakcheck']['steps']\n"
@@ -517,6 +677,8 @@ int main(void)
 		cmocka_unit_test(test_report_command),
 		cmocka_unit_test(test_merge_bad_input),
 		cmocka_unit_test(test_gitlab_shards_and_merge),
+		cmocka_unit_test(test_gitlab_unsharded),
+		cmocka_unit_test(test_empty_shard),
 		cmocka_unit_test(test_action_script),
 		cmocka_unit_test(test_shard_option_errors),
 		cmocka_unit_test(test_yaml),

@@ -31,6 +31,13 @@ static void test_parse(void **state)
 	assert_lg_ok(lg_shard_parse(&s, "auto", NULL, NULL));
 	assert_int_equal(s.index, 1);
 	assert_int_equal(s.total, 1);
+	/* A GitLab job without parallel: has CI_NODE_TOTAL=1 and no index. */
+	s.index = s.total = 7;
+	assert_lg_ok(lg_shard_parse(&s, "auto", NULL, "1"));
+	assert_int_equal(s.index, 1);
+	assert_int_equal(s.total, 1);
+	assert_lg_ok(lg_shard_parse(&s, "auto", "1", "1"));
+	assert_int_equal(s.total, 1);
 }
 
 static void assert_bad(const char *spec, const char *index, const char *total,
@@ -54,7 +61,8 @@ static void test_parse_bad(void **state)
 	assert_bad("1/2x", NULL, NULL, "'2x'");
 	assert_bad("-1/2", NULL, NULL, "'-1'");
 	assert_bad("", NULL, NULL, "K/N");
-	assert_bad("auto", "2", NULL, "CI_NODE_TOTAL");
+	assert_bad("auto", "2", NULL, "have CI_NODE_INDEX=2");
+	assert_bad("auto", NULL, "3", "have CI_NODE_TOTAL=3");
 	assert_bad("auto", "5", "4", "more than the 4 shards");
 	assert_bad("auto", "one", "4", "CI_NODE_INDEX 'one'");
 }

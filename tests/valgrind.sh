@@ -5,7 +5,7 @@
 set -u
 build=${1:-build}
 bin="$build/leakgate"
-LEAKGATE_EXTRA_PACKAGES=valgrind sh "$(dirname "$0")/../ci/install-deps.sh" || exit 1
+LEAKGATE_EXTRA_PACKAGES=valgrind sh "$(dirname "$0")/../ci/install-deps.sh" test || exit 1
 w="$(cd "$(dirname "$0")" && pwd)/workloads"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -27,4 +27,9 @@ int lg_junit_read(lg_run_result *out, const char *path);
 int lg_junit_read_memory(lg_run_result *out, const char *data, size_t len,
 			 const char *name);
 
+/* Whether a <testsuite> element (an xmlNode) has tests="0": what an empty
+ * run writes so that viewers read it (junit.c); it holds no workload. */
+struct _xmlNode;
+int lg_junit_is_empty_suite(const struct _xmlNode *suite);
+
 #endif

@@ -27,8 +27,9 @@ lg_view_severity lg_view_severity_of(const lg_workload_result *r);
 /* The workload's name as configured (the target when ad hoc); borrowed. */
 const char *lg_view_name(const lg_workload_result *r);
 
-/* Where to point a reader: the allocation site when the diagnostic pass
- * found one, else the workload function's file and line. *file may be NULL
+/* Where to point a reader: for an error the line that raised (in the
+ * user's code), else the allocation site when the diagnostic pass found
+ * one, else the workload function's file and line. *file may be NULL
  * (unknown), *line 0. Borrowed. */
 void lg_view_site(const lg_workload_result *r, const char **file, int *line);
 
@@ -40,7 +41,8 @@ lg_metric lg_view_metric(const lg_workload_result *r);
  * fitted or had too few samples. */
 int lg_view_rate(lg_buf *out, const lg_workload_result *r, lg_metric m);
 
-/* Calls made before the workload ended (the last sample), 0 when none. */
+/* The calls the shown metric's fit spans (the figure of the message), else
+ * the calls made before the workload ended (the last sample); 0 when none. */
 long long lg_view_calls(const lg_workload_result *r);
 
 /* Appends the explanation of the diagnostic pass as plain text or nothing;

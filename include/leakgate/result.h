@@ -63,6 +63,8 @@ typedef struct {
 	lg_outcome outcome;
 	char *detail;         /* one line: "OSError: [Errno 24] ...", "killed by SIGABRT" */
 	char *traceback;      /* the workload's traceback, when it raised */
+	char *raised_file;    /* where it raised, in the user's own code (the */
+	int raised_line;      /* agent's pick; NULL/0 when none): an error's place */
 	lg_series series;
 	lg_tail out;          /* the workload's stdout, tail */
 	lg_tail err;          /* the workload's stderr, tail */

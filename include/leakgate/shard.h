@@ -22,8 +22,9 @@ typedef struct {
 
 /*
  * "K/N", or "auto": K and N from node_index and node_total (the values of
- * CI_NODE_INDEX and CI_NODE_TOTAL, NULL when unset); both unset is 1/1 (a
- * job without `parallel:`). LG_EINVALID with a message naming the value.
+ * CI_NODE_INDEX and CI_NODE_TOTAL, NULL when unset). No CI_NODE_INDEX
+ * with CI_NODE_TOTAL unset or 1 is 1/1: a GitLab job without `parallel:`.
+ * LG_EINVALID with a message naming the value.
  */
 int lg_shard_parse(lg_shard *out, const char *spec, const char *node_index,
 		   const char *node_total);

@@ -60,10 +60,39 @@ def message_of(exc):
     return text[:MAX_MESSAGE]
 
 
+def own_code(filename):
+    """Frames of the agent itself (and of the diagnostic pass it runs)."""
+    return filename in (own_code.__code__.co_filename, "<leakgate-explain>")
+
+
 def traceback_of(exc):
+    """The traceback from the workload's first frame on: the agent's own
+    frames above it tell the user nothing."""
     import traceback
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    tb = exc.__traceback__
+    while tb is not None and (own_code(tb.tb_frame.f_code.co_filename) or
+                              tb.tb_frame.f_code.co_filename.startswith("<frozen importlib")):
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
     return text[-MAX_TEXT:]
+
+
+def raise_site(exc):
+    """[("file", F), ("line", N)] of the innermost frame in the user's own
+    code (not the agent, the standard library or installed packages), where
+    CI should point; [] when there is none."""
+    prefixes = tuple(set(os.path.join(p, "") for p in (sys.prefix, sys.base_prefix,
+                                                       sys.exec_prefix,
+                                                       sys.base_exec_prefix)))
+    site = []
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if (os.path.isabs(filename) and not filename.startswith(prefixes)
+                and not own_code(filename)):
+            site = [("file", filename), ("line", tb.tb_lineno)]
+        tb = tb.tb_next
+    return site
 
 
 # -- counters ---------------------------------------------------------------
@@ -243,7 +272,8 @@ def begin(spec, metrics, extra=()):
         module, function_name, function = load_target(spec)
     except BaseException as exc:
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
-                     ("message", message_of(exc)), ("traceback", traceback_of(exc))])
+                     ("message", message_of(exc)), ("traceback", traceback_of(exc))]
+             + raise_site(exc))
         return None
     path, line = source_of(function)
     send("target", [("module", module), ("function", function_name),
@@ -311,7 +341,8 @@ def run(probes, function, max_calls, duration_ns, threshold):
                 function()
         except BaseException as exc:
             done = batch - pending.__length_hint__() - 1
-            failure = (type_name(exc), message_of(exc), traceback_of(exc), calls + done + 1)
+            failure = (type_name(exc), message_of(exc), traceback_of(exc), calls + done + 1,
+                       raise_site(exc))
             calls += done
             elapsed += clock() - start
             del exc
@@ -342,7 +373,7 @@ def run(probes, function, max_calls, duration_ns, threshold):
     if failure is None:
         send("end", [("reason", "completed"), ("calls", calls)])
         return
-    exc_type, message, text, failed_call = failure
+    exc_type, message, text, failed_call, site = failure
     failure = None
     if calls:
         try:
@@ -350,7 +381,7 @@ def run(probes, function, max_calls, duration_ns, threshold):
         except Exception:
             pass
     send("end", [("reason", "exception"), ("calls", failed_call), ("exc_type", exc_type),
-                 ("message", message), ("traceback", text)])
+                 ("message", message), ("traceback", text)] + site)
 
 
 def finish():
