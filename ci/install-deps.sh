@@ -8,7 +8,8 @@
 #          and libxml2 (which bring their runtime libraries), a C compiler
 #          and make when there are none. CI jobs of users need only this.
 #   test   build + what `make check` needs: cmocka, the system Python with
-#          PyYAML and its debug build, rsync for gitlab-ci-local (default)
+#          PyYAML, pytest, pyflakes and its debug build, rsync for
+#          gitlab-ci-local (default)
 # LEAKGATE_EXTRA_PACKAGES: more packages, e.g. valgrind.
 set -eu
 
@@ -19,8 +20,11 @@ command -v cc >/dev/null 2>&1 || build="$build gcc libc6-dev"
 command -v make >/dev/null 2>&1 || build="$build make"
 # python3-yaml: the tests parse the GitHub Action and GitLab template;
 # python3-dbg: they check the refs metric, which needs a debug CPython;
-# rsync: gitlab-ci-local copies the project with it (tests/ci/).
+# rsync: gitlab-ci-local copies the project with it (tests/ci/);
+# python3-pytest: tests/test_run_pytest.c runs a pytest suite (tests/pysuite);
+# python3-pyflakes: make check lints the agent's Python modules.
 test="$build libcmocka-dev python3 python3-yaml python3-dbg rsync"
+test="$test python3-pytest python3-pyflakes"
 case $set_name in
 run) packages=$run ;;
 build) packages=$build ;;

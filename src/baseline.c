@@ -151,7 +151,8 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 	lg_baseline_entry e;
 	int rc;
 
-	if (r->verdict == LG_VERDICT_ERROR || !r->python_version ||
+	if (r->verdict == LG_VERDICT_ERROR || r->verdict == LG_VERDICT_SKIPPED ||
+	    !r->python_version ||
 	    !r->implementation)
 		return 0;
 	memset(&e, 0, sizeof(e));

@@ -369,6 +369,10 @@ int lg_baseline_judge(lg_workload_result *r, const lg_baseline_judge_options *o)
 	lg_buf message = LG_BUF_INIT;
 	int rc;
 
+	if (r->verdict == LG_VERDICT_SKIPPED) {
+		free(cmp); /* a skipped test has nothing to compare */
+		return 0;
+	}
 	if (!cmp)
 		return lg_error_oom();
 	if ((rc = apply_params(cmp, r, o)) < 0 || (rc = fill(cmp, r, o)) < 0) {

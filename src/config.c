@@ -29,13 +29,14 @@ enum {
 	SET_REGRESSION_FLOOR = 1u << 10,
 	SET_REGRESSION_TOLERANCE = 1u << 11,
 	SET_EXPLAIN = 1u << 12,
-	SET_FAIL_ON_CYCLES = 1u << 13
+	SET_FAIL_ON_CYCLES = 1u << 13,
+	SET_PYTEST = 1u << 14
 };
 
 #define SHARED_KEYS (SET_PYTHON | SET_THRESHOLD | SET_TIMEOUT | SET_CALLS | \
 		     SET_DURATION | SET_MEMORY_LIMIT | SET_REGRESSION_FLOOR | \
 		     SET_REGRESSION_TOLERANCE | SET_EXPLAIN | SET_FAIL_ON_CYCLES)
-#define LEAKGATE_KEYS (SHARED_KEYS | SET_JOBS | SET_JUNIT)
+#define LEAKGATE_KEYS (SHARED_KEYS | SET_JOBS | SET_JUNIT | SET_PYTEST)
 #define WORKLOAD_KEYS (SHARED_KEYS | SET_EXPECT | SET_TARGET)
 
 static const struct {
@@ -56,6 +57,7 @@ static const struct {
 	{ "regression-tolerance", SET_REGRESSION_TOLERANCE },
 	{ "explain", SET_EXPLAIN },
 	{ "fail-on-cycles", SET_FAIL_ON_CYCLES },
+	{ "pytest", SET_PYTEST },
 };
 
 typedef struct {
@@ -242,6 +244,9 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 		if (!*value)
 			return bad_value(ld, key, value, "is not a file name");
 		return lg_string_set(&ld->cfg->junit, value);
+	case SET_PYTEST:
+		/* Empty is allowed: pytest's own testpaths / rootdir decide. */
+		return lg_string_set(&ld->cfg->pytest, value);
 	}
 	return lg_error_set("%s: %s: unhandled setting", ld->path, key);
 }
@@ -319,6 +324,32 @@ static int apply_entry(loader *ld, const char *name, const char *value)
 	return apply(&ld->cfg->workloads[index], ld, setting, name, value);
 }
 
+/* A section named by a pytest node id needs no target: it is that test's. */
+static int implied_target(lg_workload *wl, const loader *ld)
+{
+	char *classname, *name;
+	int rc;
+
+	if (!strstr(wl->name, "::")) {
+		lg_error_set("%s: workload.%s.target: missing; every [workload] "
+			     "needs 'target = FILE.py:FUNCTION' or a pytest node "
+			     "id as its name", ld->path, wl->name);
+		return LG_EINVALID;
+	}
+	if (asprintf(&wl->target, "pytest:%s", wl->name) < 0) {
+		wl->target = NULL;
+		return lg_error_oom();
+	}
+	rc = lg_workload_test_names(&classname, &name, wl->target);
+	free(classname);
+	free(name);
+	if (rc == LG_EINVALID) {
+		lg_error_set("%s: [workload \"%s\"]: not a pytest node id "
+			     "(FILE.py::TEST)", ld->path, wl->name);
+	}
+	return rc;
+}
+
 /* Every workload takes what its sections left unset from the final defaults. */
 static int fill_workloads(const loader *ld)
 {
@@ -330,12 +361,8 @@ static int fill_workloads(const loader *ld)
 		unsigned given = ld->given[i];
 		int rc;
 
-		if (!wl->target) {
-			lg_error_set("%s: workload.%s.target: missing; every "
-				     "[workload] needs 'target = FILE.py:FUNCTION'",
-				     ld->path, wl->name);
-			return LG_EINVALID;
-		}
+		if (!wl->target && (rc = implied_target(wl, ld)) < 0)
+			return rc;
 		if (!(given & SET_PYTHON) &&
 		    (rc = lg_string_set(&wl->python, d->python)) < 0)
 			return rc;
@@ -413,5 +440,6 @@ void lg_config_dispose(lg_config *cfg)
 		lg_workload_dispose(&cfg->workloads[i]);
 	free(cfg->workloads);
 	free(cfg->junit);
+	free(cfg->pytest);
 	memset(cfg, 0, sizeof(*cfg));
 }

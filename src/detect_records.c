@@ -84,7 +84,9 @@ int lg_detection_sample(lg_session *s, const lg_record *rec)
 
 	memset(&sample, 0, sizeof(sample));
 	if ((rc = lg_record_get_i64(&sample.calls, rec, "calls")) < 0 ||
-	    (rc = lg_record_get_i64(&sample.elapsed_ns, rec, "elapsed_ns")) < 0)
+	    (rc = lg_record_get_i64(&sample.elapsed_ns, rec, "elapsed_ns")) < 0 ||
+	    (lg_record_get(rec, "cpu_ns") &&
+	     (rc = lg_record_get_i64(&sample.cpu_ns, rec, "cpu_ns")) < 0))
 		return rc;
 	if (series->count >= LG_PROTO_MAX_SAMPLES) {
 		lg_error_set("protocol: more than %d samples", LG_PROTO_MAX_SAMPLES);
@@ -162,6 +164,10 @@ int lg_detection_end(lg_session *s, const lg_record *rec)
 		   s->state == LG_SESSION_RUNNING) {
 		r->outcome = LG_OUTCOME_EXCEPTION;
 		rc = set_end_detail(r, rec);
+	} else if (strcmp(reason, "skipped") == 0) {
+		/* A test its runner skipped, with the reason as message. */
+		r->outcome = LG_OUTCOME_SKIPPED;
+		rc = take_string(&r->detail, rec, "message");
 	} else if (strcmp(reason, "import-error") == 0) {
 		r->outcome = LG_OUTCOME_IMPORT_ERROR;
 		rc = set_end_detail(r, rec);

@@ -215,11 +215,14 @@ int lg_fit_compute(lg_fit *out, const double *calls, const double *values,
 	fit.tail_slope = lg_fit_ols_slope(x + fit.used - tail, y + fit.used - tail, tail);
 	fit.calls = x[fit.used - 1] - x[0];
 	fit.growth = y[fit.used - 1] - y[0];
+	fit.early_growth = y[(fit.used - 1) / 2] - y[0];
+	fit.late_growth = y[fit.used - 1] - y[(fit.used - 1) / 2];
 	fit.sustained = sustained_growth(y, fit.used);
 	/* A cache that fills through most of the run still has a rising last
 	 * half; its last quarter is flat. A leak still grows there. */
 	end = fit.used / 4 < 3 ? 3 : fit.used / 4;
 	fit.end_slope = lg_fit_ols_slope(x + fit.used - end, y + fit.used - end, end);
+	fit.end_from = x[fit.used - end];
 	fit.leaks = fit.ci_low > threshold && fit.tail_slope > threshold &&
 		    fit.end_slope > threshold / 2 && fit.sustained;
 	fit.plateau = fit.ci_low > threshold &&

@@ -550,9 +550,15 @@ static int verdict_element(writer *x, const lg_workload_result *r)
 			return rc;
 		return end(x);
 	case LG_VERDICT_EXPECTED_LEAK:
+	case LG_VERDICT_SKIPPED:
+		/* A skipped test: its runner's reason, as pytest writes it. */
 		if ((rc = start(x, "skipped")) < 0 ||
-		    (rc = attr(x, "type", "expected-leak")) < 0 ||
-		    (rc = attr(x, "message", message)) < 0)
+		    (rc = attr(x, "type", r->verdict != LG_VERDICT_SKIPPED
+			       ? "expected-leak" : r->detail &&
+			       strncmp(r->detail, "xfail", 5) == 0
+			       ? "pytest.xfail" : "pytest.skip")) < 0 ||
+		    (rc = attr(x, "message", r->verdict == LG_VERDICT_SKIPPED &&
+			       r->detail ? r->detail : message)) < 0)
 			return rc;
 		return end(x);
 	case LG_VERDICT_CLEAN:
@@ -576,6 +582,19 @@ static int identity(lg_buf *classname, lg_buf *name, const lg_workload_result *r
 	size_t n;
 	int rc;
 
+	if (!r->module && lg_workload_target_kind(target) != LG_TARGET_FUNCTION) {
+		/* A test keeps the names pytest's junitxml gives it. */
+		char *test_class, *test_name;
+
+		if (lg_workload_test_names(&test_class, &test_name, target) == 0) {
+			rc = lg_buf_puts(classname, test_class);
+			if (rc == 0)
+				rc = lg_buf_puts(name, test_name);
+			free(test_class);
+			free(test_name);
+			return rc;
+		}
+	}
 	if (r->module) {
 		rc = lg_buf_puts(classname, r->module);
 	} else {
@@ -669,7 +688,8 @@ static int testsuite(writer *x, const lg_workload_result *r)
 	    (rc = attr(x, "tests", "1")) < 0 ||
 	    (rc = attr_count(x, "failures", is_failure(r))) < 0 ||
 	    (rc = attr_count(x, "errors", is_error(r))) < 0 ||
-	    (rc = attr_count(x, "skipped", r->verdict == LG_VERDICT_EXPECTED_LEAK)) < 0 ||
+	    (rc = attr_count(x, "skipped", r->verdict == LG_VERDICT_EXPECTED_LEAK ||
+			     r->verdict == LG_VERDICT_SKIPPED)) < 0 ||
 	    (rc = attr_seconds(x, "time", r->seconds)) < 0 ||
 	    (x->stamp[0] && (rc = attr(x, "timestamp", x->stamp)) < 0) ||
 	    (x->host[0] && (rc = attr(x, "hostname", x->host)) < 0) ||

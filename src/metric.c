@@ -14,10 +14,11 @@ static const lg_metric_info metrics[LG_METRIC_COUNT] = {
 		"bytes malloc'd from the C heap (glibc mallinfo2): large "
 		"objects and memory of C extensions, invisible to tracemalloc "
 		"when a C library allocates it" },
-	[LG_METRIC_BLOCKS] = { "blocks", "block", "blocks", LG_METRIC_INFO,
+	[LG_METRIC_BLOCKS] = { "blocks", "block", "blocks", LG_METRIC_OBJECTS,
 		"pymalloc blocks allocated (sys.getallocatedblocks)" },
-	[LG_METRIC_GC_OBJECTS] = { "gc_objects", "object", "objects", LG_METRIC_INFO,
-		"objects tracked by the cycle collector (containers)" },
+	[LG_METRIC_GC_OBJECTS] = { "gc_objects", "object", "objects", LG_METRIC_OBJECTS,
+		"objects tracked by the cycle collector (containers) made since "
+		"the first call" },
 	[LG_METRIC_FDS] = { "fds", "fd", "fds", LG_METRIC_RESOURCE,
 		"open file descriptors (/proc/self/fd)" },
 	[LG_METRIC_THREADS] = { "threads", "thread", "threads", LG_METRIC_RESOURCE,

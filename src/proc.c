@@ -75,7 +75,7 @@ static void child_fail(int err_fd, const char *what, const char *argv0)
 
 /* Everything between fork and exec: async-signal-safe calls only. */
 static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
-		       int chan[2])
+		       int chan[2], int given)
 {
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -87,6 +87,9 @@ static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
 		child_fail(err[1] >= 0 ? err[1] : 2, "set up stdio for", p->argv[0]);
 	if (move_fd(chan[1], p->channel_fd) < 0)
 		child_fail(2, "set up the record pipe for", p->argv[0]);
+	/* After the record pipe: lg_proc_start keeps `given` off its number. */
+	if (given >= 0 && move_fd(given, p->given_fd_at) < 0)
+		child_fail(2, "hand the agent's modules to", p->argv[0]);
 	execvpe(p->argv[0], (char *const *)p->argv, envp);
 	child_fail(2, "run", p->argv[0]);
 }
@@ -128,6 +131,7 @@ static char **build_env(const char *const *extra)
 int lg_proc_start(lg_proc *p)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, chan[2] = { -1, -1 };
+	int given = p->given_fd, given_copy = -1, rc = LG_EOS;
 	char **envp;
 	pid_t pid;
 
@@ -137,43 +141,41 @@ int lg_proc_start(lg_proc *p)
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
 	    pipe2(chan, O_CLOEXEC) < 0) {
 		lg_error_set_os("cannot create pipes");
-		close_pair(out);
-		close_pair(err);
-		close_pair(chan);
-		return LG_EOS;
+		goto fail;
 	}
 	if (chan[1] <= p->channel_fd) {
 		int moved = fcntl(chan[1], F_DUPFD_CLOEXEC, p->channel_fd + 1);
 
 		if (moved < 0) {
 			lg_error_set_os("cannot move the record pipe");
-			close_pair(out);
-			close_pair(err);
-			close_pair(chan);
-			return LG_EOS;
+			goto fail;
 		}
 		close(chan[1]);
 		chan[1] = moved;
 	}
+	/* The record pipe takes channel_fd first: a given fd there moves. */
+	if (given >= 0 && given == p->channel_fd) {
+		given = given_copy = fcntl(given, F_DUPFD_CLOEXEC, p->channel_fd + 1);
+		if (given < 0) {
+			lg_error_set_os("cannot move the fd handed to the child");
+			goto fail;
+		}
+	}
 	envp = build_env(p->env);
 	if (!envp) {
-		close_pair(out);
-		close_pair(err);
-		close_pair(chan);
-		return lg_error_oom();
+		rc = lg_error_oom();
+		goto fail;
 	}
 	pid = fork();
 	if (pid < 0) {
 		lg_error_set_os("cannot fork");
 		free(envp);
-		close_pair(out);
-		close_pair(err);
-		close_pair(chan);
-		return LG_EOS;
+		goto fail;
 	}
 	if (pid == 0)
-		child_exec(p, envp, out, err, chan);
+		child_exec(p, envp, out, err, chan, given);
 	free(envp);
+	close_fd(&given_copy);
 	/* Also from the parent, so a kill right after start reaches the group. */
 	setpgid(pid, pid);
 	track(pid);
@@ -190,6 +192,13 @@ int lg_proc_start(lg_proc *p)
 	p->exited = 0;
 	p->status = 0;
 	return 0;
+
+fail:
+	close_pair(out);
+	close_pair(err);
+	close_pair(chan);
+	close_fd(&given_copy);
+	return rc;
 }
 
 int lg_proc_poll(lg_proc *p)

@@ -23,6 +23,7 @@ static const struct {
 	{ "resource", LG_RECORD_RESOURCE },
 	{ "cycle", LG_RECORD_CYCLE },
 	{ "native", LG_RECORD_NATIVE },
+	{ "test", LG_RECORD_TEST },
 };
 
 const char *lg_record_type_name(lg_record_type type)

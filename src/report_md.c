@@ -39,6 +39,8 @@ static look look_of(const lg_workload_result *r)
 		return (look){ "\xe2\x9a\xa0\xef\xb8\x8f", "no longer leaks" };
 	case LG_VERDICT_REGRESSION:
 		return (look){ "\xf0\x9f\x93\x88", "regression" };
+	case LG_VERDICT_SKIPPED:
+		return (look){ "\xe2\x8f\xad\xef\xb8\x8f", "skipped" };
 	}
 	return (look){ "\xe2\x9d\x8c", lg_verdict_name(r->verdict) };
 }
@@ -328,6 +330,7 @@ static int totals(lg_buf *out, const lg_run_result *run)
 		{ LG_VERDICT_LEAK_FIXED, "fixed", "fixed" },
 		{ LG_VERDICT_EXPECTED_LEAK, "known leak", "known leaks" },
 		{ LG_VERDICT_CLEAN, "clean", "clean" },
+		{ LG_VERDICT_SKIPPED, "skipped", "skipped" },
 	};
 	int rc = 0, first = 1;
 

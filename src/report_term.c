@@ -57,6 +57,7 @@ static const verdict_style styles[] = {
 	[LG_VERDICT_EXPECTED_LEAK] = { "KNOWN", "\033[33m" },
 	[LG_VERDICT_LEAK_FIXED] = { "FIXED", "\033[36m" },
 	[LG_VERDICT_REGRESSION] = { "REGRESS", "\033[1;31m" },
+	[LG_VERDICT_SKIPPED] = { "SKIP", "\033[2m" },
 };
 
 static const verdict_style *style(lg_verdict v)
@@ -189,7 +190,7 @@ static void count(term *t, size_t n, const char *one, const char *many)
 
 static void totals(term *t, const lg_run_result *run)
 {
-	size_t by[LG_VERDICT_REGRESSION + 1] = { 0 };
+	size_t by[LG_VERDICT_SKIPPED + 1] = { 0 };
 
 	for (size_t i = 0; i < run->count; i++)
 		if ((size_t)run->items[i].verdict < sizeof(by) / sizeof(*by))
@@ -210,6 +211,11 @@ static void totals(term *t, const lg_run_result *run)
 	count(t, by[LG_VERDICT_EXPECTED_LEAK], "known leak", "known leaks");
 	put(t, ", ");
 	count(t, by[LG_VERDICT_LEAK_FIXED], "fixed", "fixed");
+	/* Only test suites skip. */
+	if (by[LG_VERDICT_SKIPPED]) {
+		put(t, ", ");
+		count(t, by[LG_VERDICT_SKIPPED], "skipped", "skipped");
+	}
 	putf(t, " in %.1f s\n", run->seconds);
 }
 

@@ -23,6 +23,7 @@ lg_view_severity lg_view_severity_of(const lg_workload_result *r)
 {
 	switch (r->verdict) {
 	case LG_VERDICT_CLEAN:
+	case LG_VERDICT_SKIPPED:
 		return LG_VIEW_PASS;
 	case LG_VERDICT_EXPECTED_LEAK:
 		return LG_VIEW_NOTE;

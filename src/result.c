@@ -16,6 +16,7 @@ static const char *const outcome_names[] = {
 	[LG_OUTCOME_PROTOCOL_ERROR] = "protocol-error",
 	[LG_OUTCOME_SPAWN_FAILED] = "spawn-failed",
 	[LG_OUTCOME_CANCELLED] = "cancelled",
+	[LG_OUTCOME_SKIPPED] = "skipped",
 };
 
 static const char *const verdict_names[] = {
@@ -25,6 +26,7 @@ static const char *const verdict_names[] = {
 	[LG_VERDICT_EXPECTED_LEAK] = "expected-leak",
 	[LG_VERDICT_LEAK_FIXED] = "leak-fixed",
 	[LG_VERDICT_REGRESSION] = "regression",
+	[LG_VERDICT_SKIPPED] = "skipped",
 };
 
 const char *lg_outcome_name(lg_outcome o)

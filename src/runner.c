@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,12 +19,33 @@
 #include "leakgate/session.h"
 #include "leakgate/verdict.h"
 
-extern const char lg_agent_py[];
-extern const char lg_explain_py[];
+/*
+ * What `ps` shows of the agent: it reads the modules from fd
+ * LG_PROTO_MODULES_FD (name NUL source NUL ..., boot first) and hands them
+ * to boot.py (src/agent/boot.py).
+ */
+static const char bootstrap[] =
+	"import os;b=os.pread(4,os.fstat(4).st_size,0);os.close(4);g={};"
+	"exec(compile(b.split(b'\\0')[1],'<leakgate>/boot.py','exec'),g);"
+	"g['boot'](b)";
 
-const char *lg_agent_source(void)
+_Static_assert(LG_PROTO_MODULES_FD == 4, "the bootstrap reads fd 4");
+
+const char *lg_agent_bootstrap(void)
 {
-	return lg_agent_py;
+	return bootstrap;
+}
+
+/* The agent's leading arguments for a pytest target: the suite's pytest
+ * arguments; returns the next index. */
+static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
+{
+	if (lg_workload_target_kind(wl->target) == LG_TARGET_PYTEST &&
+	    wl->pytest_args) {
+		argv[n++] = "--pytest-args";
+		argv[n++] = wl->pytest_args;
+	}
+	return n;
 }
 
 /* How long output may keep flowing after the child exited (a grandchild
@@ -38,8 +60,10 @@ const char *lg_agent_source(void)
 /* Bytes of the diagnostic child's stderr kept, for why it failed. */
 #define EXPLAIN_ERR_LIMIT 4096
 
+/* KILLED_SETTLED: the verdict was certain; the run completed. */
 typedef enum {
-	KILLED_NONE, KILLED_TIMEOUT, KILLED_MEMORY, KILLED_PROTOCOL, KILLED_CANCELLED
+	KILLED_NONE, KILLED_TIMEOUT, KILLED_MEMORY, KILLED_PROTOCOL, KILLED_SETTLED,
+	KILLED_CANCELLED
 } kill_reason;
 
 /* Detection first; then, when the verdict asks for it, the diagnosis. */
@@ -54,10 +78,11 @@ typedef struct {
 	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
-	char threshold_arg[32];
+	char max_calls_arg[32];
+	size_t judged;          /* samples when the verdict was last tried */
 	char native_arg[16];
 	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
-	const char *argv[10];
+	const char *argv[16];
 	const char *env[4];
 	double started;
 	double exited_at;
@@ -68,8 +93,11 @@ typedef struct {
 	char *protocol_error;
 } slot;
 
-/* What the slots share: the shim, written out once when first needed. */
+/* What the slots share: the agent's modules and the shim, written out
+ * once when first needed. */
 typedef struct {
+	int modules_fd;         /* memory file of the agent's modules; -1: not yet */
+	char modules_error[256];
 	char *shim;             /* path of the allocator shim; NULL: not yet */
 	int shim_failed;        /* could not be written: diagnose without it */
 	char shim_error[256];
@@ -90,12 +118,53 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int slot_start(slot *s, lg_workload_result *r)
+int lg_agent_modules_open(char *error, size_t size)
+{
+	size_t total = 0, at = 0;
+	char *map;
+	int fd;
+
+	for (const lg_agent_module *m = lg_agent_modules; m->name; m++)
+		total += strlen(m->name) + strlen(m->source) + 2;
+	fd = memfd_create("leakgate-agent", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)total) < 0 ||
+	    (map = mmap(NULL, total, PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		snprintf(error, size, "cannot hold the agent in memory: %s",
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (const lg_agent_module *m = lg_agent_modules; m->name; m++) {
+		size_t name = strlen(m->name) + 1, source = strlen(m->source) + 1;
+
+		memcpy(map + at, m->name, name);
+		memcpy(map + at + name, m->source, source);
+		at += name + source;
+	}
+	munmap(map, total);
+	return fd;
+}
+
+/* The agent's modules in a memory file, made once and read by every child
+ * (with pread: the file offset the children share never moves). -1 with
+ * st->modules_error set when it cannot be made. */
+static int modules_file(runner_state *st)
+{
+	if (st->modules_fd >= 0 || st->modules_error[0])
+		return st->modules_fd;
+	st->modules_fd = lg_agent_modules_open(st->modules_error,
+					       sizeof(st->modules_error));
+	return st->modules_fd;
+}
+
+static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 {
 	lg_proc proc = LG_PROC_INIT;
 	lg_proto_reader reader = LG_PROTO_READER_INIT;
 	const lg_workload *wl = &r->workload;
 	char reason[256];
+	size_t n;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -107,22 +176,32 @@ static int slot_start(slot *s, lg_workload_result *r)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
-	snprintf(s->threshold_arg, sizeof(s->threshold_arg), "%g", wl->threshold);
-	s->argv[0] = wl->python;
-	s->argv[1] = "-c";
-	s->argv[2] = lg_agent_source();
-	s->argv[3] = wl->target;
-	s->argv[4] = s->calls_arg;
-	s->argv[5] = s->duration_arg;
-	s->argv[6] = s->threshold_arg;
-	s->argv[7] = NULL;
+	/* Early stop: the agent may go on to the extension's end, the runner
+	 * ends it once the verdict is settled (lg_judge_settled). */
+	snprintf(s->max_calls_arg, sizeof(s->max_calls_arg), "%lld",
+		 (long long)(wl->no_early_stop ? wl->max_calls
+			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
+			     : wl->max_calls * LG_EXTEND_FACTOR));
+	n = 0;
+	s->argv[n++] = wl->python;
+	s->argv[n++] = "-c";
+	s->argv[n++] = bootstrap;
+	n = test_arguments(s->argv, n, wl);
+	s->argv[n++] = wl->target;
+	s->argv[n++] = s->calls_arg;
+	s->argv[n++] = s->duration_arg;
+	s->argv[n++] = s->max_calls_arg;
+	s->argv[n] = NULL;
 	s->proc.argv = s->argv;
 	s->proc.env = child_env;
 	s->proc.channel_fd = LG_PROTO_FD;
+	s->proc.given_fd = modules_file(st);
+	s->proc.given_fd_at = LG_PROTO_MODULES_FD;
 	s->started = now();
-	rc = lg_proc_start(&s->proc);
+	rc = s->proc.given_fd < 0 ? -1 : lg_proc_start(&s->proc);
 	if (rc < 0) {
-		snprintf(reason, sizeof(reason), "%s", lg_error_last());
+		snprintf(reason, sizeof(reason), "%s", s->proc.given_fd < 0
+			 ? st->modules_error : lg_error_last());
 		r->outcome = LG_OUTCOME_SPAWN_FAILED;
 		r->detail = strdup(reason);
 		return r->detail ? 1 : LG_ENOMEM;
@@ -159,7 +238,24 @@ static int record_bytes_exceeded(slot *s, size_t n)
 	return 1;
 }
 
-static int handle_records(slot *s)
+/* After new samples: end the run once its verdict is settled. */
+static int try_settle(slot *s, const lg_runner_options *opts)
+{
+	lg_workload_result *r = s->result;
+	int settled, rc;
+
+	if (s->phase != PHASE_DETECT || r->workload.no_early_stop ||
+	    s->session.state != LG_SESSION_RUNNING || r->series.count == s->judged)
+		return 0;
+	s->judged = r->series.count;
+	if ((rc = lg_judge_settled(&settled, r, &opts->fit)) < 0)
+		return rc;
+	if (settled)
+		slot_kill(s, KILLED_SETTLED);
+	return 0;
+}
+
+static int handle_records(slot *s, const lg_runner_options *opts)
 {
 	lg_record rec;
 	int rc;
@@ -172,11 +268,13 @@ static int handle_records(slot *s)
 	}
 	if (rc == LG_ENOMEM)
 		return rc;
-	return rc < 0 ? protocol_failure(s) : 0;
+	if (rc < 0 && (rc = protocol_failure(s)) < 0)
+		return rc;
+	return s->killed == KILLED_NONE ? try_settle(s, opts) : 0;
 }
 
 /* Drain one nonblocking fd; closes it at EOF. */
-static int drain(slot *s, int *fd)
+static int drain(slot *s, int *fd, const lg_runner_options *opts)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -205,7 +303,7 @@ static int drain(slot *s, int *fd)
 			rc = protocol_failure(s);
 		else if (!s->protocol_error &&
 			 (rc = lg_proto_reader_feed(&s->reader, chunk, (size_t)n)) == 0)
-			rc = handle_records(s);
+			rc = handle_records(s, opts);
 		if (rc < 0)
 			return rc;
 	}
@@ -244,7 +342,7 @@ static void crash_line(char *out, size_t size, const lg_tail *err)
 
 		p = strchr(frame, '\n');
 		if (strncmp(frame, "File \"<string>\"", 15) != 0 &&
-		    strncmp(frame, "File \"<leakgate-explain>\"", 26) != 0) {
+		    strncmp(frame, "File \"<leakgate>/", 17) != 0) {
 			snprintf(out, size, "%.*s", p ? (int)(p - frame) : (int)strlen(frame), frame);
 			return;
 		}
@@ -301,6 +399,10 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 		rc = set_detail(r, "leakgate was interrupted (SIG%s) after %s calls",
 				sigabbrev_np(s->cancel_signal) ? sigabbrev_np(s->cancel_signal)
 				: "?", calls);
+		break;
+	case KILLED_SETTLED:
+		if (s->session.state != LG_SESSION_ENDED)
+			r->outcome = LG_OUTCOME_COMPLETED;
 		break;
 	case KILLED_NONE:
 		if (s->session.state == LG_SESSION_ENDED)
@@ -389,7 +491,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	lg_tail err = LG_TAIL_INIT(EXPLAIN_ERR_LIMIT);
 	lg_buf preload = LG_BUF_INIT;
 	const char *preloaded = getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "";
-	size_t env = 0;
+	size_t env = 0, n;
 
 	lg_proto_reader_dispose(&s->reader);
 	lg_tail_dispose(&s->explain_err);
@@ -428,16 +530,17 @@ static int slot_start_explain(slot *s, runner_state *st)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
-	s->argv[0] = wl->python;
-	s->argv[1] = "-c";
-	s->argv[2] = lg_agent_source();
-	s->argv[3] = "--explain";
-	s->argv[4] = lg_explain_py;
-	s->argv[5] = wl->target;
-	s->argv[6] = s->calls_arg;
-	s->argv[7] = s->duration_arg;
-	s->argv[8] = s->native_arg;
-	s->argv[9] = NULL;
+	n = 0;
+	s->argv[n++] = wl->python;
+	s->argv[n++] = "-c";
+	s->argv[n++] = bootstrap;
+	n = test_arguments(s->argv, n, wl);
+	s->argv[n++] = "--explain";
+	s->argv[n++] = wl->target;
+	s->argv[n++] = s->calls_arg;
+	s->argv[n++] = s->duration_arg;
+	s->argv[n++] = s->native_arg;
+	s->argv[n] = NULL;
 	s->env[env++] = ENV_UNBUFFERED;
 	s->env[env++] = ENV_FAULTHANDLER;
 	if (s->preload)
@@ -446,6 +549,9 @@ static int slot_start_explain(slot *s, runner_state *st)
 	s->proc.argv = s->argv;
 	s->proc.env = s->env;
 	s->proc.channel_fd = LG_PROTO_FD;
+	/* The detection child started with the same file. */
+	s->proc.given_fd = st->modules_fd;
+	s->proc.given_fd_at = LG_PROTO_MODULES_FD;
 	s->started = now();
 	if (lg_proc_start(&s->proc) < 0) {
 		r->explanation->stopped = strdup(lg_error_last());
@@ -556,6 +662,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 	int rc = 0;
 
 	memset(&state, 0, sizeof(state));
+	state.modules_fd = -1;
 	memset(out, 0, sizeof(*out));
 	out->started = time(NULL);
 	if ((size_t)jobs > count)
@@ -581,7 +688,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		for (int j = 0; j < jobs && next < count && !out->cancelled; j++) {
 			if (slots[j].result)
 				continue;
-			rc = slot_start(&slots[j], &out->items[next]);
+			rc = slot_start(&slots[j], &out->items[next], &state);
 			if (rc < 0)
 				goto done;
 			if (opts->progress)
@@ -644,9 +751,9 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 
 			if (!s->result)
 				continue;
-			if ((s->proc.out_fd >= 0 && (rc = drain(s, &s->proc.out_fd)) < 0) ||
-			    (s->proc.err_fd >= 0 && (rc = drain(s, &s->proc.err_fd)) < 0) ||
-			    (s->proc.channel >= 0 && (rc = drain(s, &s->proc.channel)) < 0))
+			if ((s->proc.out_fd >= 0 && (rc = drain(s, &s->proc.out_fd, opts)) < 0) ||
+			    (s->proc.err_fd >= 0 && (rc = drain(s, &s->proc.err_fd, opts)) < 0) ||
+			    (s->proc.channel >= 0 && (rc = drain(s, &s->proc.channel, opts)) < 0))
 				goto done;
 			if (!slot_check(s, t))
 				continue;
@@ -696,6 +803,8 @@ done:
 	free(fds);
 	lg_explain_shim_remove(state.shim);
 	free(state.shim);
+	if (state.modules_fd >= 0)
+		close(state.modules_fd);
 	out->seconds = now() - run_start;
 	return rc;
 }

@@ -250,6 +250,27 @@ LG_RUN_UNUSED static char *lg_run_property(xmlDocPtr doc, const char *workload,
 	return lg_run_xpath_string(doc, expr);
 }
 
+/* The workload's verdict property is `verdict`; when not, its message is
+ * printed before the assertion fails. */
+LG_RUN_UNUSED static void lg_run_assert_verdict(xmlDocPtr doc, const char *workload,
+						const char *verdict)
+{
+	char *v = lg_run_property(doc, workload, "verdict");
+
+	if (strcmp(v, verdict) != 0) {
+		char expr[512], *msg;
+
+		snprintf(expr, sizeof(expr),
+			 "string(//testsuite[@name='%s']//@message)", workload);
+		msg = lg_run_xpath_string(doc, expr);
+		print_error("%s: verdict %s, expected %s (%s)\n", workload, v,
+			    verdict, msg);
+		free(msg);
+	}
+	assert_string_equal(v, verdict);
+	free(v);
+}
+
 /* Undo a test's setup: the output of its run and its JUnit document (either
  * may be NULL), its directory (removed; the name freed), and libxml2's
  * global state. */

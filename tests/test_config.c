@@ -409,7 +409,43 @@ static void test_workload_without_target(void **state)
 
 	assert_load_fails(s, "[workload \"orders\"]\n\tthreshold = 5\n", LG_EINVALID,
 			  "leakgate.conf: workload.orders.target: missing; every "
-			  "[workload] needs 'target = FILE.py:FUNCTION'");
+			  "[workload] needs 'target = FILE.py:FUNCTION' or a pytest "
+			  "node id as its name");
+}
+
+static void test_pytest_suite_and_node_sections(void **state)
+{
+	sandbox *s = *state;
+
+	/* git-config quoting: a node id with spaces, brackets, quotes and
+	 * UTF-8 is a subsection name; its target is implied. */
+	assert_int_equal(mkdir("sub", 0777), 0);
+	load(s, "sub/leakgate.conf",
+	     "[leakgate]\n\tpytest = tests/ -m \"leakcheck and not slow\"\n"
+	     "[workload \"tests/test_a.py::test_b[x y-\\\"q\\\"-\xc3\xa9]\"]\n"
+	     "\texpect = leak\n"
+	     "[workload \"unit\"]\n\ttarget = unittest:pkg.test_u.Case.test_c\n");
+	assert_string_equal(s->cfg.pytest, "tests/ -m leakcheck and not slow");
+	assert_int_equal(s->cfg.count, 2);
+	assert_string_equal(s->cfg.workloads[0].name,
+			    "tests/test_a.py::test_b[x y-\"q\"-\xc3\xa9]");
+	/* Node ids are pytest's: not relative to the file's directory. */
+	assert_string_equal(s->cfg.workloads[0].target,
+			    "pytest:tests/test_a.py::test_b[x y-\"q\"-\xc3\xa9]");
+	assert_int_equal(s->cfg.workloads[0].expect_leak, 1);
+	assert_string_equal(s->cfg.workloads[1].target,
+			    "unittest:pkg.test_u.Case.test_c");
+}
+
+static void test_pytest_key_only_in_leakgate(void **state)
+{
+	sandbox *s = *state;
+
+	assert_load_fails(s, "[workload \"w\"]\n\ttarget = w.py:f\n\tpytest = tests\n",
+			  LG_EINVALID, "leakgate.conf: unknown key 'workload.w.pytest'");
+	assert_load_fails(s, "[workload \"tests/a.py::\"]\n\texpect = leak\n",
+			  LG_EINVALID, "leakgate.conf: [workload \"tests/a.py::\"]: "
+			  "not a pytest node id (FILE.py::TEST)");
 }
 
 static void test_key_without_value(void **state)
@@ -505,6 +541,8 @@ int main(void)
 		SANDBOXED(test_negative_threshold_in_defaults),
 		SANDBOXED(test_bad_expect),
 		SANDBOXED(test_workload_without_target),
+		SANDBOXED(test_pytest_suite_and_node_sections),
+		SANDBOXED(test_pytest_key_only_in_leakgate),
 		SANDBOXED(test_key_without_value),
 		SANDBOXED(test_malformed_target),
 		SANDBOXED(test_error_after_workloads_frees_them),

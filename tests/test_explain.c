@@ -18,7 +18,7 @@
 #define ARROW "\xe2\x86\x92"
 
 static const char hello[] =
-	"hello\tproto=1\tpython=3.11.7\timpl=cpython\tdebug=0\t"
+	"hello\tproto=2\tpython=3.11.7\timpl=cpython\tdebug=0\t"
 	"platform=linux-x86_64\tpid=42\tmetrics=\tmode=explain\n"
 	"target\tmodule=leak\tfunction=run\tfile=/src/leak.py\tline=7\n";
 
@@ -426,16 +426,16 @@ static void test_order_is_checked(void **state)
 	lg_explanation *e = ((fixture *)*state)->e;
 
 	/* Before target. */
-	assert_int_equal(feed(e, "hello\tproto=1\tmode=explain\tmetrics=\n"
+	assert_int_equal(feed(e, "hello\tproto=2\tmode=explain\tmetrics=\n"
 			      "type\tname=x\tcalls=1\tcount=1\tbytes=1\n", 64), LG_EPROTO);
 	assert_non_null(strstr(lg_error_last(), "type record after hello"));
 	/* A detection agent where a diagnostic one was expected. */
-	assert_int_equal(feed(e, "hello\tproto=1\tmetrics=fds\n", 64), LG_EPROTO);
+	assert_int_equal(feed(e, "hello\tproto=2\tmetrics=fds\n", 64), LG_EPROTO);
 	assert_non_null(strstr(lg_error_last(), "mode"));
 	assert_int_equal(feed(e, "hello\tproto=9\tmode=explain\n", 64), LG_EPROTO);
 	assert_non_null(strstr(lg_error_last(), "version 9"));
 	/* Nothing after end. */
-	assert_int_equal(feed(e, "hello\tproto=1\tmode=explain\n"
+	assert_int_equal(feed(e, "hello\tproto=2\tmode=explain\n"
 			      "end\treason=import-error\tcalls=0\texc_type=ImportError\n"
 			      "note\ttext=late\n", 64), LG_EPROTO);
 	assert_non_null(strstr(lg_error_last(), "after end"));

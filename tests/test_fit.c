@@ -76,6 +76,23 @@ static void test_linear_leak_is_exact(void **state)
 	assert_true(r->fit.leaks);
 }
 
+static void test_halves_and_end_by_hand(void **state)
+{
+	run *r = *state;
+
+	/* 1 per call until call 3,000, then flat: the window (samples 12..59,
+	 * calls 1,300..6,000) splits at sample 35 (3,600 calls); its last
+	 * quarter starts at sample 48 (4,900 calls). */
+	sample_every(r, 100);
+	for (size_t i = 0; i < SAMPLES; i++)
+		r->values[i] = r->calls[i] < 3000 ? r->calls[i] : 3000;
+	fit(r, 0);
+	assert_int_equal(r->fit.warmup, 12);
+	assert_near(r->fit.early_growth, 3000 - 1300, 1e-9);
+	assert_near(r->fit.late_growth, 0, 1e-9);
+	assert_near(r->fit.end_from, 4900, 1e-9);
+}
+
 static void test_constant_is_clean(void **state)
 {
 	run *r = *state;
@@ -340,6 +357,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_linear_leak_is_exact, setup),
+		cmocka_unit_test_setup(test_halves_and_end_by_hand, setup),
 		cmocka_unit_test_setup(test_constant_is_clean, setup),
 		cmocka_unit_test_setup(test_staircase_slow_leak, setup),
 		cmocka_unit_test_setup(test_flushed_buffer_sawtooth_is_clean, setup),

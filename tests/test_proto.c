@@ -6,10 +6,11 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/proto.h"
+#include "leakgate/runner.h"
 #include "leakgate/session.h"
 
 static const char hello[] =
-	"hello\tproto=1\tpython=3.11.7\timpl=cpython\tdebug=0\t"
+	"hello\tproto=2\tpython=3.11.7\timpl=cpython\tdebug=0\t"
 	"platform=linux-x86_64\tpid=42\tmetrics=pymalloc_bytes,malloc_bytes,fds,future_metric\n";
 static const char target[] =
 	"target\tmodule=orders\tfunction=parse\tfile=/src/orders.py\tline=12\n";
@@ -86,7 +87,7 @@ static void test_session_full_run(void **state)
 		 "sample\tcalls=0\telapsed_ns=0\tpymalloc_bytes=1000\tmalloc_bytes=50\tfds=4\tfuture_metric=9\n"
 		 "note\ttext=hello\n"
 		 "calibrated\tbatch=64\tcall_ns=1500\tsample_ns=900000\n"
-		 "sample\tcalls=64\telapsed_ns=96000\tpymalloc_bytes=1100\tmalloc_bytes=60\tfds=4\tnew_key=1\n"
+		 "sample\tcalls=64\telapsed_ns=96000\tcpu_ns=95000\tpymalloc_bytes=1100\tmalloc_bytes=60\tfds=4\tnew_key=1\n"
 		 "end\treason=completed\tcalls=64\n", hello, target);
 	/* Byte by byte: framing must not depend on how reads split. */
 	assert_lg_ok(feed(r, text, 1));
@@ -103,6 +104,9 @@ static void test_session_full_run(void **state)
 	assert_false(lg_series_has(&r->series, LG_METRIC_THREADS));
 	assert_int_equal(r->series.samples[1].value[LG_METRIC_PYMALLOC_BYTES], 1100);
 	assert_int_equal(r->series.samples[1].calls, 64);
+	/* cpu_ns is optional: 0 when not said. */
+	assert_int_equal(r->series.samples[0].cpu_ns, 0);
+	assert_int_equal(r->series.samples[1].cpu_ns, 95000);
 }
 
 static void test_session_exception_keeps_detail(void **state)
@@ -132,6 +136,21 @@ static void test_session_import_error_without_target(void **state)
 	assert_lg_ok(feed(r, text, 4096));
 	assert_int_equal(r->outcome, LG_OUTCOME_IMPORT_ERROR);
 	assert_string_equal(r->detail, "ModuleNotFoundError: No module named 'nope'");
+}
+
+static void test_session_skipped_test(void **state)
+{
+	lg_workload_result *r = *state;
+	char text[4096];
+
+	/* A pytest test skipped on its first run: no samples, its reason. */
+	snprintf(text, sizeof(text), "%s%s"
+		 "end\treason=skipped\tcalls=0\tmessage=xfail: known bug 42\n",
+		 hello, target);
+	assert_lg_ok(feed(r, text, 5));
+	assert_int_equal(r->outcome, LG_OUTCOME_SKIPPED);
+	assert_string_equal(r->detail, "xfail: known bug 42");
+	assert_int_equal(r->series.count, 0);
 }
 
 static void test_session_rejects_wrong_order(void **state)
@@ -209,8 +228,8 @@ static void test_session_rejects_other_versions(void **state)
 {
 	lg_workload_result *r = *state;
 
-	assert_int_equal(feed(r, "hello\tproto=2\tmetrics=fds\n", 64), LG_EPROTO);
-	assert_non_null(strstr(lg_error_last(), "version 2"));
+	assert_int_equal(feed(r, "hello\tproto=1\tmetrics=fds\n", 64), LG_EPROTO);
+	assert_non_null(strstr(lg_error_last(), "version 1"));
 	assert_int_equal(feed(r, "hello\tmetrics=fds\n", 64), LG_EPROTO);
 }
 
@@ -259,6 +278,30 @@ static void test_reader_line_limit(void **state)
 	free(big);
 }
 
+/* What the bootstrap reads from fd 4: every module of src/agent/, boot
+ * first, each once. */
+static void test_agent_modules(void **state)
+{
+	static const char *const wanted[] = { "agent", "common", "explain" };
+	size_t n = 0;
+
+	(void)state;
+	assert_string_equal(lg_agent_modules[0].name, "boot");
+	for (const lg_agent_module *m = lg_agent_modules; m->name; m++, n++) {
+		assert_true(strlen(m->source) > 100);
+		for (const lg_agent_module *o = lg_agent_modules; o != m; o++)
+			assert_string_not_equal(o->name, m->name);
+	}
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(*wanted); i++) {
+		const lg_agent_module *m = lg_agent_modules;
+
+		while (m->name && strcmp(m->name, wanted[i]) != 0)
+			m++;
+		assert_non_null(m->name);
+	}
+	assert_true(n >= 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,12 +310,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_full_run, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_exception_keeps_detail, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_import_error_without_target, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_session_skipped_test, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_wrong_order, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, lg_test_result_setup, lg_test_result_teardown),
 cmocka_unit_test_setup_teardown(test_session_bounds_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_diagnostic_records, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_reader_line_limit),
+		cmocka_unit_test(test_agent_modules),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

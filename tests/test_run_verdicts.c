@@ -54,16 +54,7 @@ static char *string(const suite *s, const char *fmt, const char *name)
 
 static void assert_verdict(const suite *s, const char *name, const char *verdict)
 {
-	char *v = lg_run_property(s->doc, name, "verdict");
-
-	if (strcmp(v, verdict) != 0) {
-		char *msg = string(s, "string(//testsuite[@name='%s']//@message)", name);
-
-		print_error("%s: verdict %s, expected %s (%s)\n", name, v, verdict, msg);
-		free(msg);
-	}
-	assert_string_equal(v, verdict);
-	free(v);
+	lg_run_assert_verdict(s->doc, name, verdict);
 }
 
 static void assert_leak(const suite *s, const char *name, const char *metric)

@@ -34,6 +34,7 @@ static void push(lg_workload_result *r, size_t n, int64_t batch, const growth *g
 
 		s.calls = batch * (int64_t)(i + 1);
 		s.elapsed_ns = s.calls * 1000;
+		s.cpu_ns = s.elapsed_ns;
 		grown = g->stop && s.calls > g->stop ? g->stop : s.calls;
 		for (int m = 0; m < LG_METRIC_COUNT; m++)
 			s.value[m] = base[m] + (int64_t)llround(g->rate[m] * (double)grown);
@@ -373,6 +374,165 @@ static void test_unusable_samples(void **state)
 	assert_contains(r->message, "sample 4");
 }
 
+/* blocks and gc_objects as well: the counts of objects. */
+static void push_objects(lg_workload_result *r, size_t n, int64_t batch,
+			 const growth *g, double (*blocks)(int64_t calls))
+{
+	push(r, n, batch, g);
+	r->series.present |= 1u << LG_METRIC_BLOCKS | 1u << LG_METRIC_GC_OBJECTS;
+	for (size_t i = 0; i < r->series.count; i++) {
+		lg_sample *s = &r->series.samples[i];
+
+		s->value[LG_METRIC_BLOCKS] = 40000 + (int64_t)llround(blocks(s->calls));
+		s->value[LG_METRIC_GC_OBJECTS] = 13000;
+	}
+}
+
+static double one_per_100(int64_t calls) { return (double)(calls / 100); }
+
+/* A cache that takes a slot now and then, fewer and fewer: 45 in all. */
+static double filling_cache(int64_t calls) { return 45 * (1 - exp(-(double)calls / 1500)); }
+
+static double flat(int64_t calls) { (void)calls; return 0; }
+
+static void test_object_count_leak(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* One 56-byte object per 100 calls: 0.56 B/call, far below 16. */
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 0.56;
+	push_objects(r, 60, 100, &g, one_per_100);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_BLOCKS);
+	assert_false(r->fits[LG_METRIC_HEAP_BYTES].leaks);
+	assert_contains(r->message, "leaks 0.01 block/call");
+}
+
+static void test_object_cache_that_slows_is_clean(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth none = { { 0 }, 0 };
+
+	push_objects(r, 60, 100, &none, filling_cache);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	/* Still rising at the end, credibly, but slower and slower. */
+	assert_true(r->fits[LG_METRIC_BLOCKS].ci_low > 0);
+	assert_true(r->fits[LG_METRIC_BLOCKS].late_growth < 8);
+	assert_false(r->fits[LG_METRIC_BLOCKS].leaks);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+}
+
+static int settled(lg_workload_result *r)
+{
+	const lg_fit_options opts = LG_FIT_OPTIONS_INIT;
+	int yes = -1;
+
+	assert_lg_ok(lg_judge_settled(&yes, r, &opts));
+	assert_true(yes == 0 || yes == 1);
+	return yes;
+}
+
+static void test_settled_when_clearly_clean(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth none = { { 0 }, 0 };
+
+	/* 2 s and 100,000 calls asked; 6,000 calls (6 ms of calls) made. */
+	push_objects(r, 60, 100, &none, flat);
+	assert_true(settled(r));
+	/* A window of 1,000 calls is too short to rule out one object per
+	 * 100 calls. */
+	lg_series_dispose(&r->series);
+	push_objects(r, 20, 60, &none, flat);
+	assert_false(settled(r));
+}
+
+static void test_not_settled_while_unsure(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* 10 B/call: below the threshold, not below half of it. */
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 10;
+	push_objects(r, 60, 100, &g, flat);
+	assert_false(settled(r));
+	/* A leak of objects, not yet at --calls: a cache may fill yet. */
+	lg_series_dispose(&r->series);
+	push_objects(r, 60, 100, &(growth){ { 0 }, 0 }, one_per_100);
+	assert_false(settled(r));
+	/* At --duration of calls (6 ms) a leak goes on, towards --calls, for
+	 * up to 4x --duration of calls. */
+	r->workload.duration = 0.005;
+	assert_false(settled(r));
+	r->workload.duration = 0.0015;
+	assert_true(settled(r));
+	/* Calls that wait (no CPU time): a quarter of their wall time counts. */
+	for (size_t i = 0; i < r->series.count; i++)
+		r->series.samples[i].cpu_ns = 0;
+	assert_false(settled(r));
+	r->workload.duration = 0.0015 / 4;
+	assert_true(settled(r));
+	/* 10 B/call at --duration: settled, clean. */
+	lg_series_dispose(&r->series);
+	push_objects(r, 60, 100, &g, flat);
+	r->workload.duration = 0.005;
+	assert_true(settled(r));
+}
+
+static void test_leak_settles_past_calls(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 300;
+	push_objects(r, 60, 100, &g, flat);
+	/* The last quarter of the window starts at 4,900 calls. */
+	r->workload.max_calls = 5000;
+	assert_false(settled(r));
+	r->workload.max_calls = 4900;
+	assert_true(settled(r));
+	/* Clean at --calls: settled, whatever the window. */
+	lg_series_dispose(&r->series);
+	push_objects(r, 60, 100, &(growth){ { 0 }, 0 }, flat);
+	r->workload.max_calls = 6000;
+	assert_true(settled(r));
+}
+
+static void test_leak_settles_at_heap_cap(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* 12 KiB per call: 64 MiB within 5,462 calls. */
+	g.rate[LG_METRIC_MALLOC_BYTES] = 12288;
+	push_objects(r, 60, 100, &g, flat);
+	/* Before --calls it goes on, into --memory-limit if it must. */
+	assert_false(settled(r));
+	r->workload.max_calls = 5000;
+	assert_true(settled(r));
+	g.rate[LG_METRIC_MALLOC_BYTES] = 10000;
+	lg_series_dispose(&r->series);
+	push_objects(r, 60, 100, &g, flat);
+	assert_false(settled(r));
+}
+
+static void test_resource_leak_settles_at_calls(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* One fd per 50 calls: no pool fills by the thousand, no waiting. */
+	g.rate[LG_METRIC_FDS] = 0.02;
+	push_objects(r, 60, 100, &g, flat);
+	assert_false(settled(r));
+	r->workload.max_calls = 6000;
+	assert_true(settled(r));
+}
+
 static void test_run_status(void **state)
 {
 	lg_workload_result items[3];
@@ -423,6 +583,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plateau_is_clean_and_said, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_too_few_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_unusable_samples, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_object_count_leak, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_object_cache_that_slows_is_clean, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_settled_when_clearly_clean, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_not_settled_while_unsure, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_leak_settles_past_calls, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_leak_settles_at_heap_cap, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_resource_leak_settles_at_calls, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_run_status),
 	};
 

@@ -219,6 +219,81 @@ static void test_null_target(void **state)
 	assert_null(p->path);
 }
 
+static void test_pytest_targets(void **state)
+{
+	parsed *p = *state;
+
+	/* The names pytest's junitxml gives; is_file 0: a node id is
+	 * relative to pytest's rootdir, not checked here. */
+	assert_target(p, "pytest:tests/test_api.py::TestApi::test_get[utf-8]",
+		      "tests.test_api.TestApi", "test_get[utf-8]", 0);
+	assert_target(p, "pytest:test_a.py::test_b", "test_a", "test_b", 0);
+	/* Parameters keep spaces, "::", dots, '/' and any UTF-8. */
+	assert_target(p, "pytest:t/test_x.py::test_y[a b::c/d.py-\xc3\xa9t\xc3\xa9]",
+		      "t.test_x", "test_y[a b::c/d.py-\xc3\xa9t\xc3\xa9]", 0);
+	assert_target(p, "pytest:pkg/test_m.py::Outer::Inner::test_z",
+		      "pkg.test_m.Outer.Inner", "test_z", 0);
+	/* A file that failed to collect: no classname, as junitxml. */
+	assert_target(p, "pytest:tests/test_broken.py", "", "tests.test_broken", 0);
+	assert_int_equal(lg_workload_target_kind("pytest:a.py::b"), LG_TARGET_PYTEST);
+	assert_int_equal(lg_workload_target_kind("tests/pytest:x.py:f"),
+			 LG_TARGET_FUNCTION);
+}
+
+static void test_unittest_targets(void **state)
+{
+	parsed *p = *state;
+
+	assert_target(p, "unittest:pkg.tests.test_api.ApiTest.test_get",
+		      "pkg.tests.test_api.ApiTest", "test_get", 0);
+	assert_target(p, "unittest:test_a.Case.test_b", "test_a.Case", "test_b", 0);
+	assert_int_equal(lg_workload_target_kind("unittest:a.B.c"), LG_TARGET_UNITTEST);
+}
+
+static void test_malformed_test_targets(void **state)
+{
+	parsed *p = *state;
+
+	assert_bad_target(p, "pytest:", "bad workload 'pytest:': expected "
+			  "pytest:FILE.py::TEST (a pytest node id)");
+	assert_bad_target(p, "pytest:a.py::", "bad workload 'pytest:a.py::': "
+			  "expected pytest:FILE.py::TEST (a pytest node id)");
+	assert_bad_target(p, "pytest:::test_b", "bad workload 'pytest:::test_b': "
+			  "expected pytest:FILE.py::TEST (a pytest node id)");
+	assert_bad_target(p, "pytest:a.py::b\nc", "bad workload 'pytest:a.py::b\nc': "
+			  "a node id has no line breaks");
+	assert_bad_target(p, "unittest:Case.test_b", "bad workload "
+			  "'unittest:Case.test_b': expected unittest:MODULE.CLASS.METHOD");
+	assert_bad_target(p, "unittest:a.B.c d", "bad workload 'unittest:a.B.c d': "
+			  "expected unittest:MODULE.CLASS.METHOD");
+}
+
+static void test_test_names_of_functions(void **state)
+{
+	char *classname, *name;
+
+	(void)state;
+	assert_int_equal(lg_workload_test_names(&classname, &name, "a.py:f"),
+			 LG_EINVALID);
+	assert_null(classname);
+	assert_null(name);
+}
+
+static void test_copy_keeps_pytest_args(void **state)
+{
+	lg_workload wl, copy;
+
+	(void)state;
+	assert_lg_ok(lg_workload_init_defaults(&wl));
+	assert_lg_ok(lg_string_set(&wl.pytest_args, "tests/ -m leakcheck"));
+	assert_lg_ok(lg_workload_copy(&copy, &wl));
+	assert_ptr_not_equal(copy.pytest_args, wl.pytest_args);
+	lg_workload_dispose(&wl);
+	assert_string_equal(copy.pytest_args, "tests/ -m leakcheck");
+	lg_workload_dispose(&copy);
+	assert_null(copy.pytest_args);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +307,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dotted_function, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pytest_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unittest_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_test_targets, setup, teardown),
+		cmocka_unit_test(test_test_names_of_functions),
+		cmocka_unit_test(test_copy_keeps_pytest_args),
 	};
 
 	return cmocka_run_group_tests_name("workload", tests, NULL, NULL);

@@ -21,12 +21,19 @@
  *       fail-on-cycles = false  ; cyclic garbage fails (true/false, yes/no)
  *       jobs = 2
  *       junit = leakgate.xml
+ *       pytest = tests/ -m leakcheck  ; a pytest suite: every test it
+ *                                     ; collects is a workload
  *   [workload "parse-orders"]
  *       target = tests/leaks/orders.py:parse_orders
  *       expect = leak            ; or clean (default)
  *       threshold = 64           ; any [leakgate] default but jobs/junit
  *
- * File targets are relative to the directory of the configuration file.
+ *   [workload "tests/test_api.py::test_get[utf-8]"]
+ *       expect = leak            ; a pytest node id as the name: that
+ *                                ; test's settings, target implied
+ *
+ * File targets are relative to the directory of the configuration file;
+ * pytest node ids are pytest's (relative to its rootdir).
  */
 typedef struct {
 	lg_workload defaults;   /* built-ins overlaid with [leakgate] */
@@ -34,6 +41,7 @@ typedef struct {
 	size_t count;
 	int jobs;               /* 0 when not set */
 	char *junit;            /* NULL when not set */
+	char *pytest;           /* the suite's pytest arguments; NULL: no suite */
 } lg_config;
 
 /*

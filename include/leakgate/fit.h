@@ -32,10 +32,13 @@ typedef struct {
 	double ci_high;
 	double tail_slope; /* OLS over the last half of the window */
 	double end_slope;  /* OLS over the last quarter: still growing at the end? */
+	double end_from;   /* calls at the first sample of that last quarter */
 	size_t warmup;     /* samples discarded */
 	size_t used;       /* samples in the window */
 	double calls;      /* calls spanned by the window */
 	double growth;     /* last minus first value of the window */
+	double early_growth; /* growth over the first half of the window */
+	double late_growth;  /* ... and over the second half */
 	int sustained;     /* min(last quarter) > max(first quarter) */
 	int plateau;       /* credible growth that stopped in the tail */
 	int leaks;         /* credibly above the threshold, sustained, not plateaued */

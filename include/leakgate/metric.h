@@ -23,7 +23,9 @@ typedef enum {
 typedef enum {
 	LG_METRIC_INFO,      /* reported, never fails a workload */
 	LG_METRIC_BYTES,     /* leaks above the workload's bytes-per-call threshold */
-	LG_METRIC_RESOURCE   /* leaks at any sustained rate (fds, threads, ...) */
+	LG_METRIC_RESOURCE,  /* leaks at any sustained rate (fds, threads, ...) */
+	LG_METRIC_OBJECTS    /* leaks at any sustained rate that does not slow
+			      * down (verdict.h): exact counts of objects */
 } lg_metric_kind;
 
 typedef struct {

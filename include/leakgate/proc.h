@@ -6,7 +6,8 @@
 /*
  * A child process as a lifecycle object (git's run-command): start it in a
  * process group of its own with stdin on /dev/null, stdout, stderr and one
- * extra pipe (the agent's records) readable by the parent; kill the whole
+ * extra pipe (the agent's records) readable by the parent, and optionally
+ * one fd of the parent's handed down (the agent's modules); kill the whole
  * group; reap it. EINTR is retried here for the pipes and the child, and
  * in file.c for files, nowhere else.
  */
@@ -14,6 +15,8 @@ typedef struct {
 	const char *const *argv;  /* argv[0] is looked up on PATH */
 	const char *const *env;   /* extra NAME=value entries, or NULL */
 	int channel_fd;           /* fd number the record pipe gets in the child */
+	int given_fd;             /* the parent's fd the child gets too, or -1 */
+	int given_fd_at;          /* ... as this fd number (not channel_fd) */
 
 	pid_t pid;
 	int out_fd;       /* parent's read ends, nonblocking; -1 once closed */
@@ -24,7 +27,8 @@ typedef struct {
 } lg_proc;
 
 #define LG_PROC_INIT { \
-	.channel_fd = 3, .pid = -1, .out_fd = -1, .err_fd = -1, .channel = -1 \
+	.channel_fd = 3, .given_fd = -1, .given_fd_at = -1, .pid = -1, \
+	.out_fd = -1, .err_fd = -1, .channel = -1 \
 }
 
 /* One read of a parent's end (out_fd, err_fd, channel), EINTR retried:

@@ -10,11 +10,17 @@
  * The agent -> runner wire format, on a pipe of its own (never stdout).
  *
  * The runner starts the user's interpreter as
- *     PYTHON -c AGENT_SOURCE TARGET MAX_CALLS DURATION_SECONDS THRESHOLD
- * (THRESHOLD: bytes/call; a run still growing faster than half of it at
- * the end of MAX_CALLS goes on, up to 16x, within DURATION)
- * with the record pipe on fd 3 (LG_PROTO_FD), stdin on /dev/null and the
- * workload's stdout/stderr captured separately.
+ *     PYTHON -c BOOTSTRAP TARGET CALLS DURATION_SECONDS MAX_CALLS
+ * (CALLS and DURATION: --calls and --duration, which size the batches; the
+ * agent makes MAX_CALLS calls exactly, --calls with --no-early-stop, else
+ * LG_EXTEND_FACTOR x --calls, and judges nothing: the runner ends the
+ * child once the verdict is settled, verdict.h) with the record pipe on
+ * fd 3 (LG_PROTO_FD), stdin on /dev/null and the workload's stdout/stderr
+ * captured separately. BOOTSTRAP, one short line (runner.c), reads the
+ * agent's modules from fd 4 (LG_PROTO_MODULES_FD, with pread, closed before
+ * the target is imported): every module of src/agent/ as
+ * `name NUL source NUL`, boot first; boot.py makes them the package
+ * _leakgate and runs _leakgate.agent.
  *
  * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
  *     type TAB key=value TAB key=value ... LF
@@ -23,20 +29,23 @@
  * newer agent may add some); unknown record types are errors.
  *
  * Order (anything else is a protocol error; session.h enforces it):
- *   hello      proto=1 python=3.11.7 impl=cpython debug=0|1
+ *   hello      proto=2 python=3.11.7 impl=cpython debug=0|1
  *              platform=linux-x86_64 pid=N metrics=name,name,...
  *   target     module=M function=F file=PATH line=N        (after import)
- *   sample     calls=N elapsed_ns=N <metric>=N ...          (zero or more)
+ *   sample     calls=N elapsed_ns=N [cpu_ns=N] <metric>=N ... (zero or more;
+ *              elapsed_ns: wall time of the calls, cpu_ns: CPU time since
+ *              the first call, sampling included)
  *   calibrated batch=N call_ns=N sample_ns=N                (once, between samples)
  *   note       text=...                                     (any time after hello)
- *   end        reason=completed|exception|import-error calls=N
+ *   end        reason=completed|exception|import-error|skipped calls=N
  *              [exc_type=T message=M traceback=TEXT]
+ *              (skipped: a pytest/unittest test skipped or xfail on its
+ *              first run, message its reason; no samples)
  * Every sample carries every metric named in hello; calls strictly increase.
  * The agent may end after hello with reason=import-error (no target record).
  *
- * The diagnostic session (explanation.h; `PYTHON -c AGENT --explain
- * EXPLAIN_SOURCE TARGET calls=N duration=S native=0|1`) speaks the same
- * framing, with the
+ * The diagnostic session (explanation.h; `PYTHON -c BOOTSTRAP --explain
+ * TARGET calls=N duration=S native=0|1`) speaks the same framing, with the
  * same hello (plus mode=explain, metrics empty), target, note and end, and
  * these records between target and end, in any order and number:
  *   type       name=T untracked=0|1 calls=C,C,... count=N,N,... bytes=N,N,...
@@ -53,12 +62,21 @@
  *              frames=SYMBOL\tOFFSET\tLIBRARY\n...
  * Lists are comma-separated integers of equal length. Its end may also say
  * reason=agent-error (a bug of the diagnostic agent's; what it found so far
- * stands). The detection session rejects these records, as the diagnostic
+ * stands).
+ *
+ * A pytest target's detection and diagnostic children get the suite's
+ * pytest arguments first: `PYTHON -c BOOTSTRAP --pytest-args ARGS ...`.
+ * The collection of a pytest suite (pytest_suite.h; `PYTHON -c BOOTSTRAP
+ * --collect ARGS`) sends only
+ *   test       node=NODE_ID                   (one per collected test)
+ *   end        reason=completed count=N | reason=import-error exc_type=T
+ *              message=M traceback=TEXT The detection session rejects these records, as the diagnostic
  * session rejects samples.
  */
 
-#define LG_PROTO_VERSION 1
+#define LG_PROTO_VERSION 2
 #define LG_PROTO_FD 3
+#define LG_PROTO_MODULES_FD 4
 #define LG_PROTO_MAX_LINE 65536
 #define LG_PROTO_MAX_FIELDS 64
 /* Bounds on what a workload (it shares the agent's process) can make the
@@ -82,7 +100,9 @@ typedef enum {
 	LG_RECORD_CHAIN,
 	LG_RECORD_RESOURCE,
 	LG_RECORD_CYCLE,
-	LG_RECORD_NATIVE
+	LG_RECORD_NATIVE,
+	/* The collection of a pytest suite's. */
+	LG_RECORD_TEST
 } lg_record_type;
 
 /* "hello", "sample", "site", ...: the record's wire name. */

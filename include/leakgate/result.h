@@ -21,7 +21,8 @@ typedef enum {
 	LG_OUTCOME_MEMORY_LIMIT,   /* resident memory passed the limit: killed */
 	LG_OUTCOME_PROTOCOL_ERROR, /* the agent's records made no sense */
 	LG_OUTCOME_SPAWN_FAILED,   /* the interpreter could not be started */
-	LG_OUTCOME_CANCELLED       /* the run was interrupted (cancel.h) first */
+	LG_OUTCOME_CANCELLED,      /* the run was interrupted (cancel.h) first */
+	LG_OUTCOME_SKIPPED         /* a test its runner skipped (or xfail) */
 } lg_outcome;
 
 typedef enum {
@@ -30,7 +31,8 @@ typedef enum {
 	LG_VERDICT_ERROR,          /* could not be measured */
 	LG_VERDICT_EXPECTED_LEAK,  /* expect = leak, and it leaks: passes */
 	LG_VERDICT_LEAK_FIXED,     /* expect = leak, but it no longer leaks */
-	LG_VERDICT_REGRESSION      /* credibly worse than the baseline: fails */
+	LG_VERDICT_REGRESSION,     /* credibly worse than the baseline: fails */
+	LG_VERDICT_SKIPPED         /* a skipped test: not measured, passes */
 } lg_verdict;
 
 /* A whole run, as its exit code and summary heading tell it. */

@@ -10,6 +10,7 @@
 typedef struct {
 	int64_t calls;
 	int64_t elapsed_ns; /* workload time since the first call */
+	int64_t cpu_ns;     /* CPU time since the first call (0: not reported) */
 	int64_t value[LG_METRIC_COUNT];
 } lg_sample;
 

@@ -16,6 +16,36 @@
  */
 int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
 
+/*
+ * Whether the samples so far settle the verdict, so the runner can end the
+ * run early (the agent judges nothing). Pure: reads r->series and
+ * r->workload. *settled = 1:
+ *   - before --calls and --duration: every judged metric is clearly clean
+ *     (the interval's upper end at half the byte threshold, a count's well
+ *     below what a leak shows) over a window of at least
+ *     LG_CLEAN_MIN_CALLS calls; a leak is never settled this early, since a
+ *     cache still filling looks the same;
+ *   - at --calls: unless something leaks; then it goes on until the last
+ *     quarter of the window begins past --calls, so that a cache that
+ *     fills within --calls shows its plateau there;
+ *   - at --duration of calls (before --calls; their CPU time, or a quarter
+ *     of their wall time for a workload that waits): once every fit has enough
+ *     samples, unless something leaks; then it goes on towards --calls (as
+ *     above), up to LG_EXTEND_FACTOR x --duration of calls;
+ *   - a leak of fds, threads or uncollectable objects at --calls or
+ *     --duration, without going on: nothing caches those by the thousand;
+ *   - going on past --calls or --duration ends once the heap grew by
+ *     LG_EXTEND_HEAP bytes (before them a leak runs into --memory-limit).
+ * The agent stops by itself at LG_EXTEND_FACTOR x --calls.
+ * Calls and samples decide the verdict wherever they can; the time of calls
+ * only bounds a run too slow to reach --calls. < 0 only when out of memory.
+ */
+#define LG_CLEAN_MIN_CALLS 2000  /* one object per 100 calls keeps 20 */
+#define LG_EXTEND_FACTOR 4
+#define LG_EXTEND_HEAP (64LL << 20)
+int lg_judge_settled(int *settled, const lg_workload_result *r,
+		     const lg_fit_options *opts);
+
 /* A whole run: failed when a workload leaks or regresses, else unmeasured
  * when one could not be measured, else passed. */
 lg_run_status lg_run_status_of(const lg_run_result *run);

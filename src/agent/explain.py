@@ -1,8 +1,7 @@
 """leakgate diagnostic pass: why a workload leaks.
 
-Run as `python -c AGENT --explain THIS_SOURCE TARGET calls=N duration=S
-native=0|1`: agent.py compiles this file into its own namespace, so send(),
-note(), begin(), type_name() ... are the agent's. It runs in a fresh child,
+Run as `python -c BOOTSTRAP --explain TARGET calls=N duration=S native=0|1`
+(agent.py imports it then). It runs in a fresh child,
 after the detection pass judged the workload, and may be slow: the detection
 pass never runs any of it.
 
@@ -21,20 +20,17 @@ and the fds, threads and uncollectable objects that appeared: `resource`.
 A phase that fails is noted and skipped; the others still report.
 """
 
-def quiet_import(names):
-    """Import the agent's modules without files in the cwd shadowing them."""
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if p]
-    try:
-        return [__import__(name) for name in names]
-    finally:
-        sys.path[:] = saved
+import gc
+import os
+import sys
+import time
 
+from .common import (PROTO_FD, begin, call_batch, message_of, note, own_code, own_imports,
+                     send, traceback_of, type_name)
 
-collections, inspect, linecache, re, threading, tracemalloc, types = quiet_import(
+collections, inspect, linecache, re, threading, tracemalloc, types = own_imports(
     ["collections", "inspect", "linecache", "re", "threading", "tracemalloc", "types"])
 
-AGENT_FILES = ("<string>", "<leakgate-explain>")
 CENSUS_POINTS = 6         # intervals of the type census
 TRACE_POINTS = 5          # intervals of the tracemalloc phase
 TRACE_FRAMES = 16         # frames tracemalloc keeps per allocation
@@ -89,7 +85,7 @@ def own_shim():
         else:
             del os.environ["LD_PRELOAD"]
     try:
-        ctypes, = quiet_import(["ctypes"])
+        ctypes, = own_imports(["ctypes"])
         lib = ctypes.CDLL(None)
         lib.lgshim_arm, lib.lgshim_disarm, lib.lgshim_reset  # noqa: B018
         lib.lgshim_dump.restype = ctypes.c_long
@@ -139,7 +135,7 @@ class Places(object):
             return known
         if filename == self.workload:
             user = True
-        elif filename in AGENT_FILES or filename.startswith("<"):
+        elif filename.startswith("<"):
             user = False
         else:
             parts = filename.replace("\\", "/").split("/")
@@ -190,26 +186,19 @@ class Driver(object):
         self.failure = None
 
     def run_for(self, max_calls, max_ns):
-        function = self.function
         clock = time.perf_counter_ns
         start = clock()
         done = 0
         while self.failure is None and done < max_calls and self.calls < self.max_calls:
             n = min(self.chunk, max_calls - done, self.max_calls - self.calls)
-            pending = repeat(None, n)
             began = clock()
-            try:
-                for _ in pending:
-                    function()
-            except BaseException as exc:
-                made = n - pending.__length_hint__() - 1
-                self.calls += made
-                done += made
-                self.failure = (type_name(exc), message_of(exc))
-                del exc
+            made, failure = call_batch(self.function, n)
+            self.calls += made
+            done += made
+            if failure is not None:
+                self.failure = (type_name(failure), message_of(failure))
+                failure = None
                 break
-            self.calls += n
-            done += n
             if clock() - began < 2000000 and self.chunk < 65536:
                 self.chunk *= 2
             if clock() - start >= max_ns:
@@ -431,7 +420,7 @@ class Explainer(object):
             del sizes
         is_user = self.places.is_user
         for frames in list(groups):
-            if not frames or frames[0][0] in AGENT_FILES or \
+            if not frames or own_code(frames[0][0]) or \
                     not any(is_user(f[0]) for f in frames):
                 del groups[frames]
         return groups
@@ -491,7 +480,7 @@ class Explainer(object):
                     break
             frames = []
             for filename, line in traceback:
-                if filename in AGENT_FILES:
+                if own_code(filename):
                     continue
                 frames.append("%s\t%d\t%s" % (places.path(filename), line,
                                               places.code(filename, line)))
@@ -561,7 +550,7 @@ class Explainer(object):
     # -- native blocks ------------------------------------------------------------
 
     def native_phase(self):
-        ctypes, = quiet_import(["ctypes"])
+        ctypes, = own_imports(["ctypes"])
         lib = self.shim
         site = ctypes.c_int.in_dll(lib, "lgshim_site")
         ids, names = {}, [None]
@@ -595,7 +584,7 @@ class Explainer(object):
         try:
             fd = os.memfd_create("leakgate-shim")
         except (AttributeError, OSError):
-            tempfile, = quiet_import(["tempfile"])
+            tempfile, = own_imports(["tempfile"])
             fd = os.dup(tempfile.TemporaryFile().fileno())
         try:
             lib.lgshim_dump(fd)
@@ -729,7 +718,7 @@ class Explainer(object):
                               ("calls", calls)])
 
     def send_fds(self, before, after, calls):
-        socket, = quiet_import(["socket"])
+        socket, = own_imports(["socket"])
         kinds = {}
         for fd, target in after.items():
             if before.get(fd) == target or fd == PROTO_FD:
@@ -782,7 +771,7 @@ def code_span(function):
     code = getattr(function, "__code__", None)
     if code is None:
         return None
-    dis, = quiet_import(["dis"])
+    dis, = own_imports(["dis"])
     lines = [line for _, line in dis.findlinestarts(code) if line]
     return code.co_filename, code.co_firstlineno, max(lines or [code.co_firstlineno])
 
@@ -881,9 +870,9 @@ class ChainSearch(object):
     @staticmethod
     def is_agent(obj):
         if isinstance(obj, types.FrameType):
-            return obj.f_code.co_filename in AGENT_FILES
+            return own_code(obj.f_code.co_filename)
         if isinstance(obj, types.FunctionType):
-            return obj.__code__.co_filename in AGENT_FILES
+            return own_code(obj.__code__.co_filename)
         return False
 
     def root_of(self, obj, modules, running):

@@ -57,7 +57,8 @@ static void usage(FILE *out)
 
 		fprintf(out, "  %-15s %s%s\n", info->name,
 			info->kind == LG_METRIC_BYTES ? "[judged: --threshold] " :
-			info->kind == LG_METRIC_RESOURCE ? "[judged: any growth] " : "",
+			info->kind == LG_METRIC_RESOURCE ? "[judged: any growth] " :
+			info->kind == LG_METRIC_OBJECTS ? "[judged: steady growth] " : "",
 			info->meaning);
 	}
 }

@@ -11,6 +11,7 @@
 #include "leakgate/file.h"
 #include "leakgate/junit.h"
 #include "leakgate/parse.h"
+#include "leakgate/pytest_suite.h"
 #include "leakgate/report.h"
 #include "leakgate/runner.h"
 
@@ -31,7 +32,9 @@ int lg_run_args_option(lg_run_args *a, int option, const char *value)
 	case LG_RUN_OPT_EXPLAIN: a->explain = LG_EXPLAIN_ALWAYS; break;
 	case LG_RUN_OPT_NO_EXPLAIN: a->explain = LG_EXPLAIN_NEVER; break;
 	case LG_RUN_OPT_FAIL_ON_CYCLES: a->fail_on_cycles = 1; break;
+	case LG_RUN_OPT_NO_EARLY_STOP: a->no_early_stop = 1; break;
 	case LG_RUN_OPT_PYTHON: a->python = value; break;
+	case LG_RUN_OPT_PYTEST: a->pytest = value; break;
 	case LG_RUN_OPT_THRESHOLD:
 		if (lg_parse_double(&a->threshold, value) < 0 || a->threshold < 0)
 			return bad_option("--threshold: '%s' is not a number >= 0", value);
@@ -126,6 +129,8 @@ static int apply_overrides(lg_workload *wl, const lg_run_args *a)
 		wl->explain = a->explain;
 	if (a->fail_on_cycles >= 0)
 		wl->fail_on_cycles = a->fail_on_cycles;
+	if (a->no_early_stop >= 0)
+		wl->no_early_stop = a->no_early_stop;
 	return 0;
 }
 
@@ -196,9 +201,56 @@ static int select_workloads(lg_workload **out, size_t *count,
 	return 0;
 }
 
+/* Every test of the suite a section does not already name, as a workload
+ * with the defaults; named after its node id (stable, so shards hold). */
+static int add_suite(lg_run_plan *plan, const char *args, const char *python)
+{
+	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
+	lg_workload wl;
+	size_t i, k;
+	int rc;
+
+	if ((rc = lg_pytest_collect(&suite, python, args,
+				    plan->cfg.defaults.timeout)) < 0)
+		return rc;
+	for (i = 0; i < suite.count && rc == 0; i++) {
+		for (k = 0; k < plan->count; k++)
+			if (strcmp(plan->workloads[k].name, suite.nodes[i]) == 0)
+				break;
+		if (k < plan->count)
+			continue;
+		if ((rc = lg_workload_copy(&wl, &plan->cfg.defaults)) < 0)
+			break;
+		if ((rc = lg_string_set(&wl.name, suite.nodes[i])) == 0 &&
+		    asprintf(&wl.target, "pytest:%s", suite.nodes[i]) < 0) {
+			wl.target = NULL;
+			rc = lg_error_oom();
+		}
+		if (rc == 0)
+			rc = add_workload(&plan->workloads, &plan->count, &wl);
+		lg_workload_dispose(&wl);
+	}
+	lg_pytest_suite_dispose(&suite);
+	return rc < 0 ? lg_error_oom() : 0;
+}
+
+/* pytest: targets run with the suite's arguments (rootdir, ini, plugins). */
+static int give_suite_args(lg_run_plan *plan, const char *args)
+{
+	for (size_t i = 0; i < plan->count; i++) {
+		lg_workload *wl = &plan->workloads[i];
+
+		if (lg_workload_target_kind(wl->target) == LG_TARGET_PYTEST &&
+		    !wl->pytest_args && lg_string_set(&wl->pytest_args, args) < 0)
+			return lg_error_oom();
+	}
+	return 0;
+}
+
 int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 		     char *const *names, int n)
 {
+	const char *suite;
 	lg_workload base;
 	int rc;
 
@@ -217,10 +269,16 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 	if ((rc = select_workloads(&out->workloads, &out->count, &out->cfg,
 				   names, n)) < 0)
 		goto fail;
+	suite = a->pytest ? a->pytest : out->cfg.pytest;
+	if (suite && n == 0 &&
+	    (rc = add_suite(out, suite, a->python ? a->python : out->cfg.defaults.python)) < 0)
+		goto fail;
+	if (suite && (rc = give_suite_args(out, suite)) < 0)
+		goto fail;
 	if (out->count == 0) {
 		lg_error_set("%s", a->config
 			? "no workloads: the configuration has no [workload] section"
-			: "no workloads: give WORKLOAD arguments or --config FILE");
+			: "no workloads: give WORKLOAD arguments, --pytest ARGS or --config FILE");
 		rc = LG_EINVALID;
 		goto fail;
 	}

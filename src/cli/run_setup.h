@@ -18,6 +18,7 @@
 typedef struct {
 	const char *config;
 	const char *python;
+	const char *pytest;     /* --pytest ARGS: a suite's pytest arguments */
 	double threshold;
 	int64_t max_calls;
 	double duration;
@@ -30,13 +31,15 @@ typedef struct {
 	int verbose;
 	int explain;        /* -1, or LG_EXPLAIN_ALWAYS / _NEVER (workload.h) */
 	int fail_on_cycles; /* -1, or 1 */
+	int no_early_stop;  /* -1, or 1 */
 } lg_run_args;
 
 /* Every number "not given"; no command-line switch on. */
 #define LG_RUN_ARGS_INIT { \
 	.threshold = -1, .max_calls = -1, .duration = -1, .timeout = -1, \
 	.memory_limit_mb = -1, .jobs = -1, .regression_floor = -1, \
-	.regression_tolerance = -1, .explain = -1, .fail_on_cycles = -1 \
+	.regression_tolerance = -1, .explain = -1, .fail_on_cycles = -1, \
+	.no_early_stop = -1 \
 }
 
 /* getopt_long codes of the shared options; commands number theirs from
@@ -45,6 +48,7 @@ enum {
 	LG_RUN_OPT_PYTHON = 256, LG_RUN_OPT_THRESHOLD, LG_RUN_OPT_CALLS,
 	LG_RUN_OPT_DURATION, LG_RUN_OPT_TIMEOUT, LG_RUN_OPT_MEMORY,
 	LG_RUN_OPT_EXPLAIN, LG_RUN_OPT_NO_EXPLAIN, LG_RUN_OPT_FAIL_ON_CYCLES,
+	LG_RUN_OPT_PYTEST, LG_RUN_OPT_NO_EARLY_STOP,
 	LG_RUN_OPT_NEXT = 300
 };
 
@@ -52,6 +56,7 @@ enum {
 #define LG_RUN_LONG_OPTIONS \
 	{ "config", required_argument, NULL, 'c' }, \
 	{ "python", required_argument, NULL, LG_RUN_OPT_PYTHON }, \
+	{ "pytest", required_argument, NULL, LG_RUN_OPT_PYTEST }, \
 	{ "threshold", required_argument, NULL, LG_RUN_OPT_THRESHOLD }, \
 	{ "calls", required_argument, NULL, LG_RUN_OPT_CALLS }, \
 	{ "duration", required_argument, NULL, LG_RUN_OPT_DURATION }, \
@@ -62,7 +67,8 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "explain", no_argument, NULL, LG_RUN_OPT_EXPLAIN }, \
 	{ "no-explain", no_argument, NULL, LG_RUN_OPT_NO_EXPLAIN }, \
-	{ "fail-on-cycles", no_argument, NULL, LG_RUN_OPT_FAIL_ON_CYCLES }
+	{ "fail-on-cycles", no_argument, NULL, LG_RUN_OPT_FAIL_ON_CYCLES }, \
+	{ "no-early-stop", no_argument, NULL, LG_RUN_OPT_NO_EARLY_STOP }
 
 /* Short options of the shared ones, for getopt_long's optstring. */
 #define LG_RUN_SHORT_OPTIONS "c:j:qv"
@@ -71,9 +77,14 @@ enum {
 #define LG_RUN_OPTIONS_HELP \
 	"  -c, --config FILE      workloads and defaults, git-config syntax\n" \
 	"      --python PATH      interpreter to run (default: python3 on PATH)\n" \
+	"      --pytest ARGS      a pytest suite: every test pytest collects with\n" \
+	"                         ARGS (one string, e.g. 'tests/ -m leakcheck')\n" \
+	"                         is a workload (pytest = ARGS in the config)\n" \
 	"      --threshold BYTES  heap growth per call that still counts as clean\n" \
 	"                         (default 16)\n" \
-	"      --calls N          most calls per workload (default 100000)\n" \
+	"      --calls N          calls per workload (default 100000); more when\n" \
+	"                         the end still grows, fewer once clearly clean\n" \
+	"      --no-early-stop    exactly --calls calls, whatever the samples say\n" \
 	"      --duration SECS    seconds of calls to aim for (default 2)\n" \
 	"      --timeout SECS     kill a workload after this long (default 120)\n" \
 	"      --memory-limit SIZE kill a workload past this resident memory:\n" \
@@ -108,7 +119,9 @@ typedef struct {
 
 /*
  * Load a->config (if any) and choose the workloads: the named config
- * sections and targets, or every section when n is 0. Errors name the file,
+ * sections and targets, or every section when n is 0, and then every test
+ * of the pytest suite (--pytest, else pytest = in the file) that no
+ * section names (pytest_suite.h: collected here, once). Errors name the file,
  * option or key: LG_EINVALID / LG_ENOTFOUND for bad input (exit 2),
  * LG_ENOMEM. An empty selection is LG_EINVALID ("no workloads: ...").
  */

@@ -1,0 +1,40 @@
+#ifndef LEAKGATE_PYTEST_SUITE_H
+#define LEAKGATE_PYTEST_SUITE_H
+
+#include <stddef.h>
+
+#include "leakgate/proto.h"
+
+/*
+ * A pytest suite as workloads: the node ids of the tests pytest's own
+ * collection finds for the suite's arguments (`--pytest 'tests/ -m
+ * leakcheck'`, or `pytest =` in the configuration), collected once in a
+ * child of the user's interpreter: `PYTHON -c BOOTSTRAP --collect ARGS`
+ * (proto.h), so the user's pytest.ini, pyproject.toml and
+ * conftest.py apply.
+ */
+typedef struct {
+	char **nodes;    /* node ids, in pytest's order */
+	size_t count;
+	int ended;       /* the end record came */
+	char *error;     /* why the collection failed; NULL when it did not */
+} lg_pytest_suite;
+
+#define LG_PYTEST_SUITE_INIT { NULL, 0, 0, NULL }
+
+/* Apply one record of the collection: `test` adds a node id, `end` ends.
+ * LG_EPROTO for anything else or anything after the end. */
+int lg_pytest_suite_apply(lg_pytest_suite *suite, const lg_record *rec);
+
+/*
+ * Collect args (one shell-quoted string) with python, killed after timeout
+ * seconds. A collection that fails (no pytest beside the interpreter, bad
+ * arguments, no tests) is LG_EINVALID with a one-line message, e.g.
+ * "--pytest: pytest is not installed for /usr/bin/python3 (...)".
+ */
+int lg_pytest_collect(lg_pytest_suite *out, const char *python,
+		      const char *args, double timeout);
+
+void lg_pytest_suite_dispose(lg_pytest_suite *suite);
+
+#endif

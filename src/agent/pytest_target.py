@@ -1,0 +1,361 @@
+"""leakgate: existing pytest and unittest tests as workloads.
+
+Imported by common.load_target for a target `pytest:NODE_ID` or
+`unittest:MODULE.CLASS.METHOD`, and by agent.py to collect a suite
+(`--collect ARGS`: the node ids, include/leakgate/proto.h).
+
+One call of a test's workload is one run of the test as its runner runs it:
+pytest's setup, call and teardown phases (function-scoped fixtures around
+every call, wider scopes set up once), or unittest's setUp, test and
+tearDown (setUpClass and setUpModule once). What the runner keeps per run
+(reports, captured output, warnings, tmp_path directories) is dropped after
+every call so that it never reads as the test's leak.
+"""
+
+import gc
+import os
+import sys
+
+from .common import MAX_TEXT, message_of, send, traceback_of, type_name
+
+PYTEST_ARGS = None  # the suite's arguments (--pytest-args), one shell string
+
+
+class TestFailure(Exception):
+    """The test failed: its runner's own text stands in for a traceback."""
+
+    def __init__(self, message, text, exc_type="TestFailure"):
+        Exception.__init__(self, message)
+        self.leakgate_text = text
+        self.leakgate_type = exc_type
+
+
+class TestSkipped(Exception):
+    """Skipped or expected to fail: not measured."""
+    leakgate_skip = True
+
+
+def shell_words(text):
+    import shlex
+    return shlex.split(text or "")
+
+
+def import_pytest():
+    try:
+        __import__("pytest")
+        from _pytest.config import _prepareconfig
+        from _pytest.main import Session
+        from _pytest.runner import runtestprotocol
+    except ImportError as exc:
+        raise ImportError("pytest is not installed for %s (%s)"
+                          % (sys.executable, message_of(exc)))
+    return _prepareconfig, Session, runtestprotocol
+
+
+class Collector(object):
+    """A plugin: remembers what failed to collect."""
+
+    def __init__(self):
+        self.failed = []
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.failed.append(report)
+
+
+def start_session(args, nodes=None):
+    """pytest's configuration and collection as pytest.main does them, the
+    user's ini files and conftest.py included, without running anything.
+    nodes, when given, replace the positional arguments (one test)."""
+    prepareconfig, Session, _ = import_pytest()
+    collector = Collector()
+    config = prepareconfig(list(args) + ["-p", "no:cacheprovider"], [collector])
+    config._do_configure()
+    # The terminal report is of a run that never happens: dropped, so the
+    # test's own output (-s) is what the workload's stdout holds.
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and hasattr(reporter, "_tw"):
+        from _pytest._io import TerminalWriter
+        reporter._tw = TerminalWriter(open(os.devnull, "w"))
+    session = Session.from_config(config)
+    config.hook.pytest_sessionstart(session=session)
+    if nodes is not None:
+        config.args = nodes(config)
+    config.hook.pytest_collection(session=session)
+    return config, session, collector.failed
+
+
+def collect_main(argv):
+    """`--collect ARGS`: one `test node=ID` record per collected test (and
+    per file that failed to collect: its child reports why), then end."""
+    try:
+        config, session, failed = start_session(shell_words(argv[0] if argv else ""))
+    except BaseException as exc:
+        send("end", [("reason", "import-error"), ("exc_type", type_name(exc)),
+                     ("message", message_of(exc)), ("traceback", traceback_of(exc))])
+        return
+    seen = set()
+    for report in failed:
+        if report.nodeid and report.nodeid not in seen:
+            seen.add(report.nodeid)
+            send("test", [("node", report.nodeid)])
+    for item in session.items:
+        if item.nodeid not in seen:
+            seen.add(item.nodeid)
+            send("test", [("node", item.nodeid)])
+    send("end", [("reason", "completed"), ("count", len(seen))])
+
+
+def junit_names(node_id):
+    """classname and name as pytest's junitxml writes them."""
+    path, bracket, params = node_id.partition("[")
+    names = path.split("::")
+    names[0] = names[0].replace("/", ".")
+    if names[0].endswith(".py"):
+        names[0] = names[0][:-3]
+    names[-1] += bracket + params
+    return ".".join(names[:-1]), names[-1]
+
+
+def report_text(report):
+    try:
+        return report.longreprtext
+    except Exception:
+        return str(report.longrepr)
+
+
+def crash_of(report):
+    """("AssertionError", "assert 1 == 2") from a failed report."""
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    text = getattr(crash, "message", None)
+    if not text:  # a collection error's text: its last "E   " line says it
+        lines = [line for line in report_text(report).splitlines() if line.strip()]
+        errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+        text = (errors or lines or ["failed"])[-1]
+    exc_type, sep, rest = text.partition(": ")
+    if sep and " " not in exc_type:
+        return exc_type, rest.splitlines()[0] if rest else ""
+    return "Failed", text.splitlines()[0] if text else ""
+
+
+def passed(runs):
+    """What went before a run that failed: state the test left behind."""
+    return "passed %d run%s" % (runs - 1, "" if runs == 2 else "s")
+
+
+def skip_reason(report):
+    if hasattr(report, "wasxfail"):
+        return "xfail: %s" % (report.wasxfail or "expected to fail")
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason[len("Skipped: "):] if reason.startswith("Skipped: ") else reason
+
+
+class PytestTest(object):
+    """One collected pytest item, run again and again."""
+
+    def __init__(self, node_id, args):
+        _, _, self.runtestprotocol = import_pytest()
+        self.node_id = node_id
+
+        def nodes(config):
+            path, sep, rest = node_id.partition("::")
+            where = os.path.join(str(config.rootpath), path)
+            if not os.path.exists(where) and os.path.exists(path):
+                where = os.path.abspath(path)  # given relative to the cwd
+            return [where + sep + rest]
+
+        self.config, session, failed = start_session(args, nodes)
+        if failed:
+            exc_type, message = crash_of(failed[0])
+            raise TestFailure("pytest could not collect %s: %s"
+                              % (failed[0].nodeid or node_id, message),
+                              report_text(failed[0])[-MAX_TEXT:], exc_type)
+        items = [i for i in session.items if i.nodeid == node_id]
+        if not items and len(session.items) == 1:
+            items = session.items
+        if not items:
+            raise LookupError("pytest collected no test %s (%d others; deselected by "
+                              "-k or -m?)" % (node_id, len(session.items)))
+        self.item = items[0]
+        self.runs = 0
+        try:
+            from _pytest.warnings import catch_warnings_for_item
+        except ImportError:
+            catch_warnings_for_item = None
+        self.catch_warnings = catch_warnings_for_item
+        self.hooks = [h for h in (getattr(self.config.hook, n, None)
+                                  for n in dir(self.config.hook) if n.startswith("pytest_"))
+                      if getattr(h, "_call_history", None) is not None]
+        self.history = [len(h._call_history) for h in self.hooks]
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        self.stats = getattr(reporter, "stats", {})
+        self.stats_lengths = dict((k, len(v)) for k, v in self.stats.items())
+        self.basetemp = None
+        self.temps = set()
+        self.finalizers = []
+
+    def location(self):
+        path, line, _ = self.item.location
+        fspath = getattr(self.item, "path", None) or getattr(self.item, "fspath", None)
+        try:
+            import inspect
+            obj = getattr(self.item, "obj", None)
+            code = inspect.unwrap(obj).__code__
+            return os.path.abspath(code.co_filename), code.co_firstlineno
+        except Exception:
+            return str(fspath or path), (line or 0) + 1
+
+    def protocol(self):
+        item = self.item
+        # The teardown goes down to the test's parent, as between two tests
+        # of one class or module: wider fixtures stay.
+        if self.catch_warnings is None:
+            return self.runtestprotocol(item, log=False, nextitem=item.parent)
+        with self.catch_warnings(self.config, ihook=item.ihook, when="runtest", item=item):
+            return self.runtestprotocol(item, log=False, nextitem=item.parent)
+
+    def tidy(self):
+        """Forget what pytest kept of this run."""
+        item = self.item
+        del item._report_sections[:]
+        del getattr(item, "user_properties", [])[:]
+        for hook, n in zip(self.hooks, self.history):
+            del hook._call_history[n:]
+        for key, values in self.stats.items():
+            if isinstance(values, list):
+                del values[self.stats_lengths.get(key, 0):]
+        # Every run registers again, on the fixtures and nodes that outlive
+        # it, finalizers that are already there (pytest 7): keep the first.
+        for finalizers, n in self.finalizers:
+            del finalizers[n:]
+        factory = getattr(self.config, "_tmp_path_factory", None)
+        basetemp = getattr(factory, "_basetemp", None)
+        if basetemp is not None:
+            if self.basetemp is None:
+                self.basetemp = str(basetemp)
+            else:
+                import shutil
+                for name in os.listdir(self.basetemp):
+                    if name not in self.temps:
+                        shutil.rmtree(os.path.join(self.basetemp, name), ignore_errors=True)
+
+    def __call__(self):
+        self.runs += 1
+        reports = self.protocol()
+        self.tidy()
+        for report in reports:
+            if report.failed:
+                exc_type, message = crash_of(report)
+                if self.runs > 1:
+                    message = "%s, failed run %d (in %s): %s" % (
+                        passed(self.runs), self.runs, report.when, message)
+                elif report.when != "call":
+                    message = "error in %s: %s" % (report.when, message)
+                raise TestFailure(message, report_text(report)[-MAX_TEXT:], exc_type)
+        for report in reports:
+            if report.skipped:
+                if self.runs == 1:
+                    raise TestSkipped(skip_reason(report))
+                raise TestFailure("%s, skipped run %d: %s" % (
+                    passed(self.runs), self.runs, skip_reason(report)),
+                    report_text(report), "Skipped")
+
+    def leakgate_prepare(self):
+        """The first run: skipped and failing tests stop here, and the
+        directories pytest keeps across runs are made."""
+        self()
+        if self.basetemp:
+            self.temps = set(os.listdir(self.basetemp))
+        lists = [f for f, _ in getattr(self.item.session._setupstate, "stack", {}).values()]
+        info = getattr(self.item, "_fixtureinfo", None)
+        for defs in getattr(info, "name2fixturedefs", {}).values():
+            lists.extend(getattr(d, "_finalizers", None) for d in defs)
+        self.finalizers = [(f, len(f)) for f in lists if isinstance(f, list)]
+        freeze_heap()
+
+
+class UnittestTest(object):
+    """unittest: setUpModule and setUpClass once; setUp, the test, tearDown
+    and the cleanups on every call, each on a new instance as unittest does."""
+
+    def __init__(self, dotted):
+        import importlib
+        import unittest
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, "")
+        parts = dotted.split(".")
+        module = importlib.import_module(".".join(parts[:-2]))
+        cut = len(parts) - 2
+        cls = getattr(module, parts[cut], None)
+        if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
+            raise LookupError("%s has no TestCase %s" % (module.__name__, parts[cut]))
+        if not hasattr(cls, parts[cut + 1]):
+            raise AttributeError("%s has no test %s" % (cls.__qualname__, parts[cut + 1]))
+        self.unittest = unittest
+        self.cls = cls
+        self.method = parts[cut + 1]
+        self.module = module
+        self.runs = 0
+        self.classname = "%s.%s" % (module.__name__, cls.__qualname__)
+
+    def location(self):
+        import inspect
+        try:
+            code = inspect.unwrap(getattr(self.cls, self.method)).__code__
+            return os.path.abspath(code.co_filename), code.co_firstlineno
+        except (AttributeError, TypeError):
+            return getattr(self.module, "__file__", "") or "", 0
+
+    def __call__(self):
+        self.runs += 1
+        result = self.unittest.TestResult()
+        self.cls(self.method).run(result)
+        problems = result.errors + result.failures + [
+            (test, "unexpected success") for test in result.unexpectedSuccesses]
+        if problems:
+            text = problems[0][1]
+            last = text.strip().splitlines()[-1] if text.strip() else "failed"
+            exc_type, sep, message = last.partition(": ")
+            if not sep or " " in exc_type:
+                exc_type, message = "Failed", last
+            if self.runs > 1:
+                message = "%s, failed run %d: %s" % (passed(self.runs), self.runs, message)
+            raise TestFailure(message, text[-MAX_TEXT:], exc_type)
+        skipped = result.skipped or [(t, "expected failure") for t, _ in result.expectedFailures]
+        if skipped:
+            if self.runs == 1:
+                raise TestSkipped(skipped[0][1])
+            raise TestFailure("%s, skipped run %d: %s" % (
+                passed(self.runs), self.runs, skipped[0][1]), "", "Skipped")
+
+    def leakgate_prepare(self):
+        # The class fixtures, as unittest's suite runs them around a class.
+        if getattr(self.cls, "__unittest_skip__", False):
+            raise TestSkipped(getattr(self.cls, "__unittest_skip_why__", "") or "skipped")
+        setup_module = getattr(self.module, "setUpModule", None)
+        if setup_module is not None:
+            setup_module()
+        self.cls.setUpClass()
+        self()
+        freeze_heap()
+
+
+def freeze_heap():
+    """pytest and the suite's imports, set up: out of the collector's way,
+    so the full collection before every sample visits what the calls made.
+    Not in the diagnostic pass, whose chains walk the referrers of all."""
+    if "_leakgate.explain" not in sys.modules and hasattr(gc, "freeze"):
+        gc.collect()
+        gc.freeze()
+
+
+def load_test(spec):
+    """(classname, name, callable) for a pytest: or unittest: target."""
+    kind, _, name = spec.partition(":")
+    if kind == "unittest":
+        test = UnittestTest(name)
+        return test.classname, test.method, test
+    test = PytestTest(name, shell_words(PYTEST_ARGS))
+    classname, function = junit_names(test.item.nodeid)
+    return classname, function, test

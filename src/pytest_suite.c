@@ -1,0 +1,250 @@
+/* Collecting a pytest suite in a child of the user's interpreter. */
+#include "leakgate/pytest_suite.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "leakgate/buf.h"
+#include "leakgate/error.h"
+#include "leakgate/proc.h"
+#include "leakgate/runner.h"
+
+#define POLL_INTERVAL_MS 100
+#define ERR_LIMIT 4096 /* bytes of the child's stderr kept for errors */
+
+static int add_node(lg_pytest_suite *suite, const char *node)
+{
+	char **grown = realloc(suite->nodes, (suite->count + 1) * sizeof(*grown));
+
+	if (!grown)
+		return lg_error_oom();
+	suite->nodes = grown;
+	if (!(grown[suite->count] = strdup(node)))
+		return lg_error_oom();
+	suite->count++;
+	return 0;
+}
+
+/* "ModuleNotFoundError: No module named 'x'" from an end record. */
+static int set_failure(lg_pytest_suite *suite, const lg_record *rec)
+{
+	const char *type = lg_record_get(rec, "exc_type");
+	const char *message = lg_record_get(rec, "message");
+	lg_buf why = LG_BUF_INIT;
+
+	/* pytest's own errors (UsageError) and ours say enough without
+	 * their type. */
+	int named = type && *type && message && *message &&
+		    strncmp(type, "_pytest", 7) != 0 &&
+		    strncmp(message, "pytest ", 7) != 0;
+
+	if (lg_buf_printf(&why, "%s%s%s", named ? type : "", named ? ": " : "",
+			  message && *message ? message
+			  : type ? type : "failed") < 0) {
+		lg_buf_dispose(&why);
+		return lg_error_oom();
+	}
+	/* One line: pytest's usage errors span several. */
+	for (char *p = why.ptr; p && *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	free(suite->error);
+	suite->error = lg_buf_detach(&why);
+	return 0;
+}
+
+int lg_pytest_suite_apply(lg_pytest_suite *suite, const lg_record *rec)
+{
+	const char *node = lg_record_get(rec, "node");
+	const char *reason = lg_record_get(rec, "reason");
+
+	if (suite->ended) {
+		lg_error_set("protocol: %s record after end",
+			     lg_record_type_name(rec->type));
+		return LG_EPROTO;
+	}
+	if (rec->type == LG_RECORD_TEST) {
+		if (!node || !*node) {
+			lg_error_set("protocol: test record without a node id");
+			return LG_EPROTO;
+		}
+		return add_node(suite, node);
+	}
+	if (rec->type == LG_RECORD_NOTE)
+		return 0;
+	if (rec->type != LG_RECORD_END || !reason) {
+		lg_error_set("protocol: %s record in a collection",
+			     lg_record_type_name(rec->type));
+		return LG_EPROTO;
+	}
+	suite->ended = 1;
+	if (strcmp(reason, "completed") == 0)
+		return 0;
+	return set_failure(suite, rec);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Read what is there; closes the fd at EOF. Records go to the suite. */
+static int drain(lg_pytest_suite *suite, lg_proto_reader *reader, lg_tail *err,
+		 int *fd, int records)
+{
+	char chunk[65536];
+	lg_record rec;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		n = lg_proc_read(*fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0) {
+			close(*fd);
+			*fd = -1;
+			return 0;
+		}
+		if (!records) {
+			if (err && (rc = lg_tail_add(err, chunk, (size_t)n)) < 0)
+				return rc;
+			continue;
+		}
+		if ((rc = lg_proto_reader_feed(reader, chunk, (size_t)n)) < 0)
+			return rc;
+		while ((rc = lg_proto_reader_next(reader, &rec)) == 1) {
+			rc = lg_pytest_suite_apply(suite, &rec);
+			lg_record_dispose(&rec);
+			if (rc < 0)
+				return rc;
+		}
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* The last line of the child's stderr, for a collection that died. */
+static const char *last_line(lg_tail *err)
+{
+	char *text = err->data.ptr;
+	size_t end = err->data.len;
+
+	if (!text)
+		return "";
+	while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
+		text[--end] = '\0';
+	while (end > 0 && text[end - 1] != '\n')
+		end--;
+	return text + end;
+}
+
+static int run_collection(lg_pytest_suite *out, lg_proc *proc, double timeout)
+{
+	lg_proto_reader reader = LG_PROTO_READER_INIT;
+	lg_tail err = LG_TAIL_INIT(ERR_LIMIT);
+	double deadline = now() + timeout;
+	char status[128];
+	int rc = 0;
+
+	while (rc == 0 && (proc->out_fd >= 0 || proc->err_fd >= 0 || proc->channel >= 0)) {
+		struct pollfd fds[3] = {
+			{ proc->out_fd, POLLIN, 0 }, { proc->err_fd, POLLIN, 0 },
+			{ proc->channel, POLLIN, 0 },
+		};
+
+		if (now() > deadline) {
+			lg_proc_kill(proc);
+			lg_error_set("no result after %g s (timeout)", timeout);
+			rc = LG_EINVALID;
+			break;
+		}
+		if (poll(fds, 3, POLL_INTERVAL_MS) < 0 && errno != EINTR) {
+			rc = lg_error_set_os("poll failed");
+			break;
+		}
+		/* The user's conftest may print: stdout is read and dropped. */
+		if ((proc->out_fd >= 0 &&
+		     (rc = drain(out, &reader, NULL, &proc->out_fd, 0)) < 0) ||
+		    (proc->err_fd >= 0 &&
+		     (rc = drain(out, &reader, &err, &proc->err_fd, 0)) < 0) ||
+		    (proc->channel >= 0 &&
+		     (rc = drain(out, &reader, NULL, &proc->channel, 1)) < 0))
+			break;
+	}
+	lg_proc_kill(proc);
+	lg_proc_finish(proc);
+	if (rc == 0 && !out->ended) {
+		lg_proc_describe_status(status, sizeof(status), proc->status);
+		lg_error_set("the collection ended without a result (%s)%s%s",
+			     status, *last_line(&err) ? ": " : "", last_line(&err));
+		rc = LG_EINVALID;
+	} else if (rc == 0 && out->error) {
+		lg_error_set("%s", out->error);
+		rc = LG_EINVALID;
+	}
+	lg_proto_reader_dispose(&reader);
+	lg_tail_dispose(&err);
+	return rc;
+}
+
+int lg_pytest_collect(lg_pytest_suite *out, const char *python,
+		      const char *args, double timeout)
+{
+	const char *argv[] = {
+		python, "-c", lg_agent_bootstrap(), "--collect", args, NULL
+	};
+	const char *env[] = { "PYTHONUNBUFFERED=1", NULL };
+	lg_proc proc = LG_PROC_INIT;
+	char message[1024];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	proc.argv = argv;
+	proc.env = env;
+	proc.channel_fd = LG_PROTO_FD;
+	proc.given_fd_at = LG_PROTO_MODULES_FD;
+	proc.given_fd = lg_agent_modules_open(message, sizeof(message));
+	if (proc.given_fd < 0) {
+		lg_error_set("%s", message);
+		rc = LG_EOS;
+	} else if ((rc = lg_proc_start(&proc)) == 0) {
+		rc = run_collection(out, &proc, timeout);
+	}
+	if (proc.given_fd >= 0)
+		close(proc.given_fd);
+	if (rc < 0) {
+		if (rc != LG_ENOMEM) {
+			snprintf(message, sizeof(message), "%s", lg_error_last());
+			lg_error_set("--pytest '%s': %s", args, message);
+			rc = LG_EINVALID;
+		}
+		lg_pytest_suite_dispose(out);
+		return rc;
+	}
+	if (out->count == 0) {
+		lg_error_set("--pytest '%s': pytest collected no tests", args);
+		lg_pytest_suite_dispose(out);
+		return LG_EINVALID;
+	}
+	return 0;
+}
+
+void lg_pytest_suite_dispose(lg_pytest_suite *suite)
+{
+	if (!suite)
+		return;
+	for (size_t i = 0; i < suite->count; i++)
+		free(suite->nodes[i]);
+	free(suite->nodes);
+	free(suite->error);
+	memset(suite, 0, sizeof(*suite));
+}

@@ -1,0 +1,87 @@
+"""Clean tests: fixtures of every scope and pytest's own fixtures."""
+import logging
+import warnings
+
+import pytest
+
+pytestmark = pytest.mark.leakcheck
+
+MODULE_SETUPS = []
+
+
+@pytest.fixture(scope="module")
+def module_data():
+    MODULE_SETUPS.append(1)
+    return list(range(100))
+
+
+@pytest.fixture
+def fresh_list():
+    items = []
+    yield items
+    items.clear()
+
+
+def test_trivial():
+    assert 1 + 1 == 2
+
+
+def test_fixture_scopes(session_resource, module_data, fresh_list):
+    # The module fixture runs once however often this test runs.
+    assert len(MODULE_SETUPS) == 1
+    session_resource["calls"] += 1
+    fresh_list.extend(module_data)
+    assert len(fresh_list) == 100
+
+
+def test_tmp_path(tmp_path):
+    (tmp_path / "data.txt").write_text("x" * 1000)
+    assert (tmp_path / "data.txt").read_text() == "x" * 1000
+
+
+def test_capsys(capsys):
+    print("hello " * 50)
+    out, _ = capsys.readouterr()
+    assert out.startswith("hello")
+
+
+def test_caplog(caplog):
+    logging.getLogger("pysuite").warning("a warning record %s", "x" * 100)
+    assert len(caplog.records) == 1
+
+
+def test_monkeypatch(monkeypatch):
+    monkeypatch.setenv("PYSUITE_VALUE", "1")
+    monkeypatch.setattr(logging, "pysuite_attr", 1, raising=False)
+    assert logging.pysuite_attr == 1
+
+
+def test_output_and_warnings():
+    print("printed " * 20)
+    warnings.warn("a deprecation", DeprecationWarning)
+    logging.getLogger("pysuite").error("logged %s", "y" * 100)
+
+
+@pytest.mark.parametrize("text", ["utf-8", "a b", "\u00e9t\u00e9"])
+def test_param(text):
+    assert text.encode("utf-8").decode("utf-8") == text
+
+
+def test_unicodé_name():
+    # A node id with UTF-8 in it (pytest escapes it only in parameters).
+    assert "é".upper() == "É"
+
+
+class TestGrouped:
+    def test_method(self):
+        assert [i * i for i in range(10)][3] == 9
+
+
+@pytest.mark.skip(reason="not on this platform")
+def test_skipped():
+    raise AssertionError("never runs")
+
+
+@pytest.mark.xfail(reason="known bug 42")
+def test_xfail():
+    assert 0

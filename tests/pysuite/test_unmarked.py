@@ -1,0 +1,5 @@
+"""Not marked leakcheck: -m leakcheck leaves it out."""
+
+
+def test_unmarked():
+    assert True

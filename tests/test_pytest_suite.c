@@ -1,0 +1,134 @@
+/* A pytest suite's collection records, and the verdict of a skipped test. */
+#include "lg_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakgate/pytest_suite.h"
+#include "leakgate/verdict.h"
+#include "cli/cli.h"
+
+/* Apply the records of text (one per line) to suite; the first error. */
+static int apply(lg_pytest_suite *suite, const char *text)
+{
+	lg_proto_reader rd = LG_PROTO_READER_INIT;
+	lg_record rec;
+	int rc;
+
+	assert_lg_ok(lg_proto_reader_feed(&rd, text, strlen(text)));
+	while ((rc = lg_proto_reader_next(&rd, &rec)) == 1) {
+		rc = lg_pytest_suite_apply(suite, &rec);
+		lg_record_dispose(&rec);
+		if (rc < 0)
+			break;
+	}
+	lg_proto_reader_dispose(&rd);
+	return rc;
+}
+
+static void test_collected_nodes(void **state)
+{
+	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
+
+	(void)state;
+	/* Node ids keep their tabs and UTF-8 through the escapes. */
+	assert_lg_ok(apply(&suite,
+		"test\tnode=tests/test_a.py::test_b[x\\ty-\xc3\xa9]\n"
+		"note\ttext=anything\n"
+		"test\tnode=tests/test_a.py::TestC::test_d\n"
+		"end\treason=completed\tcount=2\n"));
+	assert_int_equal(suite.count, 2);
+	assert_true(suite.ended);
+	assert_null(suite.error);
+	assert_string_equal(suite.nodes[0], "tests/test_a.py::test_b[x\ty-\xc3\xa9]");
+	assert_string_equal(suite.nodes[1], "tests/test_a.py::TestC::test_d");
+	lg_pytest_suite_dispose(&suite);
+	assert_null(suite.nodes);
+	assert_int_equal(suite.count, 0);
+}
+
+static void test_collection_errors(void **state)
+{
+	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
+
+	(void)state;
+	/* Ours and pytest's usage errors read without their type. */
+	assert_lg_ok(apply(&suite, "end\treason=import-error\texc_type=ImportError\t"
+			   "message=pytest is not installed for /usr/bin/python3 "
+			   "(No module named 'pytest')\n"));
+	assert_string_equal(suite.error, "pytest is not installed for "
+			    "/usr/bin/python3 (No module named 'pytest')");
+	lg_pytest_suite_dispose(&suite);
+	assert_lg_ok(apply(&suite, "end\treason=import-error\texc_type="
+			   "_pytest.config.exceptions.UsageError\tmessage=file or "
+			   "directory not found:\\n nope/\n"));
+	assert_string_equal(suite.error, "file or directory not found:  nope/");
+	lg_pytest_suite_dispose(&suite);
+	assert_lg_ok(apply(&suite, "end\treason=import-error\texc_type=SyntaxError\t"
+			   "message=invalid syntax\n"));
+	assert_string_equal(suite.error, "SyntaxError: invalid syntax");
+	lg_pytest_suite_dispose(&suite);
+}
+
+static void test_collection_protocol_errors(void **state)
+{
+	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
+
+	(void)state;
+	assert_int_equal(apply(&suite, "test\tnode=\n"), LG_EPROTO);
+	assert_string_equal(lg_error_last(), "protocol: test record without a node id");
+	assert_int_equal(apply(&suite, "sample\tcalls=1\n"), LG_EPROTO);
+	assert_string_equal(lg_error_last(), "protocol: sample record in a collection");
+	assert_int_equal(apply(&suite, "end\treason=completed\n"
+			       "test\tnode=a.py::b\n"), LG_EPROTO);
+	assert_string_equal(lg_error_last(), "protocol: test record after end");
+	assert_int_equal(suite.count, 0);
+	lg_pytest_suite_dispose(&suite);
+}
+
+static void test_skipped_verdict(void **state)
+{
+	lg_workload_result *r = *state;
+	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
+	lg_run_result run = { r, 1, 0, 0 };
+
+	/* Not measured, not an error, whatever expect says: it passes. */
+	r->outcome = LG_OUTCOME_SKIPPED;
+	r->detail = strdup("not on this platform");
+	r->workload.expect_leak = 1;
+	assert_lg_ok(lg_judge(r, &fit));
+	assert_int_equal(r->verdict, LG_VERDICT_SKIPPED);
+	assert_string_equal(r->message, "skipped: not on this platform");
+	assert_string_equal(lg_verdict_name(r->verdict), "skipped");
+	assert_int_equal(lg_cli_exit_code(&run), 0);
+}
+
+static void test_failed_test_message(void **state)
+{
+	lg_workload_result *r = *state;
+	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
+
+	/* A test's failure names its run itself, not a count of calls. */
+	assert_lg_ok(lg_string_set(&r->workload.target, "pytest:t.py::test_a"));
+	r->outcome = LG_OUTCOME_EXCEPTION;
+	r->detail = strdup("AssertionError: passed 1 run, failed run 2 (in call): x");
+	assert_lg_ok(lg_judge(r, &fit));
+	assert_int_equal(r->verdict, LG_VERDICT_ERROR);
+	assert_string_equal(r->message, "test failed: AssertionError: passed 1 run, "
+			    "failed run 2 (in call): x");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_collected_nodes),
+		cmocka_unit_test(test_collection_errors),
+		cmocka_unit_test(test_collection_protocol_errors),
+		cmocka_unit_test_setup_teardown(test_skipped_verdict, lg_test_result_setup,
+						lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_test_message, lg_test_result_setup,
+						lg_test_result_teardown),
+	};
+
+	return cmocka_run_group_tests_name("pytest_suite", tests, NULL, NULL);
+}

@@ -1,0 +1,293 @@
+/*
+ * Existing tests as workloads, through the real binary: the pytest suite in
+ * tests/pysuite collected once with its own pytest.ini and conftest.py
+ * (-m leakcheck), every test measured as a workload beside unittest cases
+ * named in the configuration, with Debian's interpreter (where
+ * python3-pytest is). Each test reads its verdict and names from the JUnit
+ * file, which must validate against the schema.
+ */
+#include "lg_test.h"
+#include "lg_run.h"
+
+#include <stdio.h>
+
+#define PYTHON "/usr/bin/python3"
+#define SUITE_DIR LG_SOURCE_DIR "/tests/pysuite"
+
+typedef lg_run_suite suite;
+
+static const char config[] =
+	"[leakgate]\n"
+	"\tpython = " PYTHON "\n"
+	"\tduration = 0.3\n"
+	"\tcalls = 3000\n"
+	"\ttimeout = 60\n"
+	"\tpytest = -m leakcheck\n"
+	"[workload \"test_leaky.py::test_leaks_through_fixture\"]\n"
+	"\texpect = leak\n"
+	"[workload \"unittest-clean\"]\n"
+	"\ttarget = unittest:unit.test_cases.CleanCase.test_clean\n"
+	"[workload \"unittest-leaks\"]\n"
+	"\ttarget = unittest:unit.test_cases.LeakyCase.test_leaks\n"
+	"[workload \"unittest-skipped\"]\n"
+	"\ttarget = unittest:unit.test_cases.LeakyCase.test_skipped\n"
+	"[workload \"unittest-fails\"]\n"
+	"\ttarget = unittest:unit.test_cases.LeakyCase.test_fails\n";
+
+/* One run of the whole suite in tests/pysuite, as a user runs it there. */
+static int suite_setup(void **state)
+{
+	suite *s = calloc(1, sizeof(*s));
+	char conf[4096], junit[4096];
+	const char *args[] = { "run", "--config", conf, "--junit", junit, "-j", "2", NULL };
+
+	assert_non_null(s);
+	s->dir = lg_run_tmpdir();
+	snprintf(conf, sizeof(conf), "%s/pysuite.conf", s->dir);
+	snprintf(junit, sizeof(junit), "%s/pysuite.xml", s->dir);
+	lg_run_write_file(conf, config);
+	lg_run_exec(&s->run, SUITE_DIR, args);
+	if (s->run.code != 1)
+		print_error("stdout:\n%s\nstderr:\n%s\n", s->run.out, s->run.err);
+	s->doc = lg_run_load_junit(junit);
+	*state = s;
+	return 0;
+}
+
+static void assert_verdict(const suite *s, const char *name, const char *verdict)
+{
+	lg_run_assert_verdict(s->doc, name, verdict);
+}
+
+/* The value at path under the workload's testcase is expected, or holds
+ * it when partly. */
+static void check_attr(const suite *s, const char *name, const char *path,
+		       const char *expected, int partly)
+{
+	char expr[512], *value;
+
+	snprintf(expr, sizeof(expr), "string(//testsuite[@name='%s']/testcase/%s)",
+		 name, path);
+	value = lg_run_xpath_string(s->doc, expr);
+	if (partly ? !strstr(value, expected) : strcmp(value, expected) != 0)
+		fail_msg("%s: %s is '%s', expected %s'%s'", name, path, value,
+			 partly ? "a part " : "", expected);
+	free(value);
+}
+
+static void assert_attr(const suite *s, const char *name, const char *path,
+			const char *expected)
+{
+	check_attr(s, name, path, expected, 0);
+}
+
+static void assert_attr_has(const suite *s, const char *name, const char *path,
+			    const char *part)
+{
+	check_attr(s, name, path, part, 1);
+}
+
+static void test_exit_code_and_selection(void **state)
+{
+	suite *s = *state;
+
+	assert_int_equal(s->run.code, 1);
+	/* 18 tests marked leakcheck (test_unmarked.py is deselected by -m),
+	 * one of them with a section of its own, a file that cannot be
+	 * collected, and 4 unittest sections. */
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 23);
+	assert_int_equal((int)lg_run_xpath_number(s->doc,
+		"count(//testsuite[@name='test_unmarked.py::test_unmarked'])"), 0);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@failures)"), 2);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@errors)"), 4);
+}
+
+static void test_clean_tests(void **state)
+{
+	static const char *const clean[] = {
+		"test_clean.py::test_trivial", "test_clean.py::test_fixture_scopes",
+		"test_clean.py::test_tmp_path", "test_clean.py::test_capsys",
+		"test_clean.py::test_caplog", "test_clean.py::test_monkeypatch",
+		"test_clean.py::test_output_and_warnings",
+		"test_clean.py::test_param[utf-8]", "test_clean.py::test_param[a b]",
+		"test_clean.py::test_param[\\xe9t\\xe9]",
+		"test_clean.py::TestGrouped::test_method",
+		"test_clean.py::test_unicod\xc3\xa9_name", "unittest-clean",
+	};
+	suite *s = *state;
+
+	/* pytest's bookkeeping (reports, captured output, log records,
+	 * warnings, finalizers, tmp_path directories) is not the test's. */
+	for (size_t i = 0; i < sizeof(clean) / sizeof(*clean); i++)
+		assert_verdict(s, clean[i], "clean");
+}
+
+static void test_leaky_tests(void **state)
+{
+	suite *s = *state;
+
+	assert_verdict(s, "test_leaky.py::test_leaks_into_module_list", "leak");
+	assert_verdict(s, "test_leaky.py::test_leaks_through_fixture", "expected-leak");
+	assert_verdict(s, "unittest-leaks", "leak");
+	/* The diagnosis points at the allocation in the test. */
+	assert_attr(s, "test_leaky.py::test_leaks_into_module_list", "@file",
+		    "test_leaky.py");
+	assert_attr(s, "test_leaky.py::test_leaks_into_module_list", "@line", "11");
+	assert_attr(s, "unittest-leaks", "@file", "unit/test_cases.py");
+}
+
+static void test_skipped_tests(void **state)
+{
+	suite *s = *state;
+
+	assert_verdict(s, "test_clean.py::test_skipped", "skipped");
+	assert_attr(s, "test_clean.py::test_skipped", "skipped/@message",
+		    "not on this platform");
+	assert_verdict(s, "test_clean.py::test_xfail", "skipped");
+	assert_attr(s, "test_clean.py::test_xfail", "skipped/@message",
+		    "xfail: known bug 42");
+	/* The types pytest's junitxml gives them. */
+	assert_attr(s, "test_clean.py::test_xfail", "skipped/@type", "pytest.xfail");
+	assert_attr(s, "test_clean.py::test_skipped", "skipped/@type", "pytest.skip");
+	assert_verdict(s, "unittest-skipped", "skipped");
+	assert_attr(s, "unittest-skipped", "skipped/@message", "not today");
+	assert_int_equal((int)lg_run_xpath_number(s->doc,
+		"number(//testsuite[@name='test_clean.py::test_xfail']/@skipped)"), 1);
+}
+
+static void test_failing_tests(void **state)
+{
+	suite *s = *state;
+
+	assert_verdict(s, "test_leaky.py::test_fails", "error");
+	assert_attr_has(s, "test_leaky.py::test_fails", "error/@message",
+			"test failed: AssertionError: arithmetic is broken");
+	/* pytest's own failure text, not the agent's traceback. */
+	assert_attr_has(s, "test_leaky.py::test_fails", "error", "assert (2 + 2) == 5");
+	assert_verdict(s, "test_leaky.py::test_fails_on_second_run", "error");
+	assert_attr_has(s, "test_leaky.py::test_fails_on_second_run", "error/@message",
+			"test failed: AssertionError: passed 1 run, failed run 2 (in "
+			"call): state left behind by an earlier run");
+	/* A file that cannot be imported is an error of its own; the rest
+	 * of the suite is measured. */
+	assert_verdict(s, "test_broken.py", "error");
+	assert_attr_has(s, "test_broken.py", "error/@message", "pytest could not "
+			"collect test_broken.py: No module named 'leakgate_no_such_module'");
+	assert_attr(s, "test_broken.py", "@name", "test_broken");
+	assert_verdict(s, "unittest-fails", "error");
+	assert_attr_has(s, "unittest-fails", "error/@message", "AssertionError: 1 != 2");
+}
+
+static void test_junit_names(void **state)
+{
+	suite *s = *state;
+
+	/* As pytest's junitxml names them: the dotted module (and class),
+	 * the test with its parameters. */
+	assert_attr(s, "test_clean.py::test_param[\\xe9t\\xe9]", "@classname",
+		    "test_clean");
+	assert_attr(s, "test_clean.py::test_param[\\xe9t\\xe9]", "@name",
+		    "test_param[\\xe9t\\xe9]");
+	assert_attr(s, "test_clean.py::test_unicod\xc3\xa9_name", "@name",
+		    "test_unicod\xc3\xa9_name");
+	assert_attr(s, "test_clean.py::test_param[a b]", "@name", "test_param[a b]");
+	assert_attr(s, "test_clean.py::TestGrouped::test_method", "@classname",
+		    "test_clean.TestGrouped");
+	assert_attr(s, "test_clean.py::TestGrouped::test_method", "@name", "test_method");
+	assert_attr(s, "unittest-clean", "@classname", "unit.test_cases.CleanCase");
+	assert_attr(s, "unittest-clean", "@name", "test_clean");
+	/* A clean test points at its definition; a failing one too. */
+	assert_attr(s, "test_clean.py::test_trivial", "@file", "test_clean.py");
+	assert_attr(s, "test_clean.py::test_trivial", "@line", "25");
+	assert_attr(s, "test_leaky.py::test_fails", "@line", "23");
+}
+
+/* A run in dir that must fail with exit 2 and one line naming `part`. */
+static void assert_usage_error(const char *dir, const char *const *args,
+			       const char *part)
+{
+	lg_run_output run;
+
+	lg_run_exec(&run, dir, args);
+	assert_int_equal(run.code, 2);
+	if (!strstr(run.err, part))
+		fail_msg("stderr '%s' lacks '%s'", run.err, part);
+	/* One line. */
+	assert_non_null(strchr(run.err, '\n'));
+	assert_string_equal(strchr(run.err, '\n'), "\n");
+	lg_run_output_dispose(&run);
+}
+
+static void test_without_pytest(void **state)
+{
+	char *dir = lg_run_tmpdir(), path[4096];
+	const char *args[] = { "run", "--python", PYTHON, "--pytest", "tests", NULL };
+
+	(void)state;
+	/* An interpreter that cannot import pytest (shadowed from the cwd). */
+	snprintf(path, sizeof(path), "%s/pytest.py", dir);
+	lg_run_write_file(path, "raise ImportError(\"No module named 'pytest'\")\n");
+	assert_usage_error(dir, args, "leakgate run: --pytest 'tests': pytest is "
+			   "not installed for " PYTHON);
+	lg_run_cleanup(dir, NULL, NULL);
+}
+
+static void test_bad_suite_arguments(void **state)
+{
+	const char *missing[] = { "run", "--python", PYTHON, "--pytest", "nope/", NULL };
+	const char *nothing[] = {
+		"run", "--python", PYTHON, "--pytest", "test_clean.py -m nomark", NULL
+	};
+
+	(void)state;
+	assert_usage_error(SUITE_DIR, missing, "file or directory not found: nope/");
+	assert_usage_error(SUITE_DIR, nothing, "pytest collected no tests");
+}
+
+static void test_shard_of_a_suite(void **state)
+{
+	char *dir = lg_run_tmpdir(), junit[4096];
+	const char *args[] = {
+		"run", "--python", PYTHON, "--duration", "0.2", "--shard", "2/2",
+		"--pytest", "test_clean.py -k 'trivial or monkeypatch'",
+		"--junit", junit, NULL
+	};
+	lg_run_output run;
+	xmlDocPtr doc;
+
+	(void)state;
+	snprintf(junit, sizeof(junit), "%s/shard.xml", dir);
+	lg_run_exec(&run, SUITE_DIR, args);
+	if (run.code != 0)
+		print_error("stderr:\n%s\n", run.err);
+	assert_int_equal(run.code, 0);
+	/* Sorted by node id: the second of the two. */
+	assert_non_null(strstr(run.err, "shard 2/2: 1 of 2 workloads"));
+	doc = lg_run_load_junit(junit);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testsuite[@name='test_clean.py::test_trivial'])"), 1);
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(//testcase)"), 1);
+	lg_run_cleanup(dir, &run, doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest suite_tests[] = {
+		cmocka_unit_test(test_exit_code_and_selection),
+		cmocka_unit_test(test_clean_tests),
+		cmocka_unit_test(test_leaky_tests),
+		cmocka_unit_test(test_skipped_tests),
+		cmocka_unit_test(test_failing_tests),
+		cmocka_unit_test(test_junit_names),
+	};
+	const struct CMUnitTest other_tests[] = {
+		cmocka_unit_test(test_without_pytest),
+		cmocka_unit_test(test_bad_suite_arguments),
+		cmocka_unit_test(test_shard_of_a_suite),
+	};
+	int failed = cmocka_run_group_tests_name("pytest suite", suite_tests,
+						 suite_setup, lg_run_suite_teardown);
+
+	return failed + cmocka_run_group_tests_name("pytest runs", other_tests,
+						    NULL, NULL);
+}

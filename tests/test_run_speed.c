@@ -1,0 +1,145 @@
+/*
+ * Early stop and sensitivity through the real binary, with the defaults: a
+ * run ends once its verdict is settled, clean code of the standard library
+ * stays clean, one small object kept per 100 calls is a leak (its exact
+ * object and block counts show it, its bytes do not), and --no-early-stop
+ * makes exactly --calls calls.
+ */
+#include "lg_test.h"
+#include "lg_run.h"
+
+#include <stdio.h>
+
+#include "leakgate/buf.h"
+
+typedef lg_run_suite suite;
+
+/* The functions of tests/workloads/clean_stdlib.py. */
+static const char *const stdlib_functions[] = {
+	"re_patterns", "json_roundtrip", "strptime", "urlsplit", "deque_maxlen",
+	"logging_one_logger", "hashlib_digest", "decimal_math", "elementtree",
+	"email_parse",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof(*(a)))
+
+static int suite_setup(void **state)
+{
+	static const char *const names[] = {
+		"leak_one_per_100", "clean_cache_100k", "clean_lru_cache",
+	};
+	lg_buf text = LG_BUF_INIT;
+
+	lg_run_config_workloads(&text, names, COUNT(names));
+	for (size_t i = 0; i < COUNT(stdlib_functions); i++)
+		assert_lg_ok(lg_buf_printf(&text, "[workload \"%s\"]\n\ttarget = "
+					   "%s/tests/workloads/clean_stdlib.py:%s\n",
+					   stdlib_functions[i], LG_SOURCE_DIR,
+					   stdlib_functions[i]));
+	*state = lg_run_suite_new("speed", lg_buf_cstr(&text), NULL);
+	lg_buf_dispose(&text);
+	return 0;
+}
+
+static char *property(const suite *s, const char *name, const char *key)
+{
+	return lg_run_property(s->doc, name, key);
+}
+
+static void assert_property(const suite *s, const char *name, const char *key,
+			    const char *expected)
+{
+	char *v = property(s, name, key);
+
+	if (strcmp(v, expected) != 0)
+		print_error("%s: %s is %s, expected %s\n", name, key, v, expected);
+	assert_string_equal(v, expected);
+	free(v);
+}
+
+static double number(const suite *s, const char *name, const char *key)
+{
+	char *v = property(s, name, key);
+	double n = atof(v);
+
+	free(v);
+	return n;
+}
+
+static void test_one_object_per_100_calls_leaks(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "leak_one_per_100", "verdict", "leak");
+	assert_property(s, "leak_one_per_100", "culprit", "blocks");
+	/* Far below the byte threshold: the exact count finds it. */
+	assert_property(s, "leak_one_per_100", "heap_bytes.leaks", "0");
+	assert_true(number(s, "leak_one_per_100", "blocks.slope") > 0.0095);
+	assert_true(number(s, "leak_one_per_100", "blocks.slope") < 0.0105);
+}
+
+static void test_standard_library_is_clean(void **state)
+{
+	suite *s = *state;
+
+	for (size_t i = 0; i < COUNT(stdlib_functions); i++)
+		assert_property(s, stdlib_functions[i], "verdict", "clean");
+}
+
+static void test_cache_filled_at_calls_is_clean(void **state)
+{
+	suite *s = *state;
+
+	assert_property(s, "clean_cache_100k", "verdict", "clean");
+	/* It fills at --calls: the run looked past it, within 4x. */
+	assert_true(number(s, "clean_cache_100k", "calls") > 100000);
+	assert_true(number(s, "clean_cache_100k", "calls") <= 400000);
+}
+
+static void test_clean_run_stops_early(void **state)
+{
+	suite *s = *state;
+
+	/* Ended by the runner once settled: completed, not crashed. */
+	assert_property(s, "clean_lru_cache", "verdict", "clean");
+	assert_property(s, "clean_lru_cache", "outcome", "completed");
+	assert_true(number(s, "clean_lru_cache", "calls") < 100000);
+	assert_true(number(s, "clean_lru_cache", "calls") >= 2000);
+}
+
+static void test_no_early_stop_makes_exactly_calls(void **state)
+{
+	char *dir = lg_run_tmpdir(), junit[4096], *calls;
+	const char *args[] = {
+		"run", "--no-early-stop", "--calls", "12345", "--no-explain",
+		"--junit", junit,
+		LG_SOURCE_DIR "/tests/workloads/clean_lru_cache.py:run", NULL
+	};
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	(void)state;
+	snprintf(junit, sizeof(junit), "%s/exact.xml", dir);
+	lg_run_exec(&res, NULL, args);
+	assert_int_equal(res.code, 0);
+	doc = lg_run_load_junit(junit);
+	calls = lg_run_property(doc, LG_SOURCE_DIR "/tests/workloads/clean_lru_cache.py:run",
+				"calls");
+	assert_string_equal(calls, "12345");
+	free(calls);
+	lg_run_cleanup(dir, &res, doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one_object_per_100_calls_leaks),
+		cmocka_unit_test(test_standard_library_is_clean),
+		cmocka_unit_test(test_cache_filled_at_calls_is_clean),
+		cmocka_unit_test(test_clean_run_stops_early),
+		cmocka_unit_test(test_no_early_stop_makes_exactly_calls),
+	};
+
+	return cmocka_run_group_tests_name("run: early stop and sensitivity", tests,
+					   suite_setup, lg_run_suite_teardown);
+}
