@@ -23,11 +23,16 @@ LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_bundle.o \
             $(BUILD)/obj/shim_blob.o
 AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
-TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# The fuzz targets (tests/fuzz/): `make fuzz` runs them under libFuzzer;
+# `make check` replays their corpora through the same code (test_fuzz_*).
+FUZZ_TARGETS := proto config baseline junit
+FUZZ_SECONDS ?= 60
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) \
+            $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
 DEPS_OK  := $(BUILD)/.deps-ok
 DEPS_TEST_OK := $(BUILD)/.deps-test-ok
 
-.PHONY: all deps check check-ci unit integration leakcheck sanitize bench clean
+.PHONY: all deps check check-ci unit integration leakcheck sanitize bench fuzz clean
 all: $(BUILD)/leakgate
 
 # Installs what is missing (building, then testing needs more); the stamps
@@ -77,6 +82,13 @@ $(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a | $(DEPS_TEST
 	$(CC) $(ALL_CFLAGS) -Itests -Isrc -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL) -lcmocka
 
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
+		tests/fuzz/fuzz_file.c tests/fuzz/fuzz.h $(BUILD)/libleakgate.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -DLG_SOURCE_DIR='"$(CURDIR)"' -DLG_FUZZ_TARGET='"$*"' \
+		-o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_file.c \
+		$(BUILD)/libleakgate.a $(LDLIBS_ALL)
+
 # The agent's modules linted (Debian's interpreter: where python3-pyflakes
 # is), unit tests first (fast), then the real binary on real Python
 # workloads, then the CI integrations in real clients (tests/ci/run.sh;
@@ -106,8 +118,29 @@ sanitize: | $(DEPS_OK)
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
 	sh tests/valgrind.sh $(BUILD)
 
-bench: $(BUILD)/leakgate
+# Each target for FUZZ_SECONDS under libFuzzer (clang, ASan, UBSan), from
+# its seed corpus; new inputs go to build/fuzz/corpus/, crashes to
+# build/fuzz/. A crash fails the target: add the input to the seeds.
+fuzz:
+	@LEAKGATE_EXTRA_PACKAGES="clang-14 libclang-rt-14-dev" sh ci/install-deps.sh
+	$(MAKE) BUILD=build/fuzz CC=clang-14 OPT=-O1 \
+		SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer" \
+		build/fuzz/libleakgate.a
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		clang-14 -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+			$(PKG_CFLAGS) -O1 -g -fsanitize=address,undefined,fuzzer \
+			-o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c tests/fuzz/fuzz_file.c \
+			build/fuzz/libleakgate.a $(PKG_LIBS) -lm; \
+		mkdir -p build/fuzz/corpus/$$t; \
+		echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+			-rss_limit_mb=2048 -artifact_prefix=build/fuzz/$$t- \
+			-print_final_stats=1 build/fuzz/corpus/$$t tests/fuzz/corpus/$$t; \
+	done
+
+bench: $(BUILD)/leakgate $(BUILD)/tests/test_run_scale
 	sh tests/bench.sh $(BUILD)
+	sh tests/bench-scale.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -557,14 +557,11 @@ static int read_workload_key(reader *rd, const char *key, const char *first,
 		return set_field(&e->python_version, rd, key, value);
 	if (strcmp(name, "implementation") == 0)
 		return set_field(&e->implementation, rd, key, value);
-	if (strcmp(name, "platform") == 0) {
-		free(e->platform);
+	/* lg_string_set frees what a repeated key set before. */
+	if (strcmp(name, "platform") == 0)
 		return lg_string_set(&e->platform, value);
-	}
-	if (strcmp(name, "leakgate-version") == 0) {
-		free(e->leakgate_version);
+	if (strcmp(name, "leakgate-version") == 0)
 		return lg_string_set(&e->leakgate_version, value);
-	}
 	if (strcmp(name, "calls") == 0) {
 		if (lg_parse_i64(&calls, value) < 0 || calls < 0)
 			return bad(rd, key, "'%s' is not a whole number >= 0", value);
@@ -592,10 +589,8 @@ static int read_entry(reader *rd, const char *key, const char *value)
 			return bad(rd, key, "unknown key");
 		if (strcmp(first + 1, "format") == 0)
 			return 0; /* checked first */
-		if (strcmp(first + 1, "leakgate-version") == 0) {
-			free(rd->b->leakgate_version);
+		if (strcmp(first + 1, "leakgate-version") == 0)
 			return lg_string_set(&rd->b->leakgate_version, value);
-		}
 		if ((rc = read_param(&rd->b->defaults, rd, key, first + 1,
 				     value)) <= 0)
 			return rc;

@@ -205,8 +205,10 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 	case SET_CALLS:
 		return parse_whole(&wl->max_calls, ld, key, value, 1, INT64_MAX);
 	case SET_MEMORY_LIMIT:
-		return parse_whole(&wl->memory_limit_mb, ld, key, value, 0,
-				   INT64_MAX);
+		if (lg_parse_size_mb(&wl->memory_limit_mb, value) < 0)
+			return bad_value(ld, key, value, "is not a size: MiB, or with "
+					 "a unit (512M, 2G, 1.5G; 0 = none)");
+		return 0;
 	case SET_EXPECT:
 		if (strcmp(value, "leak") != 0 && strcmp(value, "clean") != 0)
 			return bad_value(ld, key, value, "is not leak or clean");

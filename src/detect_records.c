@@ -88,6 +88,10 @@ int lg_detection_sample(lg_session *s, const lg_record *rec)
 	    (lg_record_get(rec, "cpu_ns") &&
 	     (rc = lg_record_get_i64(&sample.cpu_ns, rec, "cpu_ns")) < 0))
 		return rc;
+	if (series->count >= LG_PROTO_MAX_SAMPLES) {
+		lg_error_set("protocol: more than %d samples", LG_PROTO_MAX_SAMPLES);
+		return LG_EPROTO;
+	}
 	if (sample.calls < 0 || (series->count &&
 	    sample.calls <= lg_series_calls(series))) {
 		lg_error_set("protocol: sample calls=%lld does not increase",

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "leakgate/error.h"
 
@@ -52,4 +53,40 @@ int lg_parse_i64n(int64_t *out, const char *s, size_t len)
 	memcpy(digits, s, len);
 	digits[len] = '\0';
 	return lg_parse_i64(out, digits);
+}
+
+int lg_parse_size_mb(int64_t *out, const char *s)
+{
+	static const struct {
+		char unit;
+		double mb;
+	} units[] = { { 'm', 1 }, { 'g', 1024 }, { 't', 1024.0 * 1024 } };
+	char number[64];
+	size_t len = s ? strspn(s, "0123456789.") : 0;
+	const char *suffix = s ? s + len : NULL;
+	double v, scale = 0;
+	int64_t whole;
+
+	if (!s || len == 0 || len >= sizeof(number))
+		return LG_EINVALID;
+	if (!*suffix) {
+		if (lg_parse_i64(&whole, s) < 0 || whole > LG_PARSE_SIZE_MAX_MB)
+			return LG_EINVALID;
+		*out = whole;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+		if (tolower((unsigned char)*suffix) == units[i].unit)
+			scale = units[i].mb;
+	/* After the letter: nothing, "B" or "iB". */
+	if (!scale || !(suffix[1] == '\0' || strcasecmp(suffix + 1, "b") == 0 ||
+			strcasecmp(suffix + 1, "ib") == 0))
+		return LG_EINVALID;
+	memcpy(number, s, len);
+	number[len] = '\0';
+	if (lg_parse_double(&v, number) < 0 || v * scale < 0.5 ||
+	    v * scale > (double)LG_PARSE_SIZE_MAX_MB)
+		return LG_EINVALID;
+	*out = (int64_t)llround(v * scale);
+	return 0;
 }

@@ -13,6 +13,33 @@
 
 extern char **environ;
 
+/* The live children's process groups, for lg_proc_kill_all: 0 is free. */
+static volatile sig_atomic_t live_groups[LG_PROC_TRACKED];
+
+static void track(pid_t pid)
+{
+	for (size_t i = 0; i < LG_PROC_TRACKED; i++) {
+		if (live_groups[i] == 0) {
+			live_groups[i] = pid;
+			return;
+		}
+	}
+}
+
+static void untrack(pid_t pid)
+{
+	for (size_t i = 0; i < LG_PROC_TRACKED; i++)
+		if (live_groups[i] == pid)
+			live_groups[i] = 0;
+}
+
+void lg_proc_kill_all(void)
+{
+	for (size_t i = 0; i < LG_PROC_TRACKED; i++)
+		if (live_groups[i] > 0)
+			kill(-(pid_t)live_groups[i], SIGKILL);
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0) {
@@ -151,6 +178,7 @@ int lg_proc_start(lg_proc *p)
 	close_fd(&given_copy);
 	/* Also from the parent, so a kill right after start reaches the group. */
 	setpgid(pid, pid);
+	track(pid);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
 	close_fd(&chan[1]);
@@ -186,6 +214,7 @@ int lg_proc_poll(lg_proc *p)
 		p->exited = 1;
 		/* Reap-then-kill race: the group may outlive its leader. */
 		kill(-p->pid, SIGKILL);
+		untrack(p->pid);
 		return 1;
 	}
 	return 0;
@@ -223,6 +252,7 @@ int lg_proc_finish(lg_proc *p)
 		return lg_error_set_os("cannot wait for process %d", (int)p->pid);
 	p->exited = 1;
 	kill(-p->pid, SIGKILL);
+	untrack(p->pid);
 	return 0;
 }
 

@@ -15,6 +15,7 @@ static const char *const outcome_names[] = {
 	[LG_OUTCOME_MEMORY_LIMIT] = "memory-limit",
 	[LG_OUTCOME_PROTOCOL_ERROR] = "protocol-error",
 	[LG_OUTCOME_SPAWN_FAILED] = "spawn-failed",
+	[LG_OUTCOME_CANCELLED] = "cancelled",
 	[LG_OUTCOME_SKIPPED] = "skipped",
 };
 

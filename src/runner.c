@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,8 @@ static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
 
 /* KILLED_SETTLED: the verdict was certain; the run completed. */
 typedef enum {
-	KILLED_NONE, KILLED_TIMEOUT, KILLED_MEMORY, KILLED_PROTOCOL, KILLED_SETTLED
+	KILLED_NONE, KILLED_TIMEOUT, KILLED_MEMORY, KILLED_PROTOCOL, KILLED_SETTLED,
+	KILLED_CANCELLED
 } kill_reason;
 
 /* Detection first; then, when the verdict asks for it, the diagnosis. */
@@ -86,7 +88,9 @@ typedef struct {
 	double started;
 	double exited_at;
 	kill_reason killed;
+	int cancel_signal;      /* with KILLED_CANCELLED: the signal */
 	long long peak_rss;
+	size_t record_bytes;    /* read from the record pipe so far */
 	char *protocol_error;
 } slot;
 
@@ -213,6 +217,28 @@ static void slot_kill(slot *s, kill_reason why)
 	lg_proc_kill(&s->proc);
 }
 
+/* The records made no sense (lg_error_last says why): the child is done. */
+static int protocol_failure(slot *s)
+{
+	if (s->protocol_error)
+		return 0;
+	s->protocol_error = strdup(lg_error_last());
+	if (!s->protocol_error)
+		return LG_ENOMEM;
+	slot_kill(s, KILLED_PROTOCOL);
+	return 0;
+}
+
+/* Counts n more bytes of records; 1 (with the error set) past the bound. */
+static int record_bytes_exceeded(slot *s, size_t n)
+{
+	s->record_bytes += n;
+	if (s->record_bytes <= LG_PROTO_MAX_BYTES)
+		return 0;
+	lg_error_set("protocol: more than %d MiB of records", LG_PROTO_MAX_BYTES >> 20);
+	return 1;
+}
+
 /* After new samples: end the run once its verdict is settled. */
 static int try_settle(slot *s, const lg_runner_options *opts)
 {
@@ -243,12 +269,8 @@ static int handle_records(slot *s, const lg_runner_options *opts)
 	}
 	if (rc == LG_ENOMEM)
 		return rc;
-	if (rc < 0 && !s->protocol_error) {
-		s->protocol_error = strdup(lg_error_last());
-		if (!s->protocol_error)
-			return LG_ENOMEM;
-		slot_kill(s, KILLED_PROTOCOL);
-	}
+	if (rc < 0 && (rc = protocol_failure(s)) < 0)
+		return rc;
 	return s->killed == KILLED_NONE ? try_settle(s, opts) : 0;
 }
 
@@ -278,6 +300,8 @@ static int drain(slot *s, int *fd, const lg_runner_options *opts)
 		else if (fd == &s->proc.err_fd)
 			rc = lg_tail_add(s->phase == PHASE_EXPLAIN ? &s->explain_err
 					 : &s->result->err, chunk, (size_t)n);
+		else if (!s->protocol_error && record_bytes_exceeded(s, (size_t)n))
+			rc = protocol_failure(s);
 		else if (!s->protocol_error &&
 			 (rc = lg_proto_reader_feed(&s->reader, chunk, (size_t)n)) == 0)
 			rc = handle_records(s, opts);
@@ -353,6 +377,9 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	r->seconds = now() - s->started;
 	lg_proc_describe_status(status, sizeof(status), s->proc.status);
 	snprintf(calls, sizeof(calls), "%lld", (long long)lg_series_calls(&r->series));
+	/* Ended before the signal was seen: a whole result. */
+	if (s->killed == KILLED_CANCELLED && s->session.state == LG_SESSION_ENDED)
+		s->killed = KILLED_NONE;
 	switch (s->killed) {
 	case KILLED_TIMEOUT:
 		r->outcome = LG_OUTCOME_TIMEOUT;
@@ -367,6 +394,12 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	case KILLED_PROTOCOL:
 		r->outcome = LG_OUTCOME_PROTOCOL_ERROR;
 		rc = set_detail(r, "%s", s->protocol_error);
+		break;
+	case KILLED_CANCELLED:
+		r->outcome = LG_OUTCOME_CANCELLED;
+		rc = set_detail(r, "leakgate was interrupted (SIG%s) after %s calls",
+				sigabbrev_np(s->cancel_signal) ? sigabbrev_np(s->cancel_signal)
+				: "?", calls);
 		break;
 	case KILLED_SETTLED:
 		if (s->session.state != LG_SESSION_ENDED)
@@ -488,6 +521,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	s->explain_err = err;
 	s->killed = KILLED_NONE;
 	s->peak_rss = 0;
+	s->record_bytes = 0;
 	s->exited_at = 0;
 	free(s->protocol_error);
 	s->protocol_error = NULL;
@@ -544,6 +578,9 @@ static int slot_conclude_explain(slot *s)
 			      (long long)r->workload.memory_limit_mb);
 	else if (s->killed == KILLED_PROTOCOL)
 		rc = asprintf(&why, "%s", s->protocol_error);
+	else if (s->killed == KILLED_CANCELLED && s->session.state != LG_SESSION_ENDED)
+		rc = asprintf(&why, "cancelled: leakgate was interrupted (SIG%s)",
+			      sigabbrev_np(s->cancel_signal) ? sigabbrev_np(s->cancel_signal) : "?");
 	else if (s->session.state != LG_SESSION_ENDED) {
 		crash_line(line, sizeof(line), &s->explain_err);
 		rc = asprintf(&why, "%s%s%s", status, *line ? ": " : "", line);
@@ -587,6 +624,33 @@ static int slot_check(slot *s, double t)
 	return !slot_open(s) || t - s->exited_at > EXIT_GRACE_SECONDS;
 }
 
+/* A byte on the cancel pipe: the signal's number; 0 when none. */
+static int cancel_requested(const lg_runner_options *opts)
+{
+	unsigned char signo;
+	ssize_t n;
+
+	if (opts->cancel_fd < 0)
+		return 0;
+	do
+		n = read(opts->cancel_fd, &signo, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? (signo ? signo : SIGTERM) : 0;
+}
+
+/* Cancelled before it started: judged as such at once. */
+static int cancel_unstarted(lg_workload_result *r, int signo,
+			    const lg_runner_options *opts)
+{
+	int rc;
+
+	r->outcome = LG_OUTCOME_CANCELLED;
+	if ((rc = set_detail(r, "not started: leakgate was interrupted (SIG%s)",
+			     sigabbrev_np(signo) ? sigabbrev_np(signo) : "?")) < 0)
+		return rc;
+	return judge(r, opts);
+}
+
 int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		  size_t count, const lg_runner_options *opts)
 {
@@ -606,7 +670,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		jobs = count ? (int)count : 1;
 	out->items = calloc(count ? count : 1, sizeof(*out->items));
 	slots = calloc((size_t)jobs, sizeof(*slots));
-	fds = calloc((size_t)jobs * 3, sizeof(*fds));
+	fds = calloc((size_t)jobs * 3 + 1, sizeof(*fds));
 	if (!out->items || !slots || !fds) {
 		rc = lg_error_oom();
 		goto done;
@@ -622,7 +686,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		size_t nfds = 0;
 		double t;
 
-		for (int j = 0; j < jobs && next < count; j++) {
+		for (int j = 0; j < jobs && next < count && !out->cancelled; j++) {
 			if (slots[j].result)
 				continue;
 			rc = slot_start(&slots[j], &out->items[next], &state);
@@ -663,9 +727,24 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 				nfds++;
 			}
 		}
+		if (opts->cancel_fd >= 0 && !out->cancelled) {
+			fds[nfds].fd = opts->cancel_fd;
+			fds[nfds].events = POLLIN;
+			fds[nfds].revents = 0;
+			nfds++;
+		}
 		if (active && poll(fds, nfds, POLL_INTERVAL_MS) < 0 && errno != EINTR) {
 			rc = lg_error_set_os("poll failed");
 			goto done;
+		}
+		if (!out->cancelled && (out->cancelled = cancel_requested(opts))) {
+			/* Every child's group now; they end as results. */
+			for (int j = 0; j < jobs; j++) {
+				if (!slots[j].result)
+					continue;
+				slots[j].cancel_signal = out->cancelled;
+				slot_kill(&slots[j], KILLED_CANCELLED);
+			}
 		}
 		t = now();
 		for (int j = 0; j < jobs; j++) {
@@ -686,7 +765,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			} else {
 				if ((rc = slot_conclude(s, opts)) < 0)
 					goto done;
-				if (wants_explanation(s->result)) {
+				if (!out->cancelled && wants_explanation(s->result)) {
 					/* Same slot, second child: -j holds. */
 					if ((rc = slot_start_explain(s, &state)) < 0)
 						goto done;
@@ -705,6 +784,15 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 				opts->progress(opts->progress_ctx, s->result, done,
 					       count, 1);
 			slot_dispose(s);
+		}
+		for (; out->cancelled && active == 0 && next < count; next++) {
+			if ((rc = cancel_unstarted(&out->items[next], out->cancelled,
+						   opts)) < 0)
+				goto done;
+			done++;
+			if (opts->progress)
+				opts->progress(opts->progress_ctx, &out->items[next],
+					       done, count, 1);
 		}
 	}
 

@@ -356,6 +356,9 @@ static int add_error(lg_buf *b, const lg_workload_result *r)
 	case LG_OUTCOME_SPAWN_FAILED:
 		what = "could not start";
 		break;
+	case LG_OUTCOME_CANCELLED:
+		what = "cancelled";
+		break;
 	case LG_OUTCOME_SKIPPED:
 		break;
 	}
@@ -403,6 +406,7 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 	case LG_OUTCOME_IMPORT_ERROR:
 	case LG_OUTCOME_PROTOCOL_ERROR:
 	case LG_OUTCOME_SPAWN_FAILED:
+	case LG_OUTCOME_CANCELLED:
 		break;
 	}
 	r->verdict = LG_VERDICT_ERROR;

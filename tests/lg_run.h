@@ -285,6 +285,36 @@ LG_RUN_UNUSED static void lg_run_cleanup(char *dir, lg_run_output *run,
 	xmlCleanupParser();
 }
 
+/* A test's own directory (cmocka setup and teardown) and a path in it. */
+typedef struct {
+	char *dir;
+	char path[4096];
+} lg_run_fixture;
+
+LG_RUN_UNUSED static int lg_run_fixture_setup(void **state)
+{
+	lg_run_fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = lg_run_tmpdir();
+	*state = f;
+	return 0;
+}
+
+LG_RUN_UNUSED static int lg_run_fixture_teardown(void **state)
+{
+	lg_run_fixture *f = *state;
+
+	lg_run_cleanup(f->dir, NULL, NULL);
+	free(f);
+	return 0;
+}
+
+/* A cmocka test with its own directory (an lg_run_fixture in *state). */
+#define lg_run_fixture_test(test) \
+	cmocka_unit_test_setup_teardown(test, lg_run_fixture_setup, \
+					lg_run_fixture_teardown)
+
 /* A suite of tests over one run of the binary (lg_run_suite_new). */
 typedef struct {
 	char *dir;         /* its own directory */

@@ -338,8 +338,14 @@ static void test_bad_numbers(void **state)
 		{ "calls = 1.5", "workload.w.calls: '1.5' is not a whole number" },
 		{ "calls = 99999999999999999999",
 		  "workload.w.calls: '99999999999999999999' is not a whole number" },
-		{ "memory-limit = -1", "workload.w.memory-limit: '-1' must be >= 0" },
-		{ "memory-limit = 1k", "workload.w.memory-limit: '1k' is not a whole number" },
+		{ "memory-limit = -1", "workload.w.memory-limit: '-1' is not a size: "
+		  "MiB, or with a unit (512M, 2G, 1.5G; 0 = none)" },
+		{ "memory-limit = 1k", "workload.w.memory-limit: '1k' is not a size: "
+		  "MiB, or with a unit (512M, 2G, 1.5G; 0 = none)" },
+		{ "memory-limit = 1.5", "workload.w.memory-limit: '1.5' is not a size: "
+		  "MiB, or with a unit (512M, 2G, 1.5G; 0 = none)" },
+		{ "memory-limit = 2X", "workload.w.memory-limit: '2X' is not a size: "
+		  "MiB, or with a unit (512M, 2G, 1.5G; 0 = none)" },
 	};
 	sandbox *s = *state;
 	char text[256], message[256];
@@ -354,6 +360,30 @@ static void test_bad_numbers(void **state)
 			  "leakgate.conf: leakgate.jobs: '0' must be >= 1");
 	assert_load_fails(s, "[leakgate]\n\tjobs = 3000000000\n", LG_EINVALID,
 			  "leakgate.conf: leakgate.jobs: '3000000000' must be <= 2147483647");
+}
+
+/* memory-limit takes sizes with units; a bare number stays MiB. */
+static void test_memory_limit_sizes(void **state)
+{
+	static const struct {
+		const char *value;
+		int64_t mb;
+	} cases[] = {
+		{ "512", 512 }, { "512M", 512 }, { "2G", 2048 }, { "1.5G", 1536 },
+		{ "1g", 1024 }, { "3GiB", 3072 }, { "0", 0 },
+	};
+	sandbox *s = *state;
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[leakgate]\n\tmemory-limit = %s\n"
+			 "[workload \"w\"]\n\ttarget = w.py:f\n", cases[i].value);
+		write_file("leakgate.conf", text);
+		assert_lg_ok(lg_config_load(&s->cfg, "leakgate.conf", &s->base));
+		assert_int_equal(s->cfg.defaults.memory_limit_mb, cases[i].mb);
+		assert_int_equal(s->cfg.workloads[0].memory_limit_mb, cases[i].mb);
+		lg_config_dispose(&s->cfg);
+	}
 }
 
 static void test_negative_threshold_in_defaults(void **state)
@@ -507,6 +537,7 @@ int main(void)
 		SANDBOXED(test_unknown_section),
 		SANDBOXED(test_workload_needs_a_name),
 		SANDBOXED(test_bad_numbers),
+		SANDBOXED(test_memory_limit_sizes),
 		SANDBOXED(test_negative_threshold_in_defaults),
 		SANDBOXED(test_bad_expect),
 		SANDBOXED(test_workload_without_target),

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/proto.h"
 #include "leakgate/runner.h"
 #include "leakgate/session.h"
@@ -200,6 +201,29 @@ static void test_session_rejects_bad_samples(void **state)
 	assert_int_equal(feed(r, text, 64), LG_EPROTO);
 }
 
+/* A workload can write samples to the pipe itself: past
+ * LG_PROTO_MAX_SAMPLES they are refused, so the fit stays bounded. */
+static void test_session_bounds_samples(void **state)
+{
+	lg_workload_result *r = *state;
+	lg_buf text = LG_BUF_INIT;
+
+	assert_lg_ok(lg_buf_printf(&text, "%s%s", hello, target));
+	for (int i = 1; i <= LG_PROTO_MAX_SAMPLES; i++)
+		assert_lg_ok(lg_buf_printf(&text, "sample\tcalls=%d\telapsed_ns=0\t"
+					   "pymalloc_bytes=1\tmalloc_bytes=1\tfds=1\n", i));
+	assert_lg_ok(feed(r, text.ptr, 4096));
+	assert_int_equal(r->series.count, LG_PROTO_MAX_SAMPLES);
+	lg_series_dispose(&r->series);
+	assert_lg_ok(lg_buf_printf(&text, "sample\tcalls=%d\telapsed_ns=0\t"
+				   "pymalloc_bytes=1\tmalloc_bytes=1\tfds=1\n",
+				   LG_PROTO_MAX_SAMPLES + 1));
+	assert_int_equal(feed(r, text.ptr, 4096), LG_EPROTO);
+	assert_string_equal(lg_error_last(), "protocol: more than 2048 samples");
+	assert_int_equal(r->series.count, LG_PROTO_MAX_SAMPLES);
+	lg_buf_dispose(&text);
+}
+
 static void test_session_rejects_other_versions(void **state)
 {
 	lg_workload_result *r = *state;
@@ -289,6 +313,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_skipped_test, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_wrong_order, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, lg_test_result_setup, lg_test_result_teardown),
+cmocka_unit_test_setup_teardown(test_session_bounds_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_diagnostic_records, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_reader_line_limit),

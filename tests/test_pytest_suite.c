@@ -90,7 +90,7 @@ static void test_skipped_verdict(void **state)
 {
 	lg_workload_result *r = *state;
 	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
-	lg_run_result run = { r, 1, 0, 0 };
+	lg_run_result run = { .items = r, .count = 1 };
 
 	/* Not measured, not an error, whatever expect says: it passes. */
 	r->outcome = LG_OUTCOME_SKIPPED;

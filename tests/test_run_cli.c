@@ -10,29 +10,7 @@
 
 #define W(name) LG_SOURCE_DIR "/tests/workloads/" name
 
-typedef struct {
-	char *dir;
-	char path[4096];
-} fixture;
-
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->dir = lg_run_tmpdir();
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	lg_run_cleanup(f->dir, NULL, NULL);
-	free(f);
-	return 0;
-}
+typedef lg_run_fixture fixture;
 
 static const char *in_dir(fixture *f, const char *name)
 {
@@ -321,18 +299,18 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
+		lg_run_fixture_test(test_missing_files),
+		lg_run_fixture_test(test_bad_config),
 		cmocka_unit_test(test_help_lists_exit_codes),
-		cmocka_unit_test_setup_teardown(test_clean_exits_0, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reference_leak_needs_a_debug_build, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_memory_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_leak_exits_1, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unmeasured_exits_3, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_interpreter_is_an_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expected_leak_and_fixed_leak_pass, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_module_target, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_junit_is_never_half_written, setup, teardown),
+		lg_run_fixture_test(test_clean_exits_0),
+		lg_run_fixture_test(test_reference_leak_needs_a_debug_build),
+		lg_run_fixture_test(test_memory_limit),
+		lg_run_fixture_test(test_leak_exits_1),
+		lg_run_fixture_test(test_unmeasured_exits_3),
+		lg_run_fixture_test(test_missing_interpreter_is_an_error),
+		lg_run_fixture_test(test_expected_leak_and_fixed_leak_pass),
+		lg_run_fixture_test(test_module_target),
+		lg_run_fixture_test(test_junit_is_never_half_written),
 	};
 
 	return cmocka_run_group_tests_name("run: command line", tests, NULL, NULL);

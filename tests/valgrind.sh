@@ -43,6 +43,28 @@ check run --duration 0.3 --explain -v --junit "$tmp/e.xml" "$w/leak_native.py:ru
 	"$w/clean_cycles.py:run" "$w/leak_threads.py:run"
 check run --duration 0.3 --fail-on-cycles --no-explain "$w/clean_cycles.py:run"
 
+# Interrupted: SIGTERM once the first workload is judged; the cancellation
+# path (children killed, cancelled results, the JUnit file) must free all.
+ran=$((ran + 1))
+valgrind -q --error-exitcode=99 --leak-check=full \
+	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+	--log-file="$tmp/vg.log" "$bin" run --duration 0.3 --junit "$tmp/i.xml" \
+	"$w/clean_lru_cache.py:run" "$w/error_hang.py:run" "$w/error_hang.py:run" \
+	>/dev/null 2>"$tmp/err" &
+vg=$!
+for _ in $(seq 600); do grep -q '\[1/3\]' "$tmp/err" && break; sleep 0.1; done
+sleep 0.5
+kill -TERM "$vg"
+wait "$vg"
+rc=$?
+if [ "$rc" -ne 143 ] || [ -s "$tmp/vg.log" ] || ! grep -q 'type="cancelled"' "$tmp/i.xml"; then
+	echo "!! valgrind: leakgate run interrupted by SIGTERM (exit $rc)"
+	cat "$tmp/vg.log" "$tmp/err"
+	failed=$((failed + 1))
+else
+	echo "ok valgrind (exit $rc): leakgate run interrupted by SIGTERM"
+fi
+
 # Baselines, in a scratch repository: record (file and notes), gate, show,
 # a corrupt baseline and an unknown revision.
 repo="$tmp/repo"

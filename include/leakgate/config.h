@@ -14,7 +14,7 @@
  *       timeout = 120
  *       calls = 100000
  *       duration = 2
- *       memory-limit = 4096     ; MiB, 0 = none
+ *       memory-limit = 4096     ; MiB, or 512M, 2G, 1.5G; 0 = none
  *       regression-floor = 16   ; against a baseline (baseline.h)
  *       regression-tolerance = 0.25
  *       explain = auto          ; diagnose leaks; always, never (explanation.h)

@@ -45,6 +45,15 @@ int lg_proc_poll(lg_proc *p);
 /* SIGKILL the process group (a no-op once reaped). */
 void lg_proc_kill(lg_proc *p);
 
+/*
+ * SIGKILL the process group of every child started and not yet reaped.
+ * Async-signal-safe, for a signal handler that exits at once (cancel.h);
+ * tracks up to LG_PROC_TRACKED children at a time.
+ */
+void lg_proc_kill_all(void);
+
+#define LG_PROC_TRACKED 2048
+
 /* Close the pipes and reap (blocking); safe to call twice. */
 int lg_proc_finish(lg_proc *p);
 

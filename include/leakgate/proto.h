@@ -79,6 +79,12 @@
 #define LG_PROTO_MODULES_FD 4
 #define LG_PROTO_MAX_LINE 65536
 #define LG_PROTO_MAX_FIELDS 64
+/* Bounds on what a workload (it shares the agent's process) can make the
+ * runner hold and fit: more samples than this is a protocol error (the
+ * agent sends a few hundred at most; the fit is quadratic in them), as are
+ * more bytes of records than LG_PROTO_MAX_BYTES from one child. */
+#define LG_PROTO_MAX_SAMPLES 2048
+#define LG_PROTO_MAX_BYTES (64 << 20)
 
 typedef enum {
 	LG_RECORD_HELLO,

@@ -21,6 +21,7 @@ typedef enum {
 	LG_OUTCOME_MEMORY_LIMIT,   /* resident memory passed the limit: killed */
 	LG_OUTCOME_PROTOCOL_ERROR, /* the agent's records made no sense */
 	LG_OUTCOME_SPAWN_FAILED,   /* the interpreter could not be started */
+	LG_OUTCOME_CANCELLED,      /* the run was interrupted (cancel.h) first */
 	LG_OUTCOME_SKIPPED         /* a test its runner skipped (or xfail) */
 } lg_outcome;
 
@@ -94,9 +95,11 @@ typedef struct {
 	size_t count;
 	time_t started;
 	double seconds;
+	int cancelled;        /* the signal that interrupted the run, or 0 */
 } lg_run_result;
 
-#define LG_RUN_RESULT_INIT { .items = NULL, .count = 0, .started = 0, .seconds = 0.0 }
+#define LG_RUN_RESULT_INIT { .items = NULL, .count = 0, .started = 0, .seconds = 0.0, \
+			     .cancelled = 0 }
 
 /* Prepare r for `wl` (copied); tails bounded by tail_limit bytes each. */
 int lg_workload_result_init(lg_workload_result *r, const lg_workload *wl,

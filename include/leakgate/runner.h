@@ -21,10 +21,15 @@ typedef struct {
 	 * baseline's; may be NULL. < 0 (out of memory) stops the run. */
 	int (*judge)(void *ctx, lg_workload_result *r);
 	void *judge_ctx;
+	/* Readable when the run is to stop (cancel.h): the byte read is a
+	 * signal's number. Every child's process group is killed, nothing new
+	 * starts, and what did not finish is LG_OUTCOME_CANCELLED; -1: none. */
+	int cancel_fd;
 } lg_runner_options;
 
 #define LG_RUNNER_OPTIONS_INIT { \
-	.jobs = 1, .tail_limit = 16384, .fit = LG_FIT_OPTIONS_INIT \
+	.jobs = 1, .tail_limit = 16384, .fit = LG_FIT_OPTIONS_INIT, \
+	.cancel_fd = -1 \
 }
 
 /* The agent's Python modules (every .py of src/agent/), embedded at build time:

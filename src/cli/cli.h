@@ -11,7 +11,8 @@ enum {
 	LG_EXIT_LEAK = 1,       /* at least one workload leaks */
 	LG_EXIT_USAGE = 2,      /* bad arguments or configuration */
 	LG_EXIT_UNMEASURED = 3, /* a workload could not be measured */
-	LG_EXIT_NO_BASELINE = 1 /* baseline show: none recorded there */
+	LG_EXIT_NO_BASELINE = 1, /* baseline show: none recorded there */
+	LG_EXIT_SIGNAL = 128    /* + N: run interrupted by signal N (cancel.h) */
 };
 
 /* The exit code of a finished run (lg_run_status_of). */

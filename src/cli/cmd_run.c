@@ -1,5 +1,6 @@
 /* leakgate run: measure workloads, judge, report. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "leakgate/parse.h"
 #include "leakgate/shard.h"
 
+#include "cancel.h"
 #include "ci.h"
 #include "cli.h"
 #include "run_setup.h"
@@ -54,7 +56,10 @@ static const char run_usage[] =
 	"standard output and appends a markdown summary to GITHUB_STEP_SUMMARY.\n"
 	"\n"
 	"exit codes: 0 clean, 1 leak or regression, 2 usage or configuration\n"
-	"error, 3 a workload could not be measured (1 wins over 3).\n";
+	"error, 3 a workload could not be measured (1 wins over 3); 128+N\n"
+	"interrupted by signal N (SIGTERM, SIGINT, SIGHUP: 143, 130, 129), with\n"
+	"the JUnit file written: what finished, the rest as cancelled. A second\n"
+	"signal exits at once.\n";
 
 enum {
 	OPT_JUNIT = LG_RUN_OPT_NEXT, OPT_BASELINE, OPT_BASE, OPT_FLOOR,
@@ -222,6 +227,19 @@ static int write_charts(lg_run_result *run, const char *dir, const char *junit)
 	return rc < 0 ? rc : 0;
 }
 
+/* After an interrupted run: what was kept, on stderr even with --quiet. */
+static void report_cancelled(const lg_run_result *run, int signo, const char *junit)
+{
+	size_t cancelled = 0;
+
+	for (size_t i = 0; i < run->count; i++)
+		cancelled += run->items[i].outcome == LG_OUTCOME_CANCELLED;
+	fprintf(stderr, "leakgate run: interrupted by SIG%s: %zu of %zu workloads "
+		"finished, %zu cancelled%s%s\n", sigabbrev_np(signo) ? sigabbrev_np(signo)
+		: "?", run->count - cancelled, run->count, cancelled,
+		junit ? "; results in " : "", junit ? junit : "");
+}
+
 static void gate_dispose(gate *g)
 {
 	lg_baseline_dispose(&g->baseline);
@@ -238,7 +256,7 @@ int lg_cmd_run(int argc, char **argv)
 	lg_run_plan plan;
 	lg_run_result run = LG_RUN_RESULT_INIT;
 	const char *junit;
-	int code, rc;
+	int code, rc, signo;
 
 	if ((rc = lg_cli_parse(&run_options, &args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
@@ -248,6 +266,11 @@ int lg_cmd_run(int argc, char **argv)
 		goto out;
 	if ((code = gate_load(&baseline, &plan, &args)) != 0)
 		goto out;
+	/* From here a signal ends the run as results (cancel.h). */
+	if (lg_cancel_install(&plan.cancel_fd) < 0) {
+		code = usage_error("%s", lg_error_last());
+		goto out;
+	}
 	if (lg_run_plan_execute(&run, &plan, &args.run) < 0) {
 		fprintf(stderr, "leakgate run: %s\n", *lg_error_last()
 			? lg_error_last() : "out of memory");
@@ -268,7 +291,12 @@ int lg_cmd_run(int argc, char **argv)
 		fprintf(stderr, "leakgate run: %s\n", lg_error_last());
 		code = LG_EXIT_USAGE;
 	}
+	if ((signo = lg_cancel_received()) != 0) {
+		report_cancelled(&run, signo, junit);
+		code = LG_EXIT_SIGNAL + signo;
+	}
 out:
+	lg_cancel_uninstall();
 	lg_run_result_dispose(&run);
 	lg_run_plan_dispose(&plan);
 	gate_dispose(&baseline);

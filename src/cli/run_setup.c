@@ -52,8 +52,9 @@ int lg_run_args_option(lg_run_args *a, int option, const char *value)
 			return bad_option("--timeout: '%s' is not a number > 0", value);
 		break;
 	case LG_RUN_OPT_MEMORY:
-		if (lg_parse_i64(&a->memory_limit_mb, value) < 0 || a->memory_limit_mb < 0)
-			return bad_option("--memory-limit: '%s' is not a whole number of MiB >= 0", value);
+		if (lg_parse_size_mb(&a->memory_limit_mb, value) < 0)
+			return bad_option("--memory-limit: '%s' is not a size: MiB, "
+					  "or with a unit (512M, 2G, 1.5G; 0 = none)", value);
 		break;
 	case 'j':
 		if (lg_parse_i64(&a->jobs, value) < 0 || a->jobs < 1 || a->jobs > 1024)
@@ -254,6 +255,7 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->cancel_fd = -1;
 	if ((rc = lg_workload_init_defaults(&base)) < 0)
 		return rc;
 	if (a->config) {
@@ -315,6 +317,7 @@ int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 	ropts.jobs = plan->jobs;
 	ropts.judge = plan->judge;
 	ropts.judge_ctx = plan->judge_ctx;
+	ropts.cancel_fd = plan->cancel_fd;
 	progress.tty = !a->quiet && isatty(STDERR_FILENO);
 	ropts.progress = a->quiet ? NULL : on_progress;
 	ropts.progress_ctx = &progress;

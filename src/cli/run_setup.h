@@ -87,8 +87,8 @@ enum {
 	"      --no-early-stop    exactly --calls calls, whatever the samples say\n" \
 	"      --duration SECS    seconds of calls to aim for (default 2)\n" \
 	"      --timeout SECS     kill a workload after this long (default 120)\n" \
-	"      --memory-limit MIB kill a workload past this resident memory\n" \
-	"                         (default 4096, 0 = none)\n" \
+	"      --memory-limit SIZE kill a workload past this resident memory:\n" \
+	"                         MiB, or 512M, 2G, 1.5G (default 4096, 0 = none)\n" \
 	"  -j, --jobs N           workloads measured in parallel (default 1)\n" \
 	"  -q, --quiet            no report on standard output, no progress\n" \
 	"  -v, --verbose          every metric's fit in the report\n" \
@@ -114,6 +114,7 @@ typedef struct {
 	/* A second judgement right after lg_judge (runner.h); NULL: none. */
 	int (*judge)(void *ctx, lg_workload_result *r);
 	void *judge_ctx;
+	int cancel_fd;          /* the runner's cancel_fd (runner.h); -1: none */
 } lg_run_plan;
 
 /*

@@ -1,0 +1,84 @@
+/*
+ * The sample channel: whatever a workload writes to fd 3, split into
+ * records and applied to a session as the runner does, then judged (or
+ * the diagnosis finished), since forged samples reach the fit. The first
+ * byte picks the session and how the bytes arrive (in pieces of 1 to 64
+ * bytes, or at once), so that records torn across reads are covered.
+ */
+#include "fuzz.h"
+
+#include <string.h>
+
+#include "leakgate/error.h"
+#include "leakgate/explain_rank.h"
+#include "leakgate/session.h"
+#include "leakgate/verdict.h"
+
+static void apply_all(lg_proto_reader *rd, lg_session *session, int *failed)
+{
+	lg_record rec;
+	int rc = 0;
+
+	while (!*failed && (rc = lg_proto_reader_next(rd, &rec)) == 1) {
+		rc = lg_session_apply(session, &rec);
+		lg_record_dispose(&rec);
+		if (rc < 0)
+			*failed = 1;
+	}
+	if (rc < 0)
+		*failed = 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	lg_workload wl;
+	lg_workload_result r;
+	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
+	lg_proto_reader rd = LG_PROTO_READER_INIT;
+	lg_session session;
+	lg_explanation *e = NULL;
+	size_t piece, at = 0;
+	int explaining, failed = 0;
+
+	if (size < 1)
+		return 0;
+	explaining = data[0] & 1;
+	piece = (data[0] >> 1) ? (size_t)(data[0] >> 2) + 1 : size;
+	data++;
+	size--;
+	if (lg_workload_init_defaults(&wl) < 0)
+		return 0;
+	if (lg_string_set(&wl.name, "fuzz") < 0 ||
+	    lg_string_set(&wl.target, "fuzz.py:f") < 0 ||
+	    lg_workload_result_init(&r, &wl, 4096) < 0) {
+		lg_workload_dispose(&wl);
+		return 0;
+	}
+	lg_workload_dispose(&wl);
+	lg_session_init_detection(&session, &r);
+	if (explaining) {
+		if (lg_explanation_new(&e) < 0)
+			goto out;
+		lg_session_init_diagnosis(&session, e);
+	}
+	while (at < size && !failed) {
+		size_t n = size - at < piece ? size - at : piece;
+
+		if (lg_proto_reader_feed(&rd, (const char *)data + at, n) < 0)
+			break;
+		at += n;
+		apply_all(&rd, &session, &failed);
+	}
+	lg_proto_reader_pending(&rd);
+	/* What the runner does next: judge what arrived, then explain it. */
+	if (r.outcome == LG_OUTCOME_COMPLETED || r.series.count)
+		lg_judge(&r, &fit);
+	if (e)
+		lg_explain_finish(e, &r);
+out:
+	lg_explanation_free(e);
+	lg_proto_reader_dispose(&rd);
+	lg_workload_result_dispose(&r);
+	lg_error_clear();
+	return 0;
+}

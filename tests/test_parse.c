@@ -1,0 +1,68 @@
+/* Strict numbers and sizes for the command line and the configuration. */
+#include "lg_test.h"
+
+#include "leakgate/parse.h"
+#include "cli/run_setup.h"
+
+static void test_sizes(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t mb;
+	} good[] = {
+		{ "0", 0 }, { "512", 512 }, { "512M", 512 }, { "512m", 512 },
+		{ "512MiB", 512 }, { "512MB", 512 }, { "2G", 2048 },
+		{ "1.5G", 1536 }, { "0.5G", 512 }, { ".25G", 256 }, { "1T", 1048576 },
+		{ "1.0004G", 1024 }, { "1.0006G", 1025 }, { "0.5M", 1 },
+	};
+	static const char *const bad[] = {
+		"", "-1", "-1G", "1.5", "1e3", "1K", "2X", "G", "1GG", "1 G",
+		" 1G", "1G ", "1.2.3G", "0.4M", "0G", "0x10", "inf", "nanG",
+		"2000000T", "99999999999999999999", "1099511627777",
+	};
+	int64_t mb;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		mb = -1;
+		if (lg_parse_size_mb(&mb, good[i].text) != 0)
+			fail_msg("'%s' was refused", good[i].text);
+		if (mb != good[i].mb)
+			fail_msg("'%s' read as %lld MiB, not %lld", good[i].text,
+				 (long long)mb, (long long)good[i].mb);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		mb = -7;
+		if (lg_parse_size_mb(&mb, bad[i]) != LG_EINVALID)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_int_equal(mb, -7);
+	}
+	assert_int_equal(lg_parse_size_mb(&mb, NULL), LG_EINVALID);
+}
+
+/* --memory-limit on the command line: the same sizes, one line naming the
+ * option for a bad one. */
+static void test_memory_limit_option(void **state)
+{
+	lg_run_args a = LG_RUN_ARGS_INIT;
+
+	(void)state;
+	assert_int_equal(lg_run_args_option(&a, LG_RUN_OPT_MEMORY, "1.5G"), 1);
+	assert_int_equal(a.memory_limit_mb, 1536);
+	assert_int_equal(lg_run_args_option(&a, LG_RUN_OPT_MEMORY, "300"), 1);
+	assert_int_equal(a.memory_limit_mb, 300);
+	assert_int_equal(lg_run_args_option(&a, LG_RUN_OPT_MEMORY, "1.5Q"), LG_EINVALID);
+	assert_string_equal(lg_error_last(), "--memory-limit: '1.5Q' is not a size: "
+			    "MiB, or with a unit (512M, 2G, 1.5G; 0 = none)");
+	assert_int_equal(a.memory_limit_mb, 300);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_memory_limit_option),
+	};
+
+	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
