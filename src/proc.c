@@ -230,6 +230,20 @@ ssize_t lg_proc_read(int fd, void *buf, size_t size)
 	return n;
 }
 
+size_t lg_proc_read_available(int *fd, void *buf, size_t size)
+{
+	ssize_t n = lg_proc_read(*fd, buf, size);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	return (size_t)n;
+}
+
 void lg_proc_kill(lg_proc *p)
 {
 	if (p->pid > 0 && !p->exited)

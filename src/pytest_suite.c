@@ -102,24 +102,18 @@ static int drain(lg_pytest_suite *suite, lg_proto_reader *reader, lg_tail *err,
 {
 	char chunk[65536];
 	lg_record rec;
-	ssize_t n;
+	size_t n;
 	int rc;
 
 	for (;;) {
-		n = lg_proc_read(*fd, chunk, sizeof(chunk));
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if ((n = lg_proc_read_available(fd, chunk, sizeof(chunk))) == 0)
 			return 0;
-		if (n <= 0) {
-			close(*fd);
-			*fd = -1;
-			return 0;
-		}
 		if (!records) {
-			if (err && (rc = lg_tail_add(err, chunk, (size_t)n)) < 0)
+			if (err && (rc = lg_tail_add(err, chunk, n)) < 0)
 				return rc;
 			continue;
 		}
-		if ((rc = lg_proto_reader_feed(reader, chunk, (size_t)n)) < 0)
+		if ((rc = lg_proto_reader_feed(reader, chunk, n)) < 0)
 			return rc;
 		while ((rc = lg_proto_reader_next(reader, &rec)) == 1) {
 			rc = lg_pytest_suite_apply(suite, &rec);

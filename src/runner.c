@@ -278,32 +278,26 @@ static int handle_records(slot *s, const lg_runner_options *opts)
 static int drain(slot *s, int *fd, const lg_runner_options *opts)
 {
 	char chunk[65536];
-	ssize_t n;
+	size_t n;
 	int rc = 0;
 
 	/* Bounded, so a workload that prints without pause cannot starve the
 	 * other children or the deadline checks. */
 	for (int reads = 0; reads < 16; reads++) {
-		n = lg_proc_read(*fd, chunk, sizeof(chunk));
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if ((n = lg_proc_read_available(fd, chunk, sizeof(chunk))) == 0)
 			return 0;
-		if (n <= 0) {
-			close(*fd);
-			*fd = -1;
-			return 0;
-		}
 		/* The diagnostic child's output is not the workload's: its
 		 * stdout is dropped, its stderr kept apart for its failures. */
 		if (fd == &s->proc.out_fd)
 			rc = s->phase == PHASE_EXPLAIN ? 0
-			     : lg_tail_add(&s->result->out, chunk, (size_t)n);
+			     : lg_tail_add(&s->result->out, chunk, n);
 		else if (fd == &s->proc.err_fd)
 			rc = lg_tail_add(s->phase == PHASE_EXPLAIN ? &s->explain_err
-					 : &s->result->err, chunk, (size_t)n);
-		else if (!s->protocol_error && record_bytes_exceeded(s, (size_t)n))
+					 : &s->result->err, chunk, n);
+		else if (!s->protocol_error && record_bytes_exceeded(s, n))
 			rc = protocol_failure(s);
 		else if (!s->protocol_error &&
-			 (rc = lg_proto_reader_feed(&s->reader, chunk, (size_t)n)) == 0)
+			 (rc = lg_proto_reader_feed(&s->reader, chunk, n)) == 0)
 			rc = handle_records(s, opts);
 		if (rc < 0)
 			return rc;

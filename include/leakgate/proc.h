@@ -35,6 +35,11 @@ typedef struct {
  * read(2)'s result and errno. */
 ssize_t lg_proc_read(int fd, void *buf, size_t size);
 
+/* One read of a nonblocking parent's end: the bytes read, or 0 when there
+ * is nothing now, or at EOF or an error, which also closes *fd and sets it
+ * to -1. */
+size_t lg_proc_read_available(int *fd, void *buf, size_t size);
+
 /* Start. On error nothing is left open; if exec fails, the child exits 127
  * after writing the reason to its stderr. */
 int lg_proc_start(lg_proc *p);
