@@ -36,12 +36,13 @@ DEPS_TEST_OK := $(BUILD)/.deps-test-ok
 all: $(BUILD)/leakgate
 
 # Installs what is missing (building, then testing needs more); the stamps
-# keep later runs from asking again.
+# keep later runs from asking again. The test set waits for the build set:
+# under make -j two apt-get runs at once fail on apt's lock.
 deps: $(DEPS_TEST_OK)
 $(DEPS_OK): ci/install-deps.sh
 	@sh ci/install-deps.sh build
 	@mkdir -p $(@D) && touch $@
-$(DEPS_TEST_OK): ci/install-deps.sh
+$(DEPS_TEST_OK): ci/install-deps.sh | $(DEPS_OK)
 	@sh ci/install-deps.sh test
 	@mkdir -p $(@D) && touch $@
 
