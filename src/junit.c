@@ -34,8 +34,7 @@
 
 typedef struct {
 	xmlTextWriterPtr w;
-	lg_buf *out;      /* the document */
-	int out_failed;   /* out could not grow */
+	lg_xml_sink out;  /* the document */
 	lg_buf text;      /* scratch: filtered text */
 	char host[256];   /* "" when unknown */
 	char stamp[32];   /* ISO 8601 UTC; "" when unknown */
@@ -54,7 +53,7 @@ static int failed(writer *x, const char *what)
 	char reason[256];
 	size_t n;
 
-	if (x->out_failed)
+	if (x->out.failed)
 		return lg_error_oom();
 	snprintf(reason, sizeof(reason), "%s",
 		 e && e->message ? e->message : "libxml2 writer failed");
@@ -747,27 +746,9 @@ static int document(writer *x, const lg_run_result *run)
 		return rc;
 	if (xmlTextWriterEndDocument(x->w) < 0)
 		return failed(x, "end of document");
-	if (xmlTextWriterFlush(x->w) < 0 || x->out_failed)
+	if (xmlTextWriterFlush(x->w) < 0 || x->out.failed)
 		return failed(x, "flush");
 	return 0;
-}
-
-/* libxml2 output callback: all of it onto the document, or -1. */
-static int append(void *context, const char *data, int len)
-{
-	writer *x = context;
-
-	if (x->out_failed || lg_buf_add(x->out, data, (size_t)len) < 0) {
-		x->out_failed = 1;
-		return -1;
-	}
-	return len;
-}
-
-static int close_nothing(void *context)
-{
-	(void)context;
-	return 0; /* the document is the caller's */
 }
 
 /* libxml2 reports through a per-thread handler that prints to stderr by
@@ -804,13 +785,13 @@ int lg_junit_render(lg_buf *out, const lg_run_result *run)
 		return LG_EINVALID;
 	}
 	memset(&x, 0, sizeof(x));
-	x.out = out;
+	x.out.buf = out;
 	describe_run(&x, run);
 	saved_handler = xmlStructuredError;
 	saved_context = xmlStructuredErrorContext;
 	xmlSetStructuredErrorFunc(NULL, quiet);
 	xmlResetLastError();
-	xml = xmlOutputBufferCreateIO(append, close_nothing, &x, NULL);
+	xml = lg_xml_sink_open(&x.out);
 	x.w = xml ? xmlNewTextWriter(xml) : NULL;
 	if (!x.w) {
 		if (xml)
@@ -819,7 +800,7 @@ int lg_junit_render(lg_buf *out, const lg_run_result *run)
 	} else {
 		rc = document(&x, run);
 		xmlFreeTextWriter(x.w); /* closes xml, flushing what is left */
-		if (rc == 0 && x.out_failed)
+		if (rc == 0 && x.out.failed)
 			rc = failed(&x, "flush");
 	}
 	xmlSetStructuredErrorFunc(saved_context, saved_handler);

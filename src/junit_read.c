@@ -36,6 +36,8 @@ typedef struct {
 	const char *suite;     /* the testsuite being read, for messages */
 	lg_run_result *run;
 	size_t capacity;       /* of run->items */
+	lg_junit_suite_fn each; /* NULL, or called with each suite read */
+	void *each_ctx;
 } reader;
 
 /* "run.xml: line 12: testsuite 'orders': <what>" */
@@ -118,6 +120,14 @@ static int samples(lg_workload_result *r, const reader *rd, const xmlNode *node,
 	const char *p = value;
 	int rc;
 
+	if (layout) {
+		size_t n = 0;
+
+		for (const char *c = value; (c = strchr(c, ':')); c++)
+			n++;
+		if ((rc = lg_series_reserve(s, n)) < 0)
+			return rc;
+	}
 	while (*p) {
 		size_t n = strcspn(p, ":");
 		int64_t calls, v;
@@ -783,8 +793,11 @@ static int document(reader *rd, xmlTextReaderPtr xr)
 			if (!suite)
 				return 0;
 			/* An empty shard's placeholder suite carries no result. */
-			if (!lg_junit_is_empty_suite(suite))
+			if (!lg_junit_is_empty_suite(suite)) {
 				rc = testsuite(rd, suite);
+				if (rc == 0 && rd->each)
+					rc = rd->each(rd->each_ctx, suite);
+			}
 			if (rc == 0)
 				/* Past its end tag: the reader frees it. */
 				ret = xmlTextReaderNext(xr);
@@ -830,16 +843,20 @@ static int memory_close(void *ctx)
 }
 
 /* No network; no whitespace-only text nodes (the indentation), small text
- * kept inside its node: fewer allocations for the same tree. */
+ * kept inside its node: fewer allocations for the same tree. The
+ * indentation is kept for a caller that copies the suites (each). */
 #define READ_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT)
+#define COPY_OPTIONS (XML_PARSE_NONET | XML_PARSE_COMPACT)
 
 /* Read the document xr streams (NULL: libxml2 could not start) into out. */
-static int read_document(lg_run_result *out, xmlTextReaderPtr xr, const char *name)
+static int read_document(lg_run_result *out, xmlTextReaderPtr xr, const char *name,
+			 lg_junit_suite_fn each, void *each_ctx)
 {
 	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
 	void *saved_context = xmlStructuredErrorContext;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	reader rd = { name, NULL, &run, 0 };
+	reader rd = { .name = name, .suite = NULL, .run = &run, .capacity = 0,
+		      .each = each, .each_ctx = each_ctx };
 	int rc;
 
 	xmlSetStructuredErrorFunc(NULL, quiet);
@@ -879,10 +896,11 @@ int lg_junit_read_memory(lg_run_result *out, const char *data, size_t len,
 
 	*out = (lg_run_result)LG_RUN_RESULT_INIT;
 	return read_document(out, xmlReaderForIO(memory_read, memory_close, &input,
-						 name, NULL, READ_OPTIONS), name);
+						 name, NULL, READ_OPTIONS), name, NULL, NULL);
 }
 
-int lg_junit_read(lg_run_result *out, const char *path)
+int lg_junit_read_each(lg_run_result *out, const char *path,
+		       lg_junit_suite_fn each, void *ctx)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
@@ -892,7 +910,13 @@ int lg_junit_read(lg_run_result *out, const char *path)
 		return LG_ENOTFOUND;
 	}
 	/* libxml2 reads the file in pieces; it does not close fd. */
-	rc = read_document(out, xmlReaderForFd(fd, path, NULL, READ_OPTIONS), path);
+	rc = read_document(out, xmlReaderForFd(fd, path, NULL, each ? COPY_OPTIONS
+						 : READ_OPTIONS), path, each, ctx);
 	close(fd);
 	return rc;
+}
+
+int lg_junit_read(lg_run_result *out, const char *path)
+{
+	return lg_junit_read_each(out, path, NULL, NULL);
 }
