@@ -69,6 +69,25 @@ static char *attr(const xmlNode *node, const char *name)
 	return (char *)xmlGetProp(node, BAD_CAST name);
 }
 
+/* The same without a copy (600,000 properties in 10,000 workloads):
+ * borrowed from the tree when the parser left the value as one text node
+ * (or none: ""), as it does without entity references; otherwise a copy
+ * in *owned, which the caller frees with xmlFree. */
+static const char *attr_value(const xmlNode *node, const char *name, char **owned)
+{
+	const xmlAttr *a = xmlHasProp(node, BAD_CAST name);
+
+	*owned = NULL;
+	if (!a)
+		return NULL;
+	if (!a->children)
+		return "";
+	if (a->children->type == XML_TEXT_NODE && !a->children->next &&
+	    a->children->content)
+		return (const char *)a->children->content;
+	return *owned = attr(node, name);
+}
+
 static int number(double *out, const reader *rd, const xmlNode *node,
 		  const char *name, const char *value)
 {
@@ -430,6 +449,15 @@ static int property(lg_workload_result *r, const reader *rd,
 	int64_t n;
 	int rc;
 
+	/* "<metric>.<field>" and the other passes' "<pass>.<field>" first:
+	 * most properties are, and no plain name below has a dot. */
+	if (strchr(name, '.')) {
+		if ((rc = metric_property(r, rd, node, name, value)) <= 0)
+			return rc;
+		if ((rc = extension_property(r, rd, node, name, value)) <= 0)
+			return rc;
+		return 0; /* unknown: a property of a later version */
+	}
 	if (strcmp(name, "target") == 0)
 		return lg_string_set(&wl->target, value);
 	if (strcmp(name, "verdict") == 0) {
@@ -481,13 +509,9 @@ static int property(lg_workload_result *r, const reader *rd,
 			*calls = n;
 		return 0;
 	}
-	if (strcmp(name, "samples") == 0)
-		return 0; /* the count of the run; the file keeps fewer */
-	if ((rc = metric_property(r, rd, node, name, value)) <= 0)
-		return rc;
-	if ((rc = extension_property(r, rd, node, name, value)) <= 0)
-		return rc;
-	return 0; /* unknown: a property of a later version */
+	/* Ignored: "samples" (the count of the run; the file keeps fewer),
+	 * and what is unknown (a property of a later version). */
+	return 0;
 }
 
 static int properties(lg_workload_result *r, const reader *rd,
@@ -497,12 +521,13 @@ static int properties(lg_workload_result *r, const reader *rd,
 	int rc = 0;
 
 	for (const xmlNode *p = list->children; p && rc == 0; p = p->next) {
-		char *name, *value;
+		char *name_copy, *value_copy;
+		const char *name, *value;
 
 		if (!is(p, "property"))
 			continue;
-		name = attr(p, "name");
-		value = attr(p, "value");
+		name = attr_value(p, "name", &name_copy);
+		value = attr_value(p, "value", &value_copy);
 		if (!name || !value)
 			rc = invalid(rd, p, "<property> without %s%s",
 				     name ? "a value" : "a name", "");
@@ -510,8 +535,8 @@ static int properties(lg_workload_result *r, const reader *rd,
 			rc = property(r, rd, p, name, value, &calls);
 		if (rc == 0 && strcmp(name, "verdict") == 0)
 			*has_verdict = 1;
-		xmlFree(name);
-		xmlFree(value);
+		xmlFree(name_copy);
+		xmlFree(value_copy);
 	}
 	/* Calls but no samples kept (no heap counters): one sample says how
 	 * far it got. */
