@@ -237,6 +237,20 @@ static pid_t *read_pids(fixture *f)
 	return pids;
 }
 
+/* conf written as the test's run.conf (and disposed): its path, which the
+ * caller frees; the path of the run's JUnit file into junit. */
+static char *write_config(fixture *f, lg_buf *conf, char *junit, size_t size)
+{
+	char *path;
+
+	lg_run_write_file(in_dir(f, "run.conf"), conf->ptr);
+	lg_buf_dispose(conf);
+	path = strdup(in_dir(f, "run.conf"));
+	assert_non_null(path);
+	snprintf(junit, size, "%s", in_dir(f, "run.xml"));
+	return path;
+}
+
 /* SIGTERM mid-run (a cancelled CI job): what finished is kept, the rest is
  * <error type="cancelled">, the totals are printed, exit 143, and the
  * stuck children (they ignore SIGTERM) are gone. */
@@ -257,10 +271,7 @@ static void test_sigterm_keeps_finished_results(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_lg_ok(lg_buf_printf(&conf, "[workload \"stuck-%d\"]\n\ttarget = "
 					   "hostile_ignore_sigterm.py:run\n", i));
-	lg_run_write_file(in_dir(f, "run.conf"), conf.ptr);
-	lg_buf_dispose(&conf);
-	args[4] = strdup(in_dir(f, "run.conf"));
-	snprintf(junit, sizeof(junit), "%s", in_dir(f, "run.xml"));
+	args[4] = write_config(f, &conf, junit, sizeof(junit));
 	args[6] = junit;
 	start_background(&b, f, args);
 	/* Both quick ones judged; the next two are then the stuck ones. */
@@ -477,10 +488,7 @@ static void test_forged_records_are_rejected(void **state)
 					   cases[i].function,
 					   W("hostile_forged_records.py"),
 					   cases[i].function));
-	lg_run_write_file(in_dir(f, "run.conf"), conf.ptr);
-	lg_buf_dispose(&conf);
-	args[8] = strdup(in_dir(f, "run.conf"));
-	snprintf(junit, sizeof(junit), "%s", in_dir(f, "run.xml"));
+	args[8] = write_config(f, &conf, junit, sizeof(junit));
 	args[10] = junit;
 	lg_run_exec(&res, NULL, args);
 	if (res.code != 3)
