@@ -232,6 +232,8 @@ static void test_ten_thousand_cases(void **state)
 	lg_run_output_dispose(&res);
 	assert_lg_ok(lg_junit_read(&merged_back, merged));
 	assert_int_equal(merged_back.count, CASES);
+	assert_string_equal(merged_back.items[CASES - 1].workload.name, "workload-09999");
+	assert_int_equal(lg_run_status_of(&merged_back), LG_RUN_FAILED);
 
 	for (size_t k = 0; k < SHARDS; k++)
 		free((char *)merge_args[3 + k]);
