@@ -130,6 +130,39 @@ static void test_no_early_stop_makes_exactly_calls(void **state)
 	lg_run_cleanup(dir, &res, doc);
 }
 
+/* A shim (a script, as pyenv's python3 is) is started for the first child
+ * only: the others, and the diagnosis, start the interpreter it ran. */
+static void test_shim_started_once(void **state)
+{
+	char *dir = lg_run_tmpdir(), shim[4096], log[4096], *starts;
+	const char *args[] = {
+		"run", "--calls", "3000", "--python", shim,
+		LG_SOURCE_DIR "/tests/workloads/clean_lru_cache.py:run",
+		LG_SOURCE_DIR "/tests/workloads/clean_cycles.py:run",
+		LG_SOURCE_DIR "/tests/workloads/leak_global_cache.py:run", NULL
+	};
+	lg_run_output res;
+	int fd;
+
+	(void)state;
+	snprintf(shim, sizeof(shim), "%s/python-shim", dir);
+	snprintf(log, sizeof(log), "%s/starts", dir);
+	lg_test_sh("printf '#!/bin/sh\\necho started >> %s\\nexec python3 \"$@\"\\n' > %s"
+		   " && chmod +x %s", log, shim, shim);
+	lg_run_exec(&res, NULL, args);
+	if (res.code != 1)
+		print_error("%s%s", res.out, res.err);
+	assert_int_equal(res.code, 1);
+	assert_contains(res.out, "held by leak_global_cache._cache");
+	fd = open(log, O_RDONLY);
+	assert_true(fd >= 0);
+	starts = lg_run_slurp_fd(fd);
+	close(fd);
+	assert_string_equal(starts, "started\n");
+	free(starts);
+	lg_run_cleanup(dir, &res, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_cache_filled_at_calls_is_clean),
 		cmocka_unit_test(test_clean_run_stops_early),
 		cmocka_unit_test(test_no_early_stop_makes_exactly_calls),
+		cmocka_unit_test(test_shim_started_once),
 	};
 
 	return cmocka_run_group_tests_name("run: early stop and sensitivity", tests,
