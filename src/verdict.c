@@ -151,12 +151,13 @@ static int clearly_clean(const lg_fit *f, const lg_workload *wl, lg_metric m)
 }
 
 /*
- * A leaking metric still grows past --calls: LG_PAST_SAMPLES samples after
- * it, each above the one before (from the last sample at --calls), and at
- * least half as fast as over the window. A cache that fills within --calls
- * is flat there (clean_cache_100k fills at --calls exactly; one still
- * filling slows down), so this is a leak's growth, seen in a few batches
- * rather than in a whole quarter of a window past --calls.
+ * A leaking metric still grows past --calls: over the LG_PAST_SAMPLES or
+ * more samples after it, each above the one before, at least half as fast
+ * as over the window. Measured from the first sample past --calls, not from
+ * the last before it: a cache that fills within --calls is flat there
+ * (clean_cache_100k fills at --calls exactly), whatever it grew up to it.
+ * So this is a leak's growth, seen in a few batches rather than in a whole
+ * quarter of a window past --calls.
  */
 static int grows_past_calls(const lg_series *s, const lg_fit *f, lg_metric m,
 			    int64_t max_calls)
@@ -167,13 +168,13 @@ static int grows_past_calls(const lg_series *s, const lg_fit *f, lg_metric m,
 		return 0;
 	while (at < s->count && s->samples[at].calls <= max_calls)
 		at++;
-	if (at == 0 || s->count - at < LG_PAST_SAMPLES)
+	if (s->count - at < LG_PAST_SAMPLES)
 		return 0;
-	for (size_t i = at; i < s->count; i++)
+	for (size_t i = at + 1; i < s->count; i++)
 		if (value_at(s, i, m) <= value_at(s, i - 1, m))
 			return 0;
-	return 2 * (value_at(s, last, m) - value_at(s, at - 1, m)) >=
-	       f->slope * (double)(s->samples[last].calls - s->samples[at - 1].calls);
+	return 2 * (value_at(s, last, m) - value_at(s, at, m)) >=
+	       f->slope * (double)(s->samples[last].calls - s->samples[at].calls);
 }
 
 int lg_judge_settled(int *settled, const lg_workload_result *r,

@@ -490,11 +490,11 @@ static void test_leak_settles_past_calls(void **state)
 
 	g.rate[LG_METRIC_PYMALLOC_BYTES] = 300;
 	push_objects(r, 60, 100, &g, flat);
-	/* One sample past --calls: a cache may just have filled. */
-	r->workload.max_calls = 5950;
+	/* Two samples past --calls: one batch, a cache may just have filled. */
+	r->workload.max_calls = 5850;
 	assert_false(settled(r));
-	/* Two past it, each above the one before, as fast: the leak goes on. */
-	r->workload.max_calls = 5800;
+	/* Three past it, each above the one before, as fast: the leak goes on. */
+	r->workload.max_calls = 5700;
 	assert_true(settled(r));
 	/* A cache that fills at 5,500 calls, just past --calls, is flat after
 	 * it: it goes on until the last quarter of the window (from 4,900
@@ -513,7 +513,7 @@ static void test_leak_settles_past_calls(void **state)
 	for (size_t i = 58; i < 60; i++)
 		r->series.samples[i].value[LG_METRIC_PYMALLOC_BYTES] -=
 			(int64_t)(i - 57) * 300 * 55;
-	r->workload.max_calls = 5800;
+	r->workload.max_calls = 5700;
 	assert_false(settled(r));
 	/* Clean at --calls: settled, whatever the window. */
 	lg_series_dispose(&r->series);
