@@ -186,7 +186,8 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
 	n = 0;
-	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python);
+	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
+					   &s->proc.base_env);
 	s->argv[n++] = "-c";
 	s->argv[n++] = bootstrap;
 	n = test_arguments(s->argv, n, wl);
@@ -268,7 +269,8 @@ static int handle_records(slot *s, runner_state *st, const lg_runner_options *op
 		 * directly, past a version manager's shim. */
 		rc = rec.type != LG_RECORD_HELLO ? 0
 		     : lg_interpreters_learn(&st->interpreters, s->result->workload.python,
-					     lg_record_get(&rec, "executable"));
+					     lg_record_get(&rec, "executable"),
+					     lg_record_get(&rec, "pid"), &s->proc);
 		if (rc == 0)
 			rc = lg_session_apply(&s->session, &rec);
 		lg_record_dispose(&rec);
@@ -534,7 +536,8 @@ static int slot_start_explain(slot *s, runner_state *st)
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
 	n = 0;
-	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python);
+	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
+					   &s->proc.base_env);
 	s->argv[n++] = "-c";
 	s->argv[n++] = bootstrap;
 	n = test_arguments(s->argv, n, wl);
