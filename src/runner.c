@@ -161,6 +161,20 @@ static int modules_file(runner_state *st)
 	return st->modules_fd;
 }
 
+/* The child's leading arguments, the interpreter's (learned past a shim,
+ * with its environment: s->proc.base_env) to the suite's; returns the
+ * next index. */
+static size_t agent_arguments(slot *s, runner_state *st, const lg_workload *wl)
+{
+	size_t n = 0;
+
+	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
+					   &s->proc.base_env);
+	s->argv[n++] = "-c";
+	s->argv[n++] = bootstrap;
+	return test_arguments(s->argv, n, wl);
+}
+
 static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 {
 	lg_proc proc = LG_PROC_INIT;
@@ -185,12 +199,7 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 		 (long long)(wl->no_early_stop ? wl->max_calls
 			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
-	n = 0;
-	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
-					   &s->proc.base_env);
-	s->argv[n++] = "-c";
-	s->argv[n++] = bootstrap;
-	n = test_arguments(s->argv, n, wl);
+	n = agent_arguments(s, st, wl);
 	s->argv[n++] = wl->target;
 	s->argv[n++] = s->calls_arg;
 	s->argv[n++] = s->duration_arg;
@@ -535,12 +544,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
-	n = 0;
-	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
-					   &s->proc.base_env);
-	s->argv[n++] = "-c";
-	s->argv[n++] = bootstrap;
-	n = test_arguments(s->argv, n, wl);
+	n = agent_arguments(s, st, wl);
 	s->argv[n++] = "--explain";
 	s->argv[n++] = wl->target;
 	s->argv[n++] = s->calls_arg;
