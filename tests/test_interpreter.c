@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "leakgate/buf.h"
+#include "leakgate/file.h"
 #include "leakgate/interpreter.h"
 
 static char dir[] = "/tmp/lg-interp-XXXXXX";
@@ -16,23 +18,30 @@ static char real[sizeof(dir) + 16], shim[sizeof(dir) + 16], plain[sizeof(dir) + 
 
 /* A live child to report from (`sleep`, its environment as given). */
 static const char *const sleeper_argv[] = { "sleep", "60", NULL };
+static const char *const sleeper_env[] = { "LG_TEST_SLEEPER=1", NULL };
 static lg_proc sleeper = LG_PROC_INIT;
 static char sleeper_pid[32];
 
-/* Wait until the child runs `sleep`: past any script's exec. */
-static void wait_for_sleep(const lg_proc *p)
+/* Wait until entry is in the child's environment: past its exec (the
+ * script's too), with the new process's environment in place. */
+static void wait_for_environ(const lg_proc *p, const char *entry)
 {
-	char path[64], target[256];
+	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)p->pid);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)p->pid);
 	for (int i = 0; i < 500; i++) {
-		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		lg_buf text = LG_BUF_INIT;
+		int found = 0;
 
-		if (n > 0 && (target[n] = '\0', strstr(target, "sleep")))
+		assert_lg_ok(lg_file_read(&text, path));
+		for (size_t at = 0; !found && at < text.len; at += strlen(text.ptr + at) + 1)
+			found = strcmp(text.ptr + at, entry) == 0;
+		lg_buf_dispose(&text);
+		if (found)
 			return;
 		nanosleep(&(struct timespec){ .tv_sec = 0, .tv_nsec = 10000000 }, NULL);
 	}
-	fail_msg("the child never ran sleep");
+	fail_msg("%s never reached the child's environment", entry);
 }
 
 /* The value of name in env, or NULL. */
@@ -68,8 +77,10 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	sleeper.argv = sleeper_argv;
+	sleeper.env = sleeper_env;
 	if (lg_proc_start(&sleeper) < 0)
 		return -1;
+	wait_for_environ(&sleeper, "LG_TEST_SLEEPER=1");
 	snprintf(sleeper_pid, sizeof(sleeper_pid), "%d", (int)sleeper.pid);
 	snprintf(real, sizeof(real), "%s/real", dir);
 	snprintf(shim, sizeof(shim), "%s/shim", dir);
@@ -204,7 +215,7 @@ static void test_script_environment_learned(void **state)
 	p.argv = argv;
 	p.env = extra;
 	assert_lg_ok(lg_proc_start(&p));
-	wait_for_sleep(&p);
+	wait_for_environ(&p, "LG_TEST_MARK=1");
 	snprintf(pid, sizeof(pid), "%d", (int)p.pid);
 	assert_lg_ok(lg_interpreters_learn(&t, shim, real, pid, &p));
 	lg_proc_kill(&p);
