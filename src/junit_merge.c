@@ -1,7 +1,11 @@
 /*
- * Merging shard reports: the model (lg_junit_read) validates each file and
- * gives the combined results; the XML itself is copied node by node, so
- * that what this reader does not know still reaches the merged file.
+ * Merging shard reports in one pass over each file: lg_junit_read_each
+ * validates it into the model and hands over each <testsuite> as read,
+ * which is serialized (libxml2) as it was, so that what this reader does
+ * not know still reaches the merged file. Only the serialized suites are
+ * kept, not the shards' trees, and the workloads seen are in a hash table:
+ * 10,000 of them from 50 shards merge in about a second of CPU, not six
+ * (README, "Scale").
  */
 #include "leakgate/junit_merge.h"
 
@@ -9,20 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
+#include <libxml/hash.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlwriter.h>
 
 #include "leakgate/error.h"
 #include "leakgate/junit_read.h"
 #include "leakgate/parse.h"
+#include "leakgate/xml_text.h"
 
 typedef struct {
-	xmlDocPtr doc;
-	xmlNodePtr root;
+	lg_xml_sink sink;         /* the suites as the shards wrote them */
+	xmlOutputBufferPtr out;   /* over sink */
 	long long failures, errors;
-	double seconds;
-} merged_doc;
+} merged;
 
 static void quiet(void *context, xmlErrorPtr error)
 {
@@ -42,61 +47,46 @@ static long long count_attr(const xmlNode *node, const char *name)
 	return (long long)n;
 }
 
-/* Copy the <testsuite> elements of path under m->root. The file has been
- * read by lg_junit_read already, so it parses. */
-static int copy_suites(merged_doc *m, const char *path)
+/* lg_junit_suite_fn: the suite onto m->sink, on its own line, indented
+ * as junit.c writes; its counts into the totals. */
+static int copy_suite(void *ctx, const xmlNode *suite)
 {
-	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-	int rc = 0;
+	merged *m = ctx;
 
-	if (!root) {
-		xmlFreeDoc(doc);
-		return lg_error_set("%s: cannot read it a second time", path);
-	}
-	for (xmlNodePtr c = root->children; c && rc == 0; c = c->next) {
-		xmlNodePtr copy;
-
-		if (c->type != XML_ELEMENT_NODE ||
-		    xmlStrcmp(c->name, BAD_CAST "testsuite") != 0 ||
-		    lg_junit_is_empty_suite(c))
-			continue;
-		/* Each suite on its own line, indented as junit.c writes. */
-		if (!xmlAddChild(m->root, xmlNewDocText(m->doc, BAD_CAST "\n  "))) {
-			rc = lg_error_oom();
-			break;
-		}
-		copy = xmlDocCopyNode(c, m->doc, 1);
-		if (!copy || !xmlAddChild(m->root, copy)) {
-			xmlFreeNode(copy);
-			rc = lg_error_oom();
-			break;
-		}
-		m->failures += count_attr(c, "failures");
-		m->errors += count_attr(c, "errors");
-	}
-	xmlFreeDoc(doc);
-	return rc;
+	if (xmlOutputBufferWrite(m->out, 3, "\n  ") < 0)
+		return lg_error_oom();
+	xmlNodeDumpOutput(m->out, suite->doc, (xmlNodePtr)suite, 0, 0, NULL);
+	if (m->out->error || m->sink.failed)
+		return lg_error_oom();
+	m->failures += count_attr(suite, "failures");
+	m->errors += count_attr(suite, "errors");
+	return 0;
 }
 
-/* Move the items of part to the end of run; part is left empty. */
-static int append(lg_run_result *run, lg_run_result *part, const char *path,
-		  const char *const *paths, const size_t *owner)
+/* Move the items of part (read from paths[k]) to the end of run; part is
+ * left empty. seen: the workloads of the files before, each to the path
+ * it came from. */
+static int append(lg_run_result *run, lg_run_result *part, xmlHashTablePtr seen,
+		  const char *const *paths, size_t k)
 {
 	lg_workload_result *items;
 
 	for (size_t i = 0; i < part->count; i++) {
-		for (size_t j = 0; j < run->count; j++) {
-			if (strcmp(part->items[i].workload.name,
-				   run->items[j].workload.name) == 0) {
-				lg_error_set("%s: workload '%s' is also in %s: the "
-					     "shards overlap", path,
-					     part->items[i].workload.name,
-					     paths[owner[j]]);
-				return LG_EINVALID;
-			}
+		const char *owner = xmlHashLookup(seen, BAD_CAST part->items[i].workload.name);
+
+		if (owner) {
+			lg_error_set("%s: workload '%s' is also in %s: the shards "
+				     "overlap", paths[k], part->items[i].workload.name,
+				     owner);
+			return LG_EINVALID;
 		}
 	}
+	/* A name twice in one file is not an overlap: the first one stays. */
+	for (size_t i = 0; i < part->count; i++)
+		if (xmlHashAddEntry(seen, BAD_CAST part->items[i].workload.name,
+				    (void *)paths[k]) < 0 &&
+		    !xmlHashLookup(seen, BAD_CAST part->items[i].workload.name))
+			return lg_error_oom();
 	items = realloc(run->items, (run->count + part->count + 1) * sizeof(*items));
 	if (!items)
 		return lg_error_oom();
@@ -114,58 +104,85 @@ static int append(lg_run_result *run, lg_run_result *part, const char *path,
 	return 0;
 }
 
+static int attribute(xmlTextWriterPtr w, const char *name, const char *value)
+{
+	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
+}
+
 /* Only empty shards: one suite of no tests, as junit.c writes for an empty
  * run (viewers fail on a bare <testsuites>). */
-static int empty_suite(merged_doc *m)
+static int empty_suite(xmlTextWriterPtr w)
 {
 	static const char *const attrs[][2] = {
 		{ "name", "leakgate" }, { "tests", "0" }, { "failures", "0" },
 		{ "errors", "0" }, { "skipped", "0" },
 	};
-	xmlNodePtr suite;
 
-	if (!xmlAddChild(m->root, xmlNewDocText(m->doc, BAD_CAST "\n  ")) ||
-	    !(suite = xmlNewChild(m->root, NULL, BAD_CAST "testsuite", NULL)) ||
-	    !xmlAddChild(m->root, xmlNewDocText(m->doc, BAD_CAST "\n")))
-		return lg_error_oom();
+	if (xmlTextWriterWriteString(w, BAD_CAST "\n  ") < 0 ||
+	    xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-		if (!xmlNewProp(suite, BAD_CAST attrs[i][0], BAD_CAST attrs[i][1]))
-			return lg_error_oom();
+		if (attribute(w, attrs[i][0], attrs[i][1]) < 0)
+			return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+/* <testsuites> with the totals, written without the copied suites (they
+ * keep their own indentation: no reformatting); *split: where they go. */
+static int write_frame(xmlTextWriterPtr w, const lg_xml_sink *sink, size_t *split,
+		       const merged *m, const lg_run_result *run)
+{
+	char tests[32], failures[32], errors[32], seconds[64];
+
+	snprintf(tests, sizeof(tests), "%zu", run->count);
+	snprintf(failures, sizeof(failures), "%lld", m->failures);
+	snprintf(errors, sizeof(errors), "%lld", m->errors);
+	snprintf(seconds, sizeof(seconds), "%.3f", run->seconds);
+	if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+	    xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0 ||
+	    attribute(w, "name", "leakgate") < 0 || attribute(w, "tests", tests) < 0 ||
+	    attribute(w, "failures", failures) < 0 || attribute(w, "errors", errors) < 0 ||
+	    attribute(w, "time", seconds) < 0)
+		return -1;
+	if (run->count == 0 && empty_suite(w) < 0)
+		return -1;
+	/* Nothing, written raw: the start tag is closed, the suites go here. */
+	if (xmlTextWriterWriteRawLen(w, BAD_CAST "", 0) < 0 || xmlTextWriterFlush(w) < 0)
+		return -1;
+	*split = sink->buf->len;
+	if (xmlTextWriterWriteString(w, BAD_CAST "\n") < 0 ||
+	    xmlTextWriterEndElement(w) < 0 || xmlTextWriterEndDocument(w) < 0)
+		return -1;
 	return 0;
 }
 
-static int serialize(lg_buf *out, merged_doc *m, const lg_run_result *run)
+/* out holds the copied suites from at on: put the frame around them, in
+ * place (a copy of 40 MB of suites would cost more than the move). */
+static int wrap(lg_buf *out, size_t at, const merged *m, const lg_run_result *run)
 {
-	char value[64];
-	xmlChar *text = NULL;
-	int len = 0, rc;
+	lg_buf frame = LG_BUF_INIT;
+	lg_xml_sink sink = { .buf = &frame, .failed = 0 };
+	xmlOutputBufferPtr xml = lg_xml_sink_open(&sink);
+	xmlTextWriterPtr w = xml ? xmlNewTextWriter(xml) : NULL;
+	size_t split = 0, suites = out->len - at;
+	int rc;
 
-	snprintf(value, sizeof(value), "%zu", run->count);
-	if (!xmlNewProp(m->root, BAD_CAST "name", BAD_CAST "leakgate") ||
-	    !xmlNewProp(m->root, BAD_CAST "tests", BAD_CAST value))
-		goto oom;
-	snprintf(value, sizeof(value), "%lld", m->failures);
-	if (!xmlNewProp(m->root, BAD_CAST "failures", BAD_CAST value))
-		goto oom;
-	snprintf(value, sizeof(value), "%lld", m->errors);
-	if (!xmlNewProp(m->root, BAD_CAST "errors", BAD_CAST value))
-		goto oom;
-	snprintf(value, sizeof(value), "%.3f", run->seconds);
-	if (!xmlNewProp(m->root, BAD_CAST "time", BAD_CAST value))
-		goto oom;
-	if (run->count && !xmlAddChild(m->root, xmlNewDocText(m->doc, BAD_CAST "\n")))
-		goto oom;
-	if (run->count == 0 && (rc = empty_suite(m)) < 0)
-		return rc;
-	/* The copied suites keep their own indentation: no reformatting. */
-	xmlDocDumpFormatMemoryEnc(m->doc, &text, &len, "UTF-8", 0);
-	if (!text)
-		goto oom;
-	rc = lg_buf_add(out, (const char *)text, (size_t)len);
-	xmlFree(text);
+	if (!w) {
+		if (xml)
+			xmlOutputBufferClose(xml);
+		return lg_error_oom();
+	}
+	rc = write_frame(w, &sink, &split, m, run);
+	xmlFreeTextWriter(w); /* closes xml, flushing what is left */
+	if (rc < 0 || sink.failed)
+		rc = lg_error_oom();
+	else if ((rc = lg_buf_add(out, frame.ptr, split)) == 0) {
+		memmove(out->ptr + at + split, out->ptr + at, suites);
+		memcpy(out->ptr + at, frame.ptr, split);
+		rc = lg_buf_add(out, frame.ptr + split, frame.len - split);
+	}
+	lg_buf_dispose(&frame);
 	return rc;
-oom:
-	return lg_error_oom();
 }
 
 int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
@@ -174,50 +191,38 @@ int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
 	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
 	void *saved_context = xmlStructuredErrorContext;
 	lg_run_result run = LG_RUN_RESULT_INIT, part;
-	merged_doc m;
-	size_t *owner = NULL;
+	merged m = { .sink = { .buf = xml_out, .failed = 0 }, .out = NULL,
+		     .failures = 0, .errors = 0 };
+	size_t at = xml_out->len;
+	xmlHashTablePtr seen = NULL;
 	int rc = 0;
 
 	*run_out = run;
-	memset(&m, 0, sizeof(m));
 	if (count == 0) {
 		lg_error_set("nothing to merge: no JUnit files");
 		return LG_EINVALID;
 	}
 	xmlSetStructuredErrorFunc(NULL, quiet);
-	m.doc = xmlNewDoc(BAD_CAST "1.0");
-	m.root = m.doc ? xmlNewNode(NULL, BAD_CAST "testsuites") : NULL;
-	if (!m.root) {
+	m.out = lg_xml_sink_open(&m.sink);
+	seen = xmlHashCreate(1024);
+	if (!m.out || !seen)
 		rc = lg_error_oom();
-		goto out;
-	}
-	xmlDocSetRootElement(m.doc, m.root);
 	for (size_t k = 0; k < count && rc == 0; k++) {
-		size_t *grown;
-
-		if ((rc = lg_junit_read(&part, paths[k])) < 0)
+		if ((rc = lg_junit_read_each(&part, paths[k], copy_suite, &m)) < 0)
 			break;
-		grown = realloc(owner, (run.count + part.count + 1) * sizeof(*owner));
-		if (!grown) {
-			lg_run_result_dispose(&part);
-			rc = lg_error_oom();
-			break;
-		}
-		owner = grown;
-		for (size_t i = 0; i < part.count; i++)
-			owner[run.count + i] = k;
-		rc = append(&run, &part, paths[k], paths, owner);
+		rc = append(&run, &part, seen, paths, k);
 		lg_run_result_dispose(&part);
-		if (rc == 0)
-			rc = copy_suites(&m, paths[k]);
 	}
+	if (m.out && xmlOutputBufferClose(m.out) < 0 && rc == 0)
+		rc = lg_error_oom(); /* the suites' last bytes */
 	if (rc == 0)
-		rc = serialize(xml_out, &m, &run);
-out:
-	xmlFreeDoc(m.doc);
+		rc = wrap(xml_out, at, &m, &run);
+	xmlHashFree(seen, NULL);
 	xmlSetStructuredErrorFunc(saved_context, saved_handler);
-	free(owner);
 	if (rc < 0) {
+		xml_out->len = at; /* what it held before */
+		if (xml_out->ptr)
+			xml_out->ptr[at] = '\0';
 		lg_run_result_dispose(&run);
 		return rc;
 	}

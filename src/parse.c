@@ -44,15 +44,31 @@ int lg_parse_i64(int64_t *out, const char *s)
 	return 0;
 }
 
+/* Digits read in place, not copied for strtoll: a JUnit file of 10,000
+ * workloads has 800,000 of them. The same numbers as lg_parse_i64, and
+ * as before at most 31 bytes. */
 int lg_parse_i64n(int64_t *out, const char *s, size_t len)
 {
-	char digits[32];
+	uint64_t v = 0, limit;
+	size_t i = 0;
+	int negative = 0;
 
-	if (len == 0 || len >= sizeof(digits))
+	if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+		negative = s[0] == '-';
+		i = 1;
+	}
+	if (i == len || len >= 32)
 		return LG_EINVALID;
-	memcpy(digits, s, len);
-	digits[len] = '\0';
-	return lg_parse_i64(out, digits);
+	limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < len; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9 || v > (limit - d) / 10)
+			return LG_EINVALID;
+		v = v * 10 + d;
+	}
+	*out = negative ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
 }
 
 int lg_parse_size_mb(int64_t *out, const char *s)

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "leakgate/error.h"
@@ -33,11 +35,141 @@ static void untrack(pid_t pid)
 			live_groups[i] = 0;
 }
 
+/* Set once this process is the reaper of its children's orphans. */
+static volatile sig_atomic_t adopting;
+
+/* pid is a live child's process group leader, or in such a group. */
+static int in_live_group(pid_t pid)
+{
+	pid_t group = getpgid(pid);
+
+	for (size_t i = 0; i < LG_PROC_TRACKED; i++)
+		if (live_groups[i] > 0 && (live_groups[i] == pid || live_groups[i] == group))
+			return 1;
+	return 0;
+}
+
+static int any_live_group(void)
+{
+	for (size_t i = 0; i < LG_PROC_TRACKED; i++)
+		if (live_groups[i] > 0)
+			return 1;
+	return 0;
+}
+
+/* The decimal digits of n > 0 at out; their count. No snprintf: this
+ * runs in a signal handler too. */
+static size_t put_number(char *out, long n)
+{
+	char digits[24];
+	size_t d = 0;
+
+	for (; n > 0 && d < sizeof(digits); n /= 10)
+		digits[d++] = (char)('0' + n % 10);
+	for (size_t i = 0; i < d; i++)
+		out[i] = digits[d - 1 - i];
+	return d;
+}
+
+/*
+ * SIGKILL this process's children that are in no live child's group (the
+ * adopted orphans: every child started here is tracked while it runs) and
+ * put up to max of their pids in killed; the count killed. The list is
+ * /proc/<pid>/task/<pid>/children (leakgate has one thread), read with
+ * open and read only: async-signal-safe.
+ */
+static size_t kill_orphans(pid_t *killed, size_t max)
+{
+	char path[96], buf[8192];
+	size_t n = 0, len = 0, found = 0;
+	pid_t self = getpid();
+	ssize_t got;
+	int fd;
+
+	memcpy(path, "/proc/", 6);
+	len = 6 + put_number(path + 6, self);
+	memcpy(path + len, "/task/", 6);
+	len += 6;
+	len += put_number(path + len, self);
+	memcpy(path + len, "/children", sizeof("/children"));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	/* A full buffer may end in part of a number: left to the next round. */
+	if ((size_t)got == sizeof(buf) - 1)
+		while (got > 0 && buf[got - 1] != ' ')
+			got--;
+	buf[got] = '\0';
+	for (char *p = buf; *p;) {
+		pid_t pid = 0;
+
+		while (*p == ' ' || *p == '\n')
+			p++;
+		while (*p >= '0' && *p <= '9')
+			pid = pid * 10 + (*p++ - '0');
+		if (*p && *p != ' ' && *p != '\n')
+			break;
+		if (pid <= 0 || in_live_group(pid))
+			continue;
+		kill(pid, SIGKILL);
+		found++;
+		if (n < max)
+			killed[n++] = pid;
+	}
+	return found;
+}
+
 void lg_proc_kill_all(void)
 {
 	for (size_t i = 0; i < LG_PROC_TRACKED; i++)
 		if (live_groups[i] > 0)
 			kill(-(pid_t)live_groups[i], SIGKILL);
+	if (adopting)
+		kill_orphans(NULL, 0);
+}
+
+int lg_proc_adopt_orphans(void)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return lg_error_set_os("cannot become the reaper of orphaned workloads");
+	adopting = 1;
+	return 0;
+}
+
+/* Rounds of kill and reap: an orphan's own children come to us when it
+ * dies, and are the next round's. Bounded, as is the wait for each. */
+#define ORPHAN_ROUNDS 16
+#define ORPHAN_BATCH 256
+#define ORPHAN_WAIT_MS 1000
+
+void lg_proc_end_orphans(void)
+{
+	pid_t killed[ORPHAN_BATCH];
+	int waited = 0;
+
+	if (!adopting || any_live_group())
+		return;
+	for (int round = 0; round < ORPHAN_ROUNDS; round++) {
+		size_t found = kill_orphans(killed, ORPHAN_BATCH), n;
+
+		if (found == 0)
+			return;
+		n = found < ORPHAN_BATCH ? found : ORPHAN_BATCH;
+		/* SIGKILL is sure but not instant; never wait long for it (a
+		 * process stuck in the kernel is left to the next call). */
+		for (size_t i = 0; i < n; i++) {
+			while (waitpid(killed[i], NULL, WNOHANG) == 0 &&
+			       waited < ORPHAN_WAIT_MS) {
+				struct timespec ms = { .tv_sec = 0, .tv_nsec = 1000000 };
+
+				nanosleep(&ms, NULL);
+				waited++;
+			}
+		}
+	}
 }
 
 static void close_fd(int *fd)

@@ -615,8 +615,12 @@ static int slot_check(slot *s, double t)
 {
 	const lg_workload *wl = &s->result->workload;
 
-	if (!s->proc.exited && lg_proc_poll(&s->proc))
+	if (!s->proc.exited && lg_proc_poll(&s->proc)) {
 		s->exited_at = t;
+		/* What escaped its group (and may hold its pipes) ends with it,
+		 * unless another child runs (proc.h: then at the end). */
+		lg_proc_end_orphans();
+	}
 	if (!s->proc.exited) {
 		if (t - s->started > wl->timeout)
 			slot_kill(s, KILLED_TIMEOUT);
@@ -684,6 +688,10 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		rc = lg_error_oom();
 		goto done;
 	}
+	/* Fails only on kernels before 3.4: orphans then live on, as the
+	 * README's trust model says. */
+	if (opts->adopt_orphans && lg_proc_adopt_orphans() < 0)
+		lg_error_clear();
 	for (size_t i = 0; i < count; i++) {
 		if ((rc = lg_workload_result_init(&out->items[i], &workloads[i],
 						  opts->tail_limit)) < 0)
@@ -814,6 +822,7 @@ done:
 			slot_dispose(&slots[j]);
 	free(slots);
 	free(fds);
+	lg_proc_end_orphans();
 	lg_explain_shim_remove(state.shim);
 	free(state.shim);
 	lg_interpreters_dispose(&state.interpreters);

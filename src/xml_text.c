@@ -66,3 +66,26 @@ int lg_xml_filter(lg_buf *out, const char *data, size_t len)
 	}
 	return lg_buf_add(out, data + run, i - run);
 }
+
+/* libxml2 output callback: all of it onto the buffer, or -1. */
+static int sink_write(void *context, const char *data, int len)
+{
+	lg_xml_sink *sink = context;
+
+	if (sink->failed || lg_buf_add(sink->buf, data, (size_t)len) < 0) {
+		sink->failed = 1;
+		return -1;
+	}
+	return len;
+}
+
+static int sink_close(void *context)
+{
+	(void)context;
+	return 0; /* the buffer is the caller's */
+}
+
+xmlOutputBufferPtr lg_xml_sink_open(lg_xml_sink *sink)
+{
+	return xmlOutputBufferCreateIO(sink_write, sink_close, sink, NULL);
+}

@@ -57,11 +57,41 @@ static void test_memory_limit_option(void **state)
 	assert_int_equal(a.memory_limit_mb, 300);
 }
 
+/* lg_parse_i64n reads in place what lg_parse_i64 reads from a string:
+ * the same numbers, the same refusals. */
+static void test_whole_numbers_in_place(void **state)
+{
+	static const char *const texts[] = {
+		"0", "7", "-7", "+7", "0012", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808",
+		"-9223372036854775809", "99999999999999999999", "", "-", "+",
+		"+-5", "5x", "x5", " 5", "5 ", "1.5", "0x10",
+		"0000000000000000000000000000001",
+	};
+	int64_t a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		int ra = lg_parse_i64(&a, texts[i]);
+		int rb = lg_parse_i64n(&b, texts[i], strlen(texts[i]));
+
+		if (ra != rb || (ra == 0 && a != b))
+			fail_msg("'%s': lg_parse_i64 %d (%lld), lg_parse_i64n %d (%lld)",
+				 texts[i], ra, (long long)a, rb, (long long)b);
+	}
+	/* Only the len bytes: "12" of "123", and past 31 bytes, none. */
+	assert_int_equal(lg_parse_i64n(&b, "123", 2), 0);
+	assert_int_equal(b, 12);
+	assert_int_equal(lg_parse_i64n(&b, "00000000000000000000000000000001", 32),
+			 LG_EINVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_memory_limit_option),
+		cmocka_unit_test(test_whole_numbers_in_place),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

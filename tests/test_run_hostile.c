@@ -237,6 +237,20 @@ static pid_t *read_pids(fixture *f)
 	return pids;
 }
 
+/* conf written as the test's run.conf (and disposed): its path, which the
+ * caller frees; the path of the run's JUnit file into junit. */
+static char *write_config(fixture *f, lg_buf *conf, char *junit, size_t size)
+{
+	char *path;
+
+	lg_run_write_file(in_dir(f, "run.conf"), conf->ptr);
+	lg_buf_dispose(conf);
+	path = strdup(in_dir(f, "run.conf"));
+	assert_non_null(path);
+	snprintf(junit, size, "%s", in_dir(f, "run.xml"));
+	return path;
+}
+
 /* SIGTERM mid-run (a cancelled CI job): what finished is kept, the rest is
  * <error type="cancelled">, the totals are printed, exit 143, and the
  * stuck children (they ignore SIGTERM) are gone. */
@@ -257,10 +271,7 @@ static void test_sigterm_keeps_finished_results(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_lg_ok(lg_buf_printf(&conf, "[workload \"stuck-%d\"]\n\ttarget = "
 					   "hostile_ignore_sigterm.py:run\n", i));
-	lg_run_write_file(in_dir(f, "run.conf"), conf.ptr);
-	lg_buf_dispose(&conf);
-	args[4] = strdup(in_dir(f, "run.conf"));
-	snprintf(junit, sizeof(junit), "%s", in_dir(f, "run.xml"));
+	args[4] = write_config(f, &conf, junit, sizeof(junit));
 	args[6] = junit;
 	start_background(&b, f, args);
 	/* Both quick ones judged; the next two are then the stuck ones. */
@@ -295,9 +306,11 @@ static void test_sigterm_keeps_finished_results(void **state)
 	free((char *)args[4]);
 }
 
-/* A second signal does not wait for the first to finish its work (here a
- * grandchild holds the pipes, so the first would wait its grace second):
- * the children's groups are killed, exit 130 at once, no JUnit. */
+/* A second signal does not wait for the first to finish its work: the
+ * children's groups and the orphans are killed, exit 128 + its number at
+ * once, no JUnit. (Nothing a workload does keeps the first slow now that
+ * orphans are ended: the two signals are made to arrive together, SIGINT
+ * then SIGTERM, by sending them while the runner is stopped.) */
 static void test_second_signal_exits_at_once(void **state)
 {
 	fixture *f = *state;
@@ -316,18 +329,18 @@ static void test_second_signal_exits_at_once(void **state)
 	grandchild = read_pids(f);
 	assert_true(grandchild[0] > 0);
 	sleep_ms(300);
-	signalled = now();
+	assert_int_equal(kill(b.pid, SIGSTOP), 0);
 	assert_int_equal(kill(b.pid, SIGINT), 0);
-	sleep_ms(100);
-	kill(b.pid, SIGINT);
-	assert_int_equal(wait_background(&b, 10), 130);
+	assert_int_equal(kill(b.pid, SIGTERM), 0);
+	signalled = now();
+	assert_int_equal(kill(b.pid, SIGCONT), 0);
+	assert_int_equal(wait_background(&b, 10), 128 + SIGTERM);
 	if (now() - signalled > 0.9)
 		fail_msg("took %.2f s to exit after the second signal", now() - signalled);
 	assert_int_equal(stat(junit, &st), -1);
-	/* Only the grandchild that left the session is left. */
-	assert_true(process_alive(grandchild[0]));
-	kill(grandchild[0], SIGKILL);
+	/* The grandchild that left the session too (then reaped by init). */
 	assert_int_equal(wait_processes_gone(hostile(f), 5), 0);
+	assert_false(process_alive(grandchild[0]));
 	free(grandchild);
 	free((char *)args[4]);
 }
@@ -359,37 +372,54 @@ static void test_timeout_ends_sigterm_ignorer(void **state)
 	free((char *)args[6]);
 }
 
-/* A grandchild in a session of its own keeps the pipes open after the
- * workload ended: the runner stops waiting for end of file after its grace
- * period and judges the (clean) workload. The grandchild is out of its
- * reach (documented); the test ends it. */
-static void test_setsid_grandchild_does_not_hang(void **state)
+/* A grandchild in a session of its own, out of reach of a group kill,
+ * keeps the pipes open after the workload ended: the runner, its reaper
+ * (PR_SET_CHILD_SUBREAPER) once its parent is gone, kills it and judges
+ * the (clean) workload. Before it did, the grandchild lived on after the
+ * run. With -j 2 beside a clean workload: it cannot be told whose it is,
+ * so it ends when neither runs, at the latest with the run. */
+static void assert_setsid_grandchild_ended(fixture *f, const char *jobs)
 {
-	fixture *f = *state;
 	background b;
-	const char *args[] = { "run", "--calls", "2000", "--duration", "0.2", "--junit",
-			       NULL, NULL, NULL };
+	const char *args[] = { "run", "-j", jobs, "--calls", "2000", "--duration", "0.2",
+			       "--junit", NULL, NULL, NULL, NULL };
 	char junit[4096];
 	pid_t *grandchild;
 	xmlDocPtr doc;
+	int both = strcmp(jobs, "1") != 0;
 
 	copy_workload(f, "hostile_setsid_grandchild.py");
 	snprintf(junit, sizeof(junit), "%s", in_dir(f, "run.xml"));
-	args[6] = junit;
-	args[7] = strdup(in_dir(f, "hostile_setsid_grandchild.py:run"));
+	args[8] = junit;
+	args[9] = strdup(in_dir(f, "hostile_setsid_grandchild.py:run"));
+	if (both)
+		args[10] = LG_SOURCE_DIR "/tests/workloads/clean_lru_cache.py:run";
 	start_background(&b, f, args);
 	/* The grandchild sleeps 60 s: well before, the run is over. */
 	assert_int_equal(wait_background(&b, 45), 0);
 	grandchild = read_pids(f);
-	assert_true(process_alive(grandchild[0]));
-	kill(grandchild[0], SIGKILL);
+	assert_true(grandchild[0] > 0);
+	if (process_alive(grandchild[0])) {
+		kill(grandchild[0], SIGKILL);
+		fail_msg("the grandchild %d outlived the run", (int)grandchild[0]);
+	}
 	doc = lg_run_load_junit(junit);
 	assert_int_equal((int)lg_run_xpath_number(doc,
-		"count(//testcase[not(*[self::error or self::failure])])"), 1);
+		"count(//testcase[not(*[self::error or self::failure])])"), both ? 2 : 1);
 	assert_int_equal(wait_processes_gone(hostile(f), 5), 0);
 	xmlFreeDoc(doc);
 	free(grandchild);
-	free((char *)args[7]);
+	free((char *)args[9]);
+}
+
+static void test_setsid_grandchild_is_ended(void **state)
+{
+	assert_setsid_grandchild_ended(*state, "1");
+}
+
+static void test_setsid_grandchild_is_ended_with_two_jobs(void **state)
+{
+	assert_setsid_grandchild_ended(*state, "2");
 }
 
 /* A thousand children of the workload in its process group, holding its
@@ -458,10 +488,7 @@ static void test_forged_records_are_rejected(void **state)
 					   cases[i].function,
 					   W("hostile_forged_records.py"),
 					   cases[i].function));
-	lg_run_write_file(in_dir(f, "run.conf"), conf.ptr);
-	lg_buf_dispose(&conf);
-	args[8] = strdup(in_dir(f, "run.conf"));
-	snprintf(junit, sizeof(junit), "%s", in_dir(f, "run.xml"));
+	args[8] = write_config(f, &conf, junit, sizeof(junit));
 	args[10] = junit;
 	lg_run_exec(&res, NULL, args);
 	if (res.code != 3)
@@ -486,7 +513,8 @@ int main(void)
 		lg_run_fixture_test(test_sigterm_keeps_finished_results),
 		lg_run_fixture_test(test_second_signal_exits_at_once),
 		lg_run_fixture_test(test_timeout_ends_sigterm_ignorer),
-		lg_run_fixture_test(test_setsid_grandchild_does_not_hang),
+		lg_run_fixture_test(test_setsid_grandchild_is_ended),
+		lg_run_fixture_test(test_setsid_grandchild_is_ended_with_two_jobs),
 		lg_run_fixture_test(test_thousand_children_are_ended),
 		lg_run_fixture_test(test_forged_records_are_rejected),
 	};

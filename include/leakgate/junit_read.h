@@ -27,9 +27,18 @@ int lg_junit_read(lg_run_result *out, const char *path);
 int lg_junit_read_memory(lg_run_result *out, const char *data, size_t len,
 			 const char *name);
 
+/* lg_junit_read, calling each(ctx, suite) with every <testsuite> element
+ * (an xmlNode) that holds a workload, as written (indentation kept), once
+ * its result is in out; the node is freed when each returns. A negative
+ * return stops the read with that error. For lg_junit_merge, which copies
+ * the suites as it reads them. */
+struct _xmlNode;
+typedef int (*lg_junit_suite_fn)(void *ctx, const struct _xmlNode *suite);
+int lg_junit_read_each(lg_run_result *out, const char *path,
+		       lg_junit_suite_fn each, void *ctx);
+
 /* Whether a <testsuite> element (an xmlNode) has tests="0": what an empty
  * run writes so that viewers read it (junit.c); it holds no workload. */
-struct _xmlNode;
 int lg_junit_is_empty_suite(const struct _xmlNode *suite);
 
 #endif

@@ -66,6 +66,22 @@ void lg_proc_kill_all(void);
 
 #define LG_PROC_TRACKED 2048
 
+/*
+ * Orphans. A workload's descendant that leaves its process group (setsid,
+ * setpgid) is out of reach of a group kill, and when its parent dies it
+ * would be reparented to init and live on. lg_proc_adopt_orphans makes
+ * this process their reaper instead (prctl PR_SET_CHILD_SUBREAPER), for a
+ * process whose every child is an lg_proc (the leakgate binary: a test
+ * that runs workloads in-process and has children of its own must not).
+ * lg_proc_end_orphans then SIGKILLs the adopted orphans and reaps them,
+ * bounded in time; lg_proc_kill_all ends them too. An orphan cannot be
+ * told to belong to one workload or another running beside it: so
+ * lg_proc_end_orphans does nothing while any child runs (its caller, the
+ * runner, calls it whenever a workload ends, and at the end of the run).
+ */
+int lg_proc_adopt_orphans(void);
+void lg_proc_end_orphans(void);
+
 /* Close the pipes and reap (blocking); safe to call twice. */
 int lg_proc_finish(lg_proc *p);
 

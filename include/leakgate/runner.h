@@ -25,6 +25,10 @@ typedef struct {
 	 * signal's number. Every child's process group is killed, nothing new
 	 * starts, and what did not finish is LG_OUTCOME_CANCELLED; -1: none. */
 	int cancel_fd;
+	/* Become the reaper of the workloads' orphans and end them
+	 * (lg_proc_adopt_orphans, proc.h): for the leakgate binary, whose
+	 * every child is the runner's; 0 in a test that has children too. */
+	int adopt_orphans;
 } lg_runner_options;
 
 #define LG_RUNNER_OPTIONS_INIT { \

@@ -33,6 +33,10 @@ static inline int64_t lg_series_calls(const lg_series *s)
 /* Append a copy of *sample. */
 int lg_series_push(lg_series *s, const lg_sample *sample);
 
+/* Room for n samples in all, when the count is known beforehand (a file
+ * read back: 10,000 workloads of 40 samples, not of 64 each). */
+int lg_series_reserve(lg_series *s, size_t n);
+
 static inline int lg_series_has(const lg_series *s, lg_metric m)
 {
 	return (s->present >> m) & 1u;

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include <libxml/xmlIO.h>
+
 #include "leakgate/buf.h"
 
 /*
@@ -13,5 +15,19 @@
  * reset first. Filtering only: escaping stays libxml2's job.
  */
 int lg_xml_filter(lg_buf *out, const char *data, size_t len);
+
+/*
+ * Where libxml2's serializers (a writer, xmlNodeDumpOutput) write: onto
+ * buf, which stays its owner's; failed is set once buf could not grow (the
+ * libxml2 call fails then too).
+ */
+typedef struct {
+	lg_buf *buf;
+	int failed;
+} lg_xml_sink;
+
+/* An output buffer over sink, or NULL (out of memory); closing it, or
+ * freeing the writer over it, flushes what is left. */
+xmlOutputBufferPtr lg_xml_sink_open(lg_xml_sink *sink);
 
 #endif

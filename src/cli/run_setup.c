@@ -318,6 +318,8 @@ int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 	ropts.judge = plan->judge;
 	ropts.judge_ctx = plan->judge_ctx;
 	ropts.cancel_fd = plan->cancel_fd;
+	/* The binary: every child of this process is the runner's. */
+	ropts.adopt_orphans = 1;
 	progress.tty = !a->quiet && isatty(STDERR_FILENO);
 	ropts.progress = a->quiet ? NULL : on_progress;
 	ropts.progress_ctx = &progress;
