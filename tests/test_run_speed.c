@@ -130,11 +130,24 @@ static void test_no_early_stop_makes_exactly_calls(void **state)
 	lg_run_cleanup(dir, &res, doc);
 }
 
+/* The shim's log (one line per start) says it was started once. */
+static void assert_started_once(const char *log)
+{
+	int fd = open(log, O_RDONLY);
+	char *starts;
+
+	assert_true(fd >= 0);
+	starts = lg_run_slurp_fd(fd);
+	close(fd);
+	assert_string_equal(starts, "started\n");
+	free(starts);
+}
+
 /* A shim (a script, as pyenv's python3 is) is started for the first child
  * only: the others, and the diagnosis, start the interpreter it ran. */
 static void test_shim_started_once(void **state)
 {
-	char *dir = lg_run_tmpdir(), shim[4096], log[4096], *starts;
+	char *dir = lg_run_tmpdir(), shim[4096], log[4096];
 	const char *args[] = {
 		"run", "--calls", "3000", "--python", shim,
 		LG_SOURCE_DIR "/tests/workloads/clean_lru_cache.py:run",
@@ -142,7 +155,6 @@ static void test_shim_started_once(void **state)
 		LG_SOURCE_DIR "/tests/workloads/leak_global_cache.py:run", NULL
 	};
 	lg_run_output res;
-	int fd;
 
 	(void)state;
 	snprintf(shim, sizeof(shim), "%s/python-shim", dir);
@@ -154,12 +166,7 @@ static void test_shim_started_once(void **state)
 		print_error("%s%s", res.out, res.err);
 	assert_int_equal(res.code, 1);
 	assert_contains(res.out, "held by leak_global_cache._cache");
-	fd = open(log, O_RDONLY);
-	assert_true(fd >= 0);
-	starts = lg_run_slurp_fd(fd);
-	close(fd);
-	assert_string_equal(starts, "started\n");
-	free(starts);
+	assert_started_once(log);
 	lg_run_cleanup(dir, &res, NULL);
 }
 
@@ -179,7 +186,7 @@ static void write_file(const char *path, const char *text)
  * is still started once. */
 static void test_shim_environment_kept(void **state)
 {
-	char *dir = lg_run_tmpdir(), shim[4096], log[4096], module[4096], *starts;
+	char *dir = lg_run_tmpdir(), shim[4096], log[4096], module[4096];
 	char targets[3][4096 + 32];
 	const char *args[] = {
 		"run", "--calls", "3000", "--python", shim,
@@ -187,7 +194,6 @@ static void test_shim_environment_kept(void **state)
 	};
 	static const char *const functions[] = { "clean_sum", "clean_join", "leak" };
 	lg_run_output res;
-	int fd;
 
 	(void)state;
 	snprintf(shim, sizeof(shim), "%s/python-shim", dir);
@@ -220,12 +226,7 @@ static void test_shim_environment_kept(void **state)
 	assert_int_equal(res.code, 1);
 	assert_contains(res.out, "held by wrapped._cache");
 	assert_true(strstr(res.out, "RuntimeError") == NULL);
-	fd = open(log, O_RDONLY);
-	assert_true(fd >= 0);
-	starts = lg_run_slurp_fd(fd);
-	close(fd);
-	assert_string_equal(starts, "started\n");
-	free(starts);
+	assert_started_once(log);
 	lg_run_cleanup(dir, &res, NULL);
 }
 
