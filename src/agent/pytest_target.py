@@ -194,6 +194,8 @@ class PytestTest(object):
         self.basetemp = None
         self.temps = set()
         self.finalizers = []
+        # Markers a test adds to itself (request.applymarker) are of one run.
+        self.markers = len(getattr(self.item, "own_markers", ()))
 
     def location(self):
         path, line, _ = self.item.location
@@ -220,6 +222,7 @@ class PytestTest(object):
         item = self.item
         del item._report_sections[:]
         del getattr(item, "user_properties", [])[:]
+        del getattr(item, "own_markers", [])[self.markers:]
         for hook, n in zip(self.hooks, self.history):
             del hook._call_history[n:]
         for key, values in self.stats.items():
@@ -267,10 +270,16 @@ class PytestTest(object):
         self()
         if self.basetemp:
             self.temps = set(os.listdir(self.basetemp))
-        lists = [f for f, _ in getattr(self.item.session._setupstate, "stack", {}).values()]
+        session = self.item.session
+        lists = [f for f, _ in getattr(session._setupstate, "stack", {}).values()]
+        # The fixtures of the test's closure, and those it asks for by name
+        # (request.getfixturevalue): all the fixture manager knows.
         info = getattr(self.item, "_fixtureinfo", None)
-        for defs in getattr(info, "name2fixturedefs", {}).values():
-            lists.extend(getattr(d, "_finalizers", None) for d in defs)
+        manager = getattr(session, "_fixturemanager", None)
+        for where in (getattr(info, "name2fixturedefs", {}),
+                      getattr(manager, "_arg2fixturedefs", {})):
+            for defs in where.values():
+                lists.extend(getattr(d, "_finalizers", None) for d in defs)
         self.finalizers = [(f, len(f)) for f in lists if isinstance(f, list)]
         freeze_heap()
 

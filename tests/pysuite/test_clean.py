@@ -72,6 +72,19 @@ def test_unicodé_name():
     assert "é".upper() == "É"
 
 
+@pytest.fixture
+def derived(module_data, session_resource):
+    return len(module_data) + session_resource["calls"] * 0
+
+
+def test_fixture_by_name(request):
+    # A fixture asked for by name, outside the test's closure, registers
+    # its teardown again on the wider fixtures it uses on every run; a
+    # marker the test adds to itself is of one run.
+    request.applymarker(pytest.mark.leakcheck)
+    assert request.getfixturevalue("derived") == 100
+
+
 class TestGrouped:
     def test_method(self):
         assert [i * i for i in range(10)][3] == 9
