@@ -38,6 +38,11 @@ static const char config[] =
 	"\tpytest = -m leakcheck\n"
 	"[workload \"test_leaky.py::test_leaks_through_fixture\"]\n"
 	"\texpect = leak\n"
+	/* Files written and read on every call: slow calls, and pytest 7's
+	 * file opens fill a cache over the first 300 or so (34 B/call over
+	 * the 243 calls of 0.3 s). */
+	"[workload \"test_clean.py::test_cache\"]\n"
+	"\tduration = 2\n"
 	"[workload \"unittest-clean\"]\n"
 	"\ttarget = unittest:unit.test_cases.CleanCase.test_clean\n"
 	"[workload \"unittest-leaks\"]\n"
@@ -105,10 +110,10 @@ static void test_exit_code_and_selection(void **state)
 	suite *s = *state;
 
 	assert_int_equal(s->run.code, 1);
-	/* 19 tests marked leakcheck (test_unmarked.py is deselected by -m),
-	 * one of them with a section of its own, a file that cannot be
+	/* 20 tests marked leakcheck (test_unmarked.py is deselected by -m),
+	 * two of them with a section of their own, a file that cannot be
 	 * collected, and 4 unittest sections. */
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 24);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 25);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//testsuite[@name='test_unmarked.py::test_unmarked'])"), 0);
 	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@failures)"), 2);
@@ -122,7 +127,7 @@ static void test_clean_tests(void **state)
 		"test_clean.py::test_tmp_path", "test_clean.py::test_capsys",
 		"test_clean.py::test_caplog", "test_clean.py::test_monkeypatch",
 		"test_clean.py::test_output_and_warnings",
-		"test_clean.py::test_fixture_by_name",
+		"test_clean.py::test_fixture_by_name", "test_clean.py::test_cache",
 		"test_clean.py::test_param[utf-8]", "test_clean.py::test_param[a b]",
 		"test_clean.py::test_param[\\xe9t\\xe9]",
 		"test_clean.py::TestGrouped::test_method",
@@ -131,8 +136,8 @@ static void test_clean_tests(void **state)
 	suite *s = *state;
 
 	/* pytest's bookkeeping (reports, captured output, log records,
-	 * warnings, finalizers, markers, tmp_path directories) is not the
-	 * test's. */
+	 * warnings, finalizers, markers, tmp_path directories, the cache)
+	 * is not the test's. */
 	for (size_t i = 0; i < sizeof(clean) / sizeof(*clean); i++)
 		assert_verdict(s, clean[i], "clean");
 }

@@ -85,6 +85,17 @@ def test_fixture_by_name(request):
     assert request.getfixturevalue("derived") == 100
 
 
+def test_cache(cache):
+    # pytest's cache, in a directory of leakgate's, not the suite's; what a
+    # run keeps there is gone before the next run.
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    assert not str(cache.mkdir("pysuite")).startswith(here)
+    assert cache.get("pysuite/value", None) is None
+    cache.set("pysuite/value", list(range(100)))
+    assert cache.get("pysuite/value", None) == list(range(100))
+
+
 class TestGrouped:
     def test_method(self):
         assert [i * i for i in range(10)][3] == 9
