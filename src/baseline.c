@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "leakgate/error.h"
+#include "leakgate/libgit2.h"
 #include "leakgate/file.h"
 #include "leakgate/parse.h"
 
@@ -340,6 +341,8 @@ static int add_section(lg_buf *out, const char *path, const char *what,
 	char format[16];
 	int fd, rc;
 
+	if ((rc = lg_libgit2_start()) < 0)
+		return rc;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return lg_error_set_os("cannot create '%s'", path);
@@ -673,6 +676,8 @@ static int read_all(reader *rd)
 	git_config_entry *entry;
 	int rc, err;
 
+	if ((rc = lg_libgit2_start()) < 0)
+		return rc;
 	if (git_config_new(&cfg) < 0 ||
 	    git_config_add_file_ondisk(cfg, rd->path, GIT_CONFIG_LEVEL_APP,
 				       NULL, 1) < 0) {

@@ -12,6 +12,7 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
+#include "leakgate/libgit2.h"
 #include "leakgate/parse.h"
 
 /* What a key sets; also the bits of a workload's `given` mask. */
@@ -397,6 +398,8 @@ static int read_entries(loader *ld)
 	git_config_entry *entry;
 	int rc, err;
 
+	if ((rc = lg_libgit2_start()) < 0)
+		return rc;
 	if (git_config_new(&gcfg) < 0 ||
 	    git_config_add_file_ondisk(gcfg, ld->path, GIT_CONFIG_LEVEL_APP,
 				       NULL, 1) < 0 ||

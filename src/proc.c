@@ -105,27 +105,32 @@ static int replaced(const char *entry, const char *const *extra, size_t k)
 	return 0;
 }
 
-static char **build_env(const char *const *extra)
+int lg_proc_environment(char ***out, const lg_proc *p)
 {
+	const char *const *base = p->base_env ? p->base_env
+				  : (const char *const *)environ;
+	const char *const *extra = p->env;
 	size_t n = 0, k = 0;
 	char **env;
 
-	while (environ[n])
+	*out = NULL;
+	while (base[n])
 		n++;
 	while (extra && extra[k])
 		k++;
 	env = calloc(n + k + 1, sizeof(*env));
 	if (!env)
-		return NULL;
+		return lg_error_oom();
 	/* Extra entries first: getenv() returns the first match. The ones
 	 * they replace are left out, for readers that take the last (the
 	 * dynamic loader reading LD_PRELOAD). */
 	for (size_t i = 0; i < k; i++)
 		env[i] = (char *)extra[i];
 	for (size_t i = 0, j = k; i < n; i++)
-		if (!replaced(environ[i], extra, k))
-			env[j++] = environ[i];
-	return env;
+		if (!replaced(base[i], extra, k))
+			env[j++] = (char *)base[i];
+	*out = env;
+	return 0;
 }
 
 int lg_proc_start(lg_proc *p)
@@ -161,14 +166,11 @@ int lg_proc_start(lg_proc *p)
 			goto fail;
 		}
 	}
-	envp = build_env(p->env);
-	if (!envp) {
-		rc = lg_error_oom();
+	if ((rc = lg_proc_environment(&envp, p)) < 0)
 		goto fail;
-	}
 	pid = fork();
 	if (pid < 0) {
-		lg_error_set_os("cannot fork");
+		rc = lg_error_set_os("cannot fork");
 		free(envp);
 		goto fail;
 	}

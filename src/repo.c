@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "leakgate/error.h"
+#include "leakgate/libgit2.h"
 
 int lg_repo_open(lg_repo **out, const char *dir)
 {
@@ -19,6 +20,10 @@ int lg_repo_open(lg_repo **out, const char *dir)
 	int rc;
 
 	*out = NULL;
+	if ((rc = lg_libgit2_start()) < 0) {
+		free(repo);
+		return rc;
+	}
 	if (!repo || !(repo->dir = strdup(dir))) {
 		free(repo);
 		return lg_error_oom();

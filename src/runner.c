@@ -14,6 +14,7 @@
 #include "leakgate/error.h"
 #include "leakgate/explain_rank.h"
 #include "leakgate/explain_shim.h"
+#include "leakgate/interpreter.h"
 #include "leakgate/proc.h"
 #include "leakgate/proto.h"
 #include "leakgate/session.h"
@@ -95,8 +96,9 @@ typedef struct {
 } slot;
 
 /* What the slots share: the agent's modules and the shim, written out
- * once when first needed. */
+ * once when first needed; the interpreters as the children reported them. */
 typedef struct {
+	lg_interpreters interpreters;
 	int modules_fd;         /* memory file of the agent's modules; -1: not yet */
 	char modules_error[256];
 	char *shim;             /* path of the allocator shim; NULL: not yet */
@@ -159,6 +161,20 @@ static int modules_file(runner_state *st)
 	return st->modules_fd;
 }
 
+/* The child's leading arguments, the interpreter's (learned past a shim,
+ * with its environment: s->proc.base_env) to the suite's; returns the
+ * next index. */
+static size_t agent_arguments(slot *s, runner_state *st, const lg_workload *wl)
+{
+	size_t n = 0;
+
+	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
+					   &s->proc.base_env);
+	s->argv[n++] = "-c";
+	s->argv[n++] = bootstrap;
+	return test_arguments(s->argv, n, wl);
+}
+
 static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 {
 	lg_proc proc = LG_PROC_INIT;
@@ -183,11 +199,7 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 		 (long long)(wl->no_early_stop ? wl->max_calls
 			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
-	n = 0;
-	s->argv[n++] = wl->python;
-	s->argv[n++] = "-c";
-	s->argv[n++] = bootstrap;
-	n = test_arguments(s->argv, n, wl);
+	n = agent_arguments(s, st, wl);
 	s->argv[n++] = wl->target;
 	s->argv[n++] = s->calls_arg;
 	s->argv[n++] = s->duration_arg;
@@ -256,13 +268,20 @@ static int try_settle(slot *s, const lg_runner_options *opts)
 	return 0;
 }
 
-static int handle_records(slot *s, const lg_runner_options *opts)
+static int handle_records(slot *s, runner_state *st, const lg_runner_options *opts)
 {
 	lg_record rec;
 	int rc;
 
 	while ((rc = lg_proto_reader_next(&s->reader, &rec)) == 1) {
-		rc = lg_session_apply(&s->session, &rec);
+		/* The interpreter this child runs: later children start it
+		 * directly, past a version manager's shim. */
+		rc = rec.type != LG_RECORD_HELLO ? 0
+		     : lg_interpreters_learn(&st->interpreters, s->result->workload.python,
+					     lg_record_get(&rec, "executable"),
+					     lg_record_get(&rec, "pid"), &s->proc);
+		if (rc == 0)
+			rc = lg_session_apply(&s->session, &rec);
 		lg_record_dispose(&rec);
 		if (rc < 0)
 			break;
@@ -275,7 +294,7 @@ static int handle_records(slot *s, const lg_runner_options *opts)
 }
 
 /* Drain one nonblocking fd; closes it at EOF. */
-static int drain(slot *s, int *fd, const lg_runner_options *opts)
+static int drain(slot *s, int *fd, runner_state *st, const lg_runner_options *opts)
 {
 	char chunk[65536];
 	size_t n;
@@ -298,7 +317,7 @@ static int drain(slot *s, int *fd, const lg_runner_options *opts)
 			rc = protocol_failure(s);
 		else if (!s->protocol_error &&
 			 (rc = lg_proto_reader_feed(&s->reader, chunk, n)) == 0)
-			rc = handle_records(s, opts);
+			rc = handle_records(s, st, opts);
 		if (rc < 0)
 			return rc;
 	}
@@ -525,11 +544,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
-	n = 0;
-	s->argv[n++] = wl->python;
-	s->argv[n++] = "-c";
-	s->argv[n++] = bootstrap;
-	n = test_arguments(s->argv, n, wl);
+	n = agent_arguments(s, st, wl);
 	s->argv[n++] = "--explain";
 	s->argv[n++] = wl->target;
 	s->argv[n++] = s->calls_arg;
@@ -746,9 +761,12 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 
 			if (!s->result)
 				continue;
-			if ((s->proc.out_fd >= 0 && (rc = drain(s, &s->proc.out_fd, opts)) < 0) ||
-			    (s->proc.err_fd >= 0 && (rc = drain(s, &s->proc.err_fd, opts)) < 0) ||
-			    (s->proc.channel >= 0 && (rc = drain(s, &s->proc.channel, opts)) < 0))
+			if ((s->proc.out_fd >= 0 &&
+			     (rc = drain(s, &s->proc.out_fd, &state, opts)) < 0) ||
+			    (s->proc.err_fd >= 0 &&
+			     (rc = drain(s, &s->proc.err_fd, &state, opts)) < 0) ||
+			    (s->proc.channel >= 0 &&
+			     (rc = drain(s, &s->proc.channel, &state, opts)) < 0))
 				goto done;
 			if (!slot_check(s, t))
 				continue;
@@ -798,6 +816,7 @@ done:
 	free(fds);
 	lg_explain_shim_remove(state.shim);
 	free(state.shim);
+	lg_interpreters_dispose(&state.interpreters);
 	if (state.modules_fd >= 0)
 		close(state.modules_fd);
 	out->seconds = now() - run_start;

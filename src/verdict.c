@@ -51,20 +51,25 @@ static double metric_threshold(const lg_workload *wl, lg_metric m)
 	return strcmp(lg_metric_get(m)->unit, "B") == 0 ? wl->threshold : 0;
 }
 
-/* Fit metric m over s (heap_bytes derived on the fly when absent). */
+/* Metric m at sample i (heap_bytes derived on the fly when absent). */
+static double value_at(const lg_series *s, size_t i, lg_metric m)
+{
+	const int64_t *v = s->samples[i].value;
+
+	return m == LG_METRIC_HEAP_BYTES && !lg_series_has(s, m)
+		? (double)(v[LG_METRIC_PYMALLOC_BYTES] + v[LG_METRIC_MALLOC_BYTES])
+		: (double)v[m];
+}
+
+/* Fit metric m over s. */
 static int fit_metric(lg_fit *f, const lg_series *s, const lg_workload *wl,
 		      lg_metric m, const double *x, double *y,
 		      const lg_fit_options *opts)
 {
 	int rc;
 
-	for (size_t i = 0; i < s->count; i++) {
-		const int64_t *v = s->samples[i].value;
-
-		y[i] = m == LG_METRIC_HEAP_BYTES && !lg_series_has(s, m)
-			? (double)(v[LG_METRIC_PYMALLOC_BYTES] + v[LG_METRIC_MALLOC_BYTES])
-			: (double)v[m];
-	}
+	for (size_t i = 0; i < s->count; i++)
+		y[i] = value_at(s, i, m);
 	rc = lg_fit_compute(f, x, y, s->count, metric_threshold(wl, m), opts);
 	if (rc == 0 && lg_metric_get(m)->kind == LG_METRIC_OBJECTS) {
 		int grows = f->leaks && f->late_growth >= LATE_OBJECTS &&
@@ -150,6 +155,33 @@ static int clearly_clean(const lg_fit *f, const lg_workload *wl, lg_metric m)
 	return 1;
 }
 
+/*
+ * A leaking metric still grows past --calls: over the LG_PAST_SAMPLES or
+ * more samples after it, each above the one before, at least half as fast
+ * as over the window. Measured from the first sample past --calls, not from
+ * the last before it: a cache that fills within --calls is flat there
+ * (clean_cache_100k fills at --calls exactly), whatever it grew up to it.
+ * So this is a leak's growth, seen in a few batches rather than in a whole
+ * quarter of a window past --calls.
+ */
+static int grows_past_calls(const lg_series *s, const lg_fit *f, lg_metric m,
+			    int64_t max_calls)
+{
+	size_t at = 0, last = s->count - 1;
+
+	if (!f->leaks)
+		return 0;
+	while (at < s->count && s->samples[at].calls <= max_calls)
+		at++;
+	if (s->count - at < LG_PAST_SAMPLES)
+		return 0;
+	for (size_t i = at + 1; i < s->count; i++)
+		if (value_at(s, i, m) <= value_at(s, i - 1, m))
+			return 0;
+	return 2 * (value_at(s, last, m) - value_at(s, at, m)) >=
+	       f->slope * (double)(s->samples[last].calls - s->samples[at].calls);
+}
+
 int lg_judge_settled(int *settled, const lg_workload_result *r,
 		     const lg_fit_options *opts)
 {
@@ -158,7 +190,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	const lg_sample *first, *last;
 	lg_fit fits[LG_METRIC_COUNT];
 	unsigned fitted = 0;
-	int enough = 1, leaking = 0, resource = 0, clean = 1, grown, rc;
+	int enough = 1, leaking = 0, resource = 0, clean = 1, past = 0, grown, rc;
 	double window = 0, end_from = 0, spent;
 
 	*settled = 0;
@@ -177,6 +209,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		resource = resource || (fits[m].leaks &&
 			   lg_metric_get((lg_metric)m)->kind == LG_METRIC_RESOURCE);
 		clean = clean && clearly_clean(&fits[m], wl, (lg_metric)m);
+		past = past || grows_past_calls(s, &fits[m], (lg_metric)m, wl->max_calls);
 		window = fits[m].calls;
 		end_from = fits[m].end_from;
 	}
@@ -195,9 +228,10 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		last->value[LG_METRIC_PYMALLOC_BYTES] + last->value[LG_METRIC_MALLOC_BYTES];
 	if (last->calls >= wl->max_calls) {
 		/* Growing at the end of --calls: a cache that fills by then looks
-		 * the same until its plateau fills the last quarter of the window,
-		 * so go on until that quarter begins past --calls. */
-		*settled = !leaking || resource || grown ||
+		 * the same until it is flat past --calls. Go on until the growth
+		 * shows past --calls, or else until the last quarter of the window
+		 * begins there. */
+		*settled = !leaking || resource || grown || past ||
 			   end_from >= (double)wl->max_calls;
 	} else if (spent >= wl->duration * 1e9) {
 		/* Growing at --duration: a leak goes on towards --calls (as

@@ -130,6 +130,105 @@ static void test_no_early_stop_makes_exactly_calls(void **state)
 	lg_run_cleanup(dir, &res, doc);
 }
 
+/* A shim (a script, as pyenv's python3 is) is started for the first child
+ * only: the others, and the diagnosis, start the interpreter it ran. */
+static void test_shim_started_once(void **state)
+{
+	char *dir = lg_run_tmpdir(), shim[4096], log[4096], *starts;
+	const char *args[] = {
+		"run", "--calls", "3000", "--python", shim,
+		LG_SOURCE_DIR "/tests/workloads/clean_lru_cache.py:run",
+		LG_SOURCE_DIR "/tests/workloads/clean_cycles.py:run",
+		LG_SOURCE_DIR "/tests/workloads/leak_global_cache.py:run", NULL
+	};
+	lg_run_output res;
+	int fd;
+
+	(void)state;
+	snprintf(shim, sizeof(shim), "%s/python-shim", dir);
+	snprintf(log, sizeof(log), "%s/starts", dir);
+	lg_test_sh("printf '#!/bin/sh\\necho started >> %s\\nexec python3 \"$@\"\\n' > %s"
+		   " && chmod +x %s", log, shim, shim);
+	lg_run_exec(&res, NULL, args);
+	if (res.code != 1)
+		print_error("%s%s", res.out, res.err);
+	assert_int_equal(res.code, 1);
+	assert_contains(res.out, "held by leak_global_cache._cache");
+	fd = open(log, O_RDONLY);
+	assert_true(fd >= 0);
+	starts = lg_run_slurp_fd(fd);
+	close(fd);
+	assert_string_equal(starts, "started\n");
+	free(starts);
+	lg_run_cleanup(dir, &res, NULL);
+}
+
+/* Write text to path. */
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) < 0, 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A shim that sets a variable and unsets another before it execs Python:
+ * every child, the ones started past it and the diagnosis too, runs in
+ * the environment it made (the workloads fail to load otherwise), and it
+ * is still started once. */
+static void test_shim_environment_kept(void **state)
+{
+	char *dir = lg_run_tmpdir(), shim[4096], log[4096], module[4096], *starts;
+	char targets[3][4096 + 32];
+	const char *args[] = {
+		"run", "--calls", "3000", "--python", shim,
+		targets[0], targets[1], targets[2], NULL
+	};
+	static const char *const functions[] = { "clean_sum", "clean_join", "leak" };
+	lg_run_output res;
+	int fd;
+
+	(void)state;
+	snprintf(shim, sizeof(shim), "%s/python-shim", dir);
+	snprintf(log, sizeof(log), "%s/starts", dir);
+	snprintf(module, sizeof(module), "%s/wrapped.py", dir);
+	for (size_t i = 0; i < COUNT(functions); i++)
+		snprintf(targets[i], sizeof(targets[i]), "%s:%s", module, functions[i]);
+	lg_test_sh("printf '#!/bin/sh\\necho started >> %s\\nexport LG_WRAPPER_MARK=1\\n"
+		   "unset LG_WRAPPER_DROP\\nexec python3 \"$@\"\\n' > %s && chmod +x %s",
+		   log, shim, shim);
+	write_file(module,
+		   "import os\n"
+		   "if os.environ.get('LG_WRAPPER_MARK') != '1':\n"
+		   "    raise RuntimeError('LG_WRAPPER_MARK is not set: not the shim\\'s environment')\n"
+		   "if 'LG_WRAPPER_DROP' in os.environ:\n"
+		   "    raise RuntimeError('LG_WRAPPER_DROP is set: not the shim\\'s environment')\n"
+		   "_cache = {}\n"
+		   "def clean_sum():\n"
+		   "    sum(range(100))\n"
+		   "def clean_join():\n"
+		   "    '-'.join(str(i) for i in range(20))\n"
+		   "def leak():\n"
+		   "    n = len(_cache)\n"
+		   "    _cache[n] = ('%08d' % n) * 25\n");
+	setenv("LG_WRAPPER_DROP", "1", 1);
+	lg_run_exec(&res, NULL, args);
+	unsetenv("LG_WRAPPER_DROP");
+	if (res.code != 1)
+		print_error("%s%s", res.out, res.err);
+	assert_int_equal(res.code, 1);
+	assert_contains(res.out, "held by wrapped._cache");
+	assert_true(strstr(res.out, "RuntimeError") == NULL);
+	fd = open(log, O_RDONLY);
+	assert_true(fd >= 0);
+	starts = lg_run_slurp_fd(fd);
+	close(fd);
+	assert_string_equal(starts, "started\n");
+	free(starts);
+	lg_run_cleanup(dir, &res, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +237,8 @@ int main(void)
 		cmocka_unit_test(test_cache_filled_at_calls_is_clean),
 		cmocka_unit_test(test_clean_run_stops_early),
 		cmocka_unit_test(test_no_early_stop_makes_exactly_calls),
+		cmocka_unit_test(test_shim_started_once),
+		cmocka_unit_test(test_shim_environment_kept),
 	};
 
 	return cmocka_run_group_tests_name("run: early stop and sensitivity", tests,

@@ -543,11 +543,31 @@ static void test_leak_settles_past_calls(void **state)
 
 	g.rate[LG_METRIC_PYMALLOC_BYTES] = 300;
 	push_objects(r, 60, 100, &g, flat);
-	/* The last quarter of the window starts at 4,900 calls. */
-	r->workload.max_calls = 5000;
+	/* Two samples past --calls: one batch, a cache may just have filled. */
+	r->workload.max_calls = 5850;
+	assert_false(settled(r));
+	/* Three past it, each above the one before, as fast: the leak goes on. */
+	r->workload.max_calls = 5700;
+	assert_true(settled(r));
+	/* A cache that fills at 5,500 calls, just past --calls, is flat after
+	 * it: it goes on until the last quarter of the window (from 4,900
+	 * calls) begins past --calls. */
+	g.stop = 5500;
+	lg_series_dispose(&r->series);
+	push_objects(r, 60, 100, &g, flat);
+	r->workload.max_calls = 5400;
 	assert_false(settled(r));
 	r->workload.max_calls = 4900;
 	assert_true(settled(r));
+	/* Growth past --calls at half the window's pace or less: not yet. */
+	lg_series_dispose(&r->series);
+	g.stop = 0;
+	push_objects(r, 60, 100, &g, flat);
+	for (size_t i = 58; i < 60; i++)
+		r->series.samples[i].value[LG_METRIC_PYMALLOC_BYTES] -=
+			(int64_t)(i - 57) * 300 * 55;
+	r->workload.max_calls = 5700;
+	assert_false(settled(r));
 	/* Clean at --calls: settled, whatever the window. */
 	lg_series_dispose(&r->series);
 	push_objects(r, 60, 100, &(growth){ { 0 }, 0 }, flat);
@@ -570,6 +590,7 @@ static void test_leak_settles_at_heap_cap(void **state)
 	g.rate[LG_METRIC_MALLOC_BYTES] = 10000;
 	lg_series_dispose(&r->series);
 	push_objects(r, 60, 100, &g, flat);
+	r->workload.max_calls = 5950;
 	assert_false(settled(r));
 }
 

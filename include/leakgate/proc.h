@@ -14,6 +14,8 @@
 typedef struct {
 	const char *const *argv;  /* argv[0] is looked up on PATH */
 	const char *const *env;   /* extra NAME=value entries, or NULL */
+	const char *const *base_env; /* what env goes on, NULL-ended;
+				      * NULL: the parent's environ */
 	int channel_fd;           /* fd number the record pipe gets in the child */
 	int given_fd;             /* the parent's fd the child gets too, or -1 */
 	int given_fd_at;          /* ... as this fd number (not channel_fd) */
@@ -43,6 +45,11 @@ size_t lg_proc_read_available(int *fd, void *buf, size_t size);
 /* Start. On error nothing is left open; if exec fails, the child exits 127
  * after writing the reason to its stderr. */
 int lg_proc_start(lg_proc *p);
+
+/* The environment p starts with, into *out: env's entries, then
+ * base_env's (or environ's) whose names env does not set. The array is the
+ * caller's (free() it), its strings are borrowed. 0, or LG_ENOMEM. */
+int lg_proc_environment(char ***out, const lg_proc *p);
 
 /* Reap without blocking: 1 if it has exited (p->status set), 0 if not. */
 int lg_proc_poll(lg_proc *p);

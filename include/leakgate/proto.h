@@ -31,6 +31,9 @@
  * Order (anything else is a protocol error; session.h enforces it):
  *   hello      proto=2 python=3.11.7 impl=cpython debug=0|1
  *              platform=linux-x86_64 pid=N metrics=name,name,...
+ *              [executable=PATH]  (sys.executable: later children start
+ *              it past a shim, in the environment of the process pid,
+ *              interpreter.h)
  *   target     module=M function=F file=PATH line=N        (after import)
  *   sample     calls=N elapsed_ns=N [cpu_ns=N] <metric>=N ... (zero or more;
  *              elapsed_ns: wall time of the calls, cpu_ns: CPU time since

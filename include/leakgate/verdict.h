@@ -34,9 +34,11 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
  *     LG_CLEAN_MIN_CALLS calls; a leak is never settled this early, since a
  *     cache still filling looks the same;
  *   - at --calls: unless something leaks (an undecided count counts as
- *     leaking here: more calls may decide it); then it goes on until the last
- *     quarter of the window begins past --calls, so that a cache that
- *     fills within --calls shows its plateau there;
+ *     leaking here: more calls may decide it); then it goes on until the
+ *     leak grows on past --calls (over LG_PAST_SAMPLES samples after it,
+ *     each above the one before, at least half the window's slope), or else
+ *     until the last quarter of the window begins past --calls, so that a
+ *     cache that fills within --calls shows its plateau there;
  *   - at --duration of calls (before --calls; their CPU time, or a quarter
  *     of their wall time for a workload that waits): once every fit has enough
  *     samples, unless something leaks; then it goes on towards --calls (as
@@ -52,6 +54,7 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
 #define LG_CLEAN_MIN_CALLS 2000  /* one object per 100 calls keeps 20; counts
 				  are judged over this many calls */
 #define LG_EXTEND_FACTOR 4
+#define LG_PAST_SAMPLES 3        /* a leak's growth past --calls: 2 batches */
 #define LG_EXTEND_HEAP (64LL << 20)
 int lg_judge_settled(int *settled, const lg_workload_result *r,
 		     const lg_fit_options *opts);

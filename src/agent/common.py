@@ -201,6 +201,8 @@ def begin(spec, metrics, extra=()):
                    ("debug", int(hasattr(sys, "gettotalrefcount"))),
                    ("platform", "%s-%s" % (sys.platform, os.uname().machine)),
                    ("pid", os.getpid()),
+                   # What the runner starts next time: past a shim (pyenv's).
+                   ("executable", sys.executable or ""),
                    ("metrics", ",".join(metrics))] + list(extra))
     if sys.version_info < (3, 8):
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", "RuntimeError"),
