@@ -71,10 +71,15 @@ static int fit_metric(lg_fit *f, const lg_series *s, const lg_workload *wl,
 	for (size_t i = 0; i < s->count; i++)
 		y[i] = value_at(s, i, m);
 	rc = lg_fit_compute(f, x, y, s->count, metric_threshold(wl, m), opts);
-	if (rc == 0 && lg_metric_get(m)->kind == LG_METRIC_OBJECTS)
-		f->leaks = f->leaks && f->late_growth >= LATE_OBJECTS &&
-			   2 * f->late_growth >= f->early_growth &&
-			   2 * f->end_slope >= f->slope;
+	if (rc == 0 && lg_metric_get(m)->kind == LG_METRIC_OBJECTS) {
+		int grows = f->leaks && f->late_growth >= LATE_OBJECTS &&
+			    2 * f->late_growth >= f->early_growth &&
+			    2 * f->end_slope >= f->slope;
+
+		/* Slowing down shows only over many calls (verdict.h). */
+		f->leaks = grows && f->calls >= LG_CLEAN_MIN_CALLS;
+		f->undecided = grows && !f->leaks;
+	}
 	return rc;
 }
 
@@ -198,7 +203,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		if (!((fitted >> m) & 1u))
 			continue;
 		enough = enough && fits[m].enough;
-		leaking = leaking || fits[m].leaks;
+		leaking = leaking || fits[m].leaks || fits[m].undecided;
 		/* fds, threads, uncollectable objects: nothing caches them by
 		 * the thousand, no plateau to wait for. */
 		resource = resource || (fits[m].leaks &&
@@ -306,6 +311,33 @@ static int add_leak(lg_buf *b, const lg_workload_result *r,
 	return 0;
 }
 
+/* "; blocks not judged: 0.42 block/call over only 231 calls (counts need
+ * 2,000)" for each undecided count. */
+static int add_undecided(lg_buf *b, const lg_workload_result *r)
+{
+	char slope[LG_FORMAT_NUMBER_SIZE], calls[LG_FORMAT_NUMBER_SIZE];
+	char least[LG_FORMAT_NUMBER_SIZE];
+	int rc;
+
+	lg_format_count(least, sizeof(least), LG_CLEAN_MIN_CALLS);
+	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		const lg_fit *f = &r->fits[m];
+		int64_t n = (int64_t)llround(f->calls);
+
+		if (!fitted(r, (lg_metric)m) || !f->undecided)
+			continue;
+		lg_format_number(slope, sizeof(slope), f->slope);
+		lg_format_count(calls, sizeof(calls), n);
+		if ((rc = lg_buf_printf(b, "; %s not judged: %s %s/call over only "
+					"%s %s (counts need %s)",
+					lg_metric_get((lg_metric)m)->name, slope,
+					lg_metric_get((lg_metric)m)->unit, calls,
+					calls_word(n), least)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int add_clean(lg_buf *b, const lg_workload_result *r,
 		     const lg_fit_options *opts)
 {
@@ -326,10 +358,11 @@ static int add_clean(lg_buf *b, const lg_workload_result *r,
 		return rc;
 	if (fitted(r, LG_METRIC_GC_COLLECTED) && cycles->ci_low > 0) {
 		lg_format_number(slope, sizeof(slope), cycles->slope);
-		rc = lg_buf_printf(b, "; cyclic garbage %s objects/call freed by gc "
-				   "(reference cycles, not a leak)", slope);
+		if ((rc = lg_buf_printf(b, "; cyclic garbage %s objects/call freed by gc "
+					"(reference cycles, not a leak)", slope)) < 0)
+			return rc;
 	}
-	return rc;
+	return add_undecided(b, r);
 }
 
 /* fail-on-cycles: cyclic garbage at any sustained rate fails. Not a leak

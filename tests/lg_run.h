@@ -103,9 +103,11 @@ LG_RUN_UNUSED static void lg_run_spawn(lg_run_output *res, const char *cwd,
 	close(err_fd);
 }
 
-/* Run the binary with args (NULL-terminated, without argv[0]) in cwd. */
-LG_RUN_UNUSED static void lg_run_exec(lg_run_output *res, const char *cwd,
-				      const char *const *args)
+/* Run the binary with args (NULL-terminated, without argv[0]) in cwd, its
+ * environment changed by env as lg_run_spawn's (or NULL). */
+LG_RUN_UNUSED static void lg_run_exec_env(lg_run_output *res, const char *cwd,
+					  const char *const *args,
+					  const char *const *env)
 {
 	const char *argv[64];
 	size_t n = 0;
@@ -116,7 +118,14 @@ LG_RUN_UNUSED static void lg_run_exec(lg_run_output *res, const char *cwd,
 		n++;
 	}
 	argv[n] = NULL;
-	lg_run_spawn(res, cwd, argv, NULL);
+	lg_run_spawn(res, cwd, argv, env);
+}
+
+/* Run the binary with args (NULL-terminated, without argv[0]) in cwd. */
+LG_RUN_UNUSED static void lg_run_exec(lg_run_output *res, const char *cwd,
+				      const char *const *args)
+{
+	lg_run_exec_env(res, cwd, args, NULL);
 }
 
 LG_RUN_UNUSED static void lg_run_output_dispose(lg_run_output *res)

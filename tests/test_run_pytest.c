@@ -5,6 +5,11 @@
  * named in the configuration, with Debian's interpreter (where
  * python3-pytest is). Each test reads its verdict and names from the JUnit
  * file, which must validate against the schema.
+ *
+ * Debian has pytest 7. With LEAKGATE_PYTEST8_PATH set to a PYTHONPATH where
+ * pytest 8.x and pluggy >= 1.5 import (their src/ directories: `git archive`
+ * of a tag plus the src/_pytest/_version.py setuptools_scm would write),
+ * every test runs again under that pytest.
  */
 #include "lg_test.h"
 #include "lg_run.h"
@@ -16,6 +21,14 @@
 
 typedef lg_run_suite suite;
 
+/* The children's environment: NULL, or PYTHONPATH to another pytest. */
+static const char *const *child_env;
+
+static void exec_leakgate(lg_run_output *run, const char *dir, const char *const *args)
+{
+	lg_run_exec_env(run, dir, args, child_env);
+}
+
 static const char config[] =
 	"[leakgate]\n"
 	"\tpython = " PYTHON "\n"
@@ -25,6 +38,11 @@ static const char config[] =
 	"\tpytest = -m leakcheck\n"
 	"[workload \"test_leaky.py::test_leaks_through_fixture\"]\n"
 	"\texpect = leak\n"
+	/* Files written and read on every call: slow calls, and pytest 7's
+	 * file opens fill a cache over the first 300 or so (34 B/call over
+	 * the 243 calls of 0.3 s). */
+	"[workload \"test_clean.py::test_cache\"]\n"
+	"\tduration = 2\n"
 	"[workload \"unittest-clean\"]\n"
 	"\ttarget = unittest:unit.test_cases.CleanCase.test_clean\n"
 	"[workload \"unittest-leaks\"]\n"
@@ -46,7 +64,7 @@ static int suite_setup(void **state)
 	snprintf(conf, sizeof(conf), "%s/pysuite.conf", s->dir);
 	snprintf(junit, sizeof(junit), "%s/pysuite.xml", s->dir);
 	lg_run_write_file(conf, config);
-	lg_run_exec(&s->run, SUITE_DIR, args);
+	exec_leakgate(&s->run, SUITE_DIR, args);
 	if (s->run.code != 1)
 		print_error("stdout:\n%s\nstderr:\n%s\n", s->run.out, s->run.err);
 	s->doc = lg_run_load_junit(junit);
@@ -92,10 +110,10 @@ static void test_exit_code_and_selection(void **state)
 	suite *s = *state;
 
 	assert_int_equal(s->run.code, 1);
-	/* 18 tests marked leakcheck (test_unmarked.py is deselected by -m),
-	 * one of them with a section of its own, a file that cannot be
+	/* 20 tests marked leakcheck (test_unmarked.py is deselected by -m),
+	 * two of them with a section of their own, a file that cannot be
 	 * collected, and 4 unittest sections. */
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 23);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 25);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//testsuite[@name='test_unmarked.py::test_unmarked'])"), 0);
 	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@failures)"), 2);
@@ -109,6 +127,7 @@ static void test_clean_tests(void **state)
 		"test_clean.py::test_tmp_path", "test_clean.py::test_capsys",
 		"test_clean.py::test_caplog", "test_clean.py::test_monkeypatch",
 		"test_clean.py::test_output_and_warnings",
+		"test_clean.py::test_fixture_by_name", "test_clean.py::test_cache",
 		"test_clean.py::test_param[utf-8]", "test_clean.py::test_param[a b]",
 		"test_clean.py::test_param[\\xe9t\\xe9]",
 		"test_clean.py::TestGrouped::test_method",
@@ -117,7 +136,8 @@ static void test_clean_tests(void **state)
 	suite *s = *state;
 
 	/* pytest's bookkeeping (reports, captured output, log records,
-	 * warnings, finalizers, tmp_path directories) is not the test's. */
+	 * warnings, finalizers, markers, tmp_path directories, the cache)
+	 * is not the test's. */
 	for (size_t i = 0; i < sizeof(clean) / sizeof(*clean); i++)
 		assert_verdict(s, clean[i], "clean");
 }
@@ -208,7 +228,7 @@ static void assert_usage_error(const char *dir, const char *const *args,
 {
 	lg_run_output run;
 
-	lg_run_exec(&run, dir, args);
+	exec_leakgate(&run, dir, args);
 	assert_int_equal(run.code, 2);
 	if (!strstr(run.err, part))
 		fail_msg("stderr '%s' lacks '%s'", run.err, part);
@@ -257,7 +277,7 @@ static void test_shard_of_a_suite(void **state)
 
 	(void)state;
 	snprintf(junit, sizeof(junit), "%s/shard.xml", dir);
-	lg_run_exec(&run, SUITE_DIR, args);
+	exec_leakgate(&run, SUITE_DIR, args);
 	if (run.code != 0)
 		print_error("stderr:\n%s\n", run.err);
 	assert_int_equal(run.code, 0);
@@ -270,7 +290,24 @@ static void test_shard_of_a_suite(void **state)
 	lg_run_cleanup(dir, &run, doc);
 }
 
-int main(void)
+/* The version of pytest the children import, e.g. "8.3.5". */
+static char *pytest_version(void)
+{
+	const char *argv[] = {
+		PYTHON, "-c", "import pytest; print(pytest.__version__)", NULL
+	};
+	lg_run_output run;
+	char *version;
+
+	lg_run_spawn(&run, "/", argv, child_env);
+	version = strdup(run.out);
+	assert_non_null(version);
+	version[strcspn(version, "\n")] = '\0';
+	lg_run_output_dispose(&run);
+	return version;
+}
+
+static int run_all(const char *pytest)
 {
 	const struct CMUnitTest suite_tests[] = {
 		cmocka_unit_test(test_exit_code_and_selection),
@@ -285,9 +322,38 @@ int main(void)
 		cmocka_unit_test(test_bad_suite_arguments),
 		cmocka_unit_test(test_shard_of_a_suite),
 	};
-	int failed = cmocka_run_group_tests_name("pytest suite", suite_tests,
-						 suite_setup, lg_run_suite_teardown);
+	char suite_name[64], runs_name[64];
+	int failed;
 
-	return failed + cmocka_run_group_tests_name("pytest runs", other_tests,
-						    NULL, NULL);
+	snprintf(suite_name, sizeof(suite_name), "pytest %s suite", pytest);
+	snprintf(runs_name, sizeof(runs_name), "pytest %s runs", pytest);
+	failed = cmocka_run_group_tests_name(suite_name, suite_tests, suite_setup,
+					     lg_run_suite_teardown);
+	return failed + cmocka_run_group_tests_name(runs_name, other_tests, NULL, NULL);
+}
+
+int main(void)
+{
+	const char *path = getenv("LEAKGATE_PYTEST8_PATH");
+	static char pythonpath[4096];
+	const char *env[] = { pythonpath, NULL };
+	char *version = pytest_version();
+	int failed = run_all(version);
+
+	free(version);
+	if (!path || !*path) {
+		printf("pytest 8: not run (LEAKGATE_PYTEST8_PATH is not set)\n");
+		return failed;
+	}
+	snprintf(pythonpath, sizeof(pythonpath), "PYTHONPATH=%s", path);
+	child_env = env;
+	version = pytest_version();
+	if (strncmp(version, "8.", 2) != 0) {
+		printf("LEAKGATE_PYTEST8_PATH=%s: pytest is '%s', not 8.x\n", path, version);
+		free(version);
+		return failed + 1;
+	}
+	failed += run_all(version);
+	free(version);
+	return failed;
 }

@@ -426,6 +426,47 @@ static void test_object_cache_that_slows_is_clean(void **state)
 	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
 }
 
+/* A slow test (20 ms a call) whose blocks rise 0.4 per call, as steadily
+ * as a leak, n samples 6 calls apart. */
+static double creeping(int64_t calls) { return 0.4 * (double)calls; }
+
+static void push_slow(lg_workload_result *r, size_t n, int64_t batch)
+{
+	const growth none = { { 0 }, 0 };
+
+	push_objects(r, n, batch, &none, creeping);
+	for (size_t i = 0; i < r->series.count; i++) {
+		r->series.samples[i].elapsed_ns = r->series.samples[i].calls * 20000000;
+		r->series.samples[i].cpu_ns = r->series.samples[i].elapsed_ns;
+	}
+}
+
+static void test_count_over_few_calls_is_undecided(void **state)
+{
+	lg_workload_result *r = *state;
+
+	/* 288 calls (228 in the window): a cache that fills slower and slower
+	 * looks the same there (simplejson's test_accumulator under pytest,
+	 * under load). Clean, and the message says the count was not judged. */
+	push_slow(r, 48, 6);
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_true(r->fits[LG_METRIC_BLOCKS].ci_low > 0);
+	assert_false(r->fits[LG_METRIC_BLOCKS].leaks);
+	assert_true(r->fits[LG_METRIC_BLOCKS].undecided);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	assert_contains(r->message, "; blocks not judged: 0.4 block/call over only "
+			"228 calls (counts need 2,000)");
+	assert_contains(r->message, "clean: heap 0 B/call");
+	/* The same growth over a window of 2,000 calls or more: a leak. */
+	lg_series_dispose(&r->series);
+	push_slow(r, 48, 55);
+	judge(r);
+	assert_false(r->fits[LG_METRIC_BLOCKS].undecided);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_BLOCKS);
+}
+
 static int settled(lg_workload_result *r)
 {
 	const lg_fit_options opts = LG_FIT_OPTIONS_INIT;
@@ -480,6 +521,18 @@ static void test_not_settled_while_unsure(void **state)
 	lg_series_dispose(&r->series);
 	push_objects(r, 60, 100, &g, flat);
 	r->workload.duration = 0.005;
+	assert_true(settled(r));
+}
+
+static void test_undecided_count_goes_on(void **state)
+{
+	lg_workload_result *r = *state;
+
+	/* 5.8 s of calls: past --duration (2 s), an undecided count goes on
+	 * towards more calls, as a leak does, up to 4x --duration. */
+	push_slow(r, 48, 6);
+	assert_false(settled(r));
+	r->workload.duration = 1.4;
 	assert_true(settled(r));
 }
 
@@ -606,6 +659,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unusable_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_object_count_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_object_cache_that_slows_is_clean, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_count_over_few_calls_is_undecided, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_undecided_count_goes_on, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_settled_when_clearly_clean, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_not_settled_while_unsure, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_past_calls, lg_test_result_setup, lg_test_result_teardown),

@@ -42,6 +42,8 @@ typedef struct {
 	int sustained;     /* min(last quarter) > max(first quarter) */
 	int plateau;       /* credible growth that stopped in the tail */
 	int leaks;         /* credibly above the threshold, sustained, not plateaued */
+	int undecided;     /* a count grows as a leak would, over too few calls to
+			      tell it from a cache (verdict.c): not judged */
 } lg_fit;
 
 /*

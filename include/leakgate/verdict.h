@@ -10,6 +10,14 @@
  * r->series and r->workload, writes r->fits, r->fitted, r->verdict,
  * r->culprit, r->message.
  *
+ * A count (blocks, gc_objects) is judged over a window of at least
+ * LG_CLEAN_MIN_CALLS calls. Any object kept per call costs more than the
+ * byte threshold (a 16-byte block and its slot), so counts matter for
+ * rarer growth, and a cache that takes slots slower and slower looks like
+ * that over a few hundred calls (a 20 ms test under load). Over fewer calls
+ * such a count is `undecided`: the workload is clean if nothing else leaks,
+ * and the message says the count was not judged.
+ *
  * A run that ended abnormally (exception, crash, timeout, memory limit) but
  * whose samples already show a leak is a leak, with the ending in the message
  * ("... ; stopped at call 1,020: OSError: [Errno 24] Too many open files").
@@ -25,9 +33,10 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
  *     below what a leak shows) over a window of at least
  *     LG_CLEAN_MIN_CALLS calls; a leak is never settled this early, since a
  *     cache still filling looks the same;
- *   - at --calls: unless something leaks; then it goes on until the leak
- *     grows on past --calls (over LG_PAST_SAMPLES samples after it, each
- *     above the one before, at least half the window's slope), or else
+ *   - at --calls: unless something leaks (an undecided count counts as
+ *     leaking here: more calls may decide it); then it goes on until the
+ *     leak grows on past --calls (over LG_PAST_SAMPLES samples after it,
+ *     each above the one before, at least half the window's slope), or else
  *     until the last quarter of the window begins past --calls, so that a
  *     cache that fills within --calls shows its plateau there;
  *   - at --duration of calls (before --calls; their CPU time, or a quarter
@@ -42,7 +51,8 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
  * Calls and samples decide the verdict wherever they can; the time of calls
  * only bounds a run too slow to reach --calls. < 0 only when out of memory.
  */
-#define LG_CLEAN_MIN_CALLS 2000  /* one object per 100 calls keeps 20 */
+#define LG_CLEAN_MIN_CALLS 2000  /* one object per 100 calls keeps 20; counts
+				  are judged over this many calls */
 #define LG_EXTEND_FACTOR 4
 #define LG_PAST_SAMPLES 3        /* a leak's growth past --calls: 2 batches */
 #define LG_EXTEND_HEAP (64LL << 20)

@@ -63,13 +63,16 @@ class Collector(object):
             self.failed.append(report)
 
 
-def start_session(args, nodes=None):
+def start_session(args, nodes=None, cache_dir=None):
     """pytest's configuration and collection as pytest.main does them, the
     user's ini files and conftest.py included, without running anything.
-    nodes, when given, replace the positional arguments (one test)."""
+    nodes, when given, replace the positional arguments (one test). pytest's
+    cache plugin is off, or (cache_dir) keeps its cache there: never in the
+    user's .pytest_cache."""
     prepareconfig, Session, _ = import_pytest()
     collector = Collector()
-    config = prepareconfig(list(args) + ["-p", "no:cacheprovider"], [collector])
+    cache = ["-p", "no:cacheprovider"] if cache_dir is None else ["-o", "cache_dir=" + cache_dir]
+    config = prepareconfig(list(args) + cache, [collector])
     config._do_configure()
     # The terminal report is of a run that never happens: dropped, so the
     # test's own output (-s) is what the workload's stdout holds.
@@ -165,7 +168,12 @@ class PytestTest(object):
                 where = os.path.abspath(path)  # given relative to the cwd
             return [where + sep + rest]
 
-        self.config, session, failed = start_session(args, nodes)
+        # The `cache` fixture's directory, made when a run writes there and
+        # removed after every run: each run finds what the first found.
+        import tempfile
+        self.cache_dir = os.path.join(tempfile.gettempdir(),
+                                      "leakgate-pytest-cache-%d" % os.getpid())
+        self.config, session, failed = start_session(args, nodes, self.cache_dir)
         if failed:
             exc_type, message = crash_of(failed[0])
             raise TestFailure("pytest could not collect %s: %s"
@@ -194,6 +202,8 @@ class PytestTest(object):
         self.basetemp = None
         self.temps = set()
         self.finalizers = []
+        # Markers a test adds to itself (request.applymarker) are of one run.
+        self.markers = len(getattr(self.item, "own_markers", ()))
 
     def location(self):
         path, line, _ = self.item.location
@@ -220,6 +230,7 @@ class PytestTest(object):
         item = self.item
         del item._report_sections[:]
         del getattr(item, "user_properties", [])[:]
+        del getattr(item, "own_markers", [])[self.markers:]
         for hook, n in zip(self.hooks, self.history):
             del hook._call_history[n:]
         for key, values in self.stats.items():
@@ -229,6 +240,9 @@ class PytestTest(object):
         # it, finalizers that are already there (pytest 7): keep the first.
         for finalizers, n in self.finalizers:
             del finalizers[n:]
+        if os.path.isdir(self.cache_dir):
+            import shutil
+            shutil.rmtree(self.cache_dir, ignore_errors=True)
         factory = getattr(self.config, "_tmp_path_factory", None)
         basetemp = getattr(factory, "_basetemp", None)
         if basetemp is not None:
@@ -267,10 +281,16 @@ class PytestTest(object):
         self()
         if self.basetemp:
             self.temps = set(os.listdir(self.basetemp))
-        lists = [f for f, _ in getattr(self.item.session._setupstate, "stack", {}).values()]
+        session = self.item.session
+        lists = [f for f, _ in getattr(session._setupstate, "stack", {}).values()]
+        # The fixtures of the test's closure, and those it asks for by name
+        # (request.getfixturevalue): all the fixture manager knows.
         info = getattr(self.item, "_fixtureinfo", None)
-        for defs in getattr(info, "name2fixturedefs", {}).values():
-            lists.extend(getattr(d, "_finalizers", None) for d in defs)
+        manager = getattr(session, "_fixturemanager", None)
+        for where in (getattr(info, "name2fixturedefs", {}),
+                      getattr(manager, "_arg2fixturedefs", {})):
+            for defs in where.values():
+                lists.extend(getattr(d, "_finalizers", None) for d in defs)
         self.finalizers = [(f, len(f)) for f in lists if isinstance(f, list)]
         freeze_heap()
 

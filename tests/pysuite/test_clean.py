@@ -72,6 +72,30 @@ def test_unicodé_name():
     assert "é".upper() == "É"
 
 
+@pytest.fixture
+def derived(module_data, session_resource):
+    return len(module_data) + session_resource["calls"] * 0
+
+
+def test_fixture_by_name(request):
+    # A fixture asked for by name, outside the test's closure, registers
+    # its teardown again on the wider fixtures it uses on every run; a
+    # marker the test adds to itself is of one run.
+    request.applymarker(pytest.mark.leakcheck)
+    assert request.getfixturevalue("derived") == 100
+
+
+def test_cache(cache):
+    # pytest's cache, in a directory of leakgate's, not the suite's; what a
+    # run keeps there is gone before the next run.
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    assert not str(cache.mkdir("pysuite")).startswith(here)
+    assert cache.get("pysuite/value", None) is None
+    cache.set("pysuite/value", list(range(100)))
+    assert cache.get("pysuite/value", None) == list(range(100))
+
+
 class TestGrouped:
     def test_method(self):
         assert [i * i for i in range(10)][3] == 9
