@@ -15,6 +15,9 @@
 #include "lg_run.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define PYTHON "/usr/bin/python3"
 #define SUITE_DIR LG_SOURCE_DIR "/tests/pysuite"
@@ -52,6 +55,27 @@ static const char config[] =
 	"[workload \"unittest-fails\"]\n"
 	"\ttarget = unittest:unit.test_cases.LeakyCase.test_fails\n";
 
+/* The cache directory of a test's child that was killed just after a run
+ * wrote there (a process gone): the suite's run must remove it. */
+static char stale_cache[4096];
+
+static void make_stale_cache(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char file[4096 + 16];
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	snprintf(stale_cache, sizeof(stale_cache), "%s/leakgate-pytest-cache-%d",
+		 tmp && *tmp ? tmp : "/tmp", (int)pid);
+	snprintf(file, sizeof(file), "%s/v", stale_cache);
+	assert_int_equal(mkdir(stale_cache, 0700), 0);
+	lg_run_write_file(file, "{}");
+}
+
 /* One run of the whole suite in tests/pysuite, as a user runs it there. */
 static int suite_setup(void **state)
 {
@@ -64,6 +88,7 @@ static int suite_setup(void **state)
 	snprintf(conf, sizeof(conf), "%s/pysuite.conf", s->dir);
 	snprintf(junit, sizeof(junit), "%s/pysuite.xml", s->dir);
 	lg_run_write_file(conf, config);
+	make_stale_cache();
 	exec_leakgate(&s->run, SUITE_DIR, args);
 	if (s->run.code != 1)
 		print_error("stdout:\n%s\nstderr:\n%s\n", s->run.out, s->run.err);
@@ -140,6 +165,8 @@ static void test_clean_tests(void **state)
 	 * is not the test's. */
 	for (size_t i = 0; i < sizeof(clean) / sizeof(*clean); i++)
 		assert_verdict(s, clean[i], "clean");
+	/* Nor does its cache pile up in the temporary directory. */
+	assert_int_equal(access(stale_cache, F_OK), -1);
 }
 
 static void test_leaky_tests(void **state)

@@ -63,6 +63,22 @@ class Collector(object):
             self.failed.append(report)
 
 
+def remove_orphan_caches(prefix):
+    """Remove prefix<pid> directories whose process is gone."""
+    import glob
+    import shutil
+    for path in glob.glob(glob.escape(prefix) + "*"):
+        pid = path[len(prefix):]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass  # alive, another user's
+
+
 def start_session(args, nodes=None, cache_dir=None):
     """pytest's configuration and collection as pytest.main does them, the
     user's ini files and conftest.py included, without running anything.
@@ -169,10 +185,13 @@ class PytestTest(object):
             return [where + sep + rest]
 
         # The `cache` fixture's directory, made when a run writes there and
-        # removed after every run: each run finds what the first found.
+        # removed after every run: each run finds what the first found. The
+        # runner kills a child once it has its verdict, maybe just after a
+        # run wrote there: the directories of children gone are removed here.
         import tempfile
-        self.cache_dir = os.path.join(tempfile.gettempdir(),
-                                      "leakgate-pytest-cache-%d" % os.getpid())
+        prefix = os.path.join(tempfile.gettempdir(), "leakgate-pytest-cache-")
+        remove_orphan_caches(prefix)
+        self.cache_dir = prefix + str(os.getpid())
         self.config, session, failed = start_session(args, nodes, self.cache_dir)
         if failed:
             exc_type, message = crash_of(failed[0])
