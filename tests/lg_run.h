@@ -373,6 +373,8 @@ LG_RUN_UNUSED static int lg_run_suite_teardown(void **state)
 {
 	lg_run_suite *s = *state;
 
+	if (!s) /* the setup failed before it was done: its failure says why */
+		return 0;
 	lg_run_cleanup(s->dir, &s->run, s->doc);
 	free(s);
 	return 0;
