@@ -142,6 +142,7 @@ fuzz:
 bench: $(BUILD)/leakgate $(BUILD)/tests/test_run_scale
 	sh tests/bench.sh $(BUILD)
 	sh tests/bench-scale.sh $(BUILD)
+	sh tests/bench-pytest.sh $(BUILD)
 
 clean:
 	rm -rf build
