@@ -49,27 +49,22 @@ static int is_script(const char *name)
 	return script;
 }
 
-/* The first entry of env naming entry's name ("NAME=value" or "NAME"),
- * or NULL. */
-static const char *env_find(const char *const *env, const char *entry)
+/* other names what entry names: "NAME=value" or "NAME", either one. */
+static int same_name(const char *entry, const char *other)
 {
 	size_t name = strcspn(entry, "=");
 
-	for (; env && *env; env++)
-		if (strncmp(*env, entry, name) == 0 && (*env)[name] == '=')
-			return *env;
-	return NULL;
+	return strncmp(other, entry, name) == 0 &&
+	       (other[name] == '=' || other[name] == '\0');
 }
 
-/* entry is the first of its name in env[0..at]. */
-static int env_first(const char *const *env, size_t at)
+/* The first NAME=value entry of env naming entry's name, or NULL. */
+static const char *env_find(const char *const *env, const char *entry)
 {
-	size_t name = strcspn(env[at], "=");
-
-	for (size_t i = 0; i < at; i++)
-		if (strncmp(env[i], env[at], name) == 0 && env[i][name] == '=')
-			return 0;
-	return 1;
+	for (; env && *env; env++)
+		if (strchr(*env, '=') && same_name(entry, *env))
+			return *env;
+	return NULL;
 }
 
 static size_t env_count(const char *const *env)
@@ -112,12 +107,12 @@ int lg_interpreter_env_diff(char ***out, const char *const *before,
 	for (size_t i = 0; rc == 0 && i < na; i++) {
 		const char *was = env_find(before, after[i]);
 
-		if (strchr(after[i], '=') && env_first(after, i) &&
+		if (strchr(after[i], '=') && env_find(after, after[i]) == after[i] &&
 		    (!was || strcmp(was, after[i]) != 0))
 			rc = env_push(diff, &n, after[i], 0);
 	}
 	for (size_t i = 0; rc == 0 && i < nb; i++)
-		if (strchr(before[i], '=') && env_first(before, i) &&
+		if (strchr(before[i], '=') && env_find(before, before[i]) == before[i] &&
 		    !env_find(after, before[i]))
 			rc = env_push(diff, &n, before[i], 1);
 	if (rc < 0) {
@@ -139,12 +134,10 @@ int lg_interpreter_env_apply(char ***out, const char *const *base,
 	if (!env)
 		return lg_error_oom();
 	for (size_t i = 0; rc == 0 && i < nb; i++) {
-		size_t name = strcspn(base[i], "=");
 		int named = 0;
 
 		for (size_t j = 0; !named && j < nd; j++)
-			named = strncmp(diff[j], base[i], name) == 0 &&
-				(diff[j][name] == '=' || diff[j][name] == '\0');
+			named = same_name(base[i], diff[j]);
 		if (!named)
 			rc = env_push(env, &n, base[i], 0);
 	}
