@@ -29,25 +29,10 @@ int lg_parse_double(double *out, const char *s)
 	return 0;
 }
 
-int lg_parse_i64(int64_t *out, const char *s)
-{
-	char *end;
-	long long v;
-
-	if (!s || !(isdigit((unsigned char)*s) || *s == '-' || *s == '+'))
-		return LG_EINVALID;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || end == s)
-		return LG_EINVALID;
-	*out = v;
-	return 0;
-}
-
-/* Digits read in place, not copied for strtoll: a JUnit file of 10,000
- * workloads has 800,000 of them. The same numbers as lg_parse_i64, and
- * as before at most 31 bytes. */
-int lg_parse_i64n(int64_t *out, const char *s, size_t len)
+/* A whole number in base 10, optionally signed, all of s[0..len): no
+ * blanks, no overflow. Read in place, not copied for strtoll: a JUnit file
+ * of 10,000 workloads has 800,000 of them. */
+static int parse_i64(int64_t *out, const char *s, size_t len)
 {
 	uint64_t v = 0, limit;
 	size_t i = 0;
@@ -57,7 +42,7 @@ int lg_parse_i64n(int64_t *out, const char *s, size_t len)
 		negative = s[0] == '-';
 		i = 1;
 	}
-	if (i == len || len >= 32)
+	if (i == len)
 		return LG_EINVALID;
 	limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (; i < len; i++) {
@@ -69,6 +54,17 @@ int lg_parse_i64n(int64_t *out, const char *s, size_t len)
 	}
 	*out = negative ? (int64_t)(0 - v) : (int64_t)v;
 	return 0;
+}
+
+int lg_parse_i64(int64_t *out, const char *s)
+{
+	return s ? parse_i64(out, s, strlen(s)) : LG_EINVALID;
+}
+
+/* As before it read in place, at most 31 bytes. */
+int lg_parse_i64n(int64_t *out, const char *s, size_t len)
+{
+	return len < 32 ? parse_i64(out, s, len) : LG_EINVALID;
 }
 
 int lg_parse_size_mb(int64_t *out, const char *s)

@@ -57,28 +57,38 @@ static void test_memory_limit_option(void **state)
 	assert_int_equal(a.memory_limit_mb, 300);
 }
 
-/* lg_parse_i64n reads in place what lg_parse_i64 reads from a string:
- * the same numbers, the same refusals. */
+/* Whole numbers, from a string (lg_parse_i64) and in place
+ * (lg_parse_i64n): the same numbers, the same refusals, strtoll's. */
 static void test_whole_numbers_in_place(void **state)
 {
-	static const char *const texts[] = {
-		"0", "7", "-7", "+7", "0012", "9223372036854775807",
-		"-9223372036854775808", "9223372036854775808",
-		"-9223372036854775809", "99999999999999999999", "", "-", "+",
-		"+-5", "5x", "x5", " 5", "5 ", "1.5", "0x10",
-		"0000000000000000000000000000001",
+	static const struct {
+		const char *text;
+		int ok;
+		int64_t value;
+	} cases[] = {
+		{ "0", 1, 0 }, { "7", 1, 7 }, { "-7", 1, -7 }, { "+7", 1, 7 },
+		{ "0012", 1, 12 }, { "9223372036854775807", 1, INT64_MAX },
+		{ "-9223372036854775808", 1, INT64_MIN },
+		{ "9223372036854775808", 0, 0 }, { "-9223372036854775809", 0, 0 },
+		{ "99999999999999999999", 0, 0 }, { "", 0, 0 }, { "-", 0, 0 },
+		{ "+", 0, 0 }, { "+-5", 0, 0 }, { "5x", 0, 0 }, { "x5", 0, 0 },
+		{ " 5", 0, 0 }, { "5 ", 0, 0 }, { "1.5", 0, 0 }, { "0x10", 0, 0 },
+		{ "0000000000000000000000000000001", 1, 1 },
 	};
 	int64_t a, b;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
-		int ra = lg_parse_i64(&a, texts[i]);
-		int rb = lg_parse_i64n(&b, texts[i], strlen(texts[i]));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *text = cases[i].text;
+		int ra = lg_parse_i64(&a, text);
+		int rb = lg_parse_i64n(&b, text, strlen(text));
 
-		if (ra != rb || (ra == 0 && a != b))
+		if (ra != (cases[i].ok ? 0 : LG_EINVALID) || ra != rb ||
+		    (ra == 0 && (a != cases[i].value || b != a)))
 			fail_msg("'%s': lg_parse_i64 %d (%lld), lg_parse_i64n %d (%lld)",
-				 texts[i], ra, (long long)a, rb, (long long)b);
+				 text, ra, (long long)a, rb, (long long)b);
 	}
+	assert_int_equal(lg_parse_i64(&a, NULL), LG_EINVALID);
 	/* Only the len bytes: "12" of "123", and past 31 bytes, none. */
 	assert_int_equal(lg_parse_i64n(&b, "123", 2), 0);
 	assert_int_equal(b, 12);
