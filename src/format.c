@@ -7,15 +7,35 @@
 #include <string.h>
 #include <unistd.h>
 
+char *lg_format_integer(char *out, size_t size, int64_t n)
+{
+	char digits[24];
+	uint64_t mag = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+	size_t i = sizeof(digits) - 1, len;
+
+	digits[i] = '\0';
+	do
+		digits[--i] = (char)('0' + mag % 10);
+	while ((mag /= 10) != 0);
+	if (n < 0)
+		digits[--i] = '-';
+	if (size == 0)
+		return out;
+	len = sizeof(digits) - 1 - i;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, digits + i, len);
+	out[len] = '\0';
+	return out;
+}
+
 char *lg_format_count(char *out, size_t size, int64_t n)
 {
-	char digits[32];
+	char number[24];
 	char grouped[48];
-	size_t len, j = 0;
-	uint64_t mag = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+	const char *digits = lg_format_integer(number, sizeof(number), n) + (n < 0);
+	size_t len = strlen(digits), j = 0;
 
-	len = (size_t)snprintf(digits, sizeof(digits), "%llu",
-			       (unsigned long long)mag);
 	if (n < 0)
 		grouped[j++] = '-';
 	for (size_t i = 0; i < len; i++) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "leakgate/error.h"
+#include "leakgate/format.h"
 
 extern char **environ;
 
@@ -57,20 +58,6 @@ static int any_live_group(void)
 	return 0;
 }
 
-/* The decimal digits of n > 0 at out; their count. No snprintf: this
- * runs in a signal handler too. */
-static size_t put_number(char *out, long n)
-{
-	char digits[24];
-	size_t d = 0;
-
-	for (; n > 0 && d < sizeof(digits); n /= 10)
-		digits[d++] = (char)('0' + n % 10);
-	for (size_t i = 0; i < d; i++)
-		out[i] = digits[d - 1 - i];
-	return d;
-}
-
 /*
  * SIGKILL this process's children that are in no live child's group (the
  * adopted orphans: every child started here is tracked while it runs) and
@@ -80,18 +67,19 @@ static size_t put_number(char *out, long n)
  */
 static size_t kill_orphans(pid_t *killed, size_t max)
 {
-	char path[96], buf[8192];
-	size_t n = 0, len = 0, found = 0;
-	pid_t self = getpid();
+	char path[96], buf[8192], self[24];
+	size_t n = 0, len, found = 0;
 	ssize_t got;
 	int fd;
 
+	/* No snprintf: this runs in a signal handler too. */
+	lg_format_integer(self, sizeof(self), getpid());
+	len = strlen(self);
 	memcpy(path, "/proc/", 6);
-	len = 6 + put_number(path + 6, self);
-	memcpy(path + len, "/task/", 6);
-	len += 6;
-	len += put_number(path + len, self);
-	memcpy(path + len, "/children", sizeof("/children"));
+	memcpy(path + 6, self, len);
+	memcpy(path + 6 + len, "/task/", 6);
+	memcpy(path + 12 + len, self, len);
+	memcpy(path + 12 + 2 * len, "/children", sizeof("/children"));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	got = read(fd, buf, sizeof(buf) - 1);
