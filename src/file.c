@@ -31,40 +31,62 @@ int lg_file_write_fd(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int lg_file_atomic_open(lg_atomic_file *f, const char *path, const char *what)
+{
+	int rc;
+
+	f->path = path;
+	f->what = what ? what : "";
+	f->space = what ? " " : "";
+	f->tmp = (lg_buf)LG_BUF_INIT;
+	f->fd = -1;
+	if (!path || !*path) {
+		lg_error_set("cannot write %s: no file name", *f->what ? f->what : "a file");
+		return LG_EINVALID;
+	}
+	if ((rc = lg_buf_printf(&f->tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
+		return rc;
+	unlink(f->tmp.ptr); /* a stale file of an earlier process with this pid */
+	f->fd = open(f->tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (f->fd < 0) {
+		rc = lg_error_set_os("cannot write %s%s'%s': cannot create '%s'",
+				     f->what, f->space, path, f->tmp.ptr);
+		lg_buf_dispose(&f->tmp);
+		return rc;
+	}
+	return 0;
+}
+
+int lg_file_atomic_error(const lg_atomic_file *f)
+{
+	return lg_error_set_os("cannot write %s%s'%s'", f->what, f->space, f->path);
+}
+
+int lg_file_atomic_finish(lg_atomic_file *f, int rc)
+{
+	if (close(f->fd) < 0 && rc == 0)
+		rc = lg_file_atomic_error(f);
+	if (rc == 0 && rename(f->tmp.ptr, f->path) < 0)
+		rc = lg_error_set_os("cannot write %s%s'%s': cannot rename '%s' "
+				     "over it", f->what, f->space, f->path, f->tmp.ptr);
+	if (rc < 0)
+		unlink(f->tmp.ptr);
+	lg_buf_dispose(&f->tmp);
+	f->fd = -1;
+	return rc;
+}
+
 int lg_file_write_atomic_named(const char *path, const char *what,
 			       const char *data, size_t len)
 {
-	lg_buf tmp = LG_BUF_INIT;
-	const char *space = what ? " " : "";
-	int fd, rc = 0;
+	lg_atomic_file f;
+	int rc = lg_file_atomic_open(&f, path, what);
 
-	if (!what)
-		what = "";
-	if (!path || !*path) {
-		lg_error_set("cannot write %s: no file name", *what ? what : "a file");
-		return LG_EINVALID;
-	}
-	if ((rc = lg_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
-		return rc;
-	unlink(tmp.ptr); /* a stale file of an earlier process with this pid */
-	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		rc = lg_error_set_os("cannot write %s%s'%s': cannot create '%s'",
-				     what, space, path, tmp.ptr);
-		lg_buf_dispose(&tmp);
-		return rc;
-	}
-	if (lg_file_write_fd(fd, data, len) < 0)
-		rc = lg_error_set_os("cannot write %s%s'%s'", what, space, path);
-	if (close(fd) < 0 && rc == 0)
-		rc = lg_error_set_os("cannot write %s%s'%s'", what, space, path);
-	if (rc == 0 && rename(tmp.ptr, path) < 0)
-		rc = lg_error_set_os("cannot write %s%s'%s': cannot rename '%s' "
-				     "over it", what, space, path, tmp.ptr);
 	if (rc < 0)
-		unlink(tmp.ptr);
-	lg_buf_dispose(&tmp);
-	return rc;
+		return rc;
+	if (lg_file_write_fd(f.fd, data, len) < 0)
+		rc = lg_file_atomic_error(&f);
+	return lg_file_atomic_finish(&f, rc);
 }
 
 int lg_file_write_atomic(const char *path, const char *data, size_t len)

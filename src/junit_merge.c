@@ -2,16 +2,23 @@
  * Merging shard reports in one pass over each file: lg_junit_read_each
  * validates it into the model and hands over each <testsuite> as read,
  * which is serialized (libxml2) as it was, so that what this reader does
- * not know still reaches the merged file. Only the serialized suites are
- * kept, not the shards' trees, and the workloads seen are in a hash table:
- * 10,000 of them from 50 shards merge in about a second of CPU, not six
- * (README, "Scale").
+ * not know still reaches the merged file. The suites go to a temporary
+ * file as they come, not to memory: the <testsuites> totals before them
+ * are known only at the end, when the frame is written to the output's
+ * temporary file around a copy of them, and that is renamed into place.
+ * The workloads seen are in a hash table, and without a summary to write
+ * their samples are dropped shard by shard: 10,000 workloads from 50
+ * shards merge in well under a second of CPU in little memory (README,
+ * "Scale").
  */
 #include "leakgate/junit_merge.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 #include <libxml/hash.h>
 #include <libxml/tree.h>
@@ -19,21 +26,17 @@
 #include <libxml/xmlwriter.h>
 
 #include "leakgate/error.h"
+#include "leakgate/file.h"
 #include "leakgate/junit_read.h"
 #include "leakgate/parse.h"
 #include "leakgate/xml_text.h"
 
 typedef struct {
-	lg_xml_sink sink;         /* the suites as the shards wrote them */
-	xmlOutputBufferPtr out;   /* over sink */
+	const char *path;       /* the merged file, for messages */
+	FILE *suites;           /* the suites as the shards wrote them */
+	xmlOutputBufferPtr out; /* over suites */
 	long long failures, errors;
 } merged;
-
-static void quiet(void *context, xmlErrorPtr error)
-{
-	(void)context;
-	(void)error;
-}
 
 /* A whole-number attribute of a testsuite (0 when absent). */
 static long long count_attr(const xmlNode *node, const char *name)
@@ -56,18 +59,18 @@ static int copy_suite(void *ctx, const xmlNode *suite)
 	if (xmlOutputBufferWrite(m->out, 3, "\n  ") < 0)
 		return lg_error_oom();
 	xmlNodeDumpOutput(m->out, suite->doc, (xmlNodePtr)suite, 0, 0, NULL);
-	if (m->out->error || m->sink.failed)
-		return lg_error_oom();
+	if (m->out->error)
+		return lg_error_set_os("cannot write '%s'", m->path);
 	m->failures += count_attr(suite, "failures");
 	m->errors += count_attr(suite, "errors");
 	return 0;
 }
 
-/* Move the items of part (read from paths[k]) to the end of run; part is
- * left empty. seen: the workloads of the files before, each to the path
- * it came from. */
+/* Move the items of part (read from paths[k]) to the end of run, without
+ * their samples unless with_samples; part is left empty. seen: the
+ * workloads of the files before, each to the path it came from. */
 static int append(lg_run_result *run, lg_run_result *part, xmlHashTablePtr seen,
-		  const char *const *paths, size_t k)
+		  const char *const *paths, size_t k, int with_samples)
 {
 	lg_workload_result *items;
 
@@ -87,6 +90,9 @@ static int append(lg_run_result *run, lg_run_result *part, xmlHashTablePtr seen,
 				    (void *)paths[k]) < 0 &&
 		    !xmlHashLookup(seen, BAD_CAST part->items[i].workload.name))
 			return lg_error_oom();
+	/* 4 KB a workload, needed by the summary's charts only. */
+	for (size_t i = 0; i < part->count && !with_samples; i++)
+		lg_series_dispose(&part->items[i].series);
 	items = realloc(run->items, (run->count + part->count + 1) * sizeof(*items));
 	if (!items)
 		return lg_error_oom();
@@ -156,15 +162,13 @@ static int write_frame(xmlTextWriterPtr w, const lg_xml_sink *sink, size_t *spli
 	return 0;
 }
 
-/* out holds the copied suites from at on: put the frame around them, in
- * place (a copy of 40 MB of suites would cost more than the move). */
-static int wrap(lg_buf *out, size_t at, const merged *m, const lg_run_result *run)
+/* The frame into frame, *split bytes of it before the suites. */
+static int frame_of(lg_buf *frame, size_t *split, const merged *m,
+		    const lg_run_result *run)
 {
-	lg_buf frame = LG_BUF_INIT;
-	lg_xml_sink sink = { .buf = &frame, .failed = 0 };
+	lg_xml_sink sink = { .buf = frame, .failed = 0 };
 	xmlOutputBufferPtr xml = lg_xml_sink_open(&sink);
 	xmlTextWriterPtr w = xml ? xmlNewTextWriter(xml) : NULL;
-	size_t split = 0, suites = out->len - at;
 	int rc;
 
 	if (!w) {
@@ -172,28 +176,58 @@ static int wrap(lg_buf *out, size_t at, const merged *m, const lg_run_result *ru
 			xmlOutputBufferClose(xml);
 		return lg_error_oom();
 	}
-	rc = write_frame(w, &sink, &split, m, run);
+	rc = write_frame(w, &sink, split, m, run);
 	xmlFreeTextWriter(w); /* closes xml, flushing what is left */
-	if (rc < 0 || sink.failed)
-		rc = lg_error_oom();
-	else if ((rc = lg_buf_add(out, frame.ptr, split)) == 0) {
-		memmove(out->ptr + at + split, out->ptr + at, suites);
-		memcpy(out->ptr + at, frame.ptr, split);
-		rc = lg_buf_add(out, frame.ptr + split, frame.len - split);
+	return rc < 0 || sink.failed ? lg_error_oom() : 0;
+}
+
+/* All of the suites file onto fd, copied by the kernel. */
+static int copy_suites(int fd, FILE *suites)
+{
+	off_t at = 0, end;
+
+	if ((end = lseek(fileno(suites), 0, SEEK_END)) < 0)
+		return -1;
+	while (at < end) {
+		ssize_t n = sendfile(fd, fileno(suites), &at, (size_t)(end - at));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The merged file: the frame around the suites, put in place whole. */
+static int write_merged(const char *path, const merged *m, const lg_run_result *run)
+{
+	lg_buf frame = LG_BUF_INIT;
+	lg_atomic_file f;
+	size_t split = 0;
+	int rc = frame_of(&frame, &split, m, run);
+
+	if (rc == 0 && (rc = lg_file_atomic_open(&f, path, NULL)) == 0) {
+		if (lg_file_write_fd(f.fd, frame.ptr, split) < 0 ||
+		    copy_suites(f.fd, m->suites) < 0 ||
+		    lg_file_write_fd(f.fd, frame.ptr + split, frame.len - split) < 0)
+			rc = lg_file_atomic_error(&f);
+		rc = lg_file_atomic_finish(&f, rc);
 	}
 	lg_buf_dispose(&frame);
 	return rc;
 }
 
-int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
-		   const char *const *paths, size_t count)
+int lg_junit_merge(const char *path, lg_run_result *run_out,
+		   const char *const *paths, size_t count, int with_samples)
 {
 	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
 	void *saved_context = xmlStructuredErrorContext;
 	lg_run_result run = LG_RUN_RESULT_INIT, part;
-	merged m = { .sink = { .buf = xml_out, .failed = 0 }, .out = NULL,
-		     .failures = 0, .errors = 0 };
-	size_t at = xml_out->len;
+	merged m = { .path = path, .suites = NULL, .out = NULL, .failures = 0, .errors = 0 };
 	xmlHashTablePtr seen = NULL;
 	int rc = 0;
 
@@ -202,27 +236,29 @@ int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
 		lg_error_set("nothing to merge: no JUnit files");
 		return LG_EINVALID;
 	}
-	xmlSetStructuredErrorFunc(NULL, quiet);
-	m.out = lg_xml_sink_open(&m.sink);
-	seen = xmlHashCreate(1024);
-	if (!m.out || !seen)
+	xmlSetStructuredErrorFunc(NULL, lg_xml_quiet);
+	/* Unlinked already: nothing is left behind, whatever happens. */
+	if (!(m.suites = tmpfile()))
+		rc = lg_error_set_os("cannot write '%s': no temporary file", path);
+	else if (!(m.out = xmlOutputBufferCreateFd(fileno(m.suites), NULL)) ||
+		 !(seen = xmlHashCreate(1024)))
 		rc = lg_error_oom();
 	for (size_t k = 0; k < count && rc == 0; k++) {
 		if ((rc = lg_junit_read_each(&part, paths[k], copy_suite, &m)) < 0)
 			break;
-		rc = append(&run, &part, seen, paths, k);
+		rc = append(&run, &part, seen, paths, k, with_samples);
 		lg_run_result_dispose(&part);
 	}
+	/* The suites' last bytes. */
 	if (m.out && xmlOutputBufferClose(m.out) < 0 && rc == 0)
-		rc = lg_error_oom(); /* the suites' last bytes */
+		rc = lg_error_set_os("cannot write '%s'", path);
 	if (rc == 0)
-		rc = wrap(xml_out, at, &m, &run);
+		rc = write_merged(path, &m, &run);
+	if (m.suites)
+		fclose(m.suites);
 	xmlHashFree(seen, NULL);
 	xmlSetStructuredErrorFunc(saved_context, saved_handler);
 	if (rc < 0) {
-		xml_out->len = at; /* what it held before */
-		if (xml_out->ptr)
-			xml_out->ptr[at] = '\0';
 		lg_run_result_dispose(&run);
 		return rc;
 	}

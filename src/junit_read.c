@@ -27,6 +27,7 @@
 #include "leakgate/parse.h"
 #include "leakgate/series.h"
 #include "leakgate/workload.h"
+#include "leakgate/xml_text.h"
 
 /* Bytes of a tail kept when read back: as much as the file holds. */
 #define TAIL_MIN 16384
@@ -835,13 +836,6 @@ static int document(reader *rd, xmlTextReaderPtr xr)
 	return ret < 0 ? 0 : 1;
 }
 
-/* libxml2 prints parse errors to stderr by default; we return them. */
-static void quiet(void *context, xmlErrorPtr error)
-{
-	(void)context;
-	(void)error;
-}
-
 /* The document handed to libxml2 piece by piece: an input it may shrink
  * as it goes, so that a file past its 10 MB lookup limit still reads
  * (10,000 workloads make ~40 MB) with every other limit kept. */
@@ -884,7 +878,7 @@ static int read_document(lg_run_result *out, xmlTextReaderPtr xr, const char *na
 		      .each = each, .each_ctx = each_ctx };
 	int rc;
 
-	xmlSetStructuredErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, lg_xml_quiet);
 	xmlResetLastError();
 	rc = xr ? document(&rd, xr) : 0;
 	xmlFreeTextReader(xr);

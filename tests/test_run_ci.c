@@ -295,6 +295,35 @@ static void test_merge_bad_input(void **state)
 	assert_merge_fails(s, no_files, "give the shards' JUnit files");
 }
 
+/* A shard that breaks off after the first files merged: the output that
+ * was there stays as it was, and no temporary file is left. */
+static void test_merge_bad_shard_midway(void **state)
+{
+	suite *s = *state;
+	const char *argv[] = { lg_run_binary(), "merge", "-o", "kept.xml", s->junit,
+			       "cut.xml", NULL };
+	lg_run_output res;
+	char *text;
+	DIR *dir;
+	struct dirent *e;
+
+	lg_run_write_file(path_in(s, "kept.xml"), "before\n");
+	lg_run_write_file(path_in(s, "cut.xml"), "<?xml version=\"1.0\"?>\n"
+			  "<testsuites>\n  <testsuite name=\"x\"><properties>\n");
+	lg_run_spawn(&res, s->dir, argv, NULL);
+	assert_int_equal(res.code, 2);
+	assert_contains(res.err, "cut.xml: line 3: not well-formed XML");
+	lg_run_output_dispose(&res);
+	text = lg_test_slurp(path_in(s, "kept.xml"));
+	assert_string_equal(text, "before\n");
+	free(text);
+	assert_non_null(dir = opendir(s->dir));
+	while ((e = readdir(dir)))
+		if (strstr(e->d_name, ".tmp."))
+			fail_msg("left behind: %s", e->d_name);
+	closedir(dir);
+}
+
 static void sh(lg_run_output *res, const char *cwd, const char *script,
 	       const char *arg, const char *const *env)
 {
@@ -443,6 +472,61 @@ static int junit_after(const suite *s, const char *const *argv, int want,
 	n = (int)lg_run_xpath_number(doc, xpath);
 	xmlFreeDoc(doc);
 	return n;
+}
+
+/* What the reader does not know (attributes, elements, comments, CDATA,
+ * namespaces, properties of later versions) reaches the merged file. */
+static void test_merge_keeps_unknown(void **state)
+{
+	suite *s = *state;
+	const char *argv[] = { lg_run_binary(), "merge", "-o", "unknown-merged.xml",
+			       "unknown.xml", s->junit, NULL };
+	const char *checks[][2] = {
+		{ "string(//testsuite[@name='extra']/@team)", "a & b" },
+		{ "string(//testsuite[@name='extra']//property[@name='later.figure']/@value)",
+		  "3" },
+		{ "string(//*[local-name()='note']/@level)", "2" },
+		{ "string(//*[local-name()='note'])", "kept <as is> raw <b>" },
+		{ "namespace-uri(//*[local-name()='note'])", "urn:x" },
+		{ "string(//testsuite[@name='extra']/comment())", " a comment " },
+		{ "string(//testcase[@name='extra']/@flaky)", "no" },
+		{ "string(/testsuites/@tests)", "4" },
+		{ "string(count(/testsuites/testsuite))", "4" },
+	};
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	lg_run_write_file(path_in(s, "unknown.xml"),
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"leakgate\" tests=\"1\" time=\"1.000\">\n"
+		"  <testsuite name=\"extra\" tests=\"1\" failures=\"0\" "
+		"errors=\"0\" team=\"a &amp; b\">\n"
+		"    <!-- a comment -->\n"
+		"    <properties>\n"
+		"      <property name=\"verdict\" value=\"clean\"/>\n"
+		"      <property name=\"later.figure\" value=\"3\"/>\n"
+		"    </properties>\n"
+		"    <x:note xmlns:x=\"urn:x\" level=\"2\">kept &lt;as is&gt;"
+		"<![CDATA[ raw <b>]]></x:note>\n"
+		"    <testcase classname=\"m\" name=\"extra\" time=\"1.000\" "
+		"flaky=\"no\"/>\n"
+		"  </testsuite>\n"
+		"</testsuites>\n");
+	lg_run_spawn(&res, s->dir, argv, NULL);
+	if (res.code != 1)
+		fail_msg("merge: exit %d\n%s", res.code, res.err);
+	lg_run_output_dispose(&res);
+	/* Not the schema's (lg_run_load_junit): it has what JUnit does not. */
+	doc = xmlReadFile(path_in(s, "unknown-merged.xml"), NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	for (size_t i = 0; i < sizeof(checks) / sizeof(*checks); i++) {
+		char *got = lg_run_xpath_string(doc, checks[i][0]);
+
+		if (strcmp(got, checks[i][1]) != 0)
+			fail_msg("%s: '%s', not '%s'", checks[i][0], got, checks[i][1]);
+		xmlFree(got);
+	}
+	xmlFreeDoc(doc);
 }
 
 /* More shards than workloads: the empty one passes, writes a suite of no
@@ -676,6 +760,8 @@ int main(void)
 		cmocka_unit_test(test_gitlab_charts),
 		cmocka_unit_test(test_report_command),
 		cmocka_unit_test(test_merge_bad_input),
+		cmocka_unit_test(test_merge_bad_shard_midway),
+		cmocka_unit_test(test_merge_keeps_unknown),
 		cmocka_unit_test(test_gitlab_shards_and_merge),
 		cmocka_unit_test(test_gitlab_unsharded),
 		cmocka_unit_test(test_empty_shard),

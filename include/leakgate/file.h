@@ -19,6 +19,23 @@ int lg_file_write_atomic(const char *path, const char *data, size_t len);
 int lg_file_write_atomic_named(const char *path, const char *what,
 			       const char *data, size_t len);
 
+/* The same for a file written in pieces (not held whole at once):
+ * lg_file_atomic_open creates "<path>.tmp.<pid>", the caller writes to
+ * f.fd, and lg_file_atomic_finish(&f, rc) renames it over path when rc is
+ * 0, or removes it, returning the error. lg_file_atomic_error: the
+ * "cannot write" message from errno, for a failed write. */
+typedef struct {
+	const char *path;
+	const char *what;  /* "" or what the file is, for messages */
+	const char *space; /* " " after a what */
+	lg_buf tmp;        /* its temporary name */
+	int fd;
+} lg_atomic_file;
+
+int lg_file_atomic_open(lg_atomic_file *f, const char *path, const char *what);
+int lg_file_atomic_error(const lg_atomic_file *f);
+int lg_file_atomic_finish(lg_atomic_file *f, int rc);
+
 /* Append len bytes of data to path, creating it when missing. */
 int lg_file_append(const char *path, const char *data, size_t len);
 

@@ -3,7 +3,6 @@
 
 #include <stddef.h>
 
-#include "leakgate/buf.h"
 #include "leakgate/result.h"
 
 /*
@@ -13,13 +12,15 @@
  * timestamps, output); the <testsuites> totals are recomputed from them
  * and its time is the longest shard's (shards run side by side).
  *
- * xml_out receives the document; run_out the combined results model (read
- * with lg_junit_read), for the summary and the exit code. Errors name the
- * file: unreadable, not well-formed, not written by leakgate
+ * The document replaces path, whole ("<path>.tmp.<pid>", then renamed),
+ * and only when every file merged; run_out receives the combined results
+ * model (read with lg_junit_read), for the summary and the exit code,
+ * without the samples unless with_samples (only charts need them). Errors
+ * name the file: unreadable, not well-formed, not written by leakgate
  * (LG_ENOTFOUND / LG_EINVALID), or a workload in two files (LG_EINVALID:
  * the shards overlapped).
  */
-int lg_junit_merge(lg_buf *xml_out, lg_run_result *run_out,
-		   const char *const *paths, size_t count);
+int lg_junit_merge(const char *path, lg_run_result *run_out,
+		   const char *const *paths, size_t count, int with_samples);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include <libxml/xmlerror.h>
 #include <libxml/xmlIO.h>
 
 #include "leakgate/buf.h"
@@ -29,5 +30,9 @@ typedef struct {
 /* An output buffer over sink, or NULL (out of memory); closing it, or
  * freeing the writer over it, flushes what is left. */
 xmlOutputBufferPtr lg_xml_sink_open(lg_xml_sink *sink);
+
+/* A structured error handler that drops libxml2's messages (it prints
+ * them to stderr by default); the callers report errors themselves. */
+void lg_xml_quiet(void *context, xmlErrorPtr error);
 
 #endif

@@ -106,14 +106,13 @@ int lg_cmd_merge(int argc, char **argv)
 {
 	merge_args args = { NULL, NULL, NULL };
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	lg_buf xml = LG_BUF_INIT;
 	int code, rc;
 
 	if ((rc = parse_args(&args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
-	if (lg_junit_merge(&xml, &run, (const char *const *)argv + optind,
-			   (size_t)(argc - optind)) < 0 ||
-	    lg_file_write_atomic(args.output, lg_buf_cstr(&xml), xml.len) < 0 ||
+	/* The samples are for the summary's charts only. */
+	if (lg_junit_merge(args.output, &run, (const char *const *)argv + optind,
+			   (size_t)(argc - optind), args.summary || lg_ci_in_github()) < 0 ||
 	    write_summary(&run, &args) < 0) {
 		code = usage_error("%s", lg_error_last());
 		goto out;
@@ -122,7 +121,6 @@ int lg_cmd_merge(int argc, char **argv)
 	fprintf(stderr, "leakgate merge: %zu workloads from %d files into %s\n",
 		run.count, argc - optind, args.output);
 out:
-	lg_buf_dispose(&xml);
 	lg_run_result_dispose(&run);
 	return code;
 }
