@@ -6,6 +6,7 @@
  */
 #include "leakgate/junit_read.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 
 #include "leakgate/baseline.h"
 #include "leakgate/buf.h"
@@ -32,25 +34,57 @@
 /* Bytes of a tail kept when read back: as much as the file holds. */
 #define TAIL_MIN 16384
 
+/* A child of the <testcase> that holds part of the result (testcase()). */
+typedef enum { CHILD_FAILURE, CHILD_ERROR, CHILD_SKIPPED, CHILD_OUT, CHILD_ERR } child_kind;
+
 typedef struct {
-	const char *name;      /* the file, for messages */
-	const char *suite;     /* the testsuite being read, for messages */
+	child_kind kind;
+	char *message; /* its message attribute, or NULL */
+	lg_buf text;   /* all of its text, as xmlNodeGetContent gives it */
+} tc_child;
+
+/* The testcase's attributes read (testcase()). */
+enum { TC_CLASSNAME, TC_NAME, TC_FILE, TC_LINE, TC_TIME, TC_ATTRS };
+
+typedef struct {
+	const char *name;       /* the file, for messages */
+	const char *suite;      /* the testsuite being read, for messages */
 	lg_run_result *run;
-	size_t capacity;       /* of run->items */
+	size_t capacity;        /* of run->items */
 	lg_junit_suite_fn each; /* NULL, or called with each suite read */
 	void *each_ctx;
+	xmlParserCtxtPtr ctxt;
+	int rc;                 /* the error that stopped the parse */
+	xmlError fatal;         /* libxml2's first fatal error (code 0: none) */
+	int depth;              /* elements open */
+	lg_buf scratch[2];      /* attribute values */
+
+	/* The <testsuite> being read, from its start tag to its end tag. */
+	enum { OUTSIDE, SUITE, EMPTY_SUITE } in;
+	char *suite_name;
+	char *stamp;
+	long suite_line, props_line, tc_line;
+	enum { NO_PROPS, IN_PROPS, PROPS_READ } props; /* its first <properties> */
+	int testcases;          /* <testcase> elements seen */
+	int in_testcase;        /* inside the first one */
+	int has_verdict;
+	int64_t calls;          /* the calls property, or -1 */
+	char *tc_attrs[TC_ATTRS];
+	tc_child *children;     /* of the testcase, in order */
+	size_t child_count, child_capacity;
+	int in_child;           /* children[child_count - 1] is open */
 } reader;
 
 /* "run.xml: line 12: testsuite 'orders': <what>" */
-static int invalid(const reader *rd, const xmlNode *node, const char *fmt,
+static int invalid(const reader *rd, long line, const char *fmt,
 		   const char *a, const char *b)
 {
 	char what[512];
 	char where[128] = "";
 
 	snprintf(what, sizeof(what), fmt, a, b ? b : "");
-	if (node && xmlGetLineNo(node) > 0)
-		snprintf(where, sizeof(where), "line %ld: ", xmlGetLineNo(node));
+	if (line > 0)
+		snprintf(where, sizeof(where), "line %ld: ", line);
 	if (rd->suite)
 		lg_error_set("%s: %stestsuite '%s': %s", rd->name, where, rd->suite, what);
 	else
@@ -58,51 +92,20 @@ static int invalid(const reader *rd, const xmlNode *node, const char *fmt,
 	return LG_EINVALID;
 }
 
-static int is(const xmlNode *node, const char *name)
-{
-	return node->type == XML_ELEMENT_NODE &&
-	       xmlStrcmp(node->name, BAD_CAST name) == 0;
-}
-
-/* An attribute's value, or NULL; the caller frees with xmlFree. */
-static char *attr(const xmlNode *node, const char *name)
-{
-	return (char *)xmlGetProp(node, BAD_CAST name);
-}
-
-/* The same without a copy (600,000 properties in 10,000 workloads):
- * borrowed from the tree when the parser left the value as one text node
- * (or none: ""), as it does without entity references; otherwise a copy
- * in *owned, which the caller frees with xmlFree. */
-static const char *attr_value(const xmlNode *node, const char *name, char **owned)
-{
-	const xmlAttr *a = xmlHasProp(node, BAD_CAST name);
-
-	*owned = NULL;
-	if (!a)
-		return NULL;
-	if (!a->children)
-		return "";
-	if (a->children->type == XML_TEXT_NODE && !a->children->next &&
-	    a->children->content)
-		return (const char *)a->children->content;
-	return *owned = attr(node, name);
-}
-
-static int number(double *out, const reader *rd, const xmlNode *node,
+static int number(double *out, const reader *rd, long line,
 		  const char *name, const char *value)
 {
 	if (lg_parse_double(out, value) < 0)
-		return invalid(rd, node, "property '%s': '%s' is not a number",
+		return invalid(rd, line, "property '%s': '%s' is not a number",
 			       name, value);
 	return 0;
 }
 
-static int whole(int64_t *out, const reader *rd, const xmlNode *node,
+static int whole(int64_t *out, const reader *rd, long line,
 		 const char *name, const char *value)
 {
 	if (lg_parse_i64(out, value) < 0 || *out < 0)
-		return invalid(rd, node, "property '%s': '%s' is not a whole number",
+		return invalid(rd, line, "property '%s': '%s' is not a whole number",
 			       name, value);
 	return 0;
 }
@@ -131,7 +134,7 @@ static int outcome_from_name(lg_outcome *out, const char *name)
 
 /* "calls:value calls:value ..." into the series, metric m. The first
  * samples property lays the samples out; the next must match its calls. */
-static int samples(lg_workload_result *r, const reader *rd, const xmlNode *node,
+static int samples(lg_workload_result *r, const reader *rd, long line,
 		   const char *name, lg_metric m, const char *value)
 {
 	lg_series *s = &r->series;
@@ -168,22 +171,22 @@ static int samples(lg_workload_result *r, const reader *rd, const xmlNode *node,
 				char at[32];
 
 				snprintf(at, sizeof(at), "%lld", (long long)calls);
-				return invalid(rd, node, "property '%s': calls do "
+				return invalid(rd, line, "property '%s': calls do "
 					       "not increase at %s", name, at);
 			}
 			if ((rc = lg_series_push(s, &sample)) < 0)
 				return rc;
 		} else if (i >= s->count || s->samples[i].calls != calls) {
-			return invalid(rd, node, "property '%s': its calls differ "
+			return invalid(rd, line, "property '%s': its calls differ "
 				       "from the other samples%s", name, "");
 		}
 		s->samples[i++].value[m] = v;
 	}
 	if (*p)
-		return invalid(rd, node, "property '%s': '%s' is not a list of "
+		return invalid(rd, line, "property '%s': '%s' is not a list of "
 			       "calls:value", name, value);
 	if (!layout && i != s->count)
-		return invalid(rd, node, "property '%s': its calls differ from "
+		return invalid(rd, line, "property '%s': its calls differ from "
 			       "the other samples%s", name, "");
 	s->present |= 1u << m;
 	return 0;
@@ -192,7 +195,7 @@ static int samples(lg_workload_result *r, const reader *rd, const xmlNode *node,
 /* "<metric>.<field>": a fitted figure or the samples. 0 when taken, 1 when
  * the prefix is not a metric (not ours: ignored). */
 static int metric_property(lg_workload_result *r, const reader *rd,
-			   const xmlNode *node, const char *name,
+			   long line, const char *name,
 			   const char *value)
 {
 	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
@@ -211,10 +214,10 @@ static int metric_property(lg_workload_result *r, const reader *rd,
 	if (lg_metric_from_name(&m, metric_name) < 0)
 		return 1;
 	if (strcmp(dot + 1, "samples") == 0)
-		return samples(r, rd, node, name, m, value);
+		return samples(r, rd, line, name, m, value);
 	f = &r->fits[m];
 	if (strcmp(dot + 1, "warmup") == 0 || strcmp(dot + 1, "used") == 0) {
-		if ((rc = whole(&n, rd, node, name, value)) < 0)
+		if ((rc = whole(&n, rd, line, name, value)) < 0)
 			return rc;
 		if (dot[1] == 'w')
 			f->warmup = (size_t)n;
@@ -233,7 +236,7 @@ static int metric_property(lg_workload_result *r, const reader *rd,
 			k++;
 		if (k == sizeof(fields) / sizeof(*fields))
 			return 1; /* a figure of a later version */
-		if ((rc = number(&v, rd, node, name, value)) < 0)
+		if ((rc = number(&v, rd, line, name, value)) < 0)
 			return rc;
 		switch (k) {
 		case 0: f->slope = v; break;
@@ -253,7 +256,7 @@ static int metric_property(lg_workload_result *r, const reader *rd,
  * baseline_properties), rebuilt as far as the file keeps it. 1 when the
  * name is not one of them. */
 static int baseline_property(lg_workload_result *r, const reader *rd,
-			     const xmlNode *node, const char *name,
+			     long line, const char *name,
 			     const char *value)
 {
 	static const char *const fields[] = { "slope", "ci_low", "ci_high" };
@@ -290,7 +293,7 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 				return 0;
 			}
 		}
-		return invalid(rd, node, "property '%s': unknown status '%s'", name, value);
+		return invalid(rd, line, "property '%s': unknown status '%s'", name, value);
 	}
 	if (strcmp(key, "rev") == 0)
 		return lg_string_set(&cmp->rev, value);
@@ -303,7 +306,7 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 	for (size_t k = 0; k < sizeof(params) / sizeof(*params); k++) {
 		if (strcmp(key, params[k].name) != 0)
 			continue;
-		if ((rc = number(&v, rd, node, name, value)) < 0)
+		if ((rc = number(&v, rd, line, name, value)) < 0)
 			return rc;
 		cmp->params.given |= params[k].bit;
 		if (params[k].bit == LG_PARAM_THRESHOLD)
@@ -323,7 +326,7 @@ static int baseline_property(lg_workload_result *r, const reader *rd,
 	for (size_t k = 0; k < sizeof(fields) / sizeof(*fields); k++) {
 		if (strcmp(dot + 1, fields[k]) != 0)
 			continue;
-		if ((rc = number(&v, rd, node, name, value)) < 0)
+		if ((rc = number(&v, rd, line, name, value)) < 0)
 			return rc;
 		cmp->entry.metrics[m].present = 1;
 		if (k == 0)
@@ -361,7 +364,7 @@ static int split_site(char **file, int *line, const char *text)
  * one of them.
  */
 static int explain_property(lg_workload_result *r, const reader *rd,
-			    const xmlNode *node, const char *name,
+			    long line, const char *name,
 			    const char *value)
 {
 	const char *key = name + strlen("explain.");
@@ -381,11 +384,11 @@ static int explain_property(lg_workload_result *r, const reader *rd,
 				return 0;
 			}
 		}
-		return invalid(rd, node, "property '%s': unknown kind '%s'", name, value);
+		return invalid(rd, line, "property '%s': unknown kind '%s'", name, value);
 	}
 	if (strcmp(key, "site") == 0) {
 		rc = split_site(&e->site_file, &e->site_line, value);
-		return rc == LG_EINVALID ? invalid(rd, node, "property '%s': '%s' is "
+		return rc == LG_EINVALID ? invalid(rd, line, "property '%s': '%s' is "
 						   "not file:line", name, value) : rc;
 	}
 	if (strcmp(key, "chain") == 0)
@@ -397,14 +400,14 @@ static int explain_property(lg_workload_result *r, const reader *rd,
 	if (strcmp(key, "stopped") == 0)
 		return lg_string_set(&e->stopped, value);
 	if (strcmp(key, "calls") == 0) {
-		if ((rc = whole(&n, rd, node, name, value)) < 0)
+		if ((rc = whole(&n, rd, line, name, value)) < 0)
 			return rc;
 		e->calls = n;
 		return 0;
 	}
 	if (strcmp(key, "traced_bytes_per_call") == 0) {
 		e->traced = 1;
-		return number(&e->traced_bytes_per_call, rd, node, name, value);
+		return number(&e->traced_bytes_per_call, rd, line, name, value);
 	}
 	return 0; /* a table row, or a figure of a later version */
 }
@@ -412,7 +415,7 @@ static int explain_property(lg_workload_result *r, const reader *rd,
 /* "function.file" / "function.line": the workload function's place, when
  * the test case's file and line are the diagnosis's. */
 static int function_property(lg_workload_result *r, const reader *rd,
-			     const xmlNode *node, const char *name,
+			     long line, const char *name,
 			     const char *value)
 {
 	int64_t n;
@@ -422,7 +425,7 @@ static int function_property(lg_workload_result *r, const reader *rd,
 		return lg_string_set(&r->file, value);
 	if (strcmp(name, "function.line") != 0)
 		return 1;
-	if ((rc = whole(&n, rd, node, name, value)) < 0)
+	if ((rc = whole(&n, rd, line, name, value)) < 0)
 		return rc;
 	r->line = n > 1000000000 ? 0 : (int)n;
 	return 0;
@@ -430,20 +433,20 @@ static int function_property(lg_workload_result *r, const reader *rd,
 
 /* Properties of the other passes: 0 when taken, 1 when not theirs. */
 static int extension_property(lg_workload_result *r, const reader *rd,
-			      const xmlNode *node, const char *name,
+			      long line, const char *name,
 			      const char *value)
 {
-	int rc = baseline_property(r, rd, node, name, value);
+	int rc = baseline_property(r, rd, line, name, value);
 
 	if (rc == 1)
-		rc = explain_property(r, rd, node, name, value);
+		rc = explain_property(r, rd, line, name, value);
 	if (rc == 1)
-		rc = function_property(r, rd, node, name, value);
+		rc = function_property(r, rd, line, name, value);
 	return rc;
 }
 
 static int property(lg_workload_result *r, const reader *rd,
-		    const xmlNode *node, const char *name, const char *value,
+		    long line, const char *name, const char *value,
 		    int64_t *calls)
 {
 	lg_workload *wl = &r->workload;
@@ -453,9 +456,9 @@ static int property(lg_workload_result *r, const reader *rd,
 	/* "<metric>.<field>" and the other passes' "<pass>.<field>" first:
 	 * most properties are, and no plain name below has a dot. */
 	if (strchr(name, '.')) {
-		if ((rc = metric_property(r, rd, node, name, value)) <= 0)
+		if ((rc = metric_property(r, rd, line, name, value)) <= 0)
 			return rc;
-		if ((rc = extension_property(r, rd, node, name, value)) <= 0)
+		if ((rc = extension_property(r, rd, line, name, value)) <= 0)
 			return rc;
 		return 0; /* unknown: a property of a later version */
 	}
@@ -463,25 +466,25 @@ static int property(lg_workload_result *r, const reader *rd,
 		return lg_string_set(&wl->target, value);
 	if (strcmp(name, "verdict") == 0) {
 		if (verdict_from_name(&r->verdict, value) < 0)
-			return invalid(rd, node, "property 'verdict': unknown "
+			return invalid(rd, line, "property 'verdict': unknown "
 				       "verdict '%s'%s", value, "");
 		return 0;
 	}
 	if (strcmp(name, "outcome") == 0) {
 		if (outcome_from_name(&r->outcome, value) < 0)
-			return invalid(rd, node, "property 'outcome': unknown "
+			return invalid(rd, line, "property 'outcome': unknown "
 				       "outcome '%s'%s", value, "");
 		return 0;
 	}
 	if (strcmp(name, "expect") == 0) {
 		if (strcmp(value, "leak") != 0 && strcmp(value, "clean") != 0)
-			return invalid(rd, node, "property 'expect': '%s' is "
+			return invalid(rd, line, "property 'expect': '%s' is "
 				       "neither leak nor clean%s", value, "");
 		wl->expect_leak = strcmp(value, "leak") == 0;
 		return 0;
 	}
 	if (strcmp(name, "threshold") == 0)
-		return number(&wl->threshold, rd, node, name, value);
+		return number(&wl->threshold, rd, line, name, value);
 	if (strcmp(name, "python") == 0)
 		return lg_string_set(&r->python_version, value);
 	if (strcmp(name, "implementation") == 0)
@@ -494,13 +497,13 @@ static int property(lg_workload_result *r, const reader *rd,
 		return lg_string_set(&r->detail, value);
 	if (strcmp(name, "culprit") == 0) {
 		if (lg_metric_from_name(&r->culprit, value) < 0)
-			return invalid(rd, node, "property 'culprit': unknown "
+			return invalid(rd, line, "property 'culprit': unknown "
 				       "metric '%s'%s", value, "");
 		return 0;
 	}
 	if (strcmp(name, "batch") == 0 || strcmp(name, "call_ns") == 0 ||
 	    strcmp(name, "calls") == 0) {
-		if ((rc = whole(&n, rd, node, name, value)) < 0)
+		if ((rc = whole(&n, rd, line, name, value)) < 0)
 			return rc;
 		if (strcmp(name, "batch") == 0)
 			r->batch = n;
@@ -513,50 +516,6 @@ static int property(lg_workload_result *r, const reader *rd,
 	/* Ignored: "samples" (the count of the run; the file keeps fewer),
 	 * and what is unknown (a property of a later version). */
 	return 0;
-}
-
-static int properties(lg_workload_result *r, const reader *rd,
-		      const xmlNode *list, int *has_verdict)
-{
-	int64_t calls = -1;
-	int rc = 0;
-
-	for (const xmlNode *p = list->children; p && rc == 0; p = p->next) {
-		char *name_copy, *value_copy;
-		const char *name, *value;
-
-		if (!is(p, "property"))
-			continue;
-		name = attr_value(p, "name", &name_copy);
-		value = attr_value(p, "value", &value_copy);
-		if (!name || !value)
-			rc = invalid(rd, p, "<property> without %s%s",
-				     name ? "a value" : "a name", "");
-		else
-			rc = property(r, rd, p, name, value, &calls);
-		if (rc == 0 && strcmp(name, "verdict") == 0)
-			*has_verdict = 1;
-		xmlFree(name_copy);
-		xmlFree(value_copy);
-	}
-	/* Calls but no samples kept (no heap counters): one sample says how
-	 * far it got. */
-	if (rc == 0 && calls > 0 && r->series.count == 0) {
-		lg_sample last;
-
-		memset(&last, 0, sizeof(last));
-		last.calls = calls;
-		rc = lg_series_push(&r->series, &last);
-	}
-	return rc;
-}
-
-/* The text of an element, "" when empty; the caller frees with xmlFree. */
-static char *content(const xmlNode *node)
-{
-	char *s = (char *)xmlNodeGetContent(node);
-
-	return s ? s : (char *)xmlStrdup(BAD_CAST "");
 }
 
 /* Cut the first line off *text when it is exactly `line`. */
@@ -600,31 +559,22 @@ oom:
 }
 
 /* <system-out>: the attachment line, the note of a fixed leak, the tail. */
-static int system_out(lg_workload_result *r, const xmlNode *node)
+static int system_out(lg_workload_result *r, const char *text)
 {
-	char *text = content(node);
 	const char *p = text;
-	int rc = 0;
 
-	if (!text)
-		goto oom;
 	if (take_line(&p, "[[ATTACHMENT|", "]]", &r->attachment) < 0)
-		goto oom;
+		return lg_error_oom();
 	if (r->verdict == LG_VERDICT_LEAK_FIXED)
 		take_line(&p, "", "", NULL);
-	rc = tail(&r->out, p);
-	xmlFree(text);
-	return rc;
-oom:
-	xmlFree(text);
-	return lg_error_oom();
+	return tail(&r->out, p);
 }
 
-static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
+/* The <testcase> read, once the properties are: its attributes and
+ * children. */
+static int testcase(lg_workload_result *r, const reader *rd)
 {
-	char *classname = attr(tc, "classname"), *name = attr(tc, "name");
-	char *file = attr(tc, "file"), *line = attr(tc, "line");
-	char *time = attr(tc, "time");
+	char *const *a = rd->tc_attrs;
 	int64_t n;
 	int rc = 0;
 
@@ -632,50 +582,37 @@ static int testcase(lg_workload_result *r, const reader *rd, const xmlNode *tc)
 	 * own place came with the function.* properties. */
 	int site = r->explanation && r->explanation->site_file;
 
-	if ((rc = lg_string_set(&r->module, classname)) == 0 &&
-	    (rc = lg_string_set(&r->function, name)) == 0 && !site)
-		rc = lg_string_set(&r->file, file);
-	if (rc == 0 && line && !site) {
-		if (lg_parse_i64(&n, line) < 0 || n < 0 || n > 1000000000)
-			rc = invalid(rd, tc, "<testcase> line '%s' is not a "
-				     "line number%s", line, "");
+	if ((rc = lg_string_set(&r->module, a[TC_CLASSNAME])) == 0 &&
+	    (rc = lg_string_set(&r->function, a[TC_NAME])) == 0 && !site)
+		rc = lg_string_set(&r->file, a[TC_FILE]);
+	if (rc == 0 && a[TC_LINE] && !site) {
+		if (lg_parse_i64(&n, a[TC_LINE]) < 0 || n < 0 || n > 1000000000)
+			rc = invalid(rd, rd->tc_line, "<testcase> line '%s' is not a "
+				     "line number%s", a[TC_LINE], "");
 		else
 			r->line = (int)n;
 	}
-	if (rc == 0 && time && lg_parse_double(&r->seconds, time) < 0)
-		rc = invalid(rd, tc, "<testcase> time '%s' is not a number%s",
-			     time, "");
-	xmlFree(classname);
-	xmlFree(name);
-	xmlFree(file);
-	xmlFree(line);
-	xmlFree(time);
+	if (rc == 0 && a[TC_TIME] && lg_parse_double(&r->seconds, a[TC_TIME]) < 0)
+		rc = invalid(rd, rd->tc_line, "<testcase> time '%s' is not a number%s",
+			     a[TC_TIME], "");
 
-	for (const xmlNode *c = tc->children; c && rc == 0; c = c->next) {
-		char *text = NULL;
+	for (size_t i = 0; i < rd->child_count && rc == 0; i++) {
+		const tc_child *c = &rd->children[i];
+		const char *text = lg_buf_cstr(&c->text);
 
-		if (is(c, "failure") || is(c, "error") || is(c, "skipped")) {
+		if (c->kind == CHILD_OUT) {
+			rc = system_out(r, text);
+		} else if (c->kind == CHILD_ERR) {
+			rc = tail(&r->err, text);
+		} else {
 			/* Files without the message property (older ones). */
-			if (!r->message) {
-				char *m = attr(c, "message");
-
-				rc = lg_string_set(&r->message, m);
-				xmlFree(m);
-			}
+			if (!r->message)
+				rc = lg_string_set(&r->message, c->message);
 			/* An error with a chart is a <failure> (junit.c). */
-			if (rc == 0 && (is(c, "error") || (is(c, "failure") &&
-					r->verdict == LG_VERDICT_ERROR))) {
-				text = content(c);
-				if (text && *text)
-					rc = lg_string_set(&r->traceback, text);
-			}
-		} else if (is(c, "system-out")) {
-			rc = system_out(r, c);
-		} else if (is(c, "system-err")) {
-			text = content(c);
-			rc = text ? tail(&r->err, text) : LG_ENOMEM;
+			if (rc == 0 && (c->kind == CHILD_ERROR || (c->kind == CHILD_FAILURE &&
+					r->verdict == LG_VERDICT_ERROR)) && *text)
+				rc = lg_string_set(&r->traceback, text);
 		}
-		xmlFree(text);
 	}
 	return rc;
 }
@@ -691,149 +628,356 @@ static time_t parse_stamp(const char *s)
 	return end && *end == '\0' ? timegm(&tm) : 0;
 }
 
-static int testsuite(reader *rd, const xmlNode *suite)
+/* rc, the first error, stops the parse; inside a suite only at its end,
+ * so that a file cut short says so (not well-formed) as it did when the
+ * suites were read whole. */
+static void stop(reader *rd, int rc)
+{
+	if (rc < 0 && rd->rc == 0)
+		rd->rc = rc;
+	if (rd->rc < 0 && rd->in == OUTSIDE)
+		xmlStopParser(rd->ctxt);
+}
+
+/* The value of attribute name among the SAX2 attributes (5 pointers
+ * each: local name, prefix, URI, value, its end), as the tree holds it:
+ * in rd->scratch[k] until the next call with k; *out NULL when absent. */
+static int attribute(const char **out, reader *rd, int k, const xmlChar **attrs,
+		     int count, const char *name)
+{
+	*out = NULL;
+	for (int i = 0; i < count; i++, attrs += 5) {
+		const char *v = (const char *)attrs[3];
+		size_t len = (size_t)(attrs[4] - attrs[3]);
+		xmlChar *decoded = NULL;
+		int rc;
+
+		if (strcmp((const char *)attrs[0], name) != 0)
+			continue;
+		/* The parser leaves '&' escaped ("&#38;") for the tree
+		 * builder to decode (as xmlSAX2AttributeNs does). */
+		if (memchr(v, '&', len)) {
+			if (!(decoded = xmlStringLenDecodeEntities(rd->ctxt, attrs[3], (int)len,
+								   XML_SUBSTITUTE_REF, 0, 0, 0)))
+				return lg_error_oom();
+			v = (const char *)decoded;
+			len = strlen(v);
+		}
+		lg_buf_clear(&rd->scratch[k]);
+		rc = lg_buf_add(&rd->scratch[k], v, len);
+		xmlFree(decoded);
+		if (rc < 0)
+			return rc;
+		*out = lg_buf_cstr(&rd->scratch[k]);
+		return 0;
+	}
+	return 0;
+}
+
+/* The same, copied into *out (freed first); NULL when absent. */
+static int attribute_copy(char **out, reader *rd, const xmlChar **attrs, int count,
+			  const char *name)
+{
+	const char *value;
+	int rc = attribute(&value, rd, 0, attrs, count, name);
+
+	free(*out);
+	*out = NULL;
+	if (rc < 0 || !value)
+		return rc;
+	return (*out = strdup(value)) ? 0 : lg_error_oom();
+}
+
+/* The root element: <testsuites>, whose time is the run's. */
+static int root_element(reader *rd, long line, const char *name,
+			const xmlChar **attrs, int count)
+{
+	const char *time;
+	int rc;
+
+	if (strcmp(name, "testsuites") != 0)
+		return invalid(rd, line, "the root element is <%s>, not "
+			       "<testsuites>: not a leakgate report%s", name, "");
+	if ((rc = attribute(&time, rd, 0, attrs, count, "time")) < 0)
+		return rc;
+	if (time && lg_parse_double(&rd->run->seconds, time) < 0)
+		return invalid(rd, line, "<testsuites> time '%s' is not a number%s",
+			       time, "");
+	return 0;
+}
+
+/* A <testsuite> starts: its result is added to the run. */
+static int suite_start(reader *rd, long line, const xmlChar **attrs, int count)
 {
 	lg_run_result *run = rd->run;
-	lg_workload_result *items, *r;
+	lg_workload_result *items;
+	const char *tests;
 	lg_workload wl;
-	const xmlNode *props = NULL, *tc = NULL;
-	char *name = attr(suite, "name"), *stamp;
-	int has_verdict = 0, rc;
-	time_t started;
+	int rc;
 
-	if (!name)
-		return invalid(rd, suite, "<testsuite> without a name%s%s", "", "");
-	rd->suite = name;
-	for (const xmlNode *c = suite->children; c; c = c->next) {
-		if (is(c, "properties") && !props)
-			props = c;
-		else if (is(c, "testcase") && !tc)
-			tc = c;
-		else if (is(c, "testcase")) {
-			rc = invalid(rd, c, "more than one <testcase>: not a "
-				     "leakgate report%s%s", "", "");
-			goto out;
-		}
+	/* An empty shard's placeholder suite carries no result. */
+	if ((rc = attribute(&tests, rd, 0, attrs, count, "tests")) < 0)
+		return rc;
+	if (tests && strcmp(tests, "0") == 0) {
+		rd->in = EMPTY_SUITE;
+		return 0;
 	}
-	if (!props || !tc) {
-		rc = invalid(rd, suite, "no <%s>: not a leakgate report%s",
-			     props ? "testcase" : "properties", "");
-		goto out;
-	}
+	rd->in = SUITE;
+	rd->suite_line = line;
+	rd->props = NO_PROPS;
+	rd->testcases = rd->in_testcase = rd->has_verdict = 0;
+	rd->calls = -1;
+	if ((rc = attribute_copy(&rd->stamp, rd, attrs, count, "timestamp")) < 0 ||
+	    (rc = attribute_copy(&rd->suite_name, rd, attrs, count, "name")) < 0)
+		return rc;
+	if (!rd->suite_name)
+		return invalid(rd, line, "<testsuite> without a name%s%s", "", "");
+	rd->suite = rd->suite_name;
 
 	/* Doubling: 10,000 workloads must not mean 10,000 copies. */
 	if (run->count == rd->capacity) {
 		size_t capacity = rd->capacity ? rd->capacity * 2 : 16;
 
-		if (!(items = realloc(run->items, capacity * sizeof(*items)))) {
-			rc = lg_error_oom();
-			goto out;
-		}
+		if (!(items = realloc(run->items, capacity * sizeof(*items))))
+			return lg_error_oom();
 		run->items = items;
 		rd->capacity = capacity;
 	}
-	items = run->items;
-	r = &items[run->count];
 	if ((rc = lg_workload_init_defaults(&wl)) < 0)
-		goto out;
-	rc = lg_string_set(&wl.name, name);
+		return rc;
+	rc = lg_string_set(&wl.name, rd->suite_name);
 	if (rc == 0)
-		rc = lg_workload_result_init(r, &wl, TAIL_MIN);
+		rc = lg_workload_result_init(&run->items[run->count], &wl, TAIL_MIN);
 	lg_workload_dispose(&wl);
 	if (rc < 0)
-		goto out;
-	run->count++; /* from here on, disposed with the run */
-	r->verdict = LG_VERDICT_ERROR;
+		return rc;
+	run->items[run->count++].verdict = LG_VERDICT_ERROR; /* disposed with the run */
+	return 0;
+}
 
-	if ((rc = properties(r, rd, props, &has_verdict)) < 0)
-		goto out;
-	if (!has_verdict) {
-		rc = invalid(rd, props, "no 'verdict' property: not written by "
-			     "leakgate%s%s", "", "");
-		goto out;
+/* A <property> of the first <properties>. */
+static int property_element(reader *rd, long line, const xmlChar **attrs, int count)
+{
+	lg_workload_result *r = &rd->run->items[rd->run->count - 1];
+	const char *name, *value;
+	int rc;
+
+	if ((rc = attribute(&name, rd, 0, attrs, count, "name")) < 0 ||
+	    (rc = attribute(&value, rd, 1, attrs, count, "value")) < 0)
+		return rc;
+	if (!name || !value)
+		return invalid(rd, line, "<property> without %s%s",
+			       name ? "a value" : "a name", "");
+	if ((rc = property(r, rd, line, name, value, &rd->calls)) == 0 &&
+	    strcmp(name, "verdict") == 0)
+		rd->has_verdict = 1;
+	return rc;
+}
+
+/* A child of the first <testcase>: kept (its text to come) when it holds
+ * part of the result. */
+static int testcase_child(reader *rd, const char *name, const xmlChar **attrs,
+			  int count)
+{
+	static const char *const names[] = {
+		[CHILD_FAILURE] = "failure", [CHILD_ERROR] = "error",
+		[CHILD_SKIPPED] = "skipped", [CHILD_OUT] = "system-out",
+		[CHILD_ERR] = "system-err",
+	};
+	tc_child *c;
+	size_t k = 0;
+
+	while (k < sizeof(names) / sizeof(*names) && strcmp(name, names[k]) != 0)
+		k++;
+	if (k == sizeof(names) / sizeof(*names))
+		return 0;
+	if (rd->child_count == rd->child_capacity) {
+		size_t capacity = rd->child_capacity ? rd->child_capacity * 2 : 4;
+
+		if (!(c = realloc(rd->children, capacity * sizeof(*c))))
+			return lg_error_oom();
+		rd->children = c;
+		rd->child_capacity = capacity;
 	}
+	c = &rd->children[rd->child_count++];
+	c->kind = (child_kind)k;
+	c->message = NULL;
+	c->text = (lg_buf)LG_BUF_INIT;
+	rd->in_child = 1;
+	if (k == CHILD_OUT || k == CHILD_ERR)
+		return 0;
+	return attribute_copy(&c->message, rd, attrs, count, "message");
+}
+
+/* An element starts, depth elements inside the root's parent (0: the
+ * root). Inside a suite: its first <properties> (each <property> read at
+ * once), its one <testcase> (kept until the suite ends), nothing else. */
+static int element(reader *rd, int depth, const char *name, const xmlChar **attrs,
+		   int count)
+{
+	long line = xmlSAX2GetLineNumber(rd->ctxt);
+	int rc;
+
+	if (depth == 0)
+		return root_element(rd, line, name, attrs, count);
+	if (depth == 1)
+		return strcmp(name, "testsuite") == 0 ? suite_start(rd, line, attrs, count) : 0;
+	if (rd->in != SUITE)
+		return 0;
+	if (depth == 2 && strcmp(name, "properties") == 0 && rd->props == NO_PROPS) {
+		rd->props = IN_PROPS;
+		rd->props_line = line;
+	} else if (depth == 2 && strcmp(name, "testcase") == 0) {
+		if (rd->testcases++)
+			return invalid(rd, line, "more than one <testcase>: not a "
+				       "leakgate report%s%s", "", "");
+		rd->in_testcase = 1;
+		rd->tc_line = line;
+		if ((rc = attribute_copy(&rd->tc_attrs[TC_CLASSNAME], rd, attrs, count,
+					 "classname")) < 0 ||
+		    (rc = attribute_copy(&rd->tc_attrs[TC_NAME], rd, attrs, count, "name")) < 0 ||
+		    (rc = attribute_copy(&rd->tc_attrs[TC_FILE], rd, attrs, count, "file")) < 0 ||
+		    (rc = attribute_copy(&rd->tc_attrs[TC_LINE], rd, attrs, count, "line")) < 0)
+			return rc;
+		return attribute_copy(&rd->tc_attrs[TC_TIME], rd, attrs, count, "time");
+	} else if (depth == 3 && rd->props == IN_PROPS && strcmp(name, "property") == 0) {
+		return property_element(rd, line, attrs, count);
+	} else if (depth == 3 && rd->in_testcase) {
+		return testcase_child(rd, name, attrs, count);
+	}
+	return 0;
+}
+
+/* The suite read through: its checks, the testcase, its start time. */
+static int suite_end(reader *rd)
+{
+	lg_run_result *run = rd->run;
+	lg_workload_result *r = &run->items[run->count - 1];
+	time_t started;
+	int rc;
+
+	if (rd->props == NO_PROPS || !rd->testcases)
+		return invalid(rd, rd->suite_line, "no <%s>: not a leakgate report%s",
+			       rd->props != NO_PROPS ? "testcase" : "properties", "");
+	/* Calls but no samples kept (no heap counters): one sample says how
+	 * far it got. */
+	if (rd->calls > 0 && r->series.count == 0) {
+		lg_sample last;
+
+		memset(&last, 0, sizeof(last));
+		last.calls = rd->calls;
+		if ((rc = lg_series_push(&r->series, &last)) < 0)
+			return rc;
+	}
+	if (!rd->has_verdict)
+		return invalid(rd, rd->props_line, "no 'verdict' property: not "
+			       "written by leakgate%s%s", "", "");
 	if (!r->workload.target &&
-	    (rc = lg_string_set(&r->workload.target, name)) < 0)
-		goto out;
-	if ((rc = testcase(r, rd, tc)) < 0)
-		goto out;
-	stamp = attr(suite, "timestamp");
-	started = parse_stamp(stamp);
-	xmlFree(stamp);
+	    (rc = lg_string_set(&r->workload.target, rd->suite_name)) < 0)
+		return rc;
+	if ((rc = testcase(r, rd)) < 0)
+		return rc;
+	started = parse_stamp(rd->stamp);
 	if (started && (!run->started || started < run->started))
 		run->started = started;
-out:
+	return 0;
+}
+
+/* Back outside any suite: what was kept of the last one freed. */
+static void suite_clear(reader *rd)
+{
+	for (size_t i = 0; i < rd->child_count; i++) {
+		free(rd->children[i].message);
+		lg_buf_dispose(&rd->children[i].text);
+	}
+	rd->child_count = 0;
+	rd->in_child = 0;
+	for (int i = 0; i < TC_ATTRS; i++) {
+		free(rd->tc_attrs[i]);
+		rd->tc_attrs[i] = NULL;
+	}
+	free(rd->suite_name);
+	free(rd->stamp);
+	rd->suite_name = rd->stamp = NULL;
 	rd->suite = NULL;
-	xmlFree(name);
-	return rc;
-}
-
-int lg_junit_is_empty_suite(const struct _xmlNode *suite)
-{
-	char *tests = attr(suite, "tests");
-	int empty = tests && strcmp(tests, "0") == 0;
-
-	xmlFree(tests);
-	return empty;
-}
-
-/* The root element: <testsuites>, whose time is the run's. */
-static int root_element(reader *rd, xmlTextReaderPtr xr)
-{
-	const xmlNode *root = xmlTextReaderCurrentNode(xr);
-	char *time;
-	int rc = 0;
-
-	if (!root || !is(root, "testsuites"))
-		return invalid(rd, root, "the root element is <%s>, not "
-			       "<testsuites>: not a leakgate report%s",
-			       root ? (const char *)root->name : "", "");
-	time = (char *)xmlTextReaderGetAttribute(xr, BAD_CAST "time");
-	if (time && lg_parse_double(&rd->run->seconds, time) < 0)
-		rc = invalid(rd, root, "<testsuites> time '%s' is not a number%s",
-			     time, "");
-	xmlFree(time);
-	return rc;
+	rd->in = OUTSIDE;
 }
 
 /*
- * Stream the document: one <testsuite> at a time is built as a tree and
- * read, then freed, so that 10,000 workloads (~40 MB) read in well under a
- * second in little memory (a whole tree of them takes seconds and ~500 MB).
- * 1 when well-formed and read, 0 when libxml2 found it not well-formed.
+ * The SAX2 handlers: the document is read as libxml2 parses it, into the
+ * model, without a tree (building one and freeing it took most of the
+ * time). A caller that copies the suites (each) gets each one built as a
+ * tree by libxml2's own handlers, freed once each has it.
  */
-static int document(reader *rd, xmlTextReaderPtr xr)
+static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
+		     const xmlChar *uri, int ns_count, const xmlChar **ns,
+		     int count, int defaulted, const xmlChar **attrs)
 {
-	int ret = xmlTextReaderRead(xr), rc = 0;
+	xmlParserCtxtPtr ctxt = ctx;
+	reader *rd = ctxt->_private;
 
-	while (rc == 0 && ret == 1) {
-		int element = xmlTextReaderNodeType(xr) == XML_READER_TYPE_ELEMENT;
-		int depth = xmlTextReaderDepth(xr);
+	if (rd->each)
+		xmlSAX2StartElementNs(ctx, local, prefix, uri, ns_count, ns, count,
+				      defaulted, attrs);
+	if (rd->rc == 0)
+		stop(rd, element(rd, rd->depth, (const char *)local, attrs, count));
+	rd->depth++;
+}
 
-		if (element && depth == 0) {
-			rc = root_element(rd, xr);
-		} else if (element && depth == 1 && xmlStrcmp(xmlTextReaderConstLocalName(xr),
-							     BAD_CAST "testsuite") == 0) {
-			const xmlNode *suite = xmlTextReaderExpand(xr);
+static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
+		   const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	reader *rd = ctxt->_private;
+	xmlNodePtr node = ctxt->node; /* the element ending, when building */
+	int depth = --rd->depth, rc = 0;
 
-			if (!suite)
-				return 0;
-			/* An empty shard's placeholder suite carries no result. */
-			if (!lg_junit_is_empty_suite(suite)) {
-				rc = testsuite(rd, suite);
-				if (rc == 0 && rd->each)
-					rc = rd->each(rd->each_ctx, suite);
-			}
-			if (rc == 0)
-				/* Past its end tag: the reader frees it. */
-				ret = xmlTextReaderNext(xr);
-			continue;
-		}
-		ret = xmlTextReaderRead(xr);
+	if (rd->each)
+		xmlSAX2EndElementNs(ctx, local, prefix, uri);
+	if (depth == 3)
+		rd->in_child = 0;
+	else if (depth == 2 && rd->props == IN_PROPS)
+		rd->props = PROPS_READ;
+	else if (depth == 2)
+		rd->in_testcase = 0;
+	if (depth != 1 || rd->in == OUTSIDE)
+		return;
+	if (rd->in == SUITE && rd->rc == 0 && (rc = suite_end(rd)) == 0 && rd->each)
+		rc = rd->each(rd->each_ctx, node);
+	suite_clear(rd);
+	if (rd->each) {
+		xmlUnlinkNode(node);
+		xmlFreeNode(node);
 	}
-	if (rc < 0)
-		return rc;
-	return ret < 0 ? 0 : 1;
+	stop(rd, rc); /* outside now: an error inside stops here */
+}
+
+static void text(reader *rd, const xmlChar *ch, int len)
+{
+	if (rd->in_child && rd->rc == 0)
+		stop(rd, lg_buf_add(&rd->children[rd->child_count - 1].text,
+				    (const char *)ch, (size_t)len));
+}
+
+static void on_characters(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	reader *rd = ctxt->_private;
+
+	/* Between the suites: not copied. */
+	if (rd->each && rd->in != OUTSIDE)
+		xmlSAX2Characters(ctx, ch, len);
+	text(rd, ch, len);
+}
+
+static void on_cdata(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	reader *rd = ctxt->_private;
+
+	if (rd->each && rd->in != OUTSIDE)
+		xmlSAX2CDataBlock(ctx, ch, len);
+	text(rd, ch, len);
 }
 
 /* The document handed to libxml2 piece by piece: an input it may shrink
@@ -855,50 +999,107 @@ static int memory_read(void *ctx, char *buffer, int size)
 	return (int)n;
 }
 
-static int memory_close(void *ctx)
+static int fd_read(void *ctx, char *buffer, int size)
+{
+	ssize_t n;
+
+	while ((n = read(*(const int *)ctx, buffer, (size_t)size)) < 0 && errno == EINTR)
+		;
+	return (int)n;
+}
+
+/* The input is its owner's to close. */
+static int input_close(void *ctx)
 {
 	(void)ctx;
 	return 0;
 }
 
-/* No network; no whitespace-only text nodes (the indentation), small text
- * kept inside its node: fewer allocations for the same tree. The
- * indentation is kept for a caller that copies the suites (each). */
-#define READ_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT)
+/* No network; no whitespace-only text (the indentation) unless the
+ * suites are copied (each), which keep theirs; no IDs looked for in the
+ * copied trees. */
+#define READ_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOBLANKS)
 #define COPY_OPTIONS (XML_PARSE_NONET | XML_PARSE_COMPACT)
 
-/* Read the document xr streams (NULL: libxml2 could not start) into out. */
-static int read_document(lg_run_result *out, xmlTextReaderPtr xr, const char *name,
-			 lg_junit_suite_fn each, void *each_ctx)
+/* The structured error handler: the first fatal error kept (the parser
+ * goes on after it, and what it says then is of little use). */
+static void keep_fatal(void *context, xmlErrorPtr error)
+{
+	reader *rd = context;
+
+	if (error->level == XML_ERR_FATAL && rd->fatal.code == 0)
+		xmlCopyError(error, &rd->fatal);
+}
+
+/* Read the document that read(ctx) gives into out. */
+static int read_document(lg_run_result *out, xmlInputReadCallback read, void *ctx,
+			 const char *name, lg_junit_suite_fn each, void *each_ctx)
 {
 	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
 	void *saved_context = xmlStructuredErrorContext;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	reader rd = { .name = name, .suite = NULL, .run = &run, .capacity = 0,
-		      .each = each, .each_ctx = each_ctx };
-	int rc;
+	reader rd;
+	xmlSAXHandler sax;
+	xmlParserCtxtPtr ctxt;
+	int rc = 0;
 
-	xmlSetStructuredErrorFunc(NULL, lg_xml_quiet);
-	xmlResetLastError();
-	rc = xr ? document(&rd, xr) : 0;
-	xmlFreeTextReader(xr);
-	if (rc == 0) {
-		const xmlError *e = xmlGetLastError();
-		char reason[256];
-		size_t n;
-
-		snprintf(reason, sizeof(reason), "%s", e && e->message
-			 ? e->message : "not well-formed XML");
-		n = strlen(reason);
-		while (n && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
-			reason[--n] = '\0';
-		if (e && e->line > 0)
-			lg_error_set("%s: line %d: not well-formed XML: %s", name,
-				     e->line, reason);
-		else
-			lg_error_set("%s: not well-formed XML: %s", name, reason);
-		rc = LG_EINVALID;
+	memset(&rd, 0, sizeof(rd));
+	rd.name = name;
+	rd.run = &run;
+	rd.each = each;
+	rd.each_ctx = each_ctx;
+	rd.scratch[0] = rd.scratch[1] = (lg_buf)LG_BUF_INIT;
+	/* libxml2's tree builders, but for the elements and their text. */
+	xmlSAXVersion(&sax, 2);
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = sax.ignorableWhitespace = on_characters;
+	sax.cdataBlock = on_cdata;
+	if (!each) {
+		sax.comment = NULL;
+		sax.processingInstruction = NULL;
+		sax.reference = NULL;
 	}
+
+	xmlSetStructuredErrorFunc(&rd, keep_fatal);
+	xmlResetLastError();
+	if (!(ctxt = xmlCreateIOParserCtxt(&sax, NULL, read, input_close, ctx,
+					   XML_CHAR_ENCODING_NONE))) {
+		rc = lg_error_oom();
+	} else {
+		rd.ctxt = ctxt;
+		ctxt->_private = &rd;
+		xmlCtxtUseOptions(ctxt, each ? COPY_OPTIONS : READ_OPTIONS);
+		ctxt->loadsubset |= XML_SKIP_IDS;
+		xmlParseDocument(ctxt);
+		rc = rd.rc;
+		/* Not well-formed before the error's suite ended: that is what
+		 * is wrong. */
+		if (!ctxt->wellFormed) {
+			const xmlError *e = rd.fatal.code ? &rd.fatal : xmlGetLastError();
+			char reason[256];
+			size_t n;
+
+			snprintf(reason, sizeof(reason), "%s", e && e->message
+				 ? e->message : "not well-formed XML");
+			n = strlen(reason);
+			while (n && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
+				reason[--n] = '\0';
+			if (e && e->line > 0)
+				lg_error_set("%s: line %d: not well-formed XML: %s", name,
+					     e->line, reason);
+			else
+				lg_error_set("%s: not well-formed XML: %s", name, reason);
+			rc = LG_EINVALID;
+		}
+		xmlFreeDoc(ctxt->myDoc);
+		xmlFreeParserCtxt(ctxt);
+	}
+	xmlResetError(&rd.fatal);
+	suite_clear(&rd);
+	free(rd.children);
+	lg_buf_dispose(&rd.scratch[0]);
+	lg_buf_dispose(&rd.scratch[1]);
 	xmlSetStructuredErrorFunc(saved_context, saved_handler);
 	if (rc < 0) {
 		lg_run_result_dispose(&run);
@@ -914,8 +1115,7 @@ int lg_junit_read_memory(lg_run_result *out, const char *data, size_t len,
 	memory_input input = { data, len, 0 };
 
 	*out = (lg_run_result)LG_RUN_RESULT_INIT;
-	return read_document(out, xmlReaderForIO(memory_read, memory_close, &input,
-						 name, NULL, READ_OPTIONS), name, NULL, NULL);
+	return read_document(out, memory_read, &input, name, NULL, NULL);
 }
 
 int lg_junit_read_each(lg_run_result *out, const char *path,
@@ -928,9 +1128,7 @@ int lg_junit_read_each(lg_run_result *out, const char *path,
 		lg_error_set_os("cannot read '%s'", path);
 		return LG_ENOTFOUND;
 	}
-	/* libxml2 reads the file in pieces; it does not close fd. */
-	rc = read_document(out, xmlReaderForFd(fd, path, NULL, each ? COPY_OPTIONS
-						 : READ_OPTIONS), path, each, ctx);
+	rc = read_document(out, fd_read, &fd, path, each, ctx);
 	close(fd);
 	return rc;
 }

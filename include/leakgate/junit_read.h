@@ -37,8 +37,4 @@ typedef int (*lg_junit_suite_fn)(void *ctx, const struct _xmlNode *suite);
 int lg_junit_read_each(lg_run_result *out, const char *path,
 		       lg_junit_suite_fn each, void *ctx);
 
-/* Whether a <testsuite> element (an xmlNode) has tests="0": what an empty
- * run writes so that viewers read it (junit.c); it holds no workload. */
-int lg_junit_is_empty_suite(const struct _xmlNode *suite);
-
 #endif
