@@ -31,9 +31,13 @@
 #include "leakgate/parse.h"
 #include "leakgate/xml_text.h"
 
+/* Bytes of the suites written at a time (glibc's default is 4 KB). */
+#define WRITE_BUFFER (1 << 20)
+
 typedef struct {
 	const char *path;       /* the merged file, for messages */
 	FILE *suites;           /* the suites as the shards wrote them */
+	char *buffer;           /* suites's, WRITE_BUFFER bytes */
 	xmlOutputBufferPtr out; /* over suites */
 	long long failures, errors;
 } merged;
@@ -227,7 +231,7 @@ int lg_junit_merge(const char *path, lg_run_result *run_out,
 	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
 	void *saved_context = xmlStructuredErrorContext;
 	lg_run_result run = LG_RUN_RESULT_INIT, part;
-	merged m = { .path = path, .suites = NULL, .out = NULL, .failures = 0, .errors = 0 };
+	merged m = { .path = path, .suites = NULL, .buffer = NULL, .out = NULL, .failures = 0, .errors = 0 };
 	xmlHashTablePtr seen = NULL;
 	int rc = 0;
 
@@ -240,7 +244,9 @@ int lg_junit_merge(const char *path, lg_run_result *run_out,
 	/* Unlinked already: nothing is left behind, whatever happens. */
 	if (!(m.suites = tmpfile()))
 		rc = lg_error_set_os("cannot write '%s': no temporary file", path);
-	else if (!(m.out = xmlOutputBufferCreateFd(fileno(m.suites), NULL)) ||
+	else if (!(m.buffer = malloc(WRITE_BUFFER)) ||
+		 setvbuf(m.suites, m.buffer, _IOFBF, WRITE_BUFFER) != 0 ||
+		 !(m.out = xmlOutputBufferCreateFile(m.suites, NULL)) ||
 		 !(seen = xmlHashCreate(1024)))
 		rc = lg_error_oom();
 	for (size_t k = 0; k < count && rc == 0; k++) {
@@ -250,12 +256,13 @@ int lg_junit_merge(const char *path, lg_run_result *run_out,
 		lg_run_result_dispose(&part);
 	}
 	/* The suites' last bytes. */
-	if (m.out && xmlOutputBufferClose(m.out) < 0 && rc == 0)
+	if (m.out && (xmlOutputBufferClose(m.out) < 0 || ferror(m.suites)) && rc == 0)
 		rc = lg_error_set_os("cannot write '%s'", path);
 	if (rc == 0)
 		rc = write_merged(path, &m, &run);
 	if (m.suites)
 		fclose(m.suites);
+	free(m.buffer);
 	xmlHashFree(seen, NULL);
 	xmlSetStructuredErrorFunc(saved_context, saved_handler);
 	if (rc < 0) {
