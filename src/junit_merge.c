@@ -8,8 +8,7 @@
  * temporary file around a copy of them, and that is renamed into place.
  * The workloads seen are in a hash table, and without a summary to write
  * their samples are dropped shard by shard: 10,000 workloads from 50
- * shards merge in well under a second of CPU in little memory (README,
- * "Scale").
+ * shards merge in 0.7 s of CPU and 30 MB (README, "Scale").
  */
 #include "leakgate/junit_merge.h"
 
