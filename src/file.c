@@ -31,11 +31,29 @@ int lg_file_write_fd(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* Write into path as it is: a device or a pipe (/dev/null, /dev/stdout,
+ * a FIFO) has no contents to keep whole, and renaming over it would
+ * replace it with a file. */
+static int write_in_place(const char *path, const char *what,
+			  const char *space, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return lg_error_set_os("cannot write %s%s'%s'", what, space, path);
+	if (lg_file_write_fd(fd, data, len) < 0)
+		rc = lg_error_set_os("cannot write %s%s'%s'", what, space, path);
+	if (close(fd) < 0 && rc == 0)
+		rc = lg_error_set_os("cannot write %s%s'%s'", what, space, path);
+	return rc;
+}
+
 int lg_file_write_atomic_named(const char *path, const char *what,
 			       const char *data, size_t len)
 {
 	lg_buf tmp = LG_BUF_INIT;
 	const char *space = what ? " " : "";
+	struct stat st;
 	int fd, rc = 0;
 
 	if (!what)
@@ -44,6 +62,9 @@ int lg_file_write_atomic_named(const char *path, const char *what,
 		lg_error_set("cannot write %s: no file name", *what ? what : "a file");
 		return LG_EINVALID;
 	}
+	if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
+				     S_ISSOCK(st.st_mode)))
+		return write_in_place(path, what, space, data, len);
 	if ((rc = lg_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
 		return rc;
 	unlink(tmp.ptr); /* a stale file of an earlier process with this pid */

@@ -8,7 +8,8 @@
 
 /*
  * Where the reports rendered into buffers go, for the command layer: whole
- * files, never half written (written to "<path>.tmp.<pid>", then renamed);
+ * files, never half written (written to "<path>.tmp.<pid>", then renamed;
+ * a device or a pipe such as /dev/null or /dev/stdout is written as it is);
  * appends for files another program owns (GITHUB_STEP_SUMMARY); a stream
  * such as standard output. Errors name the path.
  */
