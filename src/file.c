@@ -33,6 +33,7 @@ int lg_file_write_fd(int fd, const void *buf, size_t len)
 
 int lg_file_atomic_open(lg_atomic_file *f, const char *path, const char *what)
 {
+	struct stat st;
 	int rc;
 
 	f->path = path;
@@ -43,6 +44,15 @@ int lg_file_atomic_open(lg_atomic_file *f, const char *path, const char *what)
 	if (!path || !*path) {
 		lg_error_set("cannot write %s: no file name", *f->what ? f->what : "a file");
 		return LG_EINVALID;
+	}
+	/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written as
+	 * it is: it has no contents to keep whole, and renaming over it
+	 * would replace it with a file. */
+	if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
+				     S_ISSOCK(st.st_mode))) {
+		if ((f->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			return lg_file_atomic_error(f);
+		return 0;
 	}
 	if ((rc = lg_buf_printf(&f->tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
 		return rc;
@@ -66,10 +76,11 @@ int lg_file_atomic_finish(lg_atomic_file *f, int rc)
 {
 	if (close(f->fd) < 0 && rc == 0)
 		rc = lg_file_atomic_error(f);
-	if (rc == 0 && rename(f->tmp.ptr, f->path) < 0)
+	/* No temporary name: written in place. */
+	if (f->tmp.ptr && rc == 0 && rename(f->tmp.ptr, f->path) < 0)
 		rc = lg_error_set_os("cannot write %s%s'%s': cannot rename '%s' "
 				     "over it", f->what, f->space, f->path, f->tmp.ptr);
-	if (rc < 0)
+	if (f->tmp.ptr && rc < 0)
 		unlink(f->tmp.ptr);
 	lg_buf_dispose(&f->tmp);
 	f->fd = -1;

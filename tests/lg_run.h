@@ -259,8 +259,36 @@ LG_RUN_UNUSED static char *lg_run_property(xmlDocPtr doc, const char *workload,
 	return lg_run_xpath_string(doc, expr);
 }
 
-/* The workload's verdict property is `verdict`; when not, its message is
- * printed before the assertion fails. */
+/* Every property of workload's testsuite in doc on stderr, a line each:
+ * what a failed assertion on a verdict needs to be understood (the fits). */
+LG_RUN_UNUSED static void lg_run_print_properties(xmlDocPtr doc,
+						  const char *workload)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr obj;
+	char expr[512];
+
+	assert_non_null(ctx);
+	snprintf(expr, sizeof(expr),
+		 "//testsuite[@name='%s']/properties/property", workload);
+	obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+	if (obj && obj->nodesetval) {
+		for (int i = 0; i < obj->nodesetval->nodeNr; i++) {
+			xmlNodePtr p = obj->nodesetval->nodeTab[i];
+			xmlChar *k = xmlGetProp(p, BAD_CAST "name");
+			xmlChar *v = xmlGetProp(p, BAD_CAST "value");
+
+			print_error("  %s = %s\n", (char *)k, (char *)v);
+			xmlFree(k);
+			xmlFree(v);
+		}
+	}
+	xmlXPathFreeObject(obj);
+	xmlXPathFreeContext(ctx);
+}
+
+/* The workload's verdict property is `verdict`; when not, its message and
+ * properties are printed before the assertion fails. */
 LG_RUN_UNUSED static void lg_run_assert_verdict(xmlDocPtr doc, const char *workload,
 						const char *verdict)
 {
@@ -275,6 +303,7 @@ LG_RUN_UNUSED static void lg_run_assert_verdict(xmlDocPtr doc, const char *workl
 		print_error("%s: verdict %s, expected %s (%s)\n", workload, v,
 			    verdict, msg);
 		free(msg);
+		lg_run_print_properties(doc, workload);
 	}
 	assert_string_equal(v, verdict);
 	free(v);

@@ -4,6 +4,8 @@
  */
 #include "lg_test.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "leakgate/file.h"
@@ -27,6 +29,30 @@ static void test_write_then_read(void **state)
 	unlink(path);
 	rmdir(dir);
 	lg_buf_dispose(&text);
+}
+
+/* A pipe (as /dev/null or /dev/stdout would be) is written into, not
+ * replaced by a file renamed over it. */
+static void test_pipe_written_in_place(void **state)
+{
+	char dir[] = "/tmp/lg-file-XXXXXX", path[64], got[16] = { 0 };
+	struct stat st;
+	int reader;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	reader = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(reader >= 0);
+	assert_lg_ok(lg_file_write_atomic_named(path, "JUnit report", "<x/>", 4));
+	assert_int_equal(read(reader, got, sizeof(got) - 1), 4);
+	assert_string_equal(got, "<x/>");
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	close(reader);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_failures_name_the_file(void **state)
@@ -70,6 +96,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_then_read),
+		cmocka_unit_test(test_pipe_written_in_place),
 		cmocka_unit_test(test_failures_name_the_file),
 		cmocka_unit_test(test_put_to_a_stream),
 	};

@@ -8,7 +8,8 @@
 
 /*
  * Where the reports rendered into buffers go, for the command layer: whole
- * files, never half written (written to "<path>.tmp.<pid>", then renamed);
+ * files, never half written (written to "<path>.tmp.<pid>", then renamed;
+ * a device or a pipe such as /dev/null or /dev/stdout is written as it is);
  * appends for files another program owns (GITHUB_STEP_SUMMARY); a stream
  * such as standard output. Errors name the path.
  */
@@ -20,15 +21,15 @@ int lg_file_write_atomic_named(const char *path, const char *what,
 			       const char *data, size_t len);
 
 /* The same for a file written in pieces (not held whole at once):
- * lg_file_atomic_open creates "<path>.tmp.<pid>", the caller writes to
- * f.fd, and lg_file_atomic_finish(&f, rc) renames it over path when rc is
- * 0, or removes it, returning the error. lg_file_atomic_error: the
+ * lg_file_atomic_open creates "<path>.tmp.<pid>" (or opens a device or a
+ * pipe), the caller writes to f.fd, and lg_file_atomic_finish(&f, rc)
+ * renames it over path when rc is 0, or removes it, returning the error. lg_file_atomic_error: the
  * "cannot write" message from errno, for a failed write. */
 typedef struct {
 	const char *path;
 	const char *what;  /* "" or what the file is, for messages */
 	const char *space; /* " " after a what */
-	lg_buf tmp;        /* its temporary name */
+	lg_buf tmp;        /* its temporary name; none for a device or a pipe */
 	int fd;
 } lg_atomic_file;
 
