@@ -475,6 +475,23 @@ static int junit_after(const suite *s, const char *const *argv, int want,
 	return n;
 }
 
+/* Merged onto a device: written as it is, not renamed over. */
+static void test_merge_to_device(void **state)
+{
+	suite *s = *state;
+	const char *argv[] = { lg_run_binary(), "merge", "-o", "/dev/null", s->junit,
+			       NULL };
+	lg_run_output res;
+	struct stat st;
+
+	lg_run_spawn(&res, s->dir, argv, NULL);
+	if (res.code != 1)
+		fail_msg("merge: exit %d\n%s", res.code, res.err);
+	lg_run_output_dispose(&res);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+}
+
 /* What the reader does not know (attributes, elements, comments, CDATA,
  * namespaces, properties of later versions) reaches the merged file. */
 static void test_merge_keeps_unknown(void **state)
@@ -763,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_merge_bad_input),
 		cmocka_unit_test(test_merge_bad_shard_midway),
 		cmocka_unit_test(test_merge_keeps_unknown),
+		cmocka_unit_test(test_merge_to_device),
 		cmocka_unit_test(test_gitlab_shards_and_merge),
 		cmocka_unit_test(test_gitlab_unsharded),
 		cmocka_unit_test(test_empty_shard),
