@@ -20,11 +20,14 @@ int lg_file_write_atomic(const char *path, const char *data, size_t len);
 int lg_file_write_atomic_named(const char *path, const char *what,
 			       const char *data, size_t len);
 
-/* The same for a file written in pieces (not held whole at once):
+/*
+ * The same for a file written in pieces (not held whole at once):
  * lg_file_atomic_open creates "<path>.tmp.<pid>" (or opens a device or a
  * pipe), the caller writes to f.fd, and lg_file_atomic_finish(&f, rc)
- * renames it over path when rc is 0, or removes it, returning the error. lg_file_atomic_error: the
- * "cannot write" message from errno, for a failed write. */
+ * renames it over path when rc is 0, or removes it, returning the error.
+ * lg_file_atomic_error: the "cannot write" message from errno, for a
+ * failed write.
+ */
 typedef struct {
 	const char *path;
 	const char *what;  /* "" or what the file is, for messages */
