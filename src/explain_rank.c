@@ -122,7 +122,12 @@ static lg_leak_kind decide_kind(const lg_explanation *e, const lg_workload_resul
 	if (heap)
 		return heap_is_native(e, r) ? LG_LEAK_KIND_NATIVE
 					    : LG_LEAK_KIND_PYTHON_OBJECTS;
-	if (fitted_leaks(r, LG_METRIC_REFS))
+	/* A leak judged on a count alone (one small object kept every few
+	 * hundred calls: far below the byte threshold) is still objects kept
+	 * by Python code, with a site to point at. */
+	if (fitted_leaks(r, LG_METRIC_REFS) ||
+	    fitted_leaks(r, LG_METRIC_BLOCKS) ||
+	    fitted_leaks(r, LG_METRIC_GC_OBJECTS))
 		return LG_LEAK_KIND_PYTHON_OBJECTS;
 	if (e->cycle_count || (r->culprit == LG_METRIC_GC_COLLECTED &&
 			       r->verdict == LG_VERDICT_LEAK))

@@ -267,6 +267,26 @@ static void test_kind_resources_and_cycles(void **state)
 	assert_int_equal(f->e->site_line, 20);
 }
 
+static void test_kind_counts(void **state)
+{
+	fixture *f = *state;
+
+	/* One object kept every 500 calls: a leak of blocks (or of gc-tracked
+	 * objects), not of bytes, is still Python objects, with their site. */
+	assert_lg_ok(feed_all(f->e, stream));
+	fit(&f->r, LG_METRIC_HEAP_BYTES, 0.03, 0);
+	fit(&f->r, LG_METRIC_BLOCKS, 0.002, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	assert_int_equal(f->e->kind, LG_LEAK_KIND_PYTHON_OBJECTS);
+	assert_int_equal(f->e->site_line, 9);
+
+	memset(f->r.fits, 0, sizeof(f->r.fits));
+	f->r.fitted = 0;
+	fit(&f->r, LG_METRIC_GC_OBJECTS, 0.002, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	assert_int_equal(f->e->kind, LG_LEAK_KIND_PYTHON_OBJECTS);
+}
+
 static void test_kind_none(void **state)
 {
 	fixture *f = *state;
@@ -477,6 +497,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kind_python_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_native, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_resources_and_cycles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kind_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_summary_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_native_and_stopped, setup, teardown),
