@@ -657,13 +657,22 @@ static int attribute(const char **out, reader *rd, int k, const xmlChar **attrs,
 
 		if (strcmp((const char *)attrs[0], name) != 0)
 			continue;
-		/* The parser leaves '&' escaped ("&#38;") for the tree
-		 * builder to decode (as xmlSAX2AttributeNs does). */
+		/* The parser leaves '&' escaped ("&#38;", and references
+		 * to entities of the DTD) for the tree builder to decode:
+		 * decoded here as the tree would hold it, by libxml2's
+		 * public tree API (xmlStringLenDecodeEntities, which
+		 * xmlSAX2AttributeNs used, is deprecated from 2.12). */
 		if (memchr(v, '&', len)) {
-			if (!(decoded = xmlStringLenDecodeEntities(rd->ctxt, attrs[3], (int)len,
-								   XML_SUBSTITUTE_REF, 0, 0, 0)))
+			xmlNodePtr list = xmlStringLenGetNodeList(rd->ctxt->myDoc,
+								  attrs[3], (int)len);
+
+			if (!list)
 				return lg_error_oom();
-			v = (const char *)decoded;
+			decoded = xmlNodeListGetString(rd->ctxt->myDoc, list, 1);
+			xmlFreeNodeList(list);
+			/* NULL too when it decodes to nothing (an entity
+			 * without a value). */
+			v = decoded ? (const char *)decoded : "";
 			len = strlen(v);
 		}
 		lg_buf_clear(&rd->scratch[k]);
@@ -1025,7 +1034,7 @@ static int input_close(void *ctx)
 
 /* The structured error handler: the first fatal error kept (the parser
  * goes on after it, and what it says then is of little use). */
-static void keep_fatal(void *context, xmlErrorPtr error)
+static void keep_fatal(void *context, lg_xml_error error)
 {
 	reader *rd = context;
 
