@@ -25,7 +25,7 @@ AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
 # The fuzz targets (tests/fuzz/): `make fuzz` runs them under libFuzzer;
 # `make check` replays their corpora through the same code (test_fuzz_*).
-FUZZ_TARGETS := proto config baseline junit
+FUZZ_TARGETS := proto config baseline junit merge
 FUZZ_SECONDS ?= 60
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) \
             $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)

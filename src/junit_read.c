@@ -992,6 +992,25 @@ static void on_cdata(void *ctx, const xmlChar *ch, int len)
 	text(rd, ch, len);
 }
 
+/* An entity declared in a shard (its own DTD): its suites, copied as
+ * written, would refer to it in a merged file that has no DTD, which
+ * would not be well-formed. */
+static void on_entity_decl(void *ctx, const xmlChar *name, int type,
+			   const xmlChar *public_id, const xmlChar *system_id,
+			   xmlChar *content)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	reader *rd = ctxt->_private;
+
+	(void)type;
+	(void)public_id;
+	(void)system_id;
+	(void)content;
+	stop(rd, invalid(rd, xmlSAX2GetLineNumber(ctxt), "declares entity '%s': "
+			 "its suites cannot be copied into a merged file "
+			 "without its DTD%s", (const char *)name, ""));
+}
+
 /* The document handed to libxml2 piece by piece: an input it may shrink
  * as it goes, so that a file past its 10 MB lookup limit still reads
  * (10,000 workloads make ~40 MB) with every other limit kept. */
@@ -1070,6 +1089,8 @@ static int read_document(lg_run_result *out, xmlInputReadCallback read, void *ct
 		sax.comment = NULL;
 		sax.processingInstruction = NULL;
 		sax.reference = NULL;
+	} else {
+		sax.entityDecl = on_entity_decl;
 	}
 
 	xmlSetStructuredErrorFunc(&rd, keep_fatal);
