@@ -115,17 +115,15 @@ int lg_commit_first_parent(git_oid *out, const git_commit *commit)
 	}
 	/* The header as the object has it, which grafts leave alone. */
 	rc = git_commit_header_field(&value, commit, "parent");
+	if (rc == 0)
+		rc = git_oid_fromstrn(out, value.ptr, value.size) < 0 ? -1 : 1;
+	git_buf_dispose(&value);
 	if (rc == GIT_ENOTFOUND)
 		return 0;
 	if (rc < 0)
-		return lg_error_git("cannot read commit %s",
+		return lg_error_git("cannot read the parent of commit %s",
 				    git_oid_tostr_s(git_commit_id(commit)));
-	rc = git_oid_fromstrn(out, value.ptr, value.size) < 0
-	     ? lg_error_git("commit %s: bad parent",
-			    git_oid_tostr_s(git_commit_id(commit)))
-	     : 1;
-	git_buf_dispose(&value);
-	return rc;
+	return 1;
 }
 
 static int head_commit(git_oid *out, lg_repo *repo)
