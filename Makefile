@@ -25,7 +25,7 @@ AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
 # The fuzz targets (tests/fuzz/): `make fuzz` runs them under libFuzzer;
 # `make check` replays their corpora through the same code (test_fuzz_*).
-FUZZ_TARGETS := proto config baseline junit
+FUZZ_TARGETS := proto config baseline junit merge
 FUZZ_SECONDS ?= 60
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) \
             $(FUZZ_TARGETS:%=$(BUILD)/tests/test_fuzz_%)
@@ -122,13 +122,16 @@ sanitize: | $(DEPS_OK)
 # Each target for FUZZ_SECONDS under libFuzzer (clang, ASan, UBSan), from
 # its seed corpus; new inputs go to build/fuzz/corpus/, crashes to
 # build/fuzz/. A crash fails the target: add the input to the seeds.
+# CLANG_VERSION: Debian 12's is 14, Debian 13's 19.
+CLANG_VERSION ?= 14
 fuzz:
-	@LEAKGATE_EXTRA_PACKAGES="clang-14 libclang-rt-14-dev" sh ci/install-deps.sh
-	$(MAKE) BUILD=build/fuzz CC=clang-14 OPT=-O1 \
+	@LEAKGATE_EXTRA_PACKAGES="clang-$(CLANG_VERSION) libclang-rt-$(CLANG_VERSION)-dev" \
+		sh ci/install-deps.sh
+	$(MAKE) BUILD=build/fuzz CC=clang-$(CLANG_VERSION) OPT=-O1 \
 		SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer" \
 		build/fuzz/libleakgate.a
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		clang-14 -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+		clang-$(CLANG_VERSION) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 			$(PKG_CFLAGS) -O1 -g -fsanitize=address,undefined,fuzzer \
 			-o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c tests/fuzz/fuzz_file.c \
 			build/fuzz/libleakgate.a $(PKG_LIBS) -lm; \

@@ -103,7 +103,7 @@ static int walk_notes(lg_baseline *out, git_oid *found_at, lg_buf *why,
 {
 	git_reference *ref = NULL;
 	git_commit *commit = NULL, *parent;
-	git_oid at;
+	git_oid at, up;
 	int rc = 0, steps;
 
 	if (git_reference_lookup(&ref, repo->git, LG_BASELINE_NOTES_REF) < 0)
@@ -119,12 +119,15 @@ static int walk_notes(lg_baseline *out, git_oid *found_at, lg_buf *why,
 			rc = lg_error_git("cannot read commit");
 			break;
 		}
-		if (git_commit_parentcount(commit) == 0) {
-			rc = lg_buf_printf(why, "no note in %s on it or its first-parent "
-					   "ancestors", LG_BASELINE_NOTES_REF);
+		if ((rc = lg_commit_first_parent(&up, commit)) <= 0) {
+			if (rc == 0)
+				rc = lg_buf_printf(why, "no note in %s on it or its "
+						   "first-parent ancestors",
+						   LG_BASELINE_NOTES_REF);
 			break;
 		}
-		if (git_commit_parent(&parent, commit, 0) < 0) {
+		rc = 0;
+		if (git_commit_lookup(&parent, repo->git, &up) < 0) {
 			/* A shallow clone ends here: as far as we can see. */
 			rc = lg_buf_printf(why, "no note in %s on it or its "
 					   "first-parent ancestors (%d in this "

@@ -773,14 +773,6 @@ static int document(writer *x, const lg_run_result *run)
 	return 0;
 }
 
-/* libxml2 reports through a per-thread handler that prints to stderr by
- * default; a sink below the command layer must only return the error. */
-static void quiet(void *context, xmlErrorPtr error)
-{
-	(void)context;
-	(void)error;
-}
-
 static void describe_run(writer *x, const lg_run_result *run)
 {
 	time_t started = run->started;
@@ -811,7 +803,7 @@ int lg_junit_render(lg_buf *out, const lg_run_result *run)
 	describe_run(&x, run);
 	saved_handler = xmlStructuredError;
 	saved_context = xmlStructuredErrorContext;
-	xmlSetStructuredErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, lg_xml_quiet);
 	xmlResetLastError();
 	xml = lg_xml_sink_open(&x.out);
 	x.w = xml ? xmlNewTextWriter(xml) : NULL;

@@ -657,13 +657,22 @@ static int attribute(const char **out, reader *rd, int k, const xmlChar **attrs,
 
 		if (strcmp((const char *)attrs[0], name) != 0)
 			continue;
-		/* The parser leaves '&' escaped ("&#38;") for the tree
-		 * builder to decode (as xmlSAX2AttributeNs does). */
+		/* The parser leaves '&' escaped ("&#38;", and references
+		 * to entities of the DTD) for the tree builder to decode:
+		 * decoded here as the tree would hold it, by libxml2's
+		 * public tree API (xmlStringLenDecodeEntities, which
+		 * xmlSAX2AttributeNs used, is deprecated from 2.12). */
 		if (memchr(v, '&', len)) {
-			if (!(decoded = xmlStringLenDecodeEntities(rd->ctxt, attrs[3], (int)len,
-								   XML_SUBSTITUTE_REF, 0, 0, 0)))
+			xmlNodePtr list = xmlStringLenGetNodeList(rd->ctxt->myDoc,
+								  attrs[3], (int)len);
+
+			if (!list)
 				return lg_error_oom();
-			v = (const char *)decoded;
+			decoded = xmlNodeListGetString(rd->ctxt->myDoc, list, 1);
+			xmlFreeNodeList(list);
+			/* NULL too when it decodes to nothing (an entity
+			 * without a value). */
+			v = decoded ? (const char *)decoded : "";
 			len = strlen(v);
 		}
 		lg_buf_clear(&rd->scratch[k]);
@@ -983,6 +992,25 @@ static void on_cdata(void *ctx, const xmlChar *ch, int len)
 	text(rd, ch, len);
 }
 
+/* An entity declared in a shard (its own DTD): its suites, copied as
+ * written, would refer to it in a merged file that has no DTD, which
+ * would not be well-formed. */
+static void on_entity_decl(void *ctx, const xmlChar *name, int type,
+			   const xmlChar *public_id, const xmlChar *system_id,
+			   xmlChar *content)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	reader *rd = ctxt->_private;
+
+	(void)type;
+	(void)public_id;
+	(void)system_id;
+	(void)content;
+	stop(rd, invalid(rd, xmlSAX2GetLineNumber(ctxt), "declares entity '%s': "
+			 "its suites cannot be copied into a merged file "
+			 "without its DTD%s", (const char *)name, ""));
+}
+
 /* The document handed to libxml2 piece by piece: an input it may shrink
  * as it goes, so that a file past its 10 MB lookup limit still reads
  * (10,000 workloads make ~40 MB) with every other limit kept. */
@@ -1025,7 +1053,7 @@ static int input_close(void *ctx)
 
 /* The structured error handler: the first fatal error kept (the parser
  * goes on after it, and what it says then is of little use). */
-static void keep_fatal(void *context, xmlErrorPtr error)
+static void keep_fatal(void *context, lg_xml_error error)
 {
 	reader *rd = context;
 
@@ -1061,6 +1089,8 @@ static int read_document(lg_run_result *out, xmlInputReadCallback read, void *ct
 		sax.comment = NULL;
 		sax.processingInstruction = NULL;
 		sax.reference = NULL;
+	} else {
+		sax.entityDecl = on_entity_decl;
 	}
 
 	xmlSetStructuredErrorFunc(&rd, keep_fatal);

@@ -104,6 +104,28 @@ static int have_commit(lg_repo *repo, const git_oid *oid)
 	return rc == 0;
 }
 
+int lg_commit_first_parent(git_oid *out, const git_commit *commit)
+{
+	git_buf value = GIT_BUF_INIT;
+	int rc;
+
+	if (git_commit_parentcount(commit)) {
+		git_oid_cpy(out, git_commit_parent_id(commit, 0));
+		return 1;
+	}
+	/* The header as the object has it, which grafts leave alone. */
+	rc = git_commit_header_field(&value, commit, "parent");
+	if (rc == 0)
+		rc = git_oid_fromstrn(out, value.ptr, value.size) < 0 ? -1 : 1;
+	git_buf_dispose(&value);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return lg_error_git("cannot read the parent of commit %s",
+				    git_oid_tostr_s(git_commit_id(commit)));
+	return 1;
+}
+
 static int head_commit(git_oid *out, lg_repo *repo)
 {
 	git_object *obj = NULL;
@@ -413,8 +435,7 @@ static int base_from_sha(lg_base_commit *out, lg_repo *repo, const char *sha,
 static int base_parent(lg_base_commit *out, lg_repo *repo)
 {
 	git_commit *head = NULL;
-	git_oid oid;
-	const git_oid *parent;
+	git_oid oid, parent;
 	char what[128];
 	int rc;
 
@@ -423,17 +444,19 @@ static int base_parent(lg_base_commit *out, lg_repo *repo)
 		return rc;
 	if (git_commit_lookup(&head, repo->git, &oid) < 0)
 		return lg_error_git("cannot read HEAD");
-	parent = git_commit_parentcount(head) ? git_commit_parent_id(head, 0) : NULL;
-	if (!parent) {
+	rc = lg_commit_first_parent(&parent, head);
+	if (rc < 0) {
+		/* said */
+	} else if (rc == 0) {
 		snprintf(out->how, sizeof(out->how), "HEAD~1");
 		rc = 0; /* a first commit: nothing to compare with */
-	} else if (have_commit(repo, parent)) {
-		set_commit(out, parent, "HEAD~1");
+	} else if (have_commit(repo, &parent)) {
+		set_commit(out, &parent, "HEAD~1");
 		rc = 0;
 	} else {
 		char id[8];
 
-		git_oid_tostr(id, sizeof(id), parent);
+		git_oid_tostr(id, sizeof(id), &parent);
 		snprintf(what, sizeof(what), "base commit %s (HEAD~1)", id);
 		if (is_shallow(repo)) {
 			rc = shallow_error(what, NULL);

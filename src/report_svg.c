@@ -352,13 +352,6 @@ static void document(svg *s, const lg_workload_result *r, const lg_view_chart *c
 		s->failed = 1;
 }
 
-/* libxml2 reports through a handler that prints to stderr by default. */
-static void quiet(void *context, xmlErrorPtr error)
-{
-	(void)context;
-	(void)error;
-}
-
 int lg_report_svg(lg_buf *out, const lg_workload_result *r)
 {
 	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
@@ -380,7 +373,7 @@ int lg_report_svg(lg_buf *out, const lg_workload_result *r)
 	if (rc < 0)
 		return rc;
 	memset(&s, 0, sizeof(s));
-	xmlSetStructuredErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, lg_xml_quiet);
 	buf = xmlBufferCreate();
 	s.w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
 	if (!s.w) {

@@ -90,7 +90,7 @@ xmlOutputBufferPtr lg_xml_sink_open(lg_xml_sink *sink)
 	return xmlOutputBufferCreateIO(sink_write, sink_close, sink, NULL);
 }
 
-void lg_xml_quiet(void *context, xmlErrorPtr error)
+void lg_xml_quiet(void *context, lg_xml_error error)
 {
 	(void)context;
 	(void)error;

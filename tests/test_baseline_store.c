@@ -92,11 +92,38 @@ static void test_file_store_errors(void **state)
 	lg_buf_dispose(&why);
 }
 
+/* A shallow clone ends the walk up the first parents, saying to fetch
+ * more: the commit at its boundary is not a first commit, though libgit2
+ * 1.7+ shows it without parents. */
+static void test_notes_shallow_clone(void **state)
+{
+	sandbox *s = *state;
+	lg_baseline b;
+	lg_buf why = LG_BUF_INIT;
+	lg_repo *repo;
+
+	assert_lg_ok(lg_repo_open(&repo, "."));
+	assert_lg_ok(lg_baseline_write_note(repo, s->a, BASELINE_TEXT("3.8.18")));
+	lg_repo_free(repo);
+	lg_test_sh("git clone -q --depth 1 --branch feature file://$PWD shallow && "
+		   "git -C shallow fetch -q origin refs/notes/leakgate:refs/notes/leakgate");
+	if (chdir("shallow") < 0)
+		fail_msg("cannot enter the shallow clone");
+	assert_lg_ok(lg_repo_open(&repo, "."));
+	assert_int_equal(lg_baseline_load_at(&b, &why, repo, s->b, LG_STORE_NOTES), 0);
+	assert_non_null(strstr(why.ptr, "in this shallow clone: fetch more history"));
+	lg_buf_dispose(&why);
+	lg_repo_free(repo);
+	if (chdir("..") < 0)
+		fail_msg("cannot leave the shallow clone");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SANDBOXED(test_file_then_notes),
 		SANDBOXED(test_file_store_errors),
+		SANDBOXED(test_notes_shallow_clone),
 	};
 
 	return cmocka_run_group_tests_name("baseline store", tests, lg_test_libgit2_setup,

@@ -367,6 +367,29 @@ static void test_unknown_is_ignored(void **state)
 	lg_run_result_dispose(&run);
 }
 
+/* References in attribute values come back as the tree would hold them:
+ * the predefined entities, character references ('&' among them, which
+ * the parser leaves for the tree builder) and an entity of the DTD. */
+static void test_attribute_references(void **state)
+{
+	static const char xml[] = "<?xml version=\"1.0\"?>\n"
+		"<!DOCTYPE testsuites [<!ENTITY who \"w&#38;#38;x\">]>\n"
+		"<testsuites>\n"
+		"<testsuite name=\"a &amp; b &#38; &#x41;&#66; &lt;c&gt; &quot;d&apos;\" tests=\"1\">\n"
+		"<properties>\n"
+		"<property name=\"verdict\" value=\"clean\"/>\n"
+		"<property name=\"target\" value=\"&who;:run &#233;\"/>\n"
+		"</properties>\n<testcase name=\"run\"/>\n</testsuite>\n</testsuites>\n";
+	lg_run_result run;
+
+	(void)state;
+	assert_lg_ok(lg_junit_read_memory(&run, xml, sizeof(xml) - 1, "refs.xml"));
+	assert_int_equal(run.count, 1);
+	assert_string_equal(run.items[0].workload.name, "a & b & AB <c> \"d'");
+	assert_string_equal(run.items[0].workload.target, "w&x:run \xc3\xa9");
+	lg_run_result_dispose(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_unknown_is_ignored),
+		cmocka_unit_test(test_attribute_references),
 	};
 
 	return cmocka_run_group_tests_name("junit_read", tests, NULL, NULL);

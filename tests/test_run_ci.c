@@ -287,7 +287,13 @@ static void test_merge_bad_input(void **state)
 	const char *twice[] = { "-o", "bad-merge.xml", s->junit, s->junit, NULL };
 	const char *no_output[] = { s->junit, NULL };
 	const char *no_files[] = { "-o", "bad-merge.xml", NULL };
+	const char *entity[] = { "-o", "bad-merge.xml", s->junit, "dtd.xml", NULL };
 
+	/* Copied as written, its suites would name an entity that the merged
+	 * file does not declare. */
+	lg_run_write_file(path_in(s, "dtd.xml"), "<?xml version=\"1.0\"?>\n"
+			  "<!DOCTYPE testsuites [<!ENTITY co \"ACME\">]>\n<testsuites/>\n");
+	assert_merge_fails(s, entity, "dtd.xml: line 2: declares entity 'co'");
 	assert_merge_fails(s, missing, "cannot read 'nope.xml'");
 	assert_merge_fails(s, garbage, "ci.conf: line 1: not well-formed XML");
 	assert_merge_fails(s, twice, "the shards overlap");

@@ -15,6 +15,8 @@
  */
 
 struct git_repository;
+struct git_commit;
+struct git_oid;
 
 /* A repository; the libgit2 handle is for the modules that read objects
  * (baseline_store.c). */
@@ -27,6 +29,15 @@ typedef struct lg_repo {
  * in a git repository". */
 int lg_repo_open(lg_repo **out, const char *dir);
 void lg_repo_free(lg_repo *repo);
+
+/*
+ * The first parent that commit records: 1 and *out, 0 for a root commit,
+ * < 0 on error. Not git_commit_parentcount alone: in a shallow clone
+ * libgit2 1.7+ shows a commit at the boundary without parents (as git log
+ * does), where 1.5 shows its parents (missing from the clone). Either way
+ * the commit is not a root: its parent is beyond the boundary.
+ */
+int lg_commit_first_parent(struct git_oid *out, const struct git_commit *commit);
 
 /* The working tree's root with a trailing '/', or NULL for a bare one. */
 const char *lg_repo_workdir(const lg_repo *repo);

@@ -5,6 +5,7 @@
 
 #include <libxml/xmlerror.h>
 #include <libxml/xmlIO.h>
+#include <libxml/xmlversion.h>
 
 #include "leakgate/buf.h"
 
@@ -31,8 +32,19 @@ typedef struct {
  * freeing the writer over it, flushes what is left. */
 xmlOutputBufferPtr lg_xml_sink_open(lg_xml_sink *sink);
 
+/*
+ * The error a structured error handler (xmlStructuredErrorFunc) is given:
+ * const since libxml2 2.12. The one place the handlers' signature differs
+ * between the versions leakgate builds against.
+ */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *lg_xml_error;
+#else
+typedef xmlError *lg_xml_error;
+#endif
+
 /* A structured error handler that drops libxml2's messages (it prints
  * them to stderr by default); the callers report errors themselves. */
-void lg_xml_quiet(void *context, xmlErrorPtr error);
+void lg_xml_quiet(void *context, lg_xml_error error);
 
 #endif
