@@ -120,6 +120,13 @@ static int fit_metric(lg_fit *f, const lg_series *s, const lg_workload *wl,
 		/* Slowing down shows only over many calls (verdict.h). */
 		f->leaks = grows && f->calls >= LG_CLEAN_MIN_CALLS;
 		f->undecided = grows && !f->leaks;
+	} else if (rc == 0 && lg_metric_get(m)->kind == LG_METRIC_BYTES &&
+		   f->leaks && f->calls < LG_CLEAN_MIN_CALLS &&
+		   2 * f->late_growth < f->early_growth) {
+		/* Bytes growing ever slower over few calls (a slow test):
+		 * a cache filling as likely as a leak (verdict.h). */
+		f->leaks = 0;
+		f->undecided = 1;
 	}
 	return rc;
 }
@@ -353,7 +360,7 @@ static int add_leak(lg_buf *b, const lg_workload_result *r,
 }
 
 /* "; blocks not judged: 0.42 block/call over only 231 calls (counts need
- * 2,000)" for each undecided count. */
+ * 2,000)" for each undecided count; "(slowing down)" for bytes. */
 static int add_undecided(lg_buf *b, const lg_workload_result *r)
 {
 	char slope[LG_FORMAT_NUMBER_SIZE], calls[LG_FORMAT_NUMBER_SIZE];
@@ -370,10 +377,14 @@ static int add_undecided(lg_buf *b, const lg_workload_result *r)
 		lg_format_number(slope, sizeof(slope), f->slope);
 		lg_format_count(calls, sizeof(calls), n);
 		if ((rc = lg_buf_printf(b, "; %s not judged: %s %s/call over only "
-					"%s %s (counts need %s)",
+					"%s %s (%s%s)",
 					lg_metric_get((lg_metric)m)->name, slope,
 					lg_metric_get((lg_metric)m)->unit, calls,
-					calls_word(n), least)) < 0)
+					calls_word(n),
+					lg_metric_get((lg_metric)m)->kind == LG_METRIC_BYTES
+					? "slowing down" : "counts need ",
+					lg_metric_get((lg_metric)m)->kind == LG_METRIC_BYTES
+					? "" : least)) < 0)
 			return rc;
 	}
 	return 0;

@@ -565,6 +565,51 @@ static void test_count_over_few_calls_is_undecided(void **state)
 	assert_int_equal(r->culprit, LG_METRIC_BLOCKS);
 }
 
+/* A slow test's heap: 1,200 calls in batches of 25, growing 385, 70, 31
+ * and 19 B/call a quarter (attrs' TestAsDict::test_recurse, a hypothesis
+ * cache filling), or 300 B/call throughout. */
+static void push_heap(lg_workload_result *r, int slowing)
+{
+	static const double quarter_rate[] = { 385, 70, 31, 19 };
+	double heap = 0;
+
+	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES;
+	for (int i = 1; i <= 48; i++) {
+		lg_sample s = { 0 };
+
+		heap += 25 * (slowing ? quarter_rate[(i - 1) / 12] : 300);
+		s.calls = 25 * i;
+		s.elapsed_ns = s.cpu_ns = s.calls * 20000000LL;
+		s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES] +
+						    (int64_t)heap;
+		s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
+		assert_lg_ok(lg_series_push(&r->series, &s));
+	}
+	r->outcome = LG_OUTCOME_COMPLETED;
+}
+
+static void test_bytes_slowing_over_few_calls_are_undecided(void **state)
+{
+	lg_workload_result *r = *state;
+
+	push_heap(r, 1);
+	judge(r);
+	/* Above the threshold to the end, and credibly: but slower and slower. */
+	assert_true(r->fits[LG_METRIC_HEAP_BYTES].ci_low > 16);
+	assert_true(r->fits[LG_METRIC_HEAP_BYTES].end_slope > 16);
+	assert_false(r->fits[LG_METRIC_HEAP_BYTES].leaks);
+	assert_true(r->fits[LG_METRIC_HEAP_BYTES].undecided);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	assert_contains(r->message, "; heap_bytes not judged: ");
+	assert_contains(r->message, " B/call over only 950 calls (slowing down)");
+	/* The same calls growing steadily: a leak. */
+	lg_series_dispose(&r->series);
+	push_heap(r, 0);
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_HEAP_BYTES);
+}
+
 static int settled(lg_workload_result *r)
 {
 	const lg_fit_options opts = LG_FIT_OPTIONS_INIT;
@@ -758,6 +803,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_object_count_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_object_cache_that_slows_is_clean, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_jump_late_is_not_a_leak, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_slowing_over_few_calls_are_undecided, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_jumps_are_not_a_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_even_steps_are_a_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_count_over_few_calls_is_undecided, lg_test_result_setup, lg_test_result_teardown),
