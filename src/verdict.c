@@ -1,6 +1,7 @@
 #include "leakgate/verdict.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,11 +365,13 @@ static int add_leak(lg_buf *b, const lg_workload_result *r,
 static int add_undecided(lg_buf *b, const lg_workload_result *r)
 {
 	char slope[LG_FORMAT_NUMBER_SIZE], calls[LG_FORMAT_NUMBER_SIZE];
-	char least[LG_FORMAT_NUMBER_SIZE];
+	char least[LG_FORMAT_NUMBER_SIZE], counts_need[64];
 	int rc;
 
 	lg_format_count(least, sizeof(least), LG_CLEAN_MIN_CALLS);
+	snprintf(counts_need, sizeof(counts_need), "counts need %s", least);
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		const lg_metric_info *info = lg_metric_get((lg_metric)m);
 		const lg_fit *f = &r->fits[m];
 		int64_t n = (int64_t)llround(f->calls);
 
@@ -377,14 +380,10 @@ static int add_undecided(lg_buf *b, const lg_workload_result *r)
 		lg_format_number(slope, sizeof(slope), f->slope);
 		lg_format_count(calls, sizeof(calls), n);
 		if ((rc = lg_buf_printf(b, "; %s not judged: %s %s/call over only "
-					"%s %s (%s%s)",
-					lg_metric_get((lg_metric)m)->name, slope,
-					lg_metric_get((lg_metric)m)->unit, calls,
-					calls_word(n),
-					lg_metric_get((lg_metric)m)->kind == LG_METRIC_BYTES
-					? "slowing down" : "counts need ",
-					lg_metric_get((lg_metric)m)->kind == LG_METRIC_BYTES
-					? "" : least)) < 0)
+					"%s %s (%s)", info->name, slope, info->unit,
+					calls, calls_word(n),
+					info->kind == LG_METRIC_BYTES
+					? "slowing down" : counts_need)) < 0)
 			return rc;
 	}
 	return 0;
