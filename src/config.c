@@ -31,12 +31,14 @@ enum {
 	SET_REGRESSION_TOLERANCE = 1u << 11,
 	SET_EXPLAIN = 1u << 12,
 	SET_FAIL_ON_CYCLES = 1u << 13,
-	SET_PYTEST = 1u << 14
+	SET_PYTEST = 1u << 14,
+	SET_FAIL_INCONCLUSIVE = 1u << 15
 };
 
 #define SHARED_KEYS (SET_PYTHON | SET_THRESHOLD | SET_TIMEOUT | SET_CALLS | \
 		     SET_DURATION | SET_MEMORY_LIMIT | SET_REGRESSION_FLOOR | \
-		     SET_REGRESSION_TOLERANCE | SET_EXPLAIN | SET_FAIL_ON_CYCLES)
+		     SET_REGRESSION_TOLERANCE | SET_EXPLAIN | SET_FAIL_ON_CYCLES | \
+		     SET_FAIL_INCONCLUSIVE)
 #define LEAKGATE_KEYS (SHARED_KEYS | SET_JOBS | SET_JUNIT | SET_PYTEST)
 #define WORKLOAD_KEYS (SHARED_KEYS | SET_EXPECT | SET_TARGET)
 
@@ -58,6 +60,7 @@ static const struct {
 	{ "regression-tolerance", SET_REGRESSION_TOLERANCE },
 	{ "explain", SET_EXPLAIN },
 	{ "fail-on-cycles", SET_FAIL_ON_CYCLES },
+	{ "fail-inconclusive", SET_FAIL_INCONCLUSIVE },
 	{ "pytest", SET_PYTEST },
 };
 
@@ -236,6 +239,10 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 		if (git_config_parse_bool(&wl->fail_on_cycles, value) < 0)
 			return bad_value(ld, key, value, "is not true or false");
 		return 0;
+	case SET_FAIL_INCONCLUSIVE:
+		if (git_config_parse_bool(&wl->fail_inconclusive, value) < 0)
+			return bad_value(ld, key, value, "is not true or false");
+		return 0;
 	case SET_JOBS:
 		if ((rc = parse_whole(&n, ld, key, value, 1, INT_MAX)) < 0)
 			return rc;
@@ -387,6 +394,8 @@ static int fill_workloads(const loader *ld)
 			wl->explain = d->explain;
 		if (!(given & SET_FAIL_ON_CYCLES))
 			wl->fail_on_cycles = d->fail_on_cycles;
+		if (!(given & SET_FAIL_INCONCLUSIVE))
+			wl->fail_inconclusive = d->fail_inconclusive;
 	}
 	return 0;
 }

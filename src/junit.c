@@ -373,6 +373,7 @@ static int properties(writer *x, const lg_workload_result *r)
 	    (rc = property(x, "verdict", lg_verdict_name(r->verdict))) < 0 ||
 	    (rc = property(x, "outcome", lg_outcome_name(r->outcome))) < 0 ||
 	    (rc = property(x, "expect", wl->expect_leak ? "leak" : "clean")) < 0 ||
+	    (rc = property(x, "fail_inconclusive", wl->fail_inconclusive ? "true" : NULL)) < 0 ||
 	    (rc = property_number(x, "threshold", wl->threshold)) < 0 ||
 	    (rc = property(x, "python", r->python_version)) < 0 ||
 	    (rc = property(x, "implementation", r->implementation)) < 0 ||
@@ -381,6 +382,8 @@ static int properties(writer *x, const lg_workload_result *r)
 	    (rc = property_count(x, "call_ns", r->call_ns)) < 0 ||
 	    (rc = property_count(x, "calls", lg_series_calls(&r->series))) < 0 ||
 	    (rc = property_count(x, "samples", (long long)r->series.count)) < 0 ||
+	    (r->flat_calls > 0 &&
+	     (rc = property_count(x, "flat_calls", (long long)r->flat_calls)) < 0) ||
 	    (rc = property(x, "message", r->message)) < 0 ||
 	    (rc = property(x, "detail", r->detail)) < 0 ||
 	    (rc = property(x, "culprit", lg_metric_get(r->culprit)->name)) < 0)
@@ -532,7 +535,16 @@ static int stream(writer *x, const char *element, const char *note,
 static int is_failure(const lg_workload_result *r)
 {
 	return r->verdict == LG_VERDICT_LEAK || r->verdict == LG_VERDICT_REGRESSION ||
+	       (r->verdict == LG_VERDICT_INCONCLUSIVE && r->workload.fail_inconclusive) ||
 	       (r->verdict == LG_VERDICT_ERROR && r->attachment && *r->attachment);
+}
+
+/* Passes, and is shown as skipped: a known leak, a skipped test, a
+ * verdict without enough evidence (unless fail_inconclusive). */
+static int is_skipped(const lg_workload_result *r)
+{
+	return r->verdict == LG_VERDICT_EXPECTED_LEAK || r->verdict == LG_VERDICT_SKIPPED ||
+	       (r->verdict == LG_VERDICT_INCONCLUSIVE && !is_failure(r));
 }
 
 static int is_error(const lg_workload_result *r)
@@ -580,6 +592,13 @@ static int verdict_element(writer *x, const lg_workload_result *r)
 			       ? "pytest.xfail" : "pytest.skip")) < 0 ||
 		    (rc = attr(x, "message", r->verdict == LG_VERDICT_SKIPPED &&
 			       r->detail ? r->detail : message)) < 0)
+			return rc;
+		return end(x);
+	case LG_VERDICT_INCONCLUSIVE:
+		/* Visible in every CI's view, a failure only when asked. */
+		if ((rc = start(x, is_failure(r) ? "failure" : "skipped")) < 0 ||
+		    (rc = attr(x, "type", "inconclusive")) < 0 ||
+		    (rc = attr(x, "message", message)) < 0)
 			return rc;
 		return end(x);
 	case LG_VERDICT_CLEAN:
@@ -709,8 +728,7 @@ static int testsuite(writer *x, const lg_workload_result *r)
 	    (rc = attr(x, "tests", "1")) < 0 ||
 	    (rc = attr_count(x, "failures", is_failure(r))) < 0 ||
 	    (rc = attr_count(x, "errors", is_error(r))) < 0 ||
-	    (rc = attr_count(x, "skipped", r->verdict == LG_VERDICT_EXPECTED_LEAK ||
-			     r->verdict == LG_VERDICT_SKIPPED)) < 0 ||
+	    (rc = attr_count(x, "skipped", is_skipped(r))) < 0 ||
 	    (rc = attr_seconds(x, "time", r->seconds)) < 0 ||
 	    (x->stamp[0] && (rc = attr(x, "timestamp", x->stamp)) < 0) ||
 	    (x->host[0] && (rc = attr(x, "hostname", x->host)) < 0) ||

@@ -486,6 +486,12 @@ static int property(lg_workload_result *r, const reader *rd,
 		wl->expect_leak = strcmp(value, "leak") == 0;
 		return 0;
 	}
+	if (strcmp(name, "fail_inconclusive") == 0) {
+		wl->fail_inconclusive = strcmp(value, "true") == 0;
+		return 0;
+	}
+	if (strcmp(name, "flat_calls") == 0)
+		return number(&r->flat_calls, rd, line, name, value);
 	if (strcmp(name, "threshold") == 0)
 		return number(&wl->threshold, rd, line, name, value);
 	if (strcmp(name, "python") == 0)

@@ -195,7 +195,7 @@ static void child_fail(int err_fd, const char *what, const char *argv0)
 
 /* Everything between fork and exec: async-signal-safe calls only. */
 static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
-		       int chan[2], int given)
+		       int chan[2], int given, int orders)
 {
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -210,6 +210,9 @@ static void child_exec(const lg_proc *p, char **envp, int out[2], int err[2],
 	/* After the record pipe: lg_proc_start keeps `given` off its number. */
 	if (given >= 0 && move_fd(given, p->given_fd_at) < 0)
 		child_fail(2, "hand the agent's modules to", p->argv[0]);
+	/* Kept above every fd number the child gets (lg_proc_start). */
+	if (orders >= 0 && move_fd(orders, p->control_fd) < 0)
+		child_fail(2, "set up the order pipe for", p->argv[0]);
 	execvpe(p->argv[0], (char *const *)p->argv, envp);
 	child_fail(2, "run", p->argv[0]);
 }
@@ -253,9 +256,29 @@ int lg_proc_environment(char ***out, const lg_proc *p)
 	return 0;
 }
 
+/* *fd moved, close-on-exec, to a number above every one the child gets:
+ * the moves into place (child_exec) must not overwrite it. */
+static int keep_above(int *fd, const lg_proc *p)
+{
+	int floor = p->channel_fd, moved;
+
+	if (p->given_fd_at > floor)
+		floor = p->given_fd_at;
+	if (p->control_fd > floor)
+		floor = p->control_fd;
+	if (*fd > floor)
+		return 0;
+	if ((moved = fcntl(*fd, F_DUPFD_CLOEXEC, floor + 1)) < 0)
+		return -1;
+	close(*fd);
+	*fd = moved;
+	return 0;
+}
+
 int lg_proc_start(lg_proc *p)
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, chan[2] = { -1, -1 };
+	int ctl[2] = { -1, -1 };
 	int given = p->given_fd, given_copy = -1, rc = LG_EOS;
 	char **envp;
 	pid_t pid;
@@ -278,6 +301,11 @@ int lg_proc_start(lg_proc *p)
 		close(chan[1]);
 		chan[1] = moved;
 	}
+	if (p->control_fd >= 0 &&
+	    (pipe2(ctl, O_CLOEXEC) < 0 || keep_above(&ctl[0], p) < 0)) {
+		lg_error_set_os("cannot create the order pipe");
+		goto fail;
+	}
 	/* The record pipe takes channel_fd first: a given fd there moves. */
 	if (given >= 0 && given == p->channel_fd) {
 		given = given_copy = fcntl(given, F_DUPFD_CLOEXEC, p->channel_fd + 1);
@@ -295,7 +323,7 @@ int lg_proc_start(lg_proc *p)
 		goto fail;
 	}
 	if (pid == 0)
-		child_exec(p, envp, out, err, chan, given);
+		child_exec(p, envp, out, err, chan, given, ctl[0]);
 	free(envp);
 	close_fd(&given_copy);
 	/* Also from the parent, so a kill right after start reaches the group. */
@@ -304,6 +332,7 @@ int lg_proc_start(lg_proc *p)
 	close_fd(&out[1]);
 	close_fd(&err[1]);
 	close_fd(&chan[1]);
+	close_fd(&ctl[0]);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	fcntl(chan[0], F_SETFL, O_NONBLOCK);
@@ -311,6 +340,7 @@ int lg_proc_start(lg_proc *p)
 	p->out_fd = out[0];
 	p->err_fd = err[0];
 	p->channel = chan[0];
+	p->control = ctl[1];
 	p->exited = 0;
 	p->status = 0;
 	return 0;
@@ -319,8 +349,52 @@ fail:
 	close_pair(out);
 	close_pair(err);
 	close_pair(chan);
+	close_pair(ctl);
 	close_fd(&given_copy);
 	return rc;
+}
+
+int lg_proc_tell(lg_proc *p, const char *data, size_t len)
+{
+	sigset_t pipe_signal, pending, saved;
+	struct timespec none = { 0, 0 };
+	int rc = 0, was_pending;
+
+	if (p->control < 0)
+		return lg_error_set("no order pipe to the child");
+	/* EPIPE, not SIGPIPE, when the child is gone: the signal is held
+	 * while writing and the one the write raised taken back, so
+	 * leakgate itself never dies of a workload's death. */
+	sigemptyset(&pipe_signal);
+	sigaddset(&pipe_signal, SIGPIPE);
+	was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_signal, &saved);
+	while (len > 0) {
+		ssize_t n = write(p->control, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			if (err == EPIPE && !was_pending)
+				while (sigtimedwait(&pipe_signal, NULL, &none) < 0 &&
+				       errno == EINTR)
+					;
+			errno = err;
+			rc = lg_error_set_os("cannot give the child its orders");
+			break;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return rc;
+}
+
+void lg_proc_close_control(lg_proc *p)
+{
+	close_fd(&p->control);
 }
 
 int lg_proc_poll(lg_proc *p)
@@ -379,6 +453,7 @@ int lg_proc_finish(lg_proc *p)
 	close_fd(&p->out_fd);
 	close_fd(&p->err_fd);
 	close_fd(&p->channel);
+	close_fd(&p->control);
 	if (p->pid <= 0 || p->exited)
 		return 0;
 	do

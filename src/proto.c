@@ -68,6 +68,23 @@ static long unescape(char *dst, const char *src, size_t len)
 	return (long)j;
 }
 
+int lg_order_format(lg_buf *out, const char *type, const lg_field *fields,
+		    size_t count)
+{
+	int rc = lg_buf_puts(out, type);
+
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		rc = lg_buf_printf(out, "\t%s=", fields[i].key);
+		for (const char *v = fields[i].value; rc == 0 && *v; v++) {
+			const char *escaped = *v == '\\' ? "\\\\" : *v == '\t' ? "\\t"
+					      : *v == '\n' ? "\\n" : *v == '\r' ? "\\r" : NULL;
+
+			rc = escaped ? lg_buf_puts(out, escaped) : lg_buf_add(out, v, 1);
+		}
+	}
+	return rc == 0 ? lg_buf_puts(out, "\n") : rc;
+}
+
 int lg_record_parse(lg_record *out, const char *line, size_t len)
 {
 	char *s, *field, *end;

@@ -41,6 +41,8 @@ static look look_of(const lg_workload_result *r)
 		return (look){ "\xf0\x9f\x93\x88", "regression" };
 	case LG_VERDICT_SKIPPED:
 		return (look){ "\xe2\x8f\xad\xef\xb8\x8f", "skipped" };
+	case LG_VERDICT_INCONCLUSIVE:
+		return (look){ "\xe2\x9d\x94", "inconclusive" };
 	}
 	return (look){ "\xe2\x9d\x8c", lg_verdict_name(r->verdict) };
 }
@@ -329,6 +331,7 @@ static int totals(lg_buf *out, const lg_run_result *run)
 		{ LG_VERDICT_ERROR, "error", "errors" },
 		{ LG_VERDICT_LEAK_FIXED, "fixed", "fixed" },
 		{ LG_VERDICT_EXPECTED_LEAK, "known leak", "known leaks" },
+		{ LG_VERDICT_INCONCLUSIVE, "inconclusive", "inconclusive" },
 		{ LG_VERDICT_CLEAN, "clean", "clean" },
 		{ LG_VERDICT_SKIPPED, "skipped", "skipped" },
 	};

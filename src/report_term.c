@@ -58,6 +58,7 @@ static const verdict_style styles[] = {
 	[LG_VERDICT_LEAK_FIXED] = { "FIXED", "\033[36m" },
 	[LG_VERDICT_REGRESSION] = { "REGRESS", "\033[1;31m" },
 	[LG_VERDICT_SKIPPED] = { "SKIP", "\033[2m" },
+	[LG_VERDICT_INCONCLUSIVE] = { "UNSURE", "\033[33m" },
 };
 
 static const verdict_style *style(lg_verdict v)
@@ -190,7 +191,7 @@ static void count(term *t, size_t n, const char *one, const char *many)
 
 static void totals(term *t, const lg_run_result *run)
 {
-	size_t by[LG_VERDICT_SKIPPED + 1] = { 0 };
+	size_t by[LG_VERDICT_INCONCLUSIVE + 1] = { 0 };
 
 	for (size_t i = 0; i < run->count; i++)
 		if ((size_t)run->items[i].verdict < sizeof(by) / sizeof(*by))
@@ -211,6 +212,11 @@ static void totals(term *t, const lg_run_result *run)
 	count(t, by[LG_VERDICT_EXPECTED_LEAK], "known leak", "known leaks");
 	put(t, ", ");
 	count(t, by[LG_VERDICT_LEAK_FIXED], "fixed", "fixed");
+	/* Only runs short of evidence are inconclusive. */
+	if (by[LG_VERDICT_INCONCLUSIVE]) {
+		put(t, ", ");
+		count(t, by[LG_VERDICT_INCONCLUSIVE], "inconclusive", "inconclusive");
+	}
 	/* Only test suites skip. */
 	if (by[LG_VERDICT_SKIPPED]) {
 		put(t, ", ");

@@ -29,6 +29,8 @@ lg_view_severity lg_view_severity_of(const lg_workload_result *r)
 		return LG_VIEW_NOTE;
 	case LG_VERDICT_LEAK_FIXED:
 		return LG_VIEW_WARN;
+	case LG_VERDICT_INCONCLUSIVE:
+		return r->workload.fail_inconclusive ? LG_VIEW_FAIL : LG_VIEW_WARN;
 	default:
 		/* leak, error, and verdicts added later (a regression) fail */
 		return LG_VIEW_FAIL;

@@ -27,6 +27,7 @@ static const char *const verdict_names[] = {
 	[LG_VERDICT_LEAK_FIXED] = "leak-fixed",
 	[LG_VERDICT_REGRESSION] = "regression",
 	[LG_VERDICT_SKIPPED] = "skipped",
+	[LG_VERDICT_INCONCLUSIVE] = "inconclusive",
 };
 
 const char *lg_outcome_name(lg_outcome o)

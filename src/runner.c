@@ -17,6 +17,7 @@
 #include "leakgate/interpreter.h"
 #include "leakgate/proc.h"
 #include "leakgate/proto.h"
+#include "leakgate/schedule.h"
 #include "leakgate/session.h"
 #include "leakgate/verdict.h"
 
@@ -72,10 +73,16 @@ typedef enum {
 typedef enum { PHASE_DETECT, PHASE_EXPLAIN } slot_phase;
 
 typedef struct {
-	lg_workload_result *result;
+	lg_workload_result *result; /* NULL: the slot is free */
 	slot_phase phase;
 	lg_proc proc;
 	lg_proto_reader reader;
+	/* The child runs test after test of a suite (`--serve`, schedule.h):
+	 * it lives on between them, idle while result is NULL. */
+	int serving;
+	const lg_workload *served; /* the test it ran last */
+	lg_buf hello;           /* its hello, given to every test's session */
+	lg_buf order;
 	lg_session session;    /* the detection's, then the diagnosis's */
 	lg_tail explain_err;
 	char calls_arg[32];
@@ -175,21 +182,29 @@ static size_t agent_arguments(slot *s, runner_state *st, const lg_workload *wl)
 	return test_arguments(s->argv, n, wl);
 }
 
-static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
+/* A suite's test runs in a child that runs many (schedule.h). */
+static int serves(const lg_workload *wl)
 {
-	lg_proc proc = LG_PROC_INIT;
-	lg_proto_reader reader = LG_PROTO_READER_INIT;
-	const lg_workload *wl = &r->workload;
-	char reason[256];
-	size_t n;
-	int rc;
+	const char *file;
 
-	memset(s, 0, sizeof(*s));
+	return lg_schedule_file(wl, &file) != 0;
+}
+
+/* The slot's state for r's test; a child it has lives on. */
+static void slot_begin(slot *s, lg_workload_result *r)
+{
+	const lg_workload *wl = &r->workload;
+
 	s->result = r;
 	s->phase = PHASE_DETECT;
-	s->proc = proc;
-	s->reader = reader;
 	lg_session_init_detection(&s->session, r);
+	s->judged = 0;
+	s->killed = KILLED_NONE;
+	s->cancel_signal = 0;
+	s->peak_rss = 0;
+	s->record_bytes = 0;
+	free(s->protocol_error);
+	s->protocol_error = NULL;
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
@@ -199,19 +214,98 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 		 (long long)(wl->no_early_stop ? wl->max_calls
 			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
+	s->started = now();
+}
+
+/* Order the slot's serving child to run r's test. Its session starts
+ * after the child's hello, given again when the child ran a test before.
+ * LG_EOS when the child is gone. */
+static int order_test(slot *s, lg_workload_result *r)
+{
+	const lg_field fields[] = {
+		{ "target", r->workload.target }, { "calls", s->calls_arg },
+		{ "duration", s->duration_arg }, { "max_calls", s->max_calls_arg },
+	};
+	lg_record hello;
+	int rc;
+
+	s->served = &r->workload;
+	if (s->hello.len) {
+		if ((rc = lg_record_parse(&hello, s->hello.ptr, s->hello.len - 1)) < 0)
+			return rc;
+		rc = lg_session_apply(&s->session, &hello);
+		lg_record_dispose(&hello);
+		if (rc < 0)
+			return rc;
+	}
+	lg_buf_clear(&s->order);
+	if ((rc = lg_order_format(&s->order, "run", fields,
+				  sizeof(fields) / sizeof(*fields))) < 0)
+		return rc;
+	return lg_proc_tell(&s->proc, s->order.ptr, s->order.len);
+}
+
+/* End the slot's child, reaped; its reader and hello go with it. */
+static void slot_end_child(slot *s)
+{
+	lg_proto_reader reader = LG_PROTO_READER_INIT;
+
+	lg_proc_kill(&s->proc);
+	lg_proc_finish(&s->proc);
+	lg_proto_reader_dispose(&s->reader);
+	s->reader = reader;
+	lg_buf_clear(&s->hello);
+	s->serving = 0;
+	s->served = NULL;
+}
+
+static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
+{
+	lg_proc proc = LG_PROC_INIT;
+	lg_proto_reader reader = LG_PROTO_READER_INIT;
+	const lg_workload *wl = &r->workload;
+	char reason[256];
+	size_t n;
+	int rc;
+
+	slot_begin(s, r);
+	if (s->serving) {
+		if ((rc = order_test(s, r)) == 0 || rc == LG_ENOMEM)
+			return rc;
+		/* Gone between two tests: this test gets a child of its own. */
+		slot_end_child(s);
+		slot_begin(s, r);
+	}
+	s->proc = proc;
+	s->exited_at = 0;
+	/* Nothing of the slot's last child (a torn line) reaches this one. */
+	lg_proto_reader_dispose(&s->reader);
+	s->reader = reader;
 	n = agent_arguments(s, st, wl);
-	s->argv[n++] = wl->target;
-	s->argv[n++] = s->calls_arg;
-	s->argv[n++] = s->duration_arg;
-	s->argv[n++] = s->max_calls_arg;
+	if (serves(wl)) {
+		s->argv[n++] = "--serve";
+		s->proc.control_fd = LG_PROTO_CONTROL_FD;
+	} else {
+		s->argv[n++] = wl->target;
+		s->argv[n++] = s->calls_arg;
+		s->argv[n++] = s->duration_arg;
+		s->argv[n++] = s->max_calls_arg;
+	}
 	s->argv[n] = NULL;
 	s->proc.argv = s->argv;
 	s->proc.env = child_env;
 	s->proc.channel_fd = LG_PROTO_FD;
 	s->proc.given_fd = modules_file(st);
 	s->proc.given_fd_at = LG_PROTO_MODULES_FD;
-	s->started = now();
 	rc = s->proc.given_fd < 0 ? -1 : lg_proc_start(&s->proc);
+	if (rc == 0 && serves(wl)) {
+		s->serving = 1;
+		/* A child that cannot take the order has died: seen as it is. */
+		if ((rc = order_test(s, r)) == LG_ENOMEM)
+			return rc;
+		rc = 0;
+		lg_error_clear();
+	}
 	if (rc < 0) {
 		snprintf(reason, sizeof(reason), "%s", s->proc.given_fd < 0
 			 ? st->modules_error : lg_error_last());
@@ -255,16 +349,24 @@ static int record_bytes_exceeded(slot *s, size_t n)
 static int try_settle(slot *s, const lg_runner_options *opts)
 {
 	lg_workload_result *r = s->result;
-	int settled, rc;
+	int settled = 0, rc;
 
-	if (s->phase != PHASE_DETECT || r->workload.no_early_stop ||
-	    s->session.state != LG_SESSION_RUNNING || r->series.count == s->judged)
+	if (s->phase != PHASE_DETECT || s->session.state != LG_SESSION_RUNNING ||
+	    r->series.count == s->judged)
 		return 0;
 	s->judged = r->series.count;
-	if ((rc = lg_judge_settled(&settled, r, &opts->fit)) < 0)
+	if (!r->workload.no_early_stop &&
+	    (rc = lg_judge_settled(&settled, r, &opts->fit)) < 0)
 		return rc;
-	if (settled)
-		slot_kill(s, KILLED_SETTLED);
+	if (!s->serving) {
+		if (settled)
+			slot_kill(s, KILLED_SETTLED);
+		return 0;
+	}
+	/* A serving child waits after every sample: no batch runs past the
+	 * verdict. If it is gone, its exit says so. */
+	if (lg_proc_tell(&s->proc, settled ? "stop\n" : "go\n", settled ? 5 : 3) < 0)
+		lg_error_clear();
 	return 0;
 }
 
@@ -282,6 +384,9 @@ static int handle_records(slot *s, runner_state *st, const lg_runner_options *op
 					     lg_record_get(&rec, "pid"), &s->proc);
 		if (rc == 0)
 			rc = lg_session_apply(&s->session, &rec);
+		/* Every later test of a serving child starts after it. */
+		if (rc == 0 && s->serving && rec.type == LG_RECORD_HELLO)
+			rc = lg_order_format(&s->hello, "hello", rec.fields, rec.count);
 		lg_record_dispose(&rec);
 		if (rc < 0)
 			break;
@@ -439,17 +544,38 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	return judge(r, opts);
 }
 
-static void slot_dispose(slot *s)
+/* The test is done and the slot free; a serving child stays for the next. */
+static void slot_release(slot *s)
 {
-	lg_proc_kill(&s->proc);
-	lg_proc_finish(&s->proc);
-	lg_proto_reader_dispose(&s->reader);
+	if (!s->serving) {
+		lg_proc_kill(&s->proc);
+		lg_proc_finish(&s->proc);
+	}
 	lg_tail_dispose(&s->explain_err);
 	free(s->protocol_error);
 	s->protocol_error = NULL;
 	free(s->preload);
 	s->preload = NULL;
 	s->result = NULL;
+}
+
+/* A serving child goes on to the next test unless this one leaked: the
+ * diagnosis, and the tests after it, start in a fresh interpreter. */
+static int keeps_child(const lg_workload_result *r)
+{
+	return r->verdict != LG_VERDICT_LEAK && r->verdict != LG_VERDICT_EXPECTED_LEAK &&
+	       r->verdict != LG_VERDICT_REGRESSION;
+}
+
+/* At the end of the run, whatever the slot holds. */
+static void slot_dispose(slot *s)
+{
+	if (s->result || s->serving)
+		slot_end_child(s);
+	lg_proto_reader_dispose(&s->reader);
+	lg_buf_dispose(&s->hello);
+	lg_buf_dispose(&s->order);
+	slot_release(s);
 }
 
 /* -- the diagnostic pass ---------------------------------------------------- */
@@ -664,12 +790,37 @@ static int cancel_unstarted(lg_workload_result *r, int signo,
 	return judge(r, opts);
 }
 
+/* A serving child's test has ended (its end record came): concluded now,
+ * while the child waits for the next. */
+static int test_ended(const slot *s)
+{
+	return s->serving && s->phase == PHASE_DETECT &&
+	       s->session.state == LG_SESSION_ENDED && !s->proc.exited;
+}
+
+/* schedule.h's pick for a slot (served: its child's last test), given
+ * what the other slots run; running is scratch space for jobs pointers. */
+static long next_workload(const slot *slots, int jobs, const lg_workload **running,
+			  const lg_workload *workloads, size_t count,
+			  const unsigned char *started, size_t from,
+			  const lg_workload *served)
+{
+	size_t n = 0;
+
+	for (int j = 0; j < jobs; j++)
+		if (slots[j].result)
+			running[n++] = &slots[j].result->workload;
+	return lg_schedule_next(workloads, count, started, from, running, n, served);
+}
+
 int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		  size_t count, const lg_runner_options *opts)
 {
 	int jobs = opts->jobs > 0 ? opts->jobs : 1;
 	slot *slots = NULL;
 	struct pollfd *fds = NULL;
+	unsigned char *started = NULL; /* per workload: it has started */
+	const lg_workload **running = NULL;
 	size_t next = 0, done = 0, active = 0;
 	double run_start = now();
 	runner_state state;
@@ -684,7 +835,9 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 	out->items = calloc(count ? count : 1, sizeof(*out->items));
 	slots = calloc((size_t)jobs, sizeof(*slots));
 	fds = calloc((size_t)jobs * 3 + 1, sizeof(*fds));
-	if (!out->items || !slots || !fds) {
+	started = calloc(count ? count : 1, 1);
+	running = calloc((size_t)jobs, sizeof(*running));
+	if (!out->items || !slots || !fds || !started || !running) {
 		rc = lg_error_oom();
 		goto done;
 	}
@@ -703,32 +856,50 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		size_t nfds = 0;
 		double t;
 
-		for (int j = 0; j < jobs && next < count && !out->cancelled; j++) {
-			if (slots[j].result)
+		for (int j = 0; j < jobs && !out->cancelled; j++) {
+			slot *s = &slots[j];
+			long pick;
+
+			if (s->result)
 				continue;
-			rc = slot_start(&slots[j], &out->items[next], &state);
+			pick = next_workload(slots, jobs, running, workloads, count,
+					     started, next, s->served);
+			if (pick < 0 && s->serving) {
+				/* Nothing this child can run now: a fresh one may. */
+				slot_end_child(s);
+				pick = next_workload(slots, jobs, running, workloads, count,
+						     started, next, NULL);
+			}
+			if (pick < 0)
+				continue;
+			started[pick] = 1;
+			while (next < count && started[next])
+				next++;
+			rc = slot_start(s, &out->items[pick], &state);
 			if (rc < 0)
 				goto done;
 			if (opts->progress)
-				opts->progress(opts->progress_ctx, &out->items[next],
+				opts->progress(opts->progress_ctx, &out->items[pick],
 					       done, count, 0);
-			next++;
 			if (rc == 1) {
 				/* Could not even start: judged at once. */
-				slots[j].result->seconds = 0;
-				if ((rc = judge(slots[j].result, opts)) == LG_ENOMEM)
+				s->result->seconds = 0;
+				if ((rc = judge(s->result, opts)) == LG_ENOMEM)
 					goto done;
 				rc = 0;
 				done++;
 				if (opts->progress)
 					opts->progress(opts->progress_ctx,
-						       slots[j].result, done, count, 1);
-				slot_dispose(&slots[j]);
+						       s->result, done, count, 1);
+				slot_release(s);
 				j--;
 				continue;
 			}
 			active++;
 		}
+		for (int j = 0; out->cancelled && j < jobs; j++)
+			if (!slots[j].result && slots[j].serving)
+				slot_end_child(&slots[j]);
 		for (int j = 0; j < jobs; j++) {
 			int *ends[3] = { &slots[j].proc.out_fd, &slots[j].proc.err_fd,
 					 &slots[j].proc.channel };
@@ -776,15 +947,24 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			    (s->proc.channel >= 0 &&
 			     (rc = drain(s, &s->proc.channel, &state, opts)) < 0))
 				goto done;
-			if (!slot_check(s, t))
+			if (test_ended(s)) {
+				/* A serving child's test ended; the child waits. */
+			} else if (!slot_check(s, t)) {
 				continue;
-			lg_proc_finish(&s->proc);
+			} else if (s->serving) {
+				slot_end_child(s);
+			} else {
+				lg_proc_finish(&s->proc);
+			}
 			if (s->phase == PHASE_EXPLAIN) {
 				if ((rc = slot_conclude_explain(s)) < 0)
 					goto done;
 			} else {
 				if ((rc = slot_conclude(s, opts)) < 0)
 					goto done;
+				if (s->serving && (out->cancelled || !keeps_child(s->result) ||
+						   wants_explanation(s->result)))
+					slot_end_child(s);
 				if (!out->cancelled && wants_explanation(s->result)) {
 					/* Same slot, second child: -j holds. */
 					if ((rc = slot_start_explain(s, &state)) < 0)
@@ -803,9 +983,12 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			if (opts->progress)
 				opts->progress(opts->progress_ctx, s->result, done,
 					       count, 1);
-			slot_dispose(s);
+			slot_release(s);
 		}
 		for (; out->cancelled && active == 0 && next < count; next++) {
+			if (started[next])
+				continue;
+			started[next] = 1;
 			if ((rc = cancel_unstarted(&out->items[next], out->cancelled,
 						   opts)) < 0)
 				goto done;
@@ -818,10 +1001,11 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 
 done:
 	for (int j = 0; slots && j < jobs; j++)
-		if (slots[j].result)
-			slot_dispose(&slots[j]);
+		slot_dispose(&slots[j]);
 	free(slots);
 	free(fds);
+	free(started);
+	free(running);
 	lg_proc_end_orphans();
 	lg_explain_shim_remove(state.shim);
 	free(state.shim);

@@ -231,6 +231,43 @@ static int grows_past_calls(const lg_series *s, const lg_fit *f, lg_metric m,
 	       f->slope * (double)(s->samples[last].calls - s->samples[at].calls);
 }
 
+void lg_series_flat_end(double *calls, const lg_series *s, const lg_workload *wl)
+{
+	const lg_sample *first, *last;
+	double heap_low, heap_high;
+	unsigned counts = 0;
+
+	*calls = 0;
+	if (s->count < LG_FLAT_SAMPLES)
+		return;
+	first = &s->samples[s->count - LG_FLAT_SAMPLES];
+	last = &s->samples[s->count - 1];
+	if (last->calls - first->calls < LG_FLAT_CALLS)
+		return;
+	for (int m = 0; m < LG_METRIC_COUNT; m++) {
+		lg_metric_kind kind = lg_metric_get((lg_metric)m)->kind;
+
+		if (lg_series_has(s, (lg_metric)m) &&
+		    (kind == LG_METRIC_OBJECTS || kind == LG_METRIC_RESOURCE))
+			counts |= 1u << m;
+	}
+	if (!counts)
+		return;
+	heap_low = heap_high = value_at(s, s->count - 1, LG_METRIC_HEAP_BYTES);
+	for (const lg_sample *p = first; p < last; p++) {
+		double heap = value_at(s, (size_t)(p - s->samples), LG_METRIC_HEAP_BYTES);
+
+		for (int m = 0; m < LG_METRIC_COUNT; m++)
+			if (((counts >> m) & 1u) && p->value[m] != last->value[m])
+				return;
+		heap_low = heap < heap_low ? heap : heap_low;
+		heap_high = heap > heap_high ? heap : heap_high;
+	}
+	if (heap_high - heap_low >= wl->threshold / 2 * (double)(last->calls - first->calls))
+		return;
+	*calls = (double)(last->calls - first->calls);
+}
+
 int lg_judge_settled(int *settled, const lg_workload_result *r,
 		     const lg_fit_options *opts)
 {
@@ -288,7 +325,11 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		*settled = enough && (!leaking || resource || grown ||
 			   spent >= LG_EXTEND_FACTOR * wl->duration * 1e9);
 	} else {
-		*settled = enough && !leaking && clean && window >= LG_CLEAN_MIN_CALLS;
+		double flat;
+
+		lg_series_flat_end(&flat, s, wl);
+		*settled = flat > 0 ||
+			   (enough && !leaking && clean && window >= LG_CLEAN_MIN_CALLS);
 	}
 	return 0;
 }
@@ -389,31 +430,75 @@ static int add_undecided(lg_buf *b, const lg_workload_result *r)
 	return 0;
 }
 
+/* Credible growth of bytes that stopped: over the window's last half and
+ * quarter the heap grows by less than half the threshold. */
+static int grew_then_flat(const lg_fit *f, double threshold)
+{
+	return f->plateau || (f->ci_low > 0 && f->tail_slope <= threshold / 2 &&
+			      f->end_slope <= threshold / 2);
+}
+
+/*
+ * Evidence enough for clean: the exact counts ended flat; or no count is
+ * undecided and the heap's interval excludes growth above the threshold,
+ * or its growth stopped. Else inconclusive (verdict.h).
+ */
+static int evidence_of_clean(const lg_workload_result *r)
+{
+	const lg_fit *heap = &r->fits[LG_METRIC_HEAP_BYTES];
+
+	if (r->flat_calls > 0)
+		return 1;
+	for (int m = 0; m < LG_METRIC_COUNT; m++)
+		if (fitted(r, (lg_metric)m) && r->fits[m].undecided)
+			return 0;
+	return !fitted(r, LG_METRIC_HEAP_BYTES) || heap->ci_high <= r->workload.threshold ||
+	       grew_then_flat(heap, r->workload.threshold);
+}
+
+/* "clean: heap ..." or "inconclusive: heap ...": the rate, and what else
+ * the evidence says. */
 static int add_clean(lg_buf *b, const lg_workload_result *r,
 		     const lg_fit_options *opts)
 {
 	lg_metric shown = LG_METRIC_HEAP_BYTES;
 	const lg_fit *cycles = &r->fits[LG_METRIC_GC_COLLECTED];
-	char slope[LG_FORMAT_NUMBER_SIZE];
+	const lg_fit *heap = &r->fits[LG_METRIC_HEAP_BYTES];
+	char slope[LG_FORMAT_NUMBER_SIZE], calls[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
 	/* Without heap counters, speak of the first metric that was fitted. */
 	while (!fitted(r, shown) && shown + 1 < LG_METRIC_COUNT)
 		shown++;
-	if ((rc = lg_buf_printf(b, "clean: %s ", shown == LG_METRIC_HEAP_BYTES
+	if ((rc = lg_buf_printf(b, "%s: %s ", r->verdict == LG_VERDICT_INCONCLUSIVE
+				? "inconclusive" : "clean", shown == LG_METRIC_HEAP_BYTES
 				? "heap" : lg_metric_get(shown)->name)) < 0 ||
 	    (rc = add_rate(b, r, shown, opts)) < 0)
 		return rc;
-	if (fitted(r, LG_METRIC_HEAP_BYTES) && r->fits[LG_METRIC_HEAP_BYTES].plateau &&
-	    (rc = lg_buf_puts(b, "; grew then plateaued (bounded cache?)")) < 0)
+	/* The evidence of a short run; a long one's fit says it all. */
+	lg_format_count(calls, sizeof(calls), (int64_t)llround(r->flat_calls));
+	if (r->flat_calls > 0 && r->fits[shown].calls < LG_CLEAN_MIN_CALLS &&
+	    (rc = lg_buf_printf(b, "; counts exactly flat over the last %s calls",
+				calls)) < 0)
 		return rc;
+	if (fitted(r, LG_METRIC_HEAP_BYTES) && heap->ci_high > r->workload.threshold &&
+	    grew_then_flat(heap, r->workload.threshold)) {
+		lg_format_count(slope, sizeof(slope), llround(heap->early_growth));
+		if ((rc = lg_buf_printf(b, "; grew %s B early, then flat (bounded "
+					"cache?)", slope)) < 0)
+			return rc;
+	}
 	if (fitted(r, LG_METRIC_GC_COLLECTED) && cycles->ci_low > 0) {
 		lg_format_number(slope, sizeof(slope), cycles->slope);
 		if ((rc = lg_buf_printf(b, "; cyclic garbage %s objects/call freed by gc "
 					"(reference cycles, not a leak)", slope)) < 0)
 			return rc;
 	}
-	return add_undecided(b, r);
+	if ((rc = add_undecided(b, r)) < 0)
+		return rc;
+	return r->verdict != LG_VERDICT_INCONCLUSIVE ? 0
+	       : lg_buf_puts(b, "; not enough evidence for clean or leak: a longer "
+			     "--duration would settle it");
 }
 
 /* fail-on-cycles: cyclic garbage at any sustained rate fails. Not a leak
@@ -503,7 +588,8 @@ static int judge_outcome(lg_buf *b, lg_workload_result *r,
 			r->culprit = LG_METRIC_GC_COLLECTED;
 			return add_cycles_failure(b, r, opts);
 		}
-		r->verdict = leaks ? LG_VERDICT_LEAK : LG_VERDICT_CLEAN;
+		r->verdict = leaks ? LG_VERDICT_LEAK : evidence_of_clean(r)
+			     ? LG_VERDICT_CLEAN : LG_VERDICT_INCONCLUSIVE;
 		return leaks ? add_leak(b, r, opts) : add_clean(b, r, opts);
 	case LG_OUTCOME_EXCEPTION:
 	case LG_OUTCOME_CRASHED:
@@ -538,7 +624,7 @@ static int apply_expectation(lg_buf *b, lg_workload_result *r)
 	int rc;
 
 	if (!r->workload.expect_leak || r->verdict == LG_VERDICT_ERROR ||
-	    r->verdict == LG_VERDICT_SKIPPED)
+	    r->verdict == LG_VERDICT_SKIPPED || r->verdict == LG_VERDICT_INCONCLUSIVE)
 		return 0;
 	said = lg_buf_detach(b);
 	if (!said)
@@ -569,6 +655,10 @@ int lg_judge(lg_workload_result *r, const lg_fit_options *opts)
 
 	derive_heap(&r->series);
 	rc = fit_all(r, opts);
+	/* Counts that ended flat are decided, however few the calls. */
+	lg_series_flat_end(&r->flat_calls, &r->series, &r->workload);
+	for (int m = 0; r->flat_calls > 0 && m < LG_METRIC_COUNT; m++)
+		r->fits[m].undecided = 0;
 	if (rc == LG_EINVALID) {
 		/* Samples the fit rejects (calls not increasing): unmeasurable. */
 		rc = lg_buf_printf(&message, "unusable samples: %s", lg_error_last());
@@ -593,7 +683,9 @@ lg_run_status lg_run_status_of(const lg_run_result *run)
 
 	for (size_t i = 0; i < run->count; i++) {
 		if (run->items[i].verdict == LG_VERDICT_LEAK ||
-		    run->items[i].verdict == LG_VERDICT_REGRESSION)
+		    run->items[i].verdict == LG_VERDICT_REGRESSION ||
+		    (run->items[i].verdict == LG_VERDICT_INCONCLUSIVE &&
+		     run->items[i].workload.fail_inconclusive))
 			return LG_RUN_FAILED;
 		if (run->items[i].verdict == LG_VERDICT_ERROR)
 			status = LG_RUN_UNMEASURED;

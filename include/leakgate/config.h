@@ -19,6 +19,7 @@
  *       regression-tolerance = 0.25
  *       explain = auto          ; diagnose leaks; always, never (explanation.h)
  *       fail-on-cycles = false  ; cyclic garbage fails (true/false, yes/no)
+ *       fail-inconclusive = false ; too little evidence fails (true/false)
  *       jobs = 2
  *       junit = leakgate.xml
  *       pytest = tests/ -m leakcheck  ; a pytest suite: every test it

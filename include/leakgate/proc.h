@@ -6,7 +6,8 @@
 /*
  * A child process as a lifecycle object (git's run-command): start it in a
  * process group of its own with stdin on /dev/null, stdout, stderr and one
- * extra pipe (the agent's records) readable by the parent, and optionally
+ * extra pipe (the agent's records) readable by the parent, optionally one
+ * pipe the parent writes to (orders to an agent that runs many tests) and
  * one fd of the parent's handed down (the agent's modules); kill the whole
  * group; reap it. EINTR is retried here for the pipes and the child, and
  * in file.c for files, nowhere else.
@@ -19,18 +20,21 @@ typedef struct {
 	int channel_fd;           /* fd number the record pipe gets in the child */
 	int given_fd;             /* the parent's fd the child gets too, or -1 */
 	int given_fd_at;          /* ... as this fd number (not channel_fd) */
+	int control_fd;           /* fd number of the order pipe's read end in
+				   * the child, or -1: none */
 
 	pid_t pid;
 	int out_fd;       /* parent's read ends, nonblocking; -1 once closed */
 	int err_fd;
 	int channel;
+	int control;      /* parent's write end of the order pipe; -1: none */
 	int exited;       /* reaped */
 	int status;       /* wait status once reaped */
 } lg_proc;
 
 #define LG_PROC_INIT { \
-	.channel_fd = 3, .given_fd = -1, .given_fd_at = -1, .pid = -1, \
-	.out_fd = -1, .err_fd = -1, .channel = -1 \
+	.channel_fd = 3, .given_fd = -1, .given_fd_at = -1, .control_fd = -1, \
+	.pid = -1, .out_fd = -1, .err_fd = -1, .channel = -1, .control = -1 \
 }
 
 /* One read of a parent's end (out_fd, err_fd, channel), EINTR retried:
@@ -50,6 +54,16 @@ int lg_proc_start(lg_proc *p);
  * base_env's (or environ's) whose names env does not set. The array is the
  * caller's (free() it), its strings are borrowed. 0, or LG_ENOMEM. */
 int lg_proc_environment(char ***out, const lg_proc *p);
+
+/*
+ * Write all of data to the order pipe (blocking: orders are a few hundred
+ * bytes, the pipe holds 64 KiB). A child that is gone is LG_EOS, never a
+ * SIGPIPE for the caller. LG_EINVALID when p has no order pipe.
+ */
+int lg_proc_tell(lg_proc *p, const char *data, size_t len);
+
+/* Close the order pipe: the child reads end of file. */
+void lg_proc_close_control(lg_proc *p);
 
 /* Reap without blocking: 1 if it has exited (p->status set), 0 if not. */
 int lg_proc_poll(lg_proc *p);

@@ -75,11 +75,26 @@
  *   end        reason=completed count=N | reason=import-error exc_type=T
  *              message=M traceback=TEXT The detection session rejects these records, as the diagnostic
  * session rejects samples.
+ *
+ * A child that runs many tests of a suite, one after another
+ * (`PYTHON -c BOOTSTRAP --pytest-args ARGS --serve`), collects the suite
+ * once and takes orders from the runner on fd 5 (LG_PROTO_CONTROL_FD), in
+ * the same framing:
+ *   run        target=pytest:NODE_ID calls=N duration=S max_calls=N
+ *              (CALLS DURATION MAX_CALLS as above)
+ *   go         after a sample: the verdict is not settled, go on
+ *   stop       after a sample: the verdict is settled, end the test
+ * It sends hello once, then for every run what a detection child sends
+ * after hello (target, samples, end: completed also when stopped), waiting
+ * for go or stop after every sample, and then for the next run; go and
+ * stop that find no test running are ignored. End of file on fd 5 ends
+ * the child.
  */
 
 #define LG_PROTO_VERSION 2
 #define LG_PROTO_FD 3
 #define LG_PROTO_MODULES_FD 4
+#define LG_PROTO_CONTROL_FD 5
 #define LG_PROTO_MAX_LINE 65536
 #define LG_PROTO_MAX_FIELDS 64
 /* Bounds on what a workload (it shares the agent's process) can make the
@@ -132,6 +147,11 @@ int lg_record_get_i64(int64_t *out, const lg_record *r, const char *key);
 /* LG_EPROTO with "protocol: <type> record: '<key>' <why> ('<value>')". */
 int lg_record_bad_field(const lg_record *r, const char *key, const char *why);
 void lg_record_dispose(lg_record *r);
+
+/* One order (or record) of type with fields, escaped, '\n'-ended, appended
+ * to out. LG_ENOMEM. */
+int lg_order_format(lg_buf *out, const char *type, const lg_field *fields,
+		    size_t count);
 
 /* Splits a byte stream into records. */
 typedef struct {

@@ -32,7 +32,9 @@ typedef enum {
 	LG_VERDICT_EXPECTED_LEAK,  /* expect = leak, and it leaks: passes */
 	LG_VERDICT_LEAK_FIXED,     /* expect = leak, but it no longer leaks */
 	LG_VERDICT_REGRESSION,     /* credibly worse than the baseline: fails */
-	LG_VERDICT_SKIPPED         /* a skipped test: not measured, passes */
+	LG_VERDICT_SKIPPED,        /* a skipped test: not measured, passes */
+	LG_VERDICT_INCONCLUSIVE    /* too little evidence for clean or leak:
+				    * passes, unless fail_inconclusive */
 } lg_verdict;
 
 /* A whole run, as its exit code and summary heading tell it. */
@@ -71,6 +73,8 @@ typedef struct {
 	lg_tail out;          /* the workload's stdout, tail */
 	lg_tail err;          /* the workload's stderr, tail */
 	double seconds;       /* wall time of the child */
+	double flat_calls;    /* calls over which the exact counts ended flat
+			       * (lg_series_flat_end); 0: they did not */
 
 	/* Judgement (lg_judge). */
 	lg_fit fits[LG_METRIC_COUNT];

@@ -29,10 +29,26 @@
 int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
 
 /*
+ * Exactly flat: over the last LG_FLAT_SAMPLES samples, spanning at least
+ * LG_FLAT_CALLS calls, no exact count that is judged (blocks, gc_objects,
+ * fds, threads, gc_garbage, refs) moved at all, and the heap moved by less
+ * than half the byte threshold per call of that span. Counts that do not
+ * move need no long window: a steady leak of one object per k calls moves
+ * them in any span of k calls or more (one at random every k calls: 95%
+ * of the time over 3k calls), so this excludes a leak of one object per
+ * LG_FLAT_CALLS / 3 calls or more. The calls spanned, into *calls; 0 when
+ * the series does not end flat (or has no exact count).
+ */
+#define LG_FLAT_SAMPLES 4
+#define LG_FLAT_CALLS 200
+void lg_series_flat_end(double *calls, const lg_series *s, const lg_workload *wl);
+
+/*
  * Whether the samples so far settle the verdict, so the runner can end the
  * run early (the agent judges nothing). Pure: reads r->series and
  * r->workload. *settled = 1:
- *   - before --calls and --duration: every judged metric is clearly clean
+ *   - before --calls and --duration: the series ends exactly flat
+ *     (lg_series_flat_end), or every judged metric is clearly clean
  *     (the interval's upper end at half the byte threshold, a count's well
  *     below what a leak shows) over a window of at least
  *     LG_CLEAN_MIN_CALLS calls; a leak is never settled this early, since a

@@ -24,6 +24,7 @@ typedef struct {
 	/* The diagnostic pass (explanation.h) and cyclic garbage. */
 	int explain;        /* LG_EXPLAIN_AUTO (leaks only), _ALWAYS or _NEVER */
 	int fail_on_cycles; /* cyclic garbage above 0 objects/call fails */
+	int fail_inconclusive; /* an inconclusive verdict fails (verdict.h) */
 	/* --no-early-stop: exactly max_calls calls, whatever the samples say
 	 * (0: the runner ends the run once the verdict is settled). */
 	int no_early_stop;

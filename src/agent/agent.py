@@ -10,6 +10,11 @@ as soon as the verdict is settled. CALLS and DURATION size the batches.
 The agent keeps no state that grows with the number of calls, so its own
 footprint is flat.
 
+`python -c BOOTSTRAP --pytest-args ARGS --serve` runs many tests of a
+suite, one after another, as the runner orders them on fd 5 (Orders):
+the suite is collected once, and every test's run is what a detection
+child of its own would send after hello.
+
 `python -c BOOTSTRAP --explain TARGET ...` runs the diagnostic pass instead
 (explain.py); nothing of it is imported here.
 """
@@ -18,8 +23,8 @@ import os
 import sys
 import time
 
-from .common import (PROTO_FD, begin, call_batch, finish, message_of, note, own_imports,
-                     raise_site, send, traceback_of, type_name)
+from .common import (PROTO_FD, begin, call_batch, finish, hello, message_of, note,
+                     own_imports, raise_site, send, start, traceback_of, type_name)
 
 # A batch takes at least 20x what a sample costs (the overhead stays near
 # 5%) and 1/32 of --duration, but holds at most 1/32 of --calls: samples come
@@ -29,6 +34,7 @@ SAMPLE_SHARE = 20
 BATCH_SHARE = 32
 # Bytes of C stderr's buffer while the pymalloc statistics print (about 5 KB).
 STATS_BUFFER = 1 << 16
+CONTROL_FD = 5  # the runner's orders to a child that runs many tests
 
 
 # -- counters ---------------------------------------------------------------
@@ -192,6 +198,9 @@ def main(argv):
         explain, = own_imports(["_leakgate.explain"])
         explain.explain_main(argv[1:])
         return
+    if argv[:1] == ["--serve"]:
+        serve()
+        return
     spec, plan_calls, duration_ns, max_calls = (
         argv[0], int(argv[1]), int(float(argv[2]) * 1e9), int(argv[3]))
     # Warm before user code: their first import would count as growth.
@@ -202,7 +211,101 @@ def main(argv):
         run(probes, function, plan_calls, duration_ns, max_calls)
 
 
-def run(probes, function, plan_calls, duration_ns, max_calls):
+def unescape(text):
+    """A field's value as the runner escaped it (proto.h)."""
+    out, at = [], 0
+    while True:
+        slash = text.find("\\", at)
+        if slash < 0:
+            return "".join(out) + text[at:]
+        out.append(text[at:slash])
+        out.append({"t": "\t", "n": "\n", "r": "\r"}.get(text[slash + 1:slash + 2], "\\"))
+        at = slash + 2
+
+
+class Orders(object):
+    """The runner's orders on CONTROL_FD (proto.h): run a test; after
+    every sample of it, go on or stop."""
+
+    def __init__(self, fd):
+        os.set_inheritable(fd, False)
+        self.fd = fd
+        self.buffer, self.queue, self.eof = b"", [], False
+
+    def fill(self):
+        """Wait for what comes next (a read of one order or more)."""
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:  # a test closed it: as good as the end
+            data = b""
+        if not data:
+            self.eof = True
+            return
+        lines = (self.buffer + data).split(b"\n")
+        self.buffer = lines.pop()
+        for line in lines:
+            kind, _, rest = line.decode("utf-8", "surrogateescape").partition("\t")
+            fields = dict(f.partition("=")[::2] for f in rest.split("\t") if f)
+            self.queue.append((kind, dict((k, unescape(v)) for k, v in fields.items())))
+
+    def next(self):
+        """The next order, waiting for it; None at the end of orders."""
+        while not self.queue and not self.eof:
+            self.fill()
+        return self.queue.pop(0) if self.queue else None
+
+    def settled(self):
+        """After a sample, the runner's answer: go on (False), or stop
+        (True: the verdict is settled; also when the orders ended)."""
+        while True:
+            order = self.next()
+            if order is None or order[0] == "stop":
+                return True
+            if order[0] == "go":
+                return False
+
+
+def serve():
+    """Run the tests the runner orders, one after another, in this one
+    interpreter: pytest, the suite's imports and its collection are paid
+    once. A test starts from what the tests before it left, as in a pytest
+    run; its samples measure its own growth from there."""
+    orders = Orders(CONTROL_FD)
+    own_imports(["importlib.util"])
+    probes = Probes()
+    if not hello(probes.names):
+        return
+    tests, = own_imports(["_leakgate.pytest_target"])
+    suite = failure = None
+    try:
+        suite = tests.Suite(tests.shell_words(tests.PYTEST_ARGS))
+    except BaseException as exc:
+        failure = exc  # every test's end says it
+
+    def load(spec):
+        if failure is not None:
+            raise failure
+        return suite.load(spec)
+
+    try:
+        while True:
+            order = orders.next()
+            if order is None:
+                return
+            kind, fields = order
+            if kind != "run":
+                continue  # a stop for a test that had already ended
+            function = start(fields.get("target", ""), load)
+            if function is not None:
+                run(probes, function, int(fields["calls"]),
+                    int(float(fields["duration"]) * 1e9), int(fields["max_calls"]), orders)
+            function = None
+    finally:
+        if suite is not None:
+            suite.close()
+
+
+def run(probes, function, plan_calls, duration_ns, max_calls, orders=None):
     names = probes.names
     clock = time.perf_counter_ns
 
@@ -226,6 +329,9 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
     gc.freeze()
     probes.read()  # the first read is slower: it would overstate what one costs
     sample_ns = sample(0, 0)
+    if orders is not None and orders.settled():
+        send("end", [("reason", "completed"), ("calls", 0)])
+        return
     cpu_start = cpu_clock()
     # Batches double from one call until one takes long enough, then stay;
     # every batch is sampled, so a workload that fails early is judged too.
@@ -251,6 +357,8 @@ def run(probes, function, plan_calls, duration_ns, max_calls):
             send("end", [("reason", "exception"), ("calls", calls), ("exc_type", type_name(exc)),
                          ("message", "while sampling: " + message_of(exc))])
             return
+        if orders is not None and orders.settled():
+            break
         if steady:
             # A stall (a slow first call, a busy machine) can end the
             # calibration too early: a batch that shows the calls faster

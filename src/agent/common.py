@@ -192,9 +192,9 @@ def source_of(function):
     return getattr(module, "__file__", None) or "", 0
 
 
-def begin(spec, metrics, extra=()):
-    """hello, then import the target and say which it is: the function, or
-    None once an import-error end has been sent."""
+def hello(metrics, extra=()):
+    """The first record; False (after an end saying why) when this
+    interpreter cannot run the agent."""
     send("hello", [("proto", PROTO_VERSION),
                    ("python", "%d.%d.%d" % sys.version_info[:3]),
                    ("impl", sys.implementation.name),
@@ -207,9 +207,20 @@ def begin(spec, metrics, extra=()):
     if sys.version_info < (3, 8):
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", "RuntimeError"),
                      ("message", "leakgate needs Python 3.8 or newer")])
-        return None
+        return False
+    return True
+
+
+def begin(spec, metrics, extra=()):
+    """hello, then the target (start)."""
+    return start(spec) if hello(metrics, extra) else None
+
+
+def start(spec, load=None):
+    """Import the target (load(spec), load_target by default) and say which
+    it is: the function, or None once an end saying why has been sent."""
     try:
-        module, function_name, function = load_target(spec)
+        module, function_name, function = (load or load_target)(spec)
     except BaseException as exc:
         send("end", [("reason", "import-error"), ("calls", 0), ("exc_type", type_name(exc)),
                      ("message", message_of(exc)), ("traceback", traceback_of(exc))]

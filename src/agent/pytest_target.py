@@ -16,7 +16,7 @@ import gc
 import os
 import sys
 
-from .common import MAX_TEXT, message_of, send, traceback_of, type_name
+from .common import MAX_TEXT, message_of, note, send, traceback_of, type_name
 
 PYTEST_ARGS = None  # the suite's arguments (--pytest-args), one shell string
 
@@ -170,47 +170,33 @@ def skip_reason(report):
     return reason[len("Skipped: "):] if reason.startswith("Skipped: ") else reason
 
 
-class PytestTest(object):
-    """One collected pytest item, run again and again."""
+class Suite(object):
+    """A pytest session, configured and collected once: the whole suite in
+    a child that runs many tests (agent.serve), or one node's file.
 
-    def __init__(self, node_id, args):
+    pytest's cache (the `cache` fixture) is a directory of this child's,
+    emptied after every run but kept itself, so that no run makes new
+    names (pytest 8 makes a missing one under a random name, and CPython
+    3.12.1 keeps every path part it interns: gh-113993). The runner kills a
+    child once it has its verdict: the directories of children gone are
+    removed here."""
+
+    def __init__(self, args, nodes=None):
         _, _, self.runtestprotocol = import_pytest()
-        self.node_id = node_id
-
-        def nodes(config):
-            path, sep, rest = node_id.partition("::")
-            where = os.path.join(str(config.rootpath), path)
-            if not os.path.exists(where) and os.path.exists(path):
-                where = os.path.abspath(path)  # given relative to the cwd
-            return [where + sep + rest]
-
-        # The `cache` fixture's directory, made when a run writes there and
-        # removed after every run: each run finds what the first found. The
-        # runner kills a child once it has its verdict, maybe just after a
-        # run wrote there: the directories of children gone are removed here.
         import tempfile
         prefix = os.path.join(tempfile.gettempdir(), "leakgate-pytest-cache-")
         remove_orphan_caches(prefix)
         self.cache_dir = prefix + str(os.getpid())
-        self.config, session, failed = start_session(args, nodes, self.cache_dir)
-        if failed:
-            exc_type, message = crash_of(failed[0])
-            raise TestFailure("pytest could not collect %s: %s"
-                              % (failed[0].nodeid or node_id, message),
-                              report_text(failed[0])[-MAX_TEXT:], exc_type)
-        items = [i for i in session.items if i.nodeid == node_id]
-        if not items and len(session.items) == 1:
-            items = session.items
-        if not items:
-            raise LookupError("pytest collected no test %s (%d others; deselected by "
-                              "-k or -m?)" % (node_id, len(session.items)))
-        self.item = items[0]
-        self.runs = 0
+        self.config, self.session, self.failed = start_session(args, nodes, self.cache_dir)
+        self.items = {}
+        for item in self.session.items:
+            self.items.setdefault(item.nodeid, item)
         try:
             from _pytest.warnings import catch_warnings_for_item
         except ImportError:
             catch_warnings_for_item = None
         self.catch_warnings = catch_warnings_for_item
+        # What pytest keeps per run, session-wide: hook calls and reports.
         self.hooks = [h for h in (getattr(self.config.hook, n, None)
                                   for n in dir(self.config.hook) if n.startswith("pytest_"))
                       if getattr(h, "_call_history", None) is not None]
@@ -218,11 +204,66 @@ class PytestTest(object):
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         self.stats = getattr(reporter, "stats", {})
         self.stats_lengths = dict((k, len(v)) for k, v in self.stats.items())
+
+    def item(self, node_id):
+        """The collected item of node_id. A file that failed to collect is
+        that test's failure; so is any, when one node was collected."""
+        failed = ([r for r in self.failed if r.nodeid == node_id]
+                  or (self.failed if not self.items else []))
+        if failed:
+            exc_type, message = crash_of(failed[0])
+            raise TestFailure("pytest could not collect %s: %s"
+                              % (failed[0].nodeid or node_id, message),
+                              report_text(failed[0])[-MAX_TEXT:], exc_type)
+        item = self.items.get(node_id)
+        if item is None and len(self.items) == 1 and self.session.items:
+            item = self.session.items[0]  # one node, named otherwise (cwd-relative)
+        if item is None:
+            raise LookupError("pytest collected no test %s (%d others; deselected by "
+                              "-k or -m?)" % (node_id, len(self.items)))
+        return item
+
+    def load(self, spec):
+        """(classname, name, callable) of a pytest: target of this suite."""
+        test = PytestTest(self, self.item(spec.partition(":")[2]))
+        classname, function = junit_names(test.item.nodeid)
+        return classname, function, test
+
+    def tidy(self):
+        """Forget what pytest kept of a run, session-wide."""
+        for hook, n in zip(self.hooks, self.history):
+            del hook._call_history[n:]
+        for key, values in self.stats.items():
+            if isinstance(values, list):
+                del values[self.stats_lengths.get(key, 0):]
+        if os.path.isdir(self.cache_dir):
+            import shutil
+            for kept in ("v", "d"):  # values, and the directories of cache.mkdir
+                shutil.rmtree(os.path.join(self.cache_dir, kept), ignore_errors=True)
+
+    def close(self):
+        import shutil
+        shutil.rmtree(self.cache_dir, ignore_errors=True)
+
+
+class PytestTest(object):
+    """One collected pytest item, run again and again."""
+
+    def __init__(self, suite, item):
+        self.suite = suite
+        self.item = item
+        self.config = suite.config
+        self.runs = 0
         self.basetemp = None
         self.temps = set()
         self.finalizers = []
         # Markers a test adds to itself (request.applymarker) are of one run.
-        self.markers = len(getattr(self.item, "own_markers", ()))
+        self.markers = len(getattr(item, "own_markers", ()))
+        # A doctest's namespace: the doctest runner empties it after every
+        # run, so each run gets a copy of what collection gave it.
+        dtest = getattr(item, "dtest", None)
+        self.globs = dict(dtest.globs) if isinstance(getattr(dtest, "globs", None), dict) \
+            else None
 
     def location(self):
         path, line, _ = self.item.location
@@ -237,12 +278,16 @@ class PytestTest(object):
 
     def protocol(self):
         item = self.item
+        if self.globs is not None:
+            item.dtest.globs.clear()
+            item.dtest.globs.update(self.globs)
         # The teardown goes down to the test's parent, as between two tests
         # of one class or module: wider fixtures stay.
-        if self.catch_warnings is None:
-            return self.runtestprotocol(item, log=False, nextitem=item.parent)
-        with self.catch_warnings(self.config, ihook=item.ihook, when="runtest", item=item):
-            return self.runtestprotocol(item, log=False, nextitem=item.parent)
+        catch_warnings = self.suite.catch_warnings
+        if catch_warnings is None:
+            return self.suite.runtestprotocol(item, log=False, nextitem=item.parent)
+        with catch_warnings(self.config, ihook=item.ihook, when="runtest", item=item):
+            return self.suite.runtestprotocol(item, log=False, nextitem=item.parent)
 
     def tidy(self):
         """Forget what pytest kept of this run."""
@@ -250,18 +295,11 @@ class PytestTest(object):
         del item._report_sections[:]
         del getattr(item, "user_properties", [])[:]
         del getattr(item, "own_markers", [])[self.markers:]
-        for hook, n in zip(self.hooks, self.history):
-            del hook._call_history[n:]
-        for key, values in self.stats.items():
-            if isinstance(values, list):
-                del values[self.stats_lengths.get(key, 0):]
+        self.suite.tidy()
         # Every run registers again, on the fixtures and nodes that outlive
         # it, finalizers that are already there (pytest 7): keep the first.
         for finalizers, n in self.finalizers:
             del finalizers[n:]
-        if os.path.isdir(self.cache_dir):
-            import shutil
-            shutil.rmtree(self.cache_dir, ignore_errors=True)
         factory = getattr(self.config, "_tmp_path_factory", None)
         basetemp = getattr(factory, "_basetemp", None)
         if basetemp is not None:
@@ -296,11 +334,17 @@ class PytestTest(object):
 
     def leakgate_prepare(self):
         """The first run: skipped and failing tests stop here, and the
-        directories pytest keeps across runs are made."""
+        directories pytest keeps across runs are made. The fixtures of the
+        test before that this one does not share are torn down first, as
+        pytest does between two tests."""
+        session = self.item.session
+        try:
+            session._setupstate.teardown_exact(self.item)
+        except Exception as exc:
+            note("the teardown before %s failed: %s" % (self.item.nodeid, message_of(exc)))
         self()
         if self.basetemp:
             self.temps = set(os.listdir(self.basetemp))
-        session = self.item.session
         lists = [f for f, _ in getattr(session._setupstate, "stack", {}).values()]
         # The fixtures of the test's closure, and those it asks for by name
         # (request.getfixturevalue): all the fixture manager knows.
@@ -395,6 +439,12 @@ def load_test(spec):
     if kind == "unittest":
         test = UnittestTest(name)
         return test.classname, test.method, test
-    test = PytestTest(name, shell_words(PYTEST_ARGS))
-    classname, function = junit_names(test.item.nodeid)
-    return classname, function, test
+
+    def nodes(config):
+        path, sep, rest = name.partition("::")
+        where = os.path.join(str(config.rootpath), path)
+        if not os.path.exists(where) and os.path.exists(path):
+            where = os.path.abspath(path)  # given relative to the cwd
+        return [where + sep + rest]
+
+    return Suite(shell_words(PYTEST_ARGS), nodes).load(spec)

@@ -32,6 +32,7 @@ int lg_run_args_option(lg_run_args *a, int option, const char *value)
 	case LG_RUN_OPT_EXPLAIN: a->explain = LG_EXPLAIN_ALWAYS; break;
 	case LG_RUN_OPT_NO_EXPLAIN: a->explain = LG_EXPLAIN_NEVER; break;
 	case LG_RUN_OPT_FAIL_ON_CYCLES: a->fail_on_cycles = 1; break;
+	case LG_RUN_OPT_FAIL_INCONCLUSIVE: a->fail_inconclusive = 1; break;
 	case LG_RUN_OPT_NO_EARLY_STOP: a->no_early_stop = 1; break;
 	case LG_RUN_OPT_PYTHON: a->python = value; break;
 	case LG_RUN_OPT_PYTEST: a->pytest = value; break;
@@ -129,6 +130,8 @@ static int apply_overrides(lg_workload *wl, const lg_run_args *a)
 		wl->explain = a->explain;
 	if (a->fail_on_cycles >= 0)
 		wl->fail_on_cycles = a->fail_on_cycles;
+	if (a->fail_inconclusive >= 0)
+		wl->fail_inconclusive = a->fail_inconclusive;
 	if (a->no_early_stop >= 0)
 		wl->no_early_stop = a->no_early_stop;
 	return 0;

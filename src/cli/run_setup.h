@@ -31,6 +31,7 @@ typedef struct {
 	int verbose;
 	int explain;        /* -1, or LG_EXPLAIN_ALWAYS / _NEVER (workload.h) */
 	int fail_on_cycles; /* -1, or 1 */
+	int fail_inconclusive; /* -1, or 1 */
 	int no_early_stop;  /* -1, or 1 */
 } lg_run_args;
 
@@ -39,7 +40,7 @@ typedef struct {
 	.threshold = -1, .max_calls = -1, .duration = -1, .timeout = -1, \
 	.memory_limit_mb = -1, .jobs = -1, .regression_floor = -1, \
 	.regression_tolerance = -1, .explain = -1, .fail_on_cycles = -1, \
-	.no_early_stop = -1 \
+	.fail_inconclusive = -1, .no_early_stop = -1 \
 }
 
 /* getopt_long codes of the shared options; commands number theirs from
@@ -48,7 +49,7 @@ enum {
 	LG_RUN_OPT_PYTHON = 256, LG_RUN_OPT_THRESHOLD, LG_RUN_OPT_CALLS,
 	LG_RUN_OPT_DURATION, LG_RUN_OPT_TIMEOUT, LG_RUN_OPT_MEMORY,
 	LG_RUN_OPT_EXPLAIN, LG_RUN_OPT_NO_EXPLAIN, LG_RUN_OPT_FAIL_ON_CYCLES,
-	LG_RUN_OPT_PYTEST, LG_RUN_OPT_NO_EARLY_STOP,
+	LG_RUN_OPT_PYTEST, LG_RUN_OPT_NO_EARLY_STOP, LG_RUN_OPT_FAIL_INCONCLUSIVE,
 	LG_RUN_OPT_NEXT = 300
 };
 
@@ -68,6 +69,7 @@ enum {
 	{ "explain", no_argument, NULL, LG_RUN_OPT_EXPLAIN }, \
 	{ "no-explain", no_argument, NULL, LG_RUN_OPT_NO_EXPLAIN }, \
 	{ "fail-on-cycles", no_argument, NULL, LG_RUN_OPT_FAIL_ON_CYCLES }, \
+	{ "fail-inconclusive", no_argument, NULL, LG_RUN_OPT_FAIL_INCONCLUSIVE }, \
 	{ "no-early-stop", no_argument, NULL, LG_RUN_OPT_NO_EARLY_STOP }
 
 /* Short options of the shared ones, for getopt_long's optstring. */
@@ -95,7 +97,8 @@ enum {
 	"      --explain          diagnose every workload, not only leaks: growing\n" \
 	"                         types, allocation sites, retainer chain, kind\n" \
 	"      --no-explain       no diagnostic pass, not even for leaks\n" \
-	"      --fail-on-cycles   cyclic garbage (objects freed by gc) fails\n"
+	"      --fail-on-cycles   cyclic garbage (objects freed by gc) fails\n" \
+	"      --fail-inconclusive a verdict without enough evidence fails\n"
 
 /*
  * Apply one shared option getopt_long returned: 1 when it was one (and
