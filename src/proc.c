@@ -360,8 +360,10 @@ int lg_proc_tell(lg_proc *p, const char *data, size_t len)
 	struct timespec none = { 0, 0 };
 	int rc = 0, was_pending;
 
-	if (p->control < 0)
-		return lg_error_set("no order pipe to the child");
+	if (p->control < 0) {
+		lg_error_set("no order pipe to the child");
+		return LG_EINVALID;
+	}
 	/* EPIPE, not SIGPIPE, when the child is gone: the signal is held
 	 * while writing and the one the write raised taken back, so
 	 * leakgate itself never dies of a workload's death. */

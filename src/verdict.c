@@ -328,8 +328,8 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		double flat;
 
 		lg_series_flat_end(&flat, s, wl);
-		*settled = flat > 0 ||
-			   (enough && !leaking && clean && window >= LG_CLEAN_MIN_CALLS);
+		*settled = enough && (flat > 0 ||
+				      (!leaking && clean && window >= LG_CLEAN_MIN_CALLS));
 	}
 	return 0;
 }

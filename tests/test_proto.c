@@ -57,6 +57,33 @@ static void test_parse_fields_and_escapes(void **state)
 	lg_record_dispose(&rec);
 }
 
+/* Orders are written in the records' framing, and read back as written:
+ * a hello kept for a serving child's later tests too. */
+static void test_order_format_round_trip(void **state)
+{
+	const lg_field fields[] = {
+		{ "target", "pytest:t/a.py::test[a\tb\\c\nd\re]" }, { "calls", "100" },
+	};
+	lg_buf out = LG_BUF_INIT;
+	lg_record rec;
+
+	(void)state;
+	assert_lg_ok(lg_order_format(&out, "run", fields, 2));
+	assert_string_equal(lg_buf_cstr(&out),
+			    "run\ttarget=pytest:t/a.py::test[a\\tb\\\\c\\nd\\re]\tcalls=100\n");
+	/* The same framing as a record's (a hello replayed reads back). */
+	lg_buf_clear(&out);
+	assert_lg_ok(lg_order_format(&out, "note", fields, 2));
+	assert_lg_ok(lg_record_parse(&rec, out.ptr, out.len - 1));
+	assert_string_equal(lg_record_get(&rec, "target"), fields[0].value);
+	assert_string_equal(lg_record_get(&rec, "calls"), "100");
+	lg_record_dispose(&rec);
+	lg_buf_clear(&out);
+	assert_lg_ok(lg_order_format(&out, "stop", NULL, 0));
+	assert_string_equal(lg_buf_cstr(&out), "stop\n");
+	lg_buf_dispose(&out);
+}
+
 static void test_parse_rejects_bad_records(void **state)
 {
 	static const char *const bad[] = {
@@ -307,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_fields_and_escapes),
 		cmocka_unit_test(test_parse_rejects_bad_records),
+		cmocka_unit_test(test_order_format_round_trip),
 		cmocka_unit_test_setup_teardown(test_session_full_run, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_exception_keeps_detail, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_import_error_without_target, lg_test_result_setup, lg_test_result_teardown),

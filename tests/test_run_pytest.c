@@ -135,10 +135,10 @@ static void test_exit_code_and_selection(void **state)
 	suite *s = *state;
 
 	assert_int_equal(s->run.code, 1);
-	/* 20 tests marked leakcheck (test_unmarked.py is deselected by -m),
+	/* 22 tests marked leakcheck (test_unmarked.py is deselected by -m),
 	 * two of them with a section of their own, a file that cannot be
 	 * collected, and 4 unittest sections. */
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 25);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 27);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//testsuite[@name='test_unmarked.py::test_unmarked'])"), 0);
 	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@failures)"), 2);
@@ -157,6 +157,8 @@ static void test_clean_tests(void **state)
 		"test_clean.py::test_param[\\xe9t\\xe9]",
 		"test_clean.py::TestGrouped::test_method",
 		"test_clean.py::test_unicod\xc3\xa9_name", "unittest-clean",
+		/* Run in the child that ran test_first, after it. */
+		"test_served.py::test_first", "test_served.py::test_second",
 	};
 	suite *s = *state;
 
@@ -247,6 +249,32 @@ static void test_junit_names(void **state)
 	assert_attr(s, "test_clean.py::test_trivial", "@file", "test_clean.py");
 	assert_attr(s, "test_clean.py::test_trivial", "@line", "25");
 	assert_attr(s, "test_leaky.py::test_fails", "@line", "23");
+}
+
+/* A doctest's namespace is emptied by the doctest runner after every run:
+ * each run gets it anew, so the second finds SEED. */
+static void test_doctests_repeat(void **state)
+{
+	char *dir = lg_run_tmpdir(), path[4096], junit[4096];
+	const char *args[] = {
+		"run", "--python", PYTHON, "--duration", "0.2",
+		"--pytest", "--doctest-modules mod.py", "--junit", junit, NULL
+	};
+	lg_run_output run;
+	xmlDocPtr doc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/mod.py", dir);
+	snprintf(junit, sizeof(junit), "%s/doctest.xml", dir);
+	lg_run_write_file(path, "SEED = 2\n\n\ndef double(x):\n    \"\"\"\n"
+			  "    >>> double(SEED)\n    4\n    \"\"\"\n    return 2 * x\n");
+	exec_leakgate(&run, dir, args);
+	if (run.code != 0)
+		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
+	assert_int_equal(run.code, 0);
+	doc = lg_run_load_junit(junit);
+	lg_run_assert_verdict(doc, "mod.py::mod.double", "clean");
+	lg_run_cleanup(dir, &run, doc);
 }
 
 /* A run in dir that must fail with exit 2 and one line naming `part`. */
@@ -348,6 +376,7 @@ static int run_all(const char *pytest)
 		cmocka_unit_test(test_without_pytest),
 		cmocka_unit_test(test_bad_suite_arguments),
 		cmocka_unit_test(test_shard_of_a_suite),
+		cmocka_unit_test(test_doctests_repeat),
 	};
 	char suite_name[64], runs_name[64];
 	int failed;

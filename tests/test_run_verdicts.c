@@ -210,6 +210,46 @@ static void test_file_and_line_point_at_the_function(void **state)
 	free(name);
 }
 
+/* Too few calls in the time allowed to judge a count that grows: a verdict
+ * of its own, which passes (a skipped test case in the JUnit) unless asked
+ * to fail. */
+static void test_inconclusive_passes_unless_asked(void **state)
+{
+	char *dir = lg_run_tmpdir(), junit[4096];
+	const char *args[] = {
+		"run", "--threshold", "64", "--duration", "0.25", "--junit", junit,
+		LG_SOURCE_DIR "/tests/workloads/inconclusive_slow_count.py:run", NULL, NULL
+	};
+	lg_run_output run;
+	xmlDocPtr doc;
+
+	(void)state;
+	snprintf(junit, sizeof(junit), "%s/inconclusive.xml", dir);
+	lg_run_exec(&run, NULL, args);
+	if (run.code != 0)
+		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
+	assert_int_equal(run.code, 0);
+	assert_non_null(strstr(run.out, "UNSURE"));
+	assert_non_null(strstr(run.out, "inconclusive: heap "));
+	assert_non_null(strstr(run.out, "blocks not judged"));
+	assert_non_null(strstr(run.out, "1 inconclusive"));
+	doc = lg_run_load_junit(junit);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testcase/skipped[@type='inconclusive'])"), 1);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//property[@name='verdict'][@value='inconclusive'])"), 1);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&run);
+	/* --fail-inconclusive: the gate fails, the case is a failure. */
+	args[8] = "--fail-inconclusive";
+	lg_run_exec(&run, NULL, args);
+	assert_int_equal(run.code, 1);
+	doc = lg_run_load_junit(junit);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//testcase/failure[@type='inconclusive'])"), 1);
+	lg_run_cleanup(dir, &run, doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_sys_exit),
 		cmocka_unit_test(test_file_and_line_point_at_the_function),
+		cmocka_unit_test(test_inconclusive_passes_unless_asked),
 	};
 
 	return cmocka_run_group_tests_name("run: verdicts", tests, suite_setup,

@@ -632,10 +632,62 @@ static void test_settled_when_clearly_clean(void **state)
 	/* 2 s and 100,000 calls asked; 6,000 calls (6 ms of calls) made. */
 	push_objects(r, 60, 100, &none, flat);
 	assert_true(settled(r));
-	/* A window of 1,000 calls is too short to rule out one object per
-	 * 100 calls. */
+	/* Counts that moved: a window of 1,000 calls is too short to tell
+	 * one object per 100 calls from a cache. */
 	lg_series_dispose(&r->series);
-	push_objects(r, 20, 60, &none, flat);
+	push_objects(r, 20, 60, &none, one_per_100);
+	assert_false(settled(r));
+}
+
+/* Blocks as a test's under pytest: its first calls fill caches, then
+ * nothing moves. */
+static double warm_then_flat(int64_t calls) { return calls < 30 ? (double)calls : 30; }
+
+static void test_settled_when_counts_end_flat(void **state)
+{
+	lg_workload_result *r = *state;
+	const growth none = { { 0 }, 0 };
+	double flat_calls;
+
+	/* The agent's sample before the first call, then batches of 1, 2, 4
+	 * ... 128 calls (255 in all): the last 4 samples span 224 calls and
+	 * no count moves there. */
+	for (int64_t calls = 0, batch = 1; calls <= 255; calls += batch, batch *= 2) {
+		lg_sample s = { 0 };
+
+		s.calls = calls;
+		s.elapsed_ns = s.cpu_ns = calls * 300000;
+		s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES] +
+						    16 * (int64_t)warm_then_flat(calls);
+		s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
+		s.value[LG_METRIC_BLOCKS] = 40000 + (int64_t)warm_then_flat(calls);
+		s.value[LG_METRIC_GC_OBJECTS] = 13000;
+		assert_lg_ok(lg_series_push(&r->series, &s));
+	}
+	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES |
+			    1u << LG_METRIC_BLOCKS | 1u << LG_METRIC_GC_OBJECTS;
+	lg_series_flat_end(&flat_calls, &r->series, &r->workload);
+	assert_true(flat_calls == 224);
+	assert_true(settled(r));
+	/* One block more in the last sample: not flat, not settled so early. */
+	r->series.samples[r->series.count - 1].value[LG_METRIC_BLOCKS]++;
+	lg_series_flat_end(&flat_calls, &r->series, &r->workload);
+	assert_true(flat_calls == 0);
+	assert_false(settled(r));
+	/* Nor when the heap moves as much as half the threshold a call. */
+	r->series.samples[r->series.count - 1].value[LG_METRIC_BLOCKS]--;
+	r->series.samples[r->series.count - 1].value[LG_METRIC_MALLOC_BYTES] += 8 * 224;
+	assert_false(settled(r));
+	r->series.samples[r->series.count - 1].value[LG_METRIC_MALLOC_BYTES] -= 1;
+	assert_true(settled(r));
+	/* Clean, saying why so few calls are enough. */
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	assert_contains(r->message, "; counts exactly flat over the last 224 calls");
+	/* Fewer calls than LG_FLAT_CALLS: not enough, however flat. */
+	lg_series_dispose(&r->series);
+	push_objects(r, 8, 20, &none, flat);
 	assert_false(settled(r));
 }
 
@@ -778,6 +830,13 @@ static void test_run_status(void **state)
 	items[0].verdict = LG_VERDICT_EXPECTED_LEAK;
 	items[1].verdict = LG_VERDICT_LEAK_FIXED;
 	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
+	/* Inconclusive passes, unless the workload asks it to fail. */
+	items[2].verdict = LG_VERDICT_INCONCLUSIVE;
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
+	items[2].workload.fail_inconclusive = 1;
+	assert_int_equal(lg_run_status_of(&run), LG_RUN_FAILED);
+	items[2].workload.fail_inconclusive = 0;
+	items[2].verdict = LG_VERDICT_CLEAN;
 	run.count = 1;
 	assert_int_equal(lg_run_status_of(&run), LG_RUN_PASSED);
 }
@@ -813,6 +872,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_count_over_few_calls_is_undecided, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_undecided_count_goes_on, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_settled_when_clearly_clean, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_settled_when_counts_end_flat, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_not_settled_while_unsure, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_past_calls, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_at_heap_cap, lg_test_result_setup, lg_test_result_teardown),
