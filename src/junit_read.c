@@ -381,14 +381,25 @@ static int last_words(char **buf, char **parts, size_t n, const char *text)
 	return 0;
 }
 
+/* Room for one more row of size bytes in *items (count rows now). */
+static int grow_rows(void **items, size_t count, size_t size)
+{
+	void *grown = realloc(*items, (count + 1) * size);
+
+	if (!grown)
+		return lg_error_oom();
+	*items = grown;
+	return 0;
+}
+
 /* "explain.type.N" = "NAME X objects/call Y B/call[ untracked]" (junit.c
  * explain_properties), appended in the file's order (its ranking). */
 static int explain_type_row(lg_explanation *e, const char *value)
 {
-	char *buf = NULL, *parts[5] = { NULL };
+	char *buf = NULL, *parts[6] = { NULL };
 	int untracked = strlen(value) > 10 &&
 		strcmp(value + strlen(value) - 10, " untracked") == 0;
-	lg_explain_type *grown, t = { 0 };
+	lg_explain_type t = { 0 };
 	int rc = last_words(&buf, parts, untracked ? 5 : 4, value);
 
 	if (rc == 0 && (strchr(parts[0], ' ') || strcmp(parts[2], "objects/call") ||
@@ -396,13 +407,9 @@ static int explain_type_row(lg_explanation *e, const char *value)
 			lg_parse_double(&t.objects_per_call, parts[1]) < 0 ||
 			lg_parse_double(&t.bytes_per_call, parts[3]) < 0))
 		rc = LG_EINVALID;
-	if (rc < 0 || e->type_count >= LG_EXPLAIN_TOP)
+	if (rc < 0 || e->type_count >= LG_EXPLAIN_TOP ||
+	    (rc = grow_rows((void **)&e->types, e->type_count, sizeof(t))) < 0)
 		goto out;
-	if (!(grown = realloc(e->types, (e->type_count + 1) * sizeof(*grown)))) {
-		rc = lg_error_oom();
-		goto out;
-	}
-	e->types = grown;
 	t.untracked = untracked;
 	if ((rc = lg_string_set(&t.name, parts[0])) == 0)
 		e->types[e->type_count++] = t;
@@ -415,19 +422,15 @@ out:
 static int explain_site_row(lg_explanation *e, const char *value)
 {
 	char *buf = NULL, *parts[3] = { NULL };
-	lg_explain_site *grown, s = { 0 };
+	lg_explain_site s = { 0 };
 	int rc = last_words(&buf, parts, 2, value);
 
 	if (rc == 0 && (strcmp(parts[2], "B/call") ||
 			lg_parse_double(&s.bytes_per_call, parts[1]) < 0))
 		rc = LG_EINVALID;
-	if (rc < 0 || e->site_count >= LG_EXPLAIN_TOP)
+	if (rc < 0 || e->site_count >= LG_EXPLAIN_TOP ||
+	    (rc = grow_rows((void **)&e->sites, e->site_count, sizeof(s))) < 0)
 		goto out;
-	if (!(grown = realloc(e->sites, (e->site_count + 1) * sizeof(*grown)))) {
-		rc = lg_error_oom();
-		goto out;
-	}
-	e->sites = grown;
 	if ((rc = split_site(&s.at.file, &s.at.line, parts[0])) == 0)
 		e->sites[e->site_count++] = s;
 out:
