@@ -98,6 +98,9 @@ static int by_cycle_objects(const void *a, const void *b)
 /* Below this a fitted rate is noise from the census itself. */
 #define MIN_OBJECTS_PER_CALL 0.001
 #define MIN_BYTES_PER_CALL 0.5
+/* A site keeping one small block every few hundred calls is below the
+ * bytes but still the leak's site (a float kept every 100th call). */
+#define MIN_BLOCKS_PER_CALL 0.002
 
 static int fitted_leaks(const lg_workload_result *r, lg_metric m)
 {
@@ -234,7 +237,8 @@ int lg_explain_finish(lg_explanation *e, const lg_workload_result *r)
 	      e->types[i_].bytes_per_call >= MIN_BYTES_PER_CALL,
 	      lg_explain_type_dispose);
 	PRUNE(e->sites, e->site_count,
-	      e->sites[i_].bytes_per_call >= MIN_BYTES_PER_CALL,
+	      e->sites[i_].bytes_per_call >= MIN_BYTES_PER_CALL ||
+	      e->sites[i_].blocks_per_call >= MIN_BLOCKS_PER_CALL,
 	      lg_explain_site_dispose);
 	PRUNE(e->natives, e->native_count,
 	      e->natives[i_].bytes_per_call >= MIN_BYTES_PER_CALL,

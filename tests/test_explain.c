@@ -510,6 +510,23 @@ static void test_site_is_deterministic(void **state)
 	assert_string_equal(f->e->sites[2].at.file, "/src/b.py");
 }
 
+/* One 32-byte block every 100 calls: below the bytes, kept by its blocks. */
+static void test_site_of_a_rare_block(void **state)
+{
+	fixture *f = *state;
+
+	assert_lg_ok(feed_all(f->e,
+		"site\tfile=/src/r.py\tline=12\tcalls=1000,2000,3000\t"
+		"bytes=320,640,960\tblocks=10,20,30\n"
+		"site\tfile=/src/n.py\tline=3\tcalls=1000,2000,3000\t"
+		"bytes=0,0,1\tblocks=0,0,1\n"
+		"end\treason=completed\tcalls=3000\n"));
+	fit(&f->r, LG_METRIC_BLOCKS, 0.01, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	assert_int_equal(f->e->site_count, 1);
+	assert_int_equal(f->e->site_line, 12);
+}
+
 /* A type whose objects do not multiply but grow (a list's buffer). */
 static void test_render_existing_objects_grow(void **state)
 {
@@ -620,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kind_kept_by_c, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kept_by_c_without_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_is_deterministic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_of_a_rare_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_existing_objects_grow, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),

@@ -31,7 +31,7 @@ static const char *workload_path(char *out, size_t size, const char *name)
 static const char *const leak_names[] = {
 	"leak_global_cache", "leak_listeners", "leak_traceback", "leak_native",
 	"leak_fds", "leak_threads", "leak_slow", "leak_logger", "leak_in_big_heap",
-	"leak_untracked", "leak_class_key", "leak_c_refs",
+	"leak_untracked", "leak_class_key", "leak_c_refs", "leak_one_per_100",
 };
 
 /* Debian's interpreter, when it has multidict 6.0.4 (the leak of its
@@ -272,6 +272,14 @@ static void test_untracked(void **state)
 	assert_chain_has(s, "leak_untracked", "leak_untracked._seen[");
 }
 
+/* A float kept every 100th call: 0.4 B/call, still a site to point at. */
+static void test_one_per_100(void **state)
+{
+	suite *s = *state;
+
+	assert_held(s, "leak_one_per_100", "float 0.0", "leak_one_per_100.kept");
+}
+
 /* A cache keyed by a class made per call (pyrsistent 0.18.1's
  * _field_common._pmap_field_types): the chain starts at the module's
  * cache, not at the class nor its metaclass. */
@@ -460,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_big_heap),
 		cmocka_unit_test(test_untracked),
 		cmocka_unit_test(test_class_key),
+		cmocka_unit_test(test_one_per_100),
 		cmocka_unit_test(test_c_refs),
 		cmocka_unit_test(test_multidict),
 		cmocka_unit_test(test_report_of_saved_run),
