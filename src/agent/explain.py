@@ -342,9 +342,10 @@ class Explainer(object):
 
     def census(self, warm_up=False):
         """({type: count}, {type: bytes}, {type: count of the untracked})
-        of the live objects, the agent's own left out. warm_up: of no object, so that what the first run of
-        this code leaves behind (isinstance's ABC caches: sets, weakrefs)
-        exists before the first census and does not read as growth."""
+        of the live objects, the agent's own left out. warm_up: of no
+        object, so that what the first run of this code leaves behind
+        (isinstance's ABC caches: sets, weakrefs) exists before the first
+        census and does not read as growth."""
         own = self.own
         gc.collect()
         objects = [] if warm_up else gc.get_objects()
