@@ -413,6 +413,15 @@ static void expect_bad(fixture *f, const char *body, const char *part)
 	(void)f;
 }
 
+/* body fed, the detection pass's metric m fitted at slope (a leak), the
+ * diagnosis finished. */
+static void finished(fixture *f, const char *body, lg_metric m, double slope)
+{
+	assert_lg_ok(feed_all(f->e, body));
+	fit(&f->r, m, slope, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+}
+
 /* No Python referrer: the kind says C keeps it, the C function the
  * allocating line calls is named, and the annotation points at that line. */
 static const char kept_by_c[] =
@@ -464,11 +473,9 @@ static void test_kept_by_c_without_call(void **state)
 	fixture *f = *state;
 	lg_buf text = LG_BUF_INIT;
 
-	assert_lg_ok(feed_all(f->e, "chain\tfound=0\tsample=list\tnote=no Python "
-			      "object refers to it\theld=c\tfile=/src/r.py\tline=12\n"
-			      "end\treason=completed\tcalls=300\n"));
-	fit(&f->r, LG_METRIC_HEAP_BYTES, 128, 1);
-	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	finished(f, "chain\tfound=0\tsample=list\tnote=no Python object refers to "
+		 "it\theld=c\tfile=/src/r.py\tline=12\nend\treason=completed\tcalls=300\n",
+		 LG_METRIC_HEAP_BYTES, 128);
 	assert_int_equal(f->e->kind, LG_LEAK_KIND_KEPT_BY_C);
 	assert_lg_ok(lg_explain_render(&text, f->e, "", 0));
 	assert_non_null(strstr(text.ptr, "kept by C: no Python object refers to "
@@ -515,14 +522,11 @@ static void test_site_of_a_rare_block(void **state)
 {
 	fixture *f = *state;
 
-	assert_lg_ok(feed_all(f->e,
-		"site\tfile=/src/r.py\tline=12\tcalls=1000,2000,3000\t"
-		"bytes=320,640,960\tblocks=10,20,30\n"
-		"site\tfile=/src/n.py\tline=3\tcalls=1000,2000,3000\t"
-		"bytes=0,0,1\tblocks=0,0,1\n"
-		"end\treason=completed\tcalls=3000\n"));
-	fit(&f->r, LG_METRIC_BLOCKS, 0.01, 1);
-	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	finished(f, "site\tfile=/src/r.py\tline=12\tcalls=1000,2000,3000\t"
+		 "bytes=320,640,960\tblocks=10,20,30\n"
+		 "site\tfile=/src/n.py\tline=3\tcalls=1000,2000,3000\t"
+		 "bytes=0,0,1\tblocks=0,0,1\n"
+		 "end\treason=completed\tcalls=3000\n", LG_METRIC_BLOCKS, 0.01);
 	assert_int_equal(f->e->site_count, 1);
 	assert_int_equal(f->e->site_line, 12);
 }
@@ -533,11 +537,9 @@ static void test_render_existing_objects_grow(void **state)
 	fixture *f = *state;
 	lg_buf text = LG_BUF_INIT;
 
-	assert_lg_ok(feed_all(f->e, "type\tname=list\tcalls=100,200,300\t"
-			      "count=7,7,7\tbytes=800,1600,2400\n"
-			      "end\treason=completed\tcalls=300\n"));
-	fit(&f->r, LG_METRIC_HEAP_BYTES, 8, 1);
-	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	finished(f, "type\tname=list\tcalls=100,200,300\tcount=7,7,7\t"
+		 "bytes=800,1600,2400\nend\treason=completed\tcalls=300\n",
+		 LG_METRIC_HEAP_BYTES, 8);
 	assert_lg_ok(lg_explain_render(&text, f->e, "", 0));
 	assert_string_equal(lg_buf_cstr(&text), "kind: python-objects; growing: list "
 			    "8 B/call (existing objects grow)\n");
