@@ -616,7 +616,9 @@ class Explainer(object):
             fields = [("found", 0), ("note", "no sample object: none of the growing types "
                                      "allocated by the workload's code" if grows else
                                      "no sample object: no Python type grows")]
-            if not grows and self.top_line is not None:
+            # (Not when the census saw the untracked objects only in part.)
+            if not grows and self.top_line is not None and \
+                    not getattr(self, "truncated", False):
                 fields += self.c_call_fields()
             send("chain", fields)
             return
