@@ -22,13 +22,34 @@ static int by_type_bytes(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Frames in a fixed order (file, then line; none last), so that equal
+ * figures rank the same way in every run. */
+static int by_frame(const lg_explain_frame *x, const lg_explain_frame *y)
+{
+	int c;
+
+	if (!x->file || !y->file)
+		return (x->file == NULL) - (y->file == NULL);
+	if ((c = strcmp(x->file, y->file)) != 0)
+		return c;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
 static int by_site_bytes(const void *a, const void *b)
 {
 	const lg_explain_site *x = a, *y = b;
+	int c;
 
 	if (x->bytes_per_call != y->bytes_per_call)
 		return x->bytes_per_call < y->bytes_per_call ? 1 : -1;
-	return 0;
+	if (x->blocks_per_call != y->blocks_per_call)
+		return x->blocks_per_call < y->blocks_per_call ? 1 : -1;
+	if ((c = by_frame(&x->at, &y->at)) != 0)
+		return c;
+	for (size_t i = 0; i < x->frame_count && i < y->frame_count; i++)
+		if ((c = by_frame(&x->frames[i], &y->frames[i])) != 0)
+			return c;
+	return (x->frame_count > y->frame_count) - (x->frame_count < y->frame_count);
 }
 
 static int by_native_bytes(const void *a, const void *b)
@@ -37,7 +58,9 @@ static int by_native_bytes(const void *a, const void *b)
 
 	if (x->bytes_per_call != y->bytes_per_call)
 		return x->bytes_per_call < y->bytes_per_call ? 1 : -1;
-	return 0;
+	if (x->blocks_per_call != y->blocks_per_call)
+		return x->blocks_per_call < y->blocks_per_call ? 1 : -1;
+	return by_frame(&x->at, &y->at);
 }
 
 static int by_resource_count(const void *a, const void *b)
@@ -75,6 +98,9 @@ static int by_cycle_objects(const void *a, const void *b)
 /* Below this a fitted rate is noise from the census itself. */
 #define MIN_OBJECTS_PER_CALL 0.001
 #define MIN_BYTES_PER_CALL 0.5
+/* A site keeping one small block every few hundred calls is below the
+ * bytes but still the leak's site (a float kept every 100th call). */
+#define MIN_BLOCKS_PER_CALL 0.002
 
 static int fitted_leaks(const lg_workload_result *r, lg_metric m)
 {
@@ -119,16 +145,16 @@ static lg_leak_kind decide_kind(const lg_explanation *e, const lg_workload_resul
 		return LG_LEAK_KIND_THREADS;
 	if (fitted_leaks(r, LG_METRIC_GC_GARBAGE))
 		return LG_LEAK_KIND_UNCOLLECTABLE;
-	if (heap)
-		return heap_is_native(e, r) ? LG_LEAK_KIND_NATIVE
-					    : LG_LEAK_KIND_PYTHON_OBJECTS;
+	if (heap && heap_is_native(e, r))
+		return LG_LEAK_KIND_NATIVE;
 	/* A leak judged on a count alone (one small object kept every few
-	 * hundred calls: far below the byte threshold) is still objects kept
-	 * by Python code, with a site to point at. */
-	if (fitted_leaks(r, LG_METRIC_REFS) ||
+	 * hundred calls: far below the byte threshold) is still objects kept,
+	 * with a site to point at. Kept by C when no Python object holds them. */
+	if (heap || fitted_leaks(r, LG_METRIC_REFS) ||
 	    fitted_leaks(r, LG_METRIC_BLOCKS) ||
 	    fitted_leaks(r, LG_METRIC_GC_OBJECTS))
-		return LG_LEAK_KIND_PYTHON_OBJECTS;
+		return e->kept_by_c ? LG_LEAK_KIND_KEPT_BY_C
+				    : LG_LEAK_KIND_PYTHON_OBJECTS;
 	if (e->cycle_count || (r->culprit == LG_METRIC_GC_COLLECTED &&
 			       r->verdict == LG_VERDICT_LEAK))
 		return LG_LEAK_KIND_CYCLES;
@@ -169,6 +195,10 @@ static const lg_explain_frame *pick_site(const lg_explanation *e)
 			if (e->cycles[i].at.file)
 				return &e->cycles[i].at;
 		break;
+	case LG_LEAK_KIND_KEPT_BY_C:
+		if (e->c_at.file)
+			return &e->c_at;
+		break;
 	case LG_LEAK_KIND_PYTHON_OBJECTS:
 	case LG_LEAK_KIND_NONE:
 		break;
@@ -207,7 +237,8 @@ int lg_explain_finish(lg_explanation *e, const lg_workload_result *r)
 	      e->types[i_].bytes_per_call >= MIN_BYTES_PER_CALL,
 	      lg_explain_type_dispose);
 	PRUNE(e->sites, e->site_count,
-	      e->sites[i_].bytes_per_call >= MIN_BYTES_PER_CALL,
+	      e->sites[i_].bytes_per_call >= MIN_BYTES_PER_CALL ||
+	      e->sites[i_].blocks_per_call >= MIN_BLOCKS_PER_CALL,
 	      lg_explain_site_dispose);
 	PRUNE(e->natives, e->native_count,
 	      e->natives[i_].bytes_per_call >= MIN_BYTES_PER_CALL,

@@ -104,6 +104,18 @@ static int get_series(double *calls, double **lists, const char *const *keys,
 	return 0;
 }
 
+/* Growth per call between the first and the last point; 0 for a single
+ * point. What a site kept over the whole window: not a fit, since memory
+ * held by a list or a dict grows in steps (each resize), and the median of
+ * pairwise slopes of two such sites of one leak swaps their order from run
+ * to run. */
+static double window_per_call(const double *calls, const double *values, size_t n)
+{
+	if (n >= 2 && calls[n - 1] > calls[0])
+		return (values[n - 1] - values[0]) / (calls[n - 1] - calls[0]);
+	return 0;
+}
+
 /* Growth per call of values observed after calls: a Theil–Sen fit when the
  * points allow, else the two ends; 0 for a single point. */
 static double per_call(const double *calls, const double *values, size_t n)
@@ -116,9 +128,7 @@ static double per_call(const double *calls, const double *values, size_t n)
 	if (n >= 3 && lg_fit_compute(&fit, calls, values, n, 0, &opts) == 0 &&
 	    fit.enough)
 		return fit.slope;
-	if (n >= 2 && calls[n - 1] > calls[0])
-		return (values[n - 1] - values[0]) / (calls[n - 1] - calls[0]);
-	return 0;
+	return window_per_call(calls, values, n);
 }
 
 static int get_frame(lg_explain_frame *f, const lg_record *rec)
@@ -265,8 +275,8 @@ int lg_diagnosis_site(lg_session *s, const lg_record *rec)
 	    (rc = reserve((void **)&e->sites, e->site_count, sizeof(*e->sites))) < 0)
 		return rc;
 	site = &e->sites[e->site_count++];
-	site->bytes_per_call = per_call(calls, bytes, n);
-	site->blocks_per_call = per_call(calls, blocks, n);
+	site->bytes_per_call = window_per_call(calls, bytes, n);
+	site->blocks_per_call = window_per_call(calls, blocks, n);
 	ctx.site = site;
 	if ((rc = get_frame(&site->at, rec)) < 0)
 		return rc;
@@ -287,6 +297,26 @@ int lg_diagnosis_traced(lg_session *s, const lg_record *rec)
 	e->traced = 1;
 	e->traced_bytes_per_call = per_call(calls, bytes, n);
 	return 0;
+}
+
+/* held=c [ccall=NAME clib=FILE file=F line=N code=TEXT]: no Python
+ * referrer holds what grows, and the C function the allocating line calls. */
+static int held_by_c(lg_explanation *e, const lg_record *rec)
+{
+	const char *held = lg_record_get(rec, "held");
+	const char *call = lg_record_get(rec, "ccall");
+	const char *lib = lg_record_get(rec, "clib");
+	int rc;
+
+	if (!held)
+		return 0;
+	if (strcmp(held, "c") != 0)
+		return lg_record_bad_field(rec, "held", "is not c");
+	e->kept_by_c = 1;
+	if ((call && *call && (rc = lg_string_set(&e->c_call, call)) < 0) ||
+	    (lib && *lib && (rc = lg_string_set(&e->c_library, lib)) < 0))
+		return rc;
+	return get_frame(&e->c_at, rec);
 }
 
 int lg_diagnosis_chain(lg_session *s, const lg_record *rec)
@@ -316,7 +346,10 @@ int lg_diagnosis_chain(lg_session *s, const lg_record *rec)
 		}
 		return 0;
 	}
-	return lg_string_set(&e->chain_note, note && *note ? note : "no retainer chain found");
+	if ((rc = lg_string_set(&e->chain_note, note && *note ? note
+				: "no retainer chain found")) < 0)
+		return rc;
+	return held_by_c(e, rec);
 }
 
 int lg_diagnosis_resource(lg_session *s, const lg_record *rec)

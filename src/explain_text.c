@@ -62,16 +62,44 @@ static int add_frame(lg_buf *b, const lg_explain_frame *f)
 	return rc;
 }
 
+/* "dict +1 object/call, 184 B/call"; "list 7.6 B/call (existing objects
+ * grow)" when no new ones are made (a list's buffer growing). */
 static int add_type(lg_buf *b, const lg_explain_type *t)
 {
+	char n[LG_FORMAT_NUMBER_SIZE];
 	int rc;
 
+	lg_format_number(n, sizeof(n), t->objects_per_call);
+	if (strcmp(n, "0") == 0) {
+		if ((rc = lg_buf_printf(b, "%s ", t->name)) < 0 ||
+		    (rc = add_rate(b, t->bytes_per_call, "B", "B")) < 0)
+			return rc;
+		return lg_buf_puts(b, " (existing objects grow)");
+	}
 	if ((rc = lg_buf_printf(b, "%s +", t->name)) < 0 ||
 	    (rc = add_rate(b, t->objects_per_call, "object", "objects")) < 0 ||
 	    (rc = lg_buf_puts(b, ", ")) < 0 ||
 	    (rc = add_rate(b, t->bytes_per_call, "B", "B")) < 0)
 		return rc;
 	return t->untracked ? lg_buf_puts(b, " (not gc-tracked)") : 0;
+}
+
+/* "kept by C: multidict._multidict.CIMultiDict.update
+ * (_multidict...so), called from file:line: code". */
+static int add_kept_by_c(lg_buf *b, const lg_explanation *e)
+{
+	int rc = lg_buf_puts(b, "kept by C: ");
+
+	if (rc == 0 && !e->c_call)
+		rc = lg_buf_puts(b, "no Python object refers to what grows");
+	if (rc == 0 && e->c_call)
+		rc = lg_buf_puts(b, e->c_call);
+	if (rc == 0 && e->c_library)
+		rc = lg_buf_printf(b, " (%s)", e->c_library);
+	if (rc == 0 && e->c_at.file && (rc = lg_buf_puts(b, e->c_call
+			? ", called from " : ", made at ")) == 0)
+		rc = add_frame(b, &e->c_at);
+	return rc;
 }
 
 /* "malloc (libc.so.6) ← ffi_call (libffi.so.8) ← _ctypes...so+0x11179":
@@ -203,6 +231,11 @@ static int add_headline(lg_buf *b, const lg_explanation *e)
 		    (rc = add_cycles(b, e, 0)) == 0)
 			rc = lg_buf_puts(b, ")");
 		return rc;
+	case LG_LEAK_KIND_KEPT_BY_C:
+		if ((rc = lg_buf_puts(b, " (no Python object holds it: an extension "
+				      "that never releases it, or ctypes)")) < 0)
+			return rc;
+		break;
 	default:
 		break;
 	}
@@ -274,6 +307,9 @@ static int render_summary(lg_buf *b, const lg_explanation *e, const char *indent
 			rc = lg_buf_puts(b, ")\n");
 		break;
 	}
+	if (rc == 0 && e->kind == LG_LEAK_KIND_KEPT_BY_C &&
+	    (rc = line_start(b, indent)) == 0 && (rc = add_kept_by_c(b, e)) == 0)
+		rc = lg_buf_puts(b, "\n");
 	if (rc == 0 && e->chain)
 		rc = lg_buf_printf(b, "%sheld by %s\n", indent, e->chain);
 	if (rc == 0 && e->stopped)
@@ -336,6 +372,9 @@ static int render_full(lg_buf *b, const lg_explanation *e, const char *indent)
 		rc = lg_buf_printf(b, "%sretainer chain: %s\n", indent, e->chain);
 	else if (rc == 0 && e->chain_note && e->kind == LG_LEAK_KIND_PYTHON_OBJECTS)
 		rc = lg_buf_printf(b, "%sretainer chain: %s\n", indent, e->chain_note);
+	if (rc == 0 && e->kind == LG_LEAK_KIND_KEPT_BY_C &&
+	    (rc = line_start(b, indent)) == 0 && (rc = add_kept_by_c(b, e)) == 0)
+		rc = lg_buf_puts(b, "\n");
 	if (rc == 0 && e->stopped)
 		rc = lg_buf_printf(b, "%sdiagnostic pass stopped: %s\n", indent,
 				   e->stopped);

@@ -14,6 +14,7 @@ static const char *const kind_names[] = {
 	[LG_LEAK_KIND_THREADS] = "threads",
 	[LG_LEAK_KIND_UNCOLLECTABLE] = "uncollectable",
 	[LG_LEAK_KIND_CYCLES] = "cycles",
+	[LG_LEAK_KIND_KEPT_BY_C] = "kept-by-c",
 };
 
 const char *lg_leak_kind_name(lg_leak_kind kind)
@@ -108,6 +109,9 @@ void lg_explanation_free(lg_explanation *e)
 	free(e->chain);
 	free(e->chain_root);
 	free(e->chain_note);
+	free(e->c_call);
+	free(e->c_library);
+	lg_explain_frame_dispose(&e->c_at);
 	free(e->stopped);
 	lg_buf_dispose(&e->notes);
 	free(e);

@@ -277,7 +277,9 @@ static int explain_row(writer *x, const char *table, size_t n, lg_buf *value)
 
 /*
  * The diagnosis for machines (explanation.h): explain.kind, explain.site
- * ("file:line"), explain.type.N ("str 1 objects/call 249 B/call"),
+ * ("file:line"), explain.type.N ("str 1 objects/call 249 B/call", then
+ * " untracked" for objects gc does not track), explain.c_call,
+ * explain.c_library and explain.c_at ("file:line") for a leak kept by C,
  * explain.site.N ("file:line 249 B/call"), explain.native.N, explain.fd.N /
  * explain.thread.N / explain.garbage.N ("count what"), explain.cycle.N,
  * explain.chain and explain.chain_root; the function's own place is kept as
@@ -307,15 +309,24 @@ static int explain_properties(writer *x, const lg_workload_result *r)
 	    (rc = property(x, "explain.chain", e->chain)) < 0 ||
 	    (rc = property(x, "explain.chain_root", e->chain_root)) < 0 ||
 	    (rc = property(x, "explain.chain_note", e->chain_note)) < 0 ||
+	    (rc = property(x, "explain.c_call", e->c_call)) < 0 ||
+	    (rc = property(x, "explain.c_library", e->c_library)) < 0 ||
 	    (rc = property(x, "explain.stopped", e->stopped)) < 0 ||
 	    (rc = property_count(x, "explain.calls", e->calls)) < 0 ||
 	    (e->traced && (rc = property_number(x, "explain.traced_bytes_per_call",
 						 e->traced_bytes_per_call)) < 0))
 		return rc;
+	if (e->c_at.file) {
+		if ((rc = lg_buf_printf(&v, "%s:%d", lg_format_path(where, sizeof(where),
+					e->c_at.file), e->c_at.line)) == 0)
+			rc = property(x, "explain.c_at", lg_buf_cstr(&v));
+		lg_buf_clear(&v);
+	}
 	for (size_t i = 0; i < e->type_count && rc == 0; i++) {
-		if ((rc = lg_buf_printf(&v, "%s %.6g objects/call %.6g B/call",
+		if ((rc = lg_buf_printf(&v, "%s %.6g objects/call %.6g B/call%s",
 					e->types[i].name, e->types[i].objects_per_call,
-					e->types[i].bytes_per_call)) == 0)
+					e->types[i].bytes_per_call,
+					e->types[i].untracked ? " untracked" : "")) == 0)
 			rc = explain_row(x, "type", i, &v);
 	}
 	for (size_t i = 0; i < e->site_count && rc == 0; i++) {

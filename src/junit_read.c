@@ -359,10 +359,90 @@ static int split_site(char **file, int *line, const char *text)
 	return 0;
 }
 
+/* Cut "a b c" at its last n spaces: parts[0] the head (may hold spaces,
+ * as a path may), parts[1..n] the last words. 0, or LG_EINVALID when there
+ * are fewer words. The copy in *buf is the caller's to free. */
+static int last_words(char **buf, char **parts, size_t n, const char *text)
+{
+	char *copy = strdup(text);
+
+	if (!copy)
+		return lg_error_oom();
+	*buf = copy;
+	for (size_t k = n; k > 0; k--) {
+		char *space = strrchr(copy, ' ');
+
+		if (!space || space == copy)
+			return LG_EINVALID;
+		*space = '\0';
+		parts[k] = space + 1;
+	}
+	parts[0] = copy;
+	return 0;
+}
+
+/* Room for one more row of size bytes in *items (count rows now). */
+static int grow_rows(void **items, size_t count, size_t size)
+{
+	void *grown = realloc(*items, (count + 1) * size);
+
+	if (!grown)
+		return lg_error_oom();
+	*items = grown;
+	return 0;
+}
+
+/* "explain.type.N" = "NAME X objects/call Y B/call[ untracked]" (junit.c
+ * explain_properties), appended in the file's order (its ranking). */
+static int explain_type_row(lg_explanation *e, const char *value)
+{
+	char *buf = NULL, *parts[6] = { NULL };
+	int untracked = strlen(value) > 10 &&
+		strcmp(value + strlen(value) - 10, " untracked") == 0;
+	lg_explain_type t = { 0 };
+	int rc = last_words(&buf, parts, untracked ? 5 : 4, value);
+
+	if (rc == 0 && (strchr(parts[0], ' ') || strcmp(parts[2], "objects/call") ||
+			strcmp(parts[4], "B/call") ||
+			lg_parse_double(&t.objects_per_call, parts[1]) < 0 ||
+			lg_parse_double(&t.bytes_per_call, parts[3]) < 0))
+		rc = LG_EINVALID;
+	if (rc < 0 || e->type_count >= LG_EXPLAIN_TOP ||
+	    (rc = grow_rows((void **)&e->types, e->type_count, sizeof(t))) < 0)
+		goto out;
+	t.untracked = untracked;
+	if ((rc = lg_string_set(&t.name, parts[0])) == 0)
+		e->types[e->type_count++] = t;
+out:
+	free(buf);
+	return rc;
+}
+
+/* "explain.site.N" = "FILE:LINE Y B/call". */
+static int explain_site_row(lg_explanation *e, const char *value)
+{
+	char *buf = NULL, *parts[3] = { NULL };
+	lg_explain_site s = { 0 };
+	int rc = last_words(&buf, parts, 2, value);
+
+	if (rc == 0 && (strcmp(parts[2], "B/call") ||
+			lg_parse_double(&s.bytes_per_call, parts[1]) < 0))
+		rc = LG_EINVALID;
+	if (rc < 0 || e->site_count >= LG_EXPLAIN_TOP ||
+	    (rc = grow_rows((void **)&e->sites, e->site_count, sizeof(s))) < 0)
+		goto out;
+	if ((rc = split_site(&s.at.file, &s.at.line, parts[0])) == 0)
+		e->sites[e->site_count++] = s;
+out:
+	free(buf);
+	return rc;
+}
+
 /*
  * "explain.*": the diagnosis as far as it maps back (junit.c
  * explain_properties): its kind, the line it blames, the retainer chain,
- * why it stopped. Its tables (types, sites, native stacks, resources) are
+ * what C code keeps, why it stopped, the growing types and the allocation
+ * sites (for the summary). The other tables (native stacks, resources) are
  * kept as text rows in the file and not read back. 1 when the name is not
  * one of them.
  */
@@ -402,6 +482,18 @@ static int explain_property(lg_workload_result *r, const reader *rd,
 		return lg_string_set(&e->chain_note, value);
 	if (strcmp(key, "stopped") == 0)
 		return lg_string_set(&e->stopped, value);
+	if (strcmp(key, "c_call") == 0 || strcmp(key, "c_library") == 0) {
+		e->kept_by_c = 1;
+		return lg_string_set(key[2] == 'c' ? &e->c_call : &e->c_library, value);
+	}
+	if (strcmp(key, "c_at") == 0 || strncmp(key, "type.", 5) == 0 ||
+	    strncmp(key, "site.", 5) == 0) {
+		rc = key[0] == 'c' ? split_site(&e->c_at.file, &e->c_at.line, value)
+			: key[0] == 't' ? explain_type_row(e, value)
+			: explain_site_row(e, value);
+		return rc == LG_EINVALID ? invalid(rd, line, "property '%s': '%s' is "
+						   "not what leakgate writes", name, value) : rc;
+	}
 	if (strcmp(key, "calls") == 0) {
 		if ((rc = whole(&n, rd, line, name, value)) < 0)
 			return rc;

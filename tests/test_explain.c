@@ -413,6 +413,139 @@ static void expect_bad(fixture *f, const char *body, const char *part)
 	(void)f;
 }
 
+/* body fed, the detection pass's metric m fitted at slope (a leak), the
+ * diagnosis finished. */
+static void finished(fixture *f, const char *body, lg_metric m, double slope)
+{
+	assert_lg_ok(feed_all(f->e, body));
+	fit(&f->r, m, slope, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+}
+
+/* No Python referrer: the kind says C keeps it, the C function the
+ * allocating line calls is named, and the annotation points at that line. */
+static const char kept_by_c[] =
+	"traced\tcalls=100,200,300\tbytes=0,125300,250600\n"
+	"site\tfile=/src/md.py\tline=14\tcode=d.update(items)\t"
+	"frames=/src/md.py\\t14\\td.update(items)\t"
+	"calls=100,200,300\tbytes=0,125300,250600\tblocks=0,4400,8800\n"
+	"chain\tfound=0\tnote=no sample object: no Python type grows\theld=c\t"
+	"ccall=multidict._multidict.CIMultiDict.update\t"
+	"clib=_multidict.cpython-311-x86_64-linux-gnu.so\tfile=/src/md.py\t"
+	"line=14\tcode=d.update(items)\n"
+	"end\treason=completed\tcalls=300\n";
+
+static void test_kind_kept_by_c(void **state)
+{
+	fixture *f = *state;
+	lg_buf text = LG_BUF_INIT;
+
+	assert_lg_ok(feed_all(f->e, kept_by_c));
+	assert_true(f->e->kept_by_c);
+	assert_string_equal(f->e->c_call, "multidict._multidict.CIMultiDict.update");
+	assert_int_equal(f->e->c_at.line, 14);
+	/* Blocks and bytes of pymalloc grow, all of them traced. */
+	fit(&f->r, LG_METRIC_HEAP_BYTES, 1408, 1);
+	fit(&f->r, LG_METRIC_BLOCKS, 44, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	assert_int_equal(f->e->kind, LG_LEAK_KIND_KEPT_BY_C);
+	assert_string_equal(lg_leak_kind_name(f->e->kind), "kept-by-c");
+	assert_int_equal(f->e->site_line, 14);
+	assert_lg_ok(lg_explain_render(&text, f->e, "", 0));
+	assert_string_equal(lg_buf_cstr(&text),
+		"kind: kept-by-c (no Python object holds it: an extension that never "
+		"releases it, or ctypes)\n"
+		"allocated at /src/md.py:14: d.update(items) (1253 B/call)\n"
+		"kept by C: multidict._multidict.CIMultiDict.update "
+		"(_multidict.cpython-311-x86_64-linux-gnu.so), called from "
+		"/src/md.py:14: d.update(items)\n");
+	text.len = 0;
+	assert_lg_ok(lg_explain_render(&text, f->e, "", 1));
+	assert_non_null(strstr(text.ptr, "\nkept by C: multidict._multidict."));
+	assert_null(strstr(text.ptr, "retainer chain"));
+	lg_buf_dispose(&text);
+}
+
+/* A referrer-less object without a C call seen: said plainly. Without
+ * held=c the same record is an ordinary python-objects leak. */
+static void test_kept_by_c_without_call(void **state)
+{
+	fixture *f = *state;
+	lg_buf text = LG_BUF_INIT;
+
+	finished(f, "chain\tfound=0\tsample=list\tnote=no Python object refers to "
+		 "it\theld=c\tfile=/src/r.py\tline=12\nend\treason=completed\tcalls=300\n",
+		 LG_METRIC_HEAP_BYTES, 128);
+	assert_int_equal(f->e->kind, LG_LEAK_KIND_KEPT_BY_C);
+	assert_lg_ok(lg_explain_render(&text, f->e, "", 0));
+	assert_non_null(strstr(text.ptr, "kept by C: no Python object refers to "
+			       "what grows, made at /src/r.py:12\n"));
+	lg_buf_dispose(&text);
+	lg_explanation_free(f->e);
+	assert_lg_ok(lg_explanation_new(&f->e));
+	assert_lg_ok(feed_all(f->e, "chain\tfound=0\tsample=list\tnote=x\n"
+			      "end\treason=completed\tcalls=300\n"));
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	assert_int_equal(f->e->kind, LG_LEAK_KIND_PYTHON_OBJECTS);
+	expect_bad(f, "chain\tfound=0\theld=python\n", "held");
+}
+
+/* Sites: bytes kept over the window (the two ends, not a fit: a dict's
+ * resizes make steps), ties broken by file and line whatever the order
+ * they came in. */
+static void test_site_is_deterministic(void **state)
+{
+	fixture *f = *state;
+
+	assert_lg_ok(feed_all(f->e,
+		/* Steps: 0, 0, 0, 900 over 900 calls: 1 B/call over the window
+		 * (Theil-Sen would say 0). */
+		"site\tfile=/src/a.py\tline=30\tcalls=100,400,700,1000\t"
+		"bytes=0,0,0,900\tblocks=0,0,0,9\n"
+		"site\tfile=/src/b.py\tline=5\tcalls=100,400,700,1000\t"
+		"bytes=0,300,600,900\tblocks=0,3,6,9\n"
+		"site\tfile=/src/a.py\tline=7\tcalls=100,400,700,1000\t"
+		"bytes=0,300,600,900\tblocks=0,3,6,9\n"
+		"end\treason=completed\tcalls=1000\n"));
+	assert_float_equal(f->e->sites[0].bytes_per_call, 1.0, 1e-9);
+	fit(&f->r, LG_METRIC_HEAP_BYTES, 100, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	assert_int_equal(f->e->site_count, 3);
+	assert_string_equal(f->e->site_file, "/src/a.py");
+	assert_int_equal(f->e->site_line, 7);
+	assert_int_equal(f->e->sites[1].at.line, 30);
+	assert_string_equal(f->e->sites[2].at.file, "/src/b.py");
+}
+
+/* One 32-byte block every 100 calls: below the bytes, kept by its blocks. */
+static void test_site_of_a_rare_block(void **state)
+{
+	fixture *f = *state;
+
+	finished(f, "site\tfile=/src/r.py\tline=12\tcalls=1000,2000,3000\t"
+		 "bytes=320,640,960\tblocks=10,20,30\n"
+		 "site\tfile=/src/n.py\tline=3\tcalls=1000,2000,3000\t"
+		 "bytes=0,0,1\tblocks=0,0,1\n"
+		 "end\treason=completed\tcalls=3000\n", LG_METRIC_BLOCKS, 0.01);
+	assert_int_equal(f->e->site_count, 1);
+	assert_int_equal(f->e->site_line, 12);
+}
+
+/* A type whose objects do not multiply but grow (a list's buffer). */
+static void test_render_existing_objects_grow(void **state)
+{
+	fixture *f = *state;
+	lg_buf text = LG_BUF_INIT;
+
+	finished(f, "type\tname=list\tcalls=100,200,300\tcount=7,7,7\t"
+		 "bytes=800,1600,2400\nend\treason=completed\tcalls=300\n",
+		 LG_METRIC_HEAP_BYTES, 8);
+	assert_lg_ok(lg_explain_render(&text, f->e, "", 0));
+	assert_string_equal(lg_buf_cstr(&text), "kind: python-objects; growing: list "
+			    "8 B/call (existing objects grow)\n");
+	lg_buf_dispose(&text);
+}
+
 static void test_bad_records(void **state)
 {
 	fixture *f = *state;
@@ -503,6 +636,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_render_native_and_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_error_keeps_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_chain_is_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kind_kept_by_c, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_by_c_without_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_is_deterministic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_of_a_rare_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render_existing_objects_grow, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_is_checked, setup, teardown),
 		cmocka_unit_test(test_shim_is_installed_and_removed),

@@ -10,6 +10,7 @@
 
 #include "cli/run_setup.h"
 #include "leakgate/baseline.h"
+#include "leakgate/explain_text.h"
 #include "leakgate/explanation.h"
 #include "leakgate/junit.h"
 #include "leakgate/junit_read.h"
@@ -349,6 +350,57 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(lg_error_last(), "/nonexistent/run.xml"));
 }
 
+/* The diagnosis's growing types, allocation sites and what C keeps come
+ * back, so that a saved run's report shows what the run printed. */
+static void test_explanation_rows(void **state)
+{
+	static const char xml[] = SUITE(
+		"<property name=\"verdict\" value=\"leak\"/>\n"
+		"<property name=\"explain.kind\" value=\"kept-by-c\"/>\n"
+		"<property name=\"explain.c_call\" value=\"m._m.D.update\"/>\n"
+		"<property name=\"explain.c_library\" value=\"_m.so\"/>\n"
+		"<property name=\"explain.c_at\" value=\"t/md.py:14\"/>\n"
+		"<property name=\"explain.type.1\" value=\"dict 1 objects/call 184 B/call untracked\"/>\n"
+		"<property name=\"explain.type.2\" value=\"list 0 objects/call 7.6 B/call\"/>\n"
+		"<property name=\"explain.site.1\" value=\"my dir/a.py:8 241.5 B/call\"/>\n");
+	lg_run_result run;
+	const lg_explanation *e;
+	lg_buf text = LG_BUF_INIT;
+
+	(void)state;
+	assert_lg_ok(lg_junit_read_memory(&run, xml, sizeof(xml) - 1, "e.xml"));
+	e = run.items[0].explanation;
+	assert_non_null(e);
+	assert_int_equal(e->kind, LG_LEAK_KIND_KEPT_BY_C);
+	assert_int_equal(e->type_count, 2);
+	assert_string_equal(e->types[0].name, "dict");
+	assert_true(e->types[0].untracked);
+	assert_float_equal(e->types[1].bytes_per_call, 7.6, 1e-9);
+	assert_false(e->types[1].untracked);
+	assert_int_equal(e->site_count, 1);
+	assert_string_equal(e->sites[0].at.file, "my dir/a.py");
+	assert_int_equal(e->sites[0].at.line, 8);
+	assert_float_equal(e->sites[0].bytes_per_call, 241.5, 1e-9);
+	assert_string_equal(e->c_call, "m._m.D.update");
+	assert_string_equal(e->c_library, "_m.so");
+	assert_int_equal(e->c_at.line, 14);
+	assert_lg_ok(lg_explain_render(&text, e, "", 0));
+	assert_string_equal(lg_buf_cstr(&text),
+		"kind: kept-by-c (no Python object holds it: an extension that never "
+		"releases it, or ctypes); growing: dict +1 object/call, 184 B/call "
+		"(not gc-tracked); list 7.6 B/call (existing objects grow)\n"
+		"allocated at my dir/a.py:8 (242 B/call)\n"
+		"kept by C: m._m.D.update (_m.so), called from t/md.py:14\n");
+	lg_buf_dispose(&text);
+	lg_run_result_dispose(&run);
+	assert_read_fails(SUITE("<property name=\"verdict\" value=\"leak\"/>\n"
+				"<property name=\"explain.type.1\" value=\"dict 1 B/call\"/>\n"),
+			  LG_EINVALID, "'explain.type.1': 'dict 1 B/call' is not what");
+	assert_read_fails(SUITE("<property name=\"verdict\" value=\"leak\"/>\n"
+				"<property name=\"explain.site.1\" value=\"a.py 2 B/call\"/>\n"),
+			  LG_EINVALID, "'explain.site.1'");
+}
+
 /* Properties and elements a later version might add are ignored. */
 static void test_unknown_is_ignored(void **state)
 {
@@ -398,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_unknown_is_ignored),
+		cmocka_unit_test(test_explanation_rows),
 		cmocka_unit_test(test_attribute_references),
 	};
 

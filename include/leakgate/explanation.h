@@ -25,11 +25,12 @@ typedef enum {
 	LG_LEAK_KIND_FDS,            /* open file descriptors */
 	LG_LEAK_KIND_THREADS,        /* threads that never end */
 	LG_LEAK_KIND_UNCOLLECTABLE,  /* objects in gc.garbage */
-	LG_LEAK_KIND_CYCLES          /* reference cycles freed by gc (not a leak) */
+	LG_LEAK_KIND_CYCLES,         /* reference cycles freed by gc (not a leak) */
+	LG_LEAK_KIND_KEPT_BY_C       /* Python memory that no Python object holds */
 } lg_leak_kind;
 
 /* "python-objects", "native", "fds", "threads", "uncollectable", "cycles",
- * "none". */
+ * "kept-by-c", "none". */
 const char *lg_leak_kind_name(lg_leak_kind kind);
 
 /* Rows kept after ranking, per table. */
@@ -120,6 +121,14 @@ typedef struct lg_explanation {
 	char *chain;        /* "leak_global_cache._cache[1234] → str"; NULL: none */
 	char *chain_root;   /* "leak_global_cache._cache" */
 	char *chain_note;   /* why there is no chain, when there is none */
+
+	/* No Python referrer holds what grows (an extension that never
+	 * releases a reference or a block, ctypes): the C function called by
+	 * the line that allocates most, when a profile hook saw one. */
+	int kept_by_c;
+	char *c_call;       /* "multidict._multidict.CIMultiDict.update"; NULL */
+	char *c_library;    /* "_multidict.cpython-311-x86_64-linux-gnu.so"; NULL */
+	lg_explain_frame c_at; /* the line that called it; file NULL: unknown */
 
 	int traced;                   /* tracemalloc ran: the next is meaningful */
 	double traced_bytes_per_call; /* growth tracemalloc sees, every site */

@@ -58,6 +58,9 @@
  *              (memory alive that a traceback allocated, at each point)
  *   traced     calls=C,C,... bytes=N,N,...   (all of it, agent left out)
  *   chain      found=0|1 text=T root=R sample=TYPE note=WHY
+ *              [held=c [ccall=NAME clib=FILE file=F line=N code=TEXT]]
+ *              (held=c: no Python object holds what grows; the C function
+ *              the line allocating most calls, and its extension's file)
  *   resource   kind=fd|thread|garbage what=TEXT count=N calls=N
  *              [file=F line=N code=TEXT]
  *   cycle      type=T objects=N calls=N

@@ -50,6 +50,8 @@ CHAIN_NODES = 200000     # objects the walk keeps (it holds them, ids stay uniqu
 SAMPLE_TRIES = 100        # objects of a type tried as the chain's sample
 NARROW_LEVEL = 16        # up to this many, a level's holders by gc.get_referrers
 CODE_CHARS = 160
+C_CALL_CALLS = 200        # calls under a profile hook to name the C function
+C_CALL_NS = 100000000
 # Shares of the time and the calls: warm-up, census, cycles, tracemalloc,
 # native, audited (where fds are opened).
 SHARES = (0.10, 0.30, 0.05, 0.40, 0.10, 0.05)
@@ -227,14 +229,19 @@ class Explainer(object):
         # walk must not count or follow (ids: holding them would count too).
         self.own = set()
         self.own.add(id(self.own))
-        self.census_points = []   # [(calls, {type: count}, {type: bytes})]
+        # [(calls, {type: count}, {type: bytes}, {type: untracked count})]
+        self.census_points = []
         self.untracked = set()    # types found as referents only
+        # Types whose growth is mostly of objects gc does not track (dicts
+        # of plain values): their sample is found from tracked holders.
+        self.untracked_growing = set()
+        self.top_line = None      # (file, line) allocating the top site
         self.opens = {}           # (what, user frame) -> count, by the audit hook
         self.auditing = False
         self.in_hook = False
         for obj in (self, self.__dict__, self.driver, self.driver.__dict__, self.places,
                     self.places.__dict__, self.places.cache, self.census_points,
-                    self.untracked, self.opens, globals()):
+                    self.untracked, self.untracked_growing, self.opens, globals()):
             self.own.add(id(obj))
 
     # -- the run ---------------------------------------------------------------
@@ -327,17 +334,18 @@ class Explainer(object):
         return list(filterfalse(gc.is_tracked, found))
 
     def take_census(self):
-        counts, sizes = self.census()
-        point = (self.driver.calls, counts, sizes)
-        for obj in (point, counts, sizes):
+        counts, sizes, loose = self.census()
+        point = (self.driver.calls, counts, sizes, loose)
+        for obj in (point, counts, sizes, loose):
             self.own.add(id(obj))
         self.census_points.append(point)
 
     def census(self, warm_up=False):
-        """({type: count}, {type: bytes}) of the live objects, the agent's
-        own left out. warm_up: of no object, so that what the first run of
-        this code leaves behind (isinstance's ABC caches: sets, weakrefs)
-        exists before the first census and does not read as growth."""
+        """({type: count}, {type: bytes}, {type: count of the untracked})
+        of the live objects, the agent's own left out. warm_up: of no
+        object, so that what the first run of this code leaves behind
+        (isinstance's ABC caches: sets, weakrefs) exists before the first
+        census and does not read as growth."""
         own = self.own
         gc.collect()
         objects = [] if warm_up else gc.get_objects()
@@ -348,7 +356,8 @@ class Explainer(object):
             found = list(self.untracked_reach(objects).values())
             counts = collections.Counter(map(type, objects))
             tracked_types = set(counts)
-            counts.update(map(type, found))
+            loose = collections.Counter(map(type, found))
+            counts.update(loose)
             self.untracked.update(t for t in counts if t not in tracked_types)
             sizes = {}
             getsizeof = sys.getsizeof
@@ -359,7 +368,7 @@ class Explainer(object):
         finally:
             own.discard(id(objects))
             del objects
-        return dict(counts), sizes
+        return dict(counts), sizes, dict(loose)
 
     def census_phase(self):
         self.census(warm_up=True)
@@ -385,6 +394,8 @@ class Explainer(object):
         for t in set(first[1]) | set(last[1]):
             grew = last[1].get(t, 0) - first[1].get(t, 0)
             bytes_grew = last[2].get(t, 0) - first[2].get(t, 0)
+            if grew > 0 and 2 * (last[3].get(t, 0) - first[3].get(t, 0)) >= grew:
+                self.untracked_growing.add(t)
             if grew > 0 or bytes_grew > 0:
                 growth.append((bytes_grew, grew, t))
         growth.sort(key=lambda g: (g[0], g[1]), reverse=True)
@@ -396,7 +407,8 @@ class Explainer(object):
                                     and grew * 10 >= most > 0 and python_class(t)]
         for _, _, t in growth[:SEND_TYPES]:
             send("type", [("name", type_label(t)),
-                          ("untracked", int(t in self.untracked)),
+                          ("untracked", int(t in self.untracked
+                                            or t in self.untracked_growing)),
                           ("calls", ints(p[0] for p in points)),
                           ("count", ints(p[1].get(t, 0) for p in points)),
                           ("bytes", ints(p[2].get(t, 0) for p in points))])
@@ -518,6 +530,10 @@ class Explainer(object):
         for traceback, (sizes, counts) in ranked[:SEND_SITES]:
             if sizes[n - 1] - sizes[0] <= 0:
                 break
+            if self.top_line is None:
+                # Where the memory that grows most was allocated: the line
+                # that called into C, when C code keeps it.
+                self.top_line = traceback[0]
             fields = [("calls", ints(at)), ("bytes", ints(sizes[:n])),
                       ("blocks", ints(counts[:n]))]
             for filename, line in traceback:
@@ -567,7 +583,8 @@ class Explainer(object):
                     if rank == 0:
                         break
             obj = None
-            if not any(t in self.untracked for t, rank in wanted.items() if rank < best_rank):
+            loose = self.untracked | self.untracked_growing
+            if not any(t in loose for t, rank in wanted.items() if rank < best_rank):
                 return best
             # Untracked objects (str, bytes ...) are held by old containers
             # as well as new ones: from the whole heap.
@@ -575,7 +592,7 @@ class Explainer(object):
             own.discard(id(objects))
             objects = gc.get_objects()
             own.add(id(objects))
-            found = self.untracked_of(objects, [t for t in wanted if t in self.untracked])
+            found = self.untracked_of(objects, [t for t in wanted if t in loose])
             for obj in reversed(found):
                 rank = wanted.get(type(obj))
                 if rank is None or rank >= best_rank:
@@ -593,23 +610,70 @@ class Explainer(object):
 
     def find_chain(self, sample):
         if sample is None:
-            send("chain", [("found", 0), ("note", "no sample object: no Python type grows"
-                                          if not getattr(self, "growing_types", None) else
-                                          "no sample object: none of the growing types "
-                                          "allocated by the workload's code")])
+            # Memory grows that no object gc or its holders can reach
+            # accounts for: C code keeps it (blocks, or references of its own).
+            grows = bool(getattr(self, "growing_types", None))
+            fields = [("found", 0), ("note", "no sample object: none of the growing types "
+                                     "allocated by the workload's code" if grows else
+                                     "no sample object: no Python type grows")]
+            # (Not when the census saw the untracked objects only in part.)
+            if not grows and self.top_line is not None and \
+                    not getattr(self, "truncated", False):
+                fields += self.c_call_fields()
+            send("chain", fields)
             return
         label = type_label(type(sample))
+        search = ChainSearch(self.own, self.untracked_of)
         try:
-            found = ChainSearch(self.own, self.untracked_of).search(sample)
+            found = search.search(sample)
         except Exception as exc:  # a hostile __eq__, __dict__ ... must not end the pass
             found = None, "referrer walk failed: %s" % message_of(exc)
         del sample
         text, detail = found
         if text is None:
-            send("chain", [("found", 0), ("sample", label), ("note", detail)])
+            fields = [("found", 0), ("sample", label), ("note", detail)]
+            if search.by_c:
+                fields += self.c_call_fields()
+            send("chain", fields)
         else:
             send("chain", [("found", 1), ("sample", label), ("text", text),
                            ("root", detail)])
+
+    def c_call_fields(self):
+        """held=c, and the C function that the line allocating most
+        (self.top_line) calls, from a short batch under a profile hook:
+        ccall=its name, clib=its extension's file, file/line/code."""
+        fields = [("held", "c")]
+        where = self.top_line
+        if where is None:
+            return fields
+        seen = {}
+        mine = id(seen)
+        self.own.add(mine)
+
+        def profile(frame, event, arg):
+            if event == "c_call" and (frame.f_code.co_filename, frame.f_lineno) == where:
+                module = c_module(arg)
+                key = (module, c_label(arg, module))
+                seen[key] = seen.get(key, 0) + 1
+
+        sys.setprofile(profile)
+        try:
+            self.driver.run_for(C_CALL_CALLS, C_CALL_NS)
+        finally:
+            sys.setprofile(None)
+            self.own.discard(mine)
+        fields += self.places.frame_fields(*where)
+        # The one called most; of an extension rather than a builtin.
+        ranked = sorted(seen.items(), key=lambda kv: (kv[0][0] not in (None, "builtins"),
+                                                      kv[1], kv[0][1]), reverse=True)
+        if ranked:
+            (module, label), _ = ranked[0]
+            fields.append(("ccall", label))
+            path = getattr(sys.modules.get(module or ""), "__file__", None)
+            if path:
+                fields.append(("clib", os.path.basename(path)))
+        return fields
 
     # -- native blocks ------------------------------------------------------------
 
@@ -834,6 +898,19 @@ class Explainer(object):
             send("resource", fields)
 
 
+def c_module(fn):
+    """The module of a C function or method ("multidict._multidict")."""
+    self = getattr(fn, "__self__", None)
+    if self is not None and not isinstance(self, types.ModuleType):
+        return getattr(type(self), "__module__", None)
+    return getattr(fn, "__module__", None) or getattr(self, "__name__", None)
+
+
+def c_label(fn, module):
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "?")
+    return name if module in (None, "builtins") else "%s.%s" % (module, name)
+
+
 def python_class(t):
     """Whether t is a class of Python code (a Logger, a Thread), not a
     builtin or C type: a heap type with a function of its own."""
@@ -879,6 +956,7 @@ class ChainSearch(object):
     def __init__(self, own, untracked_of):
         self.own = own
         self.untracked_of = untracked_of
+        self.by_c = False        # the sample has no referrer at all
         self.objects = None      # gc.get_objects(), for the wide levels
         self.containers = None   # untracked dicts and tuples, when needed
 
@@ -923,6 +1001,9 @@ class ChainSearch(object):
                     keep[hid] = holder
                     upper.append(holder)
                 ignore.discard(id(level))
+                if not upper and len(keep) == 1:
+                    self.by_c = True
+                    return None, "no Python object refers to it: C code holds it"
                 level = upper
         finally:
             self.objects = self.containers = None
@@ -997,7 +1078,9 @@ class ChainSearch(object):
     def root_of(self, obj, modules, running):
         if type(obj) is dict and id(obj) in modules:
             return modules[id(obj)]
-        if isinstance(obj, type) and obj.__flags__ & (1 << 9):  # a class of Python code
+        if isinstance(obj, type) and obj.__flags__ & (1 << 9) and importable(obj):
+            # A class of Python code reached by its name; one made per call
+            # (a <locals> class, type(...)) is held by something older.
             return type_label(obj)
         if isinstance(obj, types.FrameType) and id(obj) in running:
             return "thread '%s' frame %s (%s:%d)" % (
@@ -1019,7 +1102,11 @@ class ChainSearch(object):
                 text += " …"
                 break
         target = path[-1]
-        return "%s → %s" % (text, type_label(type(target))), root_path(root, text)
+        if isinstance(target, type):
+            what = "class %s (%s)" % (type_label(target), type_label(type(target)))
+        else:
+            what = type_label(type(target))
+        return "%s → %s" % (text, what), root_path(root, text)
 
     @staticmethod
     def annotation(obj):
@@ -1042,6 +1129,8 @@ class ChainSearch(object):
                     if attrs and isinstance(key, str) and key.isidentifier():
                         return "." + key, False
                     return "[%s]" % short_repr(key), False
+                if key is held:   # a cache keyed by the leaked object
+                    return "<key %s>" % short_repr(key), False
             return "<key>", False
         if isinstance(holder, type):
             return "", True   # a class and its namespace
@@ -1091,6 +1180,21 @@ class ChainSearch(object):
                     except AttributeError:
                         pass
         return ".?", False
+
+
+def importable(cls):
+    """Whether cls is what its module and qualified name lead to (read
+    from the namespaces, no __getattr__ run)."""
+    module = sys.modules.get(getattr(cls, "__module__", None) or "")
+    obj = getattr(module, "__dict__", None)
+    try:
+        for part in cls.__qualname__.split("."):
+            obj = obj.get(part) if isinstance(obj, dict) else vars(obj).get(part)
+            if obj is None:
+                return False
+    except (TypeError, AttributeError):
+        return False
+    return obj is cls
 
 
 def short_repr(value):
