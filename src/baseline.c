@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "leakgate/error.h"
@@ -94,6 +96,41 @@ void lg_baseline_dispose(lg_baseline *b)
 	b->format = LG_BASELINE_FORMAT;
 }
 
+int lg_baseline_merge(lg_baseline *into, const lg_baseline *from)
+{
+	int rc;
+
+	for (size_t i = 0; i < from->count; i++) {
+		const lg_baseline_entry *e = &from->entries[i];
+		const lg_baseline_entry *have = lg_baseline_find(into, e->workload);
+
+		if (have && have->recorded > e->recorded)
+			continue;
+		if ((rc = lg_baseline_add_entry(into, e)) < 0)
+			return rc;
+	}
+	if (from->defaults.given)
+		into->defaults = from->defaults;
+	return 0;
+}
+
+void lg_baseline_retain(lg_baseline *b, const char *const *names, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < b->count; i++) {
+		size_t j = 0;
+
+		while (j < n && strcmp(names[j], b->entries[i].workload) != 0)
+			j++;
+		if (j == n)
+			lg_baseline_entry_dispose(&b->entries[i]);
+		else
+			b->entries[kept++] = b->entries[i];
+	}
+	b->count = kept;
+}
+
 const lg_baseline_entry *lg_baseline_find(const lg_baseline *b,
 					  const char *workload)
 {
@@ -165,6 +202,7 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 	e.platform = r->platform;
 	e.leakgate_version = (char *)LG_VERSION;
 	e.calls = lg_series_calls(&r->series);
+	e.recorded = (int64_t)time(NULL);
 	lg_baseline_params_of(&e.params, &r->workload);
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_fit *f = &r->fits[m];
@@ -273,7 +311,9 @@ static int put_params(writer *w, const lg_baseline_params *p, const char *prefix
 static int write_entry(writer *w, const lg_baseline_entry *e)
 {
 	const char *name = e->workload;
-	char calls[32], metric[64], key[96], section[1024];
+	char calls[32], recorded[32], metric[64], key[96], section[1024];
+	time_t when = (time_t)e->recorded;
+	struct tm tm;
 	int rc = 0;
 
 	if (strchr(name, '\n')) {
@@ -293,6 +333,10 @@ static int write_entry(writer *w, const lg_baseline_entry *e)
 		      "baseline.%s.leakgate-version", name)) < 0 ||
 	    (rc = put(w, calls, "baseline.%s.calls", name)) < 0 ||
 	    (rc = put_params(w, &e->params, section)) < 0)
+		return rc;
+	if (e->recorded > 0 && gmtime_r(&when, &tm) &&
+	    strftime(recorded, sizeof(recorded), "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+	    (rc = put(w, recorded, "baseline.%s.recorded", name)) < 0)
 		return rc;
 	for (int m = 0; m < LG_METRIC_COUNT && rc == 0; m++) {
 		const lg_baseline_metric *f = &e->metrics[m];
@@ -394,28 +438,12 @@ int lg_baseline_format(lg_buf *out, const lg_baseline *b)
 	return format_text(out, b, "baseline");
 }
 
-/* Its directory, created when missing ("" when path has none). */
-static int make_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int rc;
-
-	if (!slash || slash == path)
-		return 0;
-	if (!(dir = strndup(path, (size_t)(slash - path))))
-		return lg_error_oom();
-	rc = lg_file_mkdirs(dir);
-	free(dir);
-	return rc;
-}
-
 int lg_baseline_write(const lg_baseline *b, const char *path)
 {
 	lg_buf text = LG_BUF_INIT;
 	int rc;
 
-	if ((rc = make_parent(path)) == 0 &&
+	if ((rc = lg_file_mkdir_parent(path)) == 0 &&
 	    (rc = format_text(&text, b, path)) == 0)
 		rc = lg_file_write_atomic(path, lg_buf_cstr(&text), text.len);
 	lg_buf_dispose(&text);
@@ -453,6 +481,23 @@ static int read_number(double *out, const reader *rd, const char *key,
 {
 	if (lg_parse_double(out, value) < 0)
 		return bad(rd, key, "'%s' is not a number", value);
+	return 0;
+}
+
+/* "2026-12-07T01:30:00Z", as written: UTC to the second. */
+static int read_time(int64_t *out, const reader *rd, const char *key,
+		     const char *value)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(value, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end || (t = timegm(&tm)) <= 0)
+		return bad(rd, key, "'%s' is not a time such as "
+			   "2026-12-07T01:30:00Z", value);
+	*out = (int64_t)t;
 	return 0;
 }
 
@@ -565,6 +610,8 @@ static int read_workload_key(reader *rd, const char *key, const char *first,
 		return lg_string_set(&e->platform, value);
 	if (strcmp(name, "leakgate-version") == 0)
 		return lg_string_set(&e->leakgate_version, value);
+	if (strcmp(name, "recorded") == 0)
+		return read_time(&e->recorded, rd, key, value);
 	if (strcmp(name, "calls") == 0) {
 		if (lg_parse_i64(&calls, value) < 0 || calls < 0)
 			return bad(rd, key, "'%s' is not a whole number >= 0", value);

@@ -177,3 +177,18 @@ int lg_file_mkdirs(const char *dir)
 	free(path);
 	return rc;
 }
+
+int lg_file_mkdir_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int rc;
+
+	if (!slash || slash == path)
+		return 0;
+	if (!(dir = strndup(path, (size_t)(slash - path))))
+		return lg_error_oom();
+	rc = lg_file_mkdirs(dir);
+	free(dir);
+	return rc;
+}

@@ -56,4 +56,8 @@ int lg_file_read(lg_buf *out, const char *path);
 /* Create dir and its missing parents (mode 0777 before the umask). */
 int lg_file_mkdirs(const char *dir);
 
+/* The directory path is in, created when missing (none when path has no
+ * slash but at its start). */
+int lg_file_mkdir_parent(const char *path);
+
 #endif
