@@ -680,6 +680,32 @@ static int check_format(reader *rd, git_config *cfg)
 	return rc;
 }
 
+/* Figures that a run can have measured (baseline.h): else a note edited
+ * to 1e299 would pass any leak as known. */
+static int check_figures(const reader *rd, const lg_baseline_entry *e, int m)
+{
+	const lg_baseline_metric *f = &e->metrics[m];
+	const double v[] = { f->slope, f->ci_low, f->ci_high };
+	const char *const suffix[] = { "slope", "ci-low", "ci-high" };
+	char key[256], metric[64];
+
+	lg_baseline_metric_key(metric, sizeof(metric), (lg_metric)m);
+	for (size_t k = 0; k < 3; k++) {
+		if (isfinite(v[k]) && fabs(v[k]) <= LG_BASELINE_MAX_RATE)
+			continue;
+		snprintf(key, sizeof(key), "baseline.%s.%s-%s", e->workload, metric,
+			 suffix[k]);
+		return bad(rd, key, "%g is not a measurement (at most %g per call)",
+			   v[k], LG_BASELINE_MAX_RATE);
+	}
+	if (f->ci_low > f->ci_high) {
+		snprintf(key, sizeof(key), "baseline.%s.%s-ci-low", e->workload, metric);
+		return bad(rd, key, "%.10g is above %s-ci-high %.10g", f->ci_low,
+			   metric, f->ci_high);
+	}
+	return 0;
+}
+
 /* Every entry names its interpreter; every metric has all its figures. */
 static int check_complete(const reader *rd)
 {
@@ -700,7 +726,10 @@ static int check_complete(const reader *rd)
 		}
 		for (int m = 0; m < LG_METRIC_COUNT; m++) {
 			unsigned given = i < rd->given_count ? rd->given[i][m] : 0;
+			int rc;
 
+			if (given == FIG_ALL && (rc = check_figures(rd, e, m)) < 0)
+				return rc;
 			if (!given || given == FIG_ALL)
 				continue;
 			for (unsigned bit = 1; bit < FIG_ALL; bit <<= 1) {

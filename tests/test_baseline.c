@@ -833,6 +833,18 @@ static void test_bad_text(void **state)
 			   "baseline.w.python", "missing");
 	assert_parse_fails("[leakgate]\n\tformat = 1\n[baseline]\n\tcalls = 1\n",
 			   "baseline.calls", "needs a name");
+	/* Figures no run measures: a leak of 280 B/call must not pass as known. */
+	assert_parse_fails(ENTRY "\theap-bytes-slope = 1e299\n\theap-bytes-ci-low = 0\n"
+			   "\theap-bytes-ci-high = 1e300\n\theap-bytes-leaks = true\n",
+			   "baseline.w.heap-bytes-slope", "1e+299 is not a measurement");
+	assert_parse_fails(ENTRY "\tfds-slope = 0\n\tfds-ci-low = 0\n"
+			   "\tfds-ci-high = 2e12\n\tfds-leaks = false\n",
+			   "baseline.w.fds-ci-high", "2e+12 is not a measurement");
+	assert_parse_fails(ENTRY "\theap-bytes-slope = 3\n\theap-bytes-ci-low = 5\n"
+			   "\theap-bytes-ci-high = 4\n\theap-bytes-leaks = false\n",
+			   "baseline.w.heap-bytes-ci-low", "5 is above heap-bytes-ci-high 4");
+	assert_parse_fails(ENTRY "\trecorded = yesterday\n", "baseline.w.recorded",
+			   "'yesterday' is not a time");
 }
 
 static void test_binary_text(void **state)
