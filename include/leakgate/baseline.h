@@ -115,7 +115,7 @@ const lg_baseline_entry *lg_baseline_find(const lg_baseline *b,
 
 /*
  * Write b to path in git-config syntax through libgit2 (to
- * "<path>.tmp.<pid>", then renamed over path: never half written).
+ * a temporary file, then renamed over path: never half written; file.h).
  */
 int lg_baseline_write(const lg_baseline *b, const char *path);
 
