@@ -1,7 +1,8 @@
 /*
  * Baselines as data and as text: built from a run, written and read in
  * git-config syntax through libgit2's config API (libgit2 1.5 parses config
- * only from files, so text goes through a temporary file).
+ * only from files, so text goes through an anonymous file in memory, or
+ * a temporary file where there is none).
  */
 #include "leakgate/baseline.h"
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -803,6 +805,29 @@ int lg_baseline_read_file(lg_baseline *out, const char *path, const char *what)
 	return rc;
 }
 
+/* text in an anonymous file (memfd) at "/proc/self/fd/N", for libgit2 to
+ * read as a file without a writable TMPDIR: 1 with *fd set, 0 where the
+ * system has none (then a temporary directory serves), < 0 on error. */
+static int memory_file(int *fd, char *path, size_t size, const char *text,
+		       size_t len)
+{
+	struct stat st;
+
+	*fd = memfd_create("leakgate-baseline", MFD_CLOEXEC);
+	if (*fd < 0)
+		return 0;
+	snprintf(path, size, "/proc/self/fd/%d", *fd);
+	if (stat(path, &st) < 0) {
+		close(*fd);
+		return 0;
+	}
+	if (lg_file_write_fd(*fd, text, len) < 0) {
+		close(*fd);
+		return lg_error_set_os("cannot hold the baseline in memory");
+	}
+	return 1;
+}
+
 int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 		      const char *what)
 {
@@ -814,6 +839,13 @@ int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 	if (memchr(text, '\0', len)) {
 		lg_error_set("%s: not a leakgate baseline: binary data", what);
 		return LG_EINVALID;
+	}
+	if ((rc = memory_file(&fd, path, sizeof(path), text, len)) != 0) {
+		if (rc > 0) {
+			rc = lg_baseline_read_file(out, path, what);
+			close(fd);
+		}
+		return rc;
 	}
 	if ((rc = temp_dir(dir, sizeof(dir))) < 0)
 		return rc;

@@ -847,6 +847,34 @@ static void test_bad_text(void **state)
 			   "'yesterday' is not a time");
 }
 
+/* Reading writes nothing: no writable TMPDIR needed, and a message names
+ * the text, never the file libgit2 read it from. */
+static void test_read_needs_no_tmpdir(void **state)
+{
+	const char *saved = getenv("TMPDIR");
+	char *copy = saved ? strdup(saved) : NULL;
+	lg_baseline b;
+
+	(void)state;
+	setenv("TMPDIR", "/nonexistent", 1);
+	assert_lg_ok(lg_baseline_parse(&b, ENTRY, strlen(ENTRY), "note"));
+	assert_non_null(lg_baseline_find(&b, "w"));
+	lg_baseline_dispose(&b);
+	assert_int_equal(lg_baseline_parse(&b, ENTRY "\tcalls = x\n",
+					   strlen(ENTRY "\tcalls = x\n"), "note"),
+			 LG_EINVALID);
+	assert_string_equal(lg_error_last(), "note: baseline.w.calls: 'x' is not a "
+			    "whole number >= 0");
+	assert_int_equal(lg_baseline_parse(&b, "[x", 2, "note"), LG_EINVALID);
+	assert_contains(lg_error_last(), "note");
+	assert_null(strstr(lg_error_last(), "/proc/"));
+	if (copy)
+		setenv("TMPDIR", copy, 1);
+	else
+		unsetenv("TMPDIR");
+	free(copy);
+}
+
 static void test_binary_text(void **state)
 {
 	static const char text[] = "[leakgate]\n\tformat = 1\n\0junk";
@@ -903,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_add_result),
 		cmocka_unit_test(test_bad_text),
 		cmocka_unit_test(test_binary_text),
+		cmocka_unit_test(test_read_needs_no_tmpdir),
 		SCRATCH(test_missing_file),
 	};
 
