@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define W(name) LG_SOURCE_DIR "/tests/workloads/" name
@@ -507,6 +508,46 @@ static void test_forged_records_are_rejected(void **state)
 	free((char *)args[8]);
 }
 
+/* What UTF-8 text cannot carry reaches the report as Python's escapes: an
+ * exception message with a NUL or a lone surrogate is reported as the
+ * exception, and a target in a non-UTF-8 directory is measured. */
+static void test_unencodable_text_is_escaped(void **state)
+{
+	fixture *f = *state;
+	char nul[4200], sur[4200], odd[4200], junit[4200];
+	const char *args[] = { "run", "-q", "--duration", "0.3", "--junit", junit,
+			       nul, sur, odd, NULL };
+	lg_run_output res;
+	xmlDocPtr doc;
+	char *message;
+
+	lg_run_write_file(in_dir(f, "nul.py"),
+			  "def run():\n    raise ValueError('a\\x00b')\n");
+	snprintf(nul, sizeof(nul), "%s:run", f->path);
+	lg_run_write_file(in_dir(f, "sur.py"),
+			  "def run():\n    raise ValueError('x \\udc80 y')\n");
+	snprintf(sur, sizeof(sur), "%s:run", f->path);
+	assert_int_equal(mkdir(in_dir(f, "d\377"), 0777), 0);
+	lg_run_write_file(in_dir(f, "d\377/w.py"), "def run():\n    return bytes(10)\n");
+	snprintf(odd, sizeof(odd), "%s:run", f->path);
+	snprintf(junit, sizeof(junit), "%s", in_dir(f, "out.xml"));
+	lg_run_exec(&res, NULL, args);
+	if (res.code != 3)
+		fail_msg("exit %d: %s", res.code, res.err);
+	doc = lg_run_load_junit(junit);
+	message = lg_run_xpath_string(doc, "string(//testsuite[1]//error/@message)");
+	assert_string_equal(message, "raised ValueError: a\\x00b after 0 calls");
+	xmlFree(message);
+	message = lg_run_xpath_string(doc, "string(//testsuite[2]//error/@message)");
+	assert_string_equal(message, "raised ValueError: x \\udc80 y after 0 calls");
+	xmlFree(message);
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(//testsuite[3]//error)"), 0);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//property[@name='verdict'][@value='clean'])"), 1);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +558,7 @@ int main(void)
 		lg_run_fixture_test(test_setsid_grandchild_is_ended_with_two_jobs),
 		lg_run_fixture_test(test_thousand_children_are_ended),
 		lg_run_fixture_test(test_forged_records_are_rejected),
+		lg_run_fixture_test(test_unencodable_text_is_escaped),
 	};
 
 	return cmocka_run_group_tests_name("run_hostile", tests, NULL, NULL);

@@ -25,6 +25,12 @@
  * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
  *     type TAB key=value TAB key=value ... LF
  * Values escape backslash, tab, newline and carriage return as \\ \t \n \r.
+ * Values are UTF-8 text without NUL: what the agent's strings hold that
+ * such text cannot (a NUL, a lone surrogate, the bytes of a non-UTF-8 path
+ * as os.fsdecode gives them) it sends as Python's own escapes, \x00 \udcff,
+ * before the escaping above (common.py printable), so an exception or a
+ * path is reported, never a protocol error. Text only: no new escape, the
+ * version stays 2.
  * Keys are [a-z0-9_]+. Integers are decimal. Unknown keys are ignored (a
  * newer agent may add some); unknown record types are errors.
  *

@@ -10,14 +10,28 @@ MAX_TEXT = 16384          # bytes of traceback kept (the tail, where the error i
 MAX_MESSAGE = 4096
 
 
+def printable(text):
+    # What UTF-8 text cannot carry (NUL, a lone surrogate, the bytes of a
+    # non-UTF-8 path as os.fsdecode gives them) as Python's escapes, so the
+    # record stays valid and the message is still reported (proto.h).
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def escape(value):
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
+    return (printable(str(value)).replace("\\", "\\\\").replace("\t", "\\t")
             .replace("\n", "\\n").replace("\r", "\\r"))
 
 
 def send(kind, fields):
     data = (kind + "".join("\t%s=%s" % (k, escape(v)) for k, v in fields) + "\n")
-    data = data.encode("utf-8", "backslashreplace")
+    data = data.encode("utf-8")
     try:
         while data:
             data = data[os.write(PROTO_FD, data):]
