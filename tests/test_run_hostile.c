@@ -548,6 +548,46 @@ static void test_unencodable_text_is_escaped(void **state)
 	lg_run_output_dispose(&res);
 }
 
+/* A workload that closes fd 3 is measured all the same (the agent records
+ * on a copy) and the report says so; one that closes every fd says that
+ * the record pipe was closed, not only "crashed: exit status 1". */
+static void test_closed_record_pipe_is_said(void **state)
+{
+	fixture *f = *state;
+	char three[4200], all[4200], junit[4200];
+	const char *args[] = { "run", "-q", "--duration", "0.3", "--junit", junit,
+			       three, all, NULL };
+	lg_run_output res;
+	xmlDocPtr doc;
+	char *text;
+
+	lg_run_write_file(in_dir(f, "close3.py"), "import os\n\n\ndef run():\n"
+			  "    try:\n        os.close(3)\n    except OSError:\n"
+			  "        pass\n");
+	snprintf(three, sizeof(three), "%s:run", f->path);
+	lg_run_write_file(in_dir(f, "closeall.py"), "import os\n\n\ndef run():\n"
+			  "    os.closerange(3, 4096)\n");
+	snprintf(all, sizeof(all), "%s:run", f->path);
+	snprintf(junit, sizeof(junit), "%s", in_dir(f, "out.xml"));
+	lg_run_exec(&res, NULL, args);
+	if (res.code != 3)
+		fail_msg("exit %d: %s", res.code, res.err);
+	doc = lg_run_load_junit(junit);
+	text = lg_run_xpath_string(doc, "string(//testsuite[1]//property"
+				   "[@name='verdict']/@value)");
+	assert_string_equal(text, "clean");
+	xmlFree(text);
+	text = lg_run_xpath_string(doc, "string(//testsuite[1]//system-err)");
+	assert_contains(text, "leakgate: the workload closed fd 3, leakgate's record "
+			"pipe: the agent records on a copy");
+	xmlFree(text);
+	text = lg_run_xpath_string(doc, "string(//testsuite[2]//error/@message)");
+	assert_contains(text, "the workload closed the record pipe (fd 3 and its copy)");
+	xmlFree(text);
+	xmlFreeDoc(doc);
+	lg_run_output_dispose(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +599,7 @@ int main(void)
 		lg_run_fixture_test(test_thousand_children_are_ended),
 		lg_run_fixture_test(test_forged_records_are_rejected),
 		lg_run_fixture_test(test_unencodable_text_is_escaped),
+		lg_run_fixture_test(test_closed_record_pipe_is_said),
 	};
 
 	return cmocka_run_group_tests_name("run_hostile", tests, NULL, NULL);

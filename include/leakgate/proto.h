@@ -22,6 +22,12 @@
  * `name NUL source NUL`, boot first; boot.py makes them the package
  * _leakgate and runs _leakgate.agent.
  *
+ * The agent writes its records to a copy of fd 3 made at its first record
+ * (at fd 512 or above, close-on-exec), so that a workload that closes fd 3
+ * is still measured; it says so once, in a note and on stderr. A workload
+ * that closes the copy too ends the agent with a line on stderr that says
+ * so (the runner's "crashed" message quotes it).
+ *
  * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
  *     type TAB key=value TAB key=value ... LF
  * Values escape backslash, tab, newline and carriage return as \\ \t \n \r.
