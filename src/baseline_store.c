@@ -546,7 +546,7 @@ static int build_merge(git_oid *out, lg_repo *repo, git_commit *ours, void *ctx)
 	git_note_iterator *it = NULL;
 	git_commit *tip = NULL;
 	git_oid blob, annotated;
-	int rc, err;
+	int rc, err = GIT_ITEROVER;
 
 	c->changed = 0;
 	if (git_commit_lookup(&tip, repo->git, &c->theirs) < 0)

@@ -67,31 +67,19 @@ typedef struct {
 	lg_config *cfg;   /* being filled */
 	unsigned *given;  /* per workload: what its sections set */
 	unsigned defaults_given; /* what [leakgate] set */
-	long previous;    /* the section of the entry before: a workload's
-			   * index, -1 [leakgate], -2 none yet */
 } loader;
 
-/* A key set twice, or a section that comes back after another: git's
- * "the last wins" would let a second `expect = clean` quietly undo the
- * first `expect = leak`. (libgit2 gives entries no line numbers; two
- * sections one after the other read as one.) */
-static int check_repeat(loader *ld, long section, unsigned *given,
-			unsigned setting, const char *name, const char *value)
+/* A key set twice, in one section or in two of the same name: git's "the
+ * last wins" would let a second `expect = clean` quietly undo the first
+ * `expect = leak`. (A section may come back with other keys, as git
+ * allows; libgit2 gives entries no line numbers to name.) */
+static int check_repeat(loader *ld, unsigned *given, unsigned setting,
+			const char *name, const char *value)
 {
-	long previous = ld->previous;
-
-	ld->previous = section;
 	if (*given & setting) {
 		lg_error_set("%s: %s is set twice (the second, '%s', would win "
 			     "silently): set it once", ld->path, name,
 			     value ? value : "");
-		return LG_EINVALID;
-	}
-	if (*given && previous != section) {
-		int len = (int)(strrchr(name, '.') - name);
-
-		lg_error_set("%s: section %.*s appears twice, apart: join them "
-			     "into one", ld->path, len, name);
 		return LG_EINVALID;
 	}
 	*given |= setting;
@@ -338,7 +326,7 @@ static int apply_entry(loader *ld, const char *name, const char *value)
 			return bad_key(ld, name, "[leakgate] takes no name");
 		if (!(setting = find_setting(last + 1, LEAKGATE_KEYS)))
 			return bad_key(ld, name, "");
-		if ((rc = check_repeat(ld, -1, &ld->defaults_given, setting, name,
+		if ((rc = check_repeat(ld, &ld->defaults_given, setting, name,
 				       value)) < 0)
 			return rc;
 		return apply(&ld->cfg->defaults, ld, setting, name, value);
@@ -354,8 +342,7 @@ static int apply_entry(loader *ld, const char *name, const char *value)
 		return bad_key(ld, name, "");
 	if ((rc = find_workload(&index, ld, first + 1, (size_t)(last - first - 1))) < 0)
 		return rc;
-	if ((rc = check_repeat(ld, (long)index, &ld->given[index], setting, name,
-			       value)) < 0)
+	if ((rc = check_repeat(ld, &ld->given[index], setting, name, value)) < 0)
 		return rc;
 	return apply(&ld->cfg->workloads[index], ld, setting, name, value);
 }
@@ -456,7 +443,7 @@ out:
 int lg_config_load(lg_config *out, const char *path, const lg_workload *base)
 {
 	const char *slash = strrchr(path, '/');
-	loader ld = { path, slash ? (size_t)(slash - path) + 1 : 0, out, NULL, 0, -2 };
+	loader ld = { path, slash ? (size_t)(slash - path) + 1 : 0, out, NULL, 0 };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
