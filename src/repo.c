@@ -18,14 +18,16 @@
 /*
  * The repository for the working directory (".") as git finds it: GIT_DIR
  * exactly (no search), else upwards up to GIT_CEILING_DIRECTORIES; the
- * working tree GIT_WORK_TREE, else with GIT_DIR the working directory. libgit2 1.5's
- * GIT_REPOSITORY_OPEN_FROM_ENV does not implement GIT_WORK_TREE. Another
- * dir: found upwards. libgit2's codes (GIT_EINVALID: a bad GIT_WORK_TREE).
+ * working tree GIT_WORK_TREE, else with GIT_DIR the working directory
+ * (libgit2 1.5's GIT_REPOSITORY_OPEN_FROM_ENV implements no GIT_WORK_TREE,
+ * and its git_repository_set_workdir leaks: the work tree is kept here).
+ * Another dir: found upwards. libgit2's codes; GIT_EINVALID for a bad
+ * GIT_WORK_TREE (the message set).
  */
 static int open_as_git(lg_repo *repo, const char *dir)
 {
 	const char *git_dir = getenv("GIT_DIR"), *work_tree = getenv("GIT_WORK_TREE");
-	char *cwd = NULL;
+	char *top;
 	int rc;
 
 	if (strcmp(dir, ".") != 0)
@@ -39,14 +41,24 @@ static int open_as_git(lg_repo *repo, const char *dir)
 	/* git: with GIT_DIR but no GIT_WORK_TREE, the working directory is
 	 * the top of the work tree (core.worktree aside, for a non-bare one). */
 	if (rc == 0 && git_dir && *git_dir && !(work_tree && *work_tree) &&
-	    !git_repository_is_bare(repo->git) &&
-	    !(work_tree = cwd = getcwd(NULL, 0)))
-		rc = GIT_EINVALID;
-	if (rc == 0 && work_tree && *work_tree &&
-	    git_repository_set_workdir(repo->git, work_tree, 0) < 0)
-		rc = GIT_EINVALID;
-	free(cwd);
-	return rc;
+	    !git_repository_is_bare(repo->git))
+		work_tree = ".";
+	if (rc < 0 || !work_tree || !*work_tree)
+		return rc;
+	if (!(top = realpath(work_tree, NULL))) {
+		lg_error_set_os("GIT_WORK_TREE=%s", work_tree);
+		return GIT_EINVALID;
+	}
+	repo->workdir = malloc(strlen(top) + 2);
+	if (repo->workdir)
+		sprintf(repo->workdir, "%s%s", top,
+			top[strlen(top) - 1] == '/' ? "" : "/");
+	free(top);
+	if (!repo->workdir) {
+		lg_error_oom();
+		return GIT_EINVALID;
+	}
+	return 0;
 }
 
 int lg_repo_open(lg_repo **out, const char *dir)
@@ -70,9 +82,8 @@ int lg_repo_open(lg_repo **out, const char *dir)
 		return LG_ENOTFOUND;
 	}
 	if (rc == GIT_EINVALID) {
-		rc = lg_error_git("GIT_WORK_TREE=%s", getenv("GIT_WORK_TREE"));
 		lg_repo_free(repo);
-		return rc;
+		return LG_EINVALID;
 	}
 	if (rc == GIT_ENOTFOUND) {
 		char *where = realpath(dir, NULL);
@@ -97,12 +108,13 @@ void lg_repo_free(lg_repo *repo)
 		return;
 	git_repository_free(repo->git);
 	free(repo->dir);
+	free(repo->workdir);
 	free(repo);
 }
 
 const char *lg_repo_workdir(const lg_repo *repo)
 {
-	return git_repository_workdir(repo->git);
+	return repo->workdir ? repo->workdir : git_repository_workdir(repo->git);
 }
 
 static const char *nonempty(const char *s)

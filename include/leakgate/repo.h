@@ -23,6 +23,7 @@ struct git_oid;
 typedef struct lg_repo {
 	struct git_repository *git;
 	char *dir;  /* as given, for messages */
+	char *workdir; /* GIT_WORK_TREE's (repo.c), with a '/'; NULL: libgit2's */
 } lg_repo;
 
 /* The repository holding dir (found upwards); for "." as git finds it,
