@@ -508,33 +508,53 @@ static void test_forged_records_are_rejected(void **state)
 	free((char *)args[8]);
 }
 
+/* name in f's directory holding source; its "PATH:run" in out. */
+static const char *target_in(fixture *f, char *out, size_t size, const char *name,
+			     const char *source)
+{
+	lg_run_write_file(in_dir(f, name), source);
+	snprintf(out, size, "%s:run", f->path);
+	return out;
+}
+
+/* `run` of the targets (NULL-terminated, 3 at most), which must exit 3;
+ * the JUnit document. */
+static xmlDocPtr run_expecting_errors(fixture *f, const char *const *targets)
+{
+	char junit[4200];
+	const char *args[10] = { "run", "-q", "--duration", "0.3", "--junit", junit };
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	for (size_t i = 0; targets[i] && i < 3; i++)
+		args[6 + i] = targets[i];
+	snprintf(junit, sizeof(junit), "%s", in_dir(f, "out.xml"));
+	lg_run_exec(&res, NULL, args);
+	if (res.code != 3)
+		fail_msg("exit %d: %s", res.code, res.err);
+	doc = lg_run_load_junit(junit);
+	lg_run_output_dispose(&res);
+	return doc;
+}
+
 /* What UTF-8 text cannot carry reaches the report as Python's escapes: an
  * exception message with a NUL or a lone surrogate is reported as the
  * exception, and a target in a non-UTF-8 directory is measured. */
 static void test_unencodable_text_is_escaped(void **state)
 {
 	fixture *f = *state;
-	char nul[4200], sur[4200], odd[4200], junit[4200];
-	const char *args[] = { "run", "-q", "--duration", "0.3", "--junit", junit,
-			       nul, sur, odd, NULL };
-	lg_run_output res;
+	char nul[4200], sur[4200], odd[4200];
+	const char *targets[] = { nul, sur, odd, NULL };
 	xmlDocPtr doc;
 	char *message;
 
-	lg_run_write_file(in_dir(f, "nul.py"),
-			  "def run():\n    raise ValueError('a\\x00b')\n");
-	snprintf(nul, sizeof(nul), "%s:run", f->path);
-	lg_run_write_file(in_dir(f, "sur.py"),
-			  "def run():\n    raise ValueError('x \\udc80 y')\n");
-	snprintf(sur, sizeof(sur), "%s:run", f->path);
+	target_in(f, nul, sizeof(nul), "nul.py",
+		  "def run():\n    raise ValueError('a\\x00b')\n");
+	target_in(f, sur, sizeof(sur), "sur.py",
+		  "def run():\n    raise ValueError('x \\udc80 y')\n");
 	assert_int_equal(mkdir(in_dir(f, "d\377"), 0777), 0);
-	lg_run_write_file(in_dir(f, "d\377/w.py"), "def run():\n    return bytes(10)\n");
-	snprintf(odd, sizeof(odd), "%s:run", f->path);
-	snprintf(junit, sizeof(junit), "%s", in_dir(f, "out.xml"));
-	lg_run_exec(&res, NULL, args);
-	if (res.code != 3)
-		fail_msg("exit %d: %s", res.code, res.err);
-	doc = lg_run_load_junit(junit);
+	target_in(f, odd, sizeof(odd), "d\377/w.py", "def run():\n    return bytes(10)\n");
+	doc = run_expecting_errors(f, targets);
 	message = lg_run_xpath_string(doc, "string(//testsuite[1]//error/@message)");
 	assert_string_equal(message, "raised ValueError: a\\x00b after 0 calls");
 	xmlFree(message);
@@ -545,7 +565,6 @@ static void test_unencodable_text_is_escaped(void **state)
 	assert_int_equal((int)lg_run_xpath_number(doc,
 		"count(//property[@name='verdict'][@value='clean'])"), 1);
 	xmlFreeDoc(doc);
-	lg_run_output_dispose(&res);
 }
 
 /* A workload that closes fd 3 is measured all the same (the agent records
@@ -554,25 +573,16 @@ static void test_unencodable_text_is_escaped(void **state)
 static void test_closed_record_pipe_is_said(void **state)
 {
 	fixture *f = *state;
-	char three[4200], all[4200], junit[4200];
-	const char *args[] = { "run", "-q", "--duration", "0.3", "--junit", junit,
-			       three, all, NULL };
-	lg_run_output res;
+	char three[4200], all[4200];
+	const char *targets[] = { three, all, NULL };
 	xmlDocPtr doc;
 	char *text;
 
-	lg_run_write_file(in_dir(f, "close3.py"), "import os\n\n\ndef run():\n"
-			  "    try:\n        os.close(3)\n    except OSError:\n"
-			  "        pass\n");
-	snprintf(three, sizeof(three), "%s:run", f->path);
-	lg_run_write_file(in_dir(f, "closeall.py"), "import os\n\n\ndef run():\n"
-			  "    os.closerange(3, 4096)\n");
-	snprintf(all, sizeof(all), "%s:run", f->path);
-	snprintf(junit, sizeof(junit), "%s", in_dir(f, "out.xml"));
-	lg_run_exec(&res, NULL, args);
-	if (res.code != 3)
-		fail_msg("exit %d: %s", res.code, res.err);
-	doc = lg_run_load_junit(junit);
+	target_in(f, three, sizeof(three), "close3.py", "import os\n\n\ndef run():\n"
+		  "    try:\n        os.close(3)\n    except OSError:\n        pass\n");
+	target_in(f, all, sizeof(all), "closeall.py", "import os\n\n\ndef run():\n"
+		  "    os.closerange(3, 4096)\n");
+	doc = run_expecting_errors(f, targets);
 	text = lg_run_xpath_string(doc, "string(//testsuite[1]//property"
 				   "[@name='verdict']/@value)");
 	assert_string_equal(text, "clean");
@@ -585,7 +595,6 @@ static void test_closed_record_pipe_is_said(void **state)
 	assert_contains(text, "the workload closed the record pipe (fd 3 and its copy)");
 	xmlFree(text);
 	xmlFreeDoc(doc);
-	lg_run_output_dispose(&res);
 }
 
 int main(void)
