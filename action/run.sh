@@ -65,10 +65,12 @@ record() {
 	echo "leakgate $*"
 	"$binary" "$@"
 	code=$?
-	# 3: some workloads could not be measured; the others were recorded.
+	# 3: some workloads could not be measured, 128+N: interrupted; what
+	# was measured is recorded all the same.
 	if [ "$store" = notes ] && [ "${INPUT_PUSH:-true}" != false ] &&
-		{ [ "$code" -eq 0 ] || [ "$code" -eq 3 ]; }; then
-		lg_push_notes origin || code=2
+		[ "$code" -ne 2 ] &&
+		git rev-parse --quiet --verify refs/notes/leakgate >/dev/null; then
+		lg_push_notes origin "$binary" || code=2
 	fi
 	output exit-code "$code"
 	exit "$code"

@@ -146,9 +146,17 @@ cmd_record() {
 	# shellcheck disable=SC2086
 	set -- "$@" ${LEAKGATE_ARGS:-} ${LEAKGATE_WORKLOADS:-}
 	echo "leakgate $*"
-	"$bin" "$@" || exit $?
-	lg_push_notes "$url" || exit 2
+	"$bin" "$@"
+	code=$?
+	# What was measured is recorded even when a workload could not be (3)
+	# or the job was interrupted (128+N): push it all the same.
+	[ "$code" -eq 2 ] && exit 2
+	if ! git rev-parse --quiet --verify refs/notes/leakgate >/dev/null; then
+		exit "$code" # nothing recorded, nothing fetched
+	fi
+	lg_push_notes "$url" "$bin" || exit 2
 	echo "leakgate: baseline of ${CI_COMMIT_SHA:-HEAD} pushed to refs/notes/leakgate"
+	exit "$code"
 }
 
 case "${1:-}" in

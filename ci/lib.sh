@@ -53,18 +53,20 @@ lg_build() {
 		"$1/leakgate" || return 2
 }
 
-# lg_push_notes REMOTE: push refs/notes/leakgate; when another job pushed
-# notes meanwhile, merge theirs (keeping ours for the same commit) and retry.
+# lg_push_notes REMOTE BINARY: push refs/notes/leakgate; when another job
+# pushed notes meanwhile, merge theirs workload by workload (BINARY baseline
+# merge-notes: every workload's newest measurement kept, on top of theirs so
+# the next push fast-forwards) and retry.
 lg_push_notes() {
-	for attempt in 1 2 3; do
+	for attempt in 1 2 3 4 5 6; do
 		if git push --quiet "$1" refs/notes/leakgate:refs/notes/leakgate; then
 			return 0
 		fi
 		lg_warn "push of refs/notes/leakgate rejected (attempt $attempt): merging"
 		git fetch --quiet --no-tags "$1" \
 			"+refs/notes/leakgate:refs/notes/leakgate-remote" &&
-			git notes --ref=leakgate merge --quiet -s ours \
-				refs/notes/leakgate-remote
+			"$2" baseline merge-notes refs/notes/leakgate-remote >/dev/null ||
+			return 2
 	done
 	echo "leakgate: cannot push refs/notes/leakgate" >&2
 	return 2

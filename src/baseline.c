@@ -1,7 +1,8 @@
 /*
  * Baselines as data and as text: built from a run, written and read in
  * git-config syntax through libgit2's config API (libgit2 1.5 parses config
- * only from files, so text goes through a temporary file).
+ * only from files, so text goes through an anonymous file in memory, or
+ * a temporary file where there is none).
  */
 #include "leakgate/baseline.h"
 
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "leakgate/error.h"
@@ -94,6 +98,41 @@ void lg_baseline_dispose(lg_baseline *b)
 	b->format = LG_BASELINE_FORMAT;
 }
 
+int lg_baseline_merge(lg_baseline *into, const lg_baseline *from)
+{
+	int rc;
+
+	for (size_t i = 0; i < from->count; i++) {
+		const lg_baseline_entry *e = &from->entries[i];
+		const lg_baseline_entry *have = lg_baseline_find(into, e->workload);
+
+		if (have && have->recorded > e->recorded)
+			continue;
+		if ((rc = lg_baseline_add_entry(into, e)) < 0)
+			return rc;
+	}
+	if (from->defaults.given)
+		into->defaults = from->defaults;
+	return 0;
+}
+
+void lg_baseline_retain(lg_baseline *b, const char *const *names, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < b->count; i++) {
+		size_t j = 0;
+
+		while (j < n && strcmp(names[j], b->entries[i].workload) != 0)
+			j++;
+		if (j == n)
+			lg_baseline_entry_dispose(&b->entries[i]);
+		else
+			b->entries[kept++] = b->entries[i];
+	}
+	b->count = kept;
+}
+
 const lg_baseline_entry *lg_baseline_find(const lg_baseline *b,
 					  const char *workload)
 {
@@ -165,6 +204,7 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r)
 	e.platform = r->platform;
 	e.leakgate_version = (char *)LG_VERSION;
 	e.calls = lg_series_calls(&r->series);
+	e.recorded = (int64_t)time(NULL);
 	lg_baseline_params_of(&e.params, &r->workload);
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		const lg_fit *f = &r->fits[m];
@@ -273,7 +313,9 @@ static int put_params(writer *w, const lg_baseline_params *p, const char *prefix
 static int write_entry(writer *w, const lg_baseline_entry *e)
 {
 	const char *name = e->workload;
-	char calls[32], metric[64], key[96], section[1024];
+	char calls[32], recorded[32], metric[64], key[96], section[1024];
+	time_t when = (time_t)e->recorded;
+	struct tm tm;
 	int rc = 0;
 
 	if (strchr(name, '\n')) {
@@ -293,6 +335,10 @@ static int write_entry(writer *w, const lg_baseline_entry *e)
 		      "baseline.%s.leakgate-version", name)) < 0 ||
 	    (rc = put(w, calls, "baseline.%s.calls", name)) < 0 ||
 	    (rc = put_params(w, &e->params, section)) < 0)
+		return rc;
+	if (e->recorded > 0 && gmtime_r(&when, &tm) &&
+	    strftime(recorded, sizeof(recorded), "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+	    (rc = put(w, recorded, "baseline.%s.recorded", name)) < 0)
 		return rc;
 	for (int m = 0; m < LG_METRIC_COUNT && rc == 0; m++) {
 		const lg_baseline_metric *f = &e->metrics[m];
@@ -394,28 +440,12 @@ int lg_baseline_format(lg_buf *out, const lg_baseline *b)
 	return format_text(out, b, "baseline");
 }
 
-/* Its directory, created when missing ("" when path has none). */
-static int make_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int rc;
-
-	if (!slash || slash == path)
-		return 0;
-	if (!(dir = strndup(path, (size_t)(slash - path))))
-		return lg_error_oom();
-	rc = lg_file_mkdirs(dir);
-	free(dir);
-	return rc;
-}
-
 int lg_baseline_write(const lg_baseline *b, const char *path)
 {
 	lg_buf text = LG_BUF_INIT;
 	int rc;
 
-	if ((rc = make_parent(path)) == 0 &&
+	if ((rc = lg_file_mkdir_parent(path)) == 0 &&
 	    (rc = format_text(&text, b, path)) == 0)
 		rc = lg_file_write_atomic(path, lg_buf_cstr(&text), text.len);
 	lg_buf_dispose(&text);
@@ -453,6 +483,23 @@ static int read_number(double *out, const reader *rd, const char *key,
 {
 	if (lg_parse_double(out, value) < 0)
 		return bad(rd, key, "'%s' is not a number", value);
+	return 0;
+}
+
+/* "2026-12-07T01:30:00Z", as written: UTC to the second. */
+static int read_time(int64_t *out, const reader *rd, const char *key,
+		     const char *value)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(value, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end || (t = timegm(&tm)) <= 0)
+		return bad(rd, key, "'%s' is not a time such as "
+			   "2026-12-07T01:30:00Z", value);
+	*out = (int64_t)t;
 	return 0;
 }
 
@@ -565,6 +612,8 @@ static int read_workload_key(reader *rd, const char *key, const char *first,
 		return lg_string_set(&e->platform, value);
 	if (strcmp(name, "leakgate-version") == 0)
 		return lg_string_set(&e->leakgate_version, value);
+	if (strcmp(name, "recorded") == 0)
+		return read_time(&e->recorded, rd, key, value);
 	if (strcmp(name, "calls") == 0) {
 		if (lg_parse_i64(&calls, value) < 0 || calls < 0)
 			return bad(rd, key, "'%s' is not a whole number >= 0", value);
@@ -633,6 +682,32 @@ static int check_format(reader *rd, git_config *cfg)
 	return rc;
 }
 
+/* Figures that a run can have measured (baseline.h): else a note edited
+ * to 1e299 would pass any leak as known. */
+static int check_figures(const reader *rd, const lg_baseline_entry *e, int m)
+{
+	const lg_baseline_metric *f = &e->metrics[m];
+	const double v[] = { f->slope, f->ci_low, f->ci_high };
+	const char *const suffix[] = { "slope", "ci-low", "ci-high" };
+	char key[256], metric[64];
+
+	lg_baseline_metric_key(metric, sizeof(metric), (lg_metric)m);
+	for (size_t k = 0; k < 3; k++) {
+		if (isfinite(v[k]) && fabs(v[k]) <= LG_BASELINE_MAX_RATE)
+			continue;
+		snprintf(key, sizeof(key), "baseline.%s.%s-%s", e->workload, metric,
+			 suffix[k]);
+		return bad(rd, key, "%g is not a measurement (at most %g per call)",
+			   v[k], LG_BASELINE_MAX_RATE);
+	}
+	if (f->ci_low > f->ci_high) {
+		snprintf(key, sizeof(key), "baseline.%s.%s-ci-low", e->workload, metric);
+		return bad(rd, key, "%.10g is above %s-ci-high %.10g", f->ci_low,
+			   metric, f->ci_high);
+	}
+	return 0;
+}
+
 /* Every entry names its interpreter; every metric has all its figures. */
 static int check_complete(const reader *rd)
 {
@@ -653,7 +728,10 @@ static int check_complete(const reader *rd)
 		}
 		for (int m = 0; m < LG_METRIC_COUNT; m++) {
 			unsigned given = i < rd->given_count ? rd->given[i][m] : 0;
+			int rc;
 
+			if (given == FIG_ALL && (rc = check_figures(rd, e, m)) < 0)
+				return rc;
 			if (!given || given == FIG_ALL)
 				continue;
 			for (unsigned bit = 1; bit < FIG_ALL; bit <<= 1) {
@@ -727,6 +805,29 @@ int lg_baseline_read_file(lg_baseline *out, const char *path, const char *what)
 	return rc;
 }
 
+/* text in an anonymous file (memfd) at "/proc/self/fd/N", for libgit2 to
+ * read as a file without a writable TMPDIR: 1 with *fd set, 0 where the
+ * system has none (then a temporary directory serves), < 0 on error. */
+static int memory_file(int *fd, char *path, size_t size, const char *text,
+		       size_t len)
+{
+	struct stat st;
+
+	*fd = memfd_create("leakgate-baseline", MFD_CLOEXEC);
+	if (*fd < 0)
+		return 0;
+	snprintf(path, size, "/proc/self/fd/%d", *fd);
+	if (stat(path, &st) < 0) {
+		close(*fd);
+		return 0;
+	}
+	if (lg_file_write_fd(*fd, text, len) < 0) {
+		close(*fd);
+		return lg_error_set_os("cannot hold the baseline in memory");
+	}
+	return 1;
+}
+
 int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 		      const char *what)
 {
@@ -738,6 +839,13 @@ int lg_baseline_parse(lg_baseline *out, const char *text, size_t len,
 	if (memchr(text, '\0', len)) {
 		lg_error_set("%s: not a leakgate baseline: binary data", what);
 		return LG_EINVALID;
+	}
+	if ((rc = memory_file(&fd, path, sizeof(path), text, len)) != 0) {
+		if (rc > 0) {
+			rc = lg_baseline_read_file(out, path, what);
+			close(fd);
+		}
+		return rc;
 	}
 	if ((rc = temp_dir(dir, sizeof(dir))) < 0)
 		return rc;

@@ -69,7 +69,25 @@ typedef struct {
 	size_t dir_len;   /* path's directory with its '/'; 0 when it has none */
 	lg_config *cfg;   /* being filled */
 	unsigned *given;  /* per workload: what its sections set */
+	unsigned defaults_given; /* what [leakgate] set */
 } loader;
+
+/* A key set twice, in one section or in two of the same name: git's "the
+ * last wins" would let a second `expect = clean` quietly undo the first
+ * `expect = leak`. (A section may come back with other keys, as git
+ * allows; libgit2 gives entries no line numbers to name.) */
+static int check_repeat(loader *ld, unsigned *given, unsigned setting,
+			const char *name, const char *value)
+{
+	if (*given & setting) {
+		lg_error_set("%s: %s is set twice (the second, '%s', would win "
+			     "silently): set it once", ld->path, name,
+			     value ? value : "");
+		return LG_EINVALID;
+	}
+	*given |= setting;
+	return 0;
+}
 
 static int bad_value(const loader *ld, const char *key, const char *value,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -315,6 +333,9 @@ static int apply_entry(loader *ld, const char *name, const char *value)
 			return bad_key(ld, name, "[leakgate] takes no name");
 		if (!(setting = find_setting(last + 1, LEAKGATE_KEYS)))
 			return bad_key(ld, name, "");
+		if ((rc = check_repeat(ld, &ld->defaults_given, setting, name,
+				       value)) < 0)
+			return rc;
 		return apply(&ld->cfg->defaults, ld, setting, name, value);
 	}
 	if (section_len != strlen("workload") ||
@@ -328,7 +349,8 @@ static int apply_entry(loader *ld, const char *name, const char *value)
 		return bad_key(ld, name, "");
 	if ((rc = find_workload(&index, ld, first + 1, (size_t)(last - first - 1))) < 0)
 		return rc;
-	ld->given[index] |= setting;
+	if ((rc = check_repeat(ld, &ld->given[index], setting, name, value)) < 0)
+		return rc;
 	return apply(&ld->cfg->workloads[index], ld, setting, name, value);
 }
 
@@ -416,7 +438,7 @@ static int read_entries(loader *ld)
 		rc = lg_error_git("%s", ld->path);
 		goto out;
 	}
-	/* One file, so entries come in file order; a repeated key: last wins. */
+	/* One file, so entries come in file order (check_repeat). */
 	while ((err = git_config_next(&entry, it)) == 0)
 		if ((rc = apply_entry(ld, entry->name, entry->value)) < 0)
 			goto out;
@@ -430,7 +452,7 @@ out:
 int lg_config_load(lg_config *out, const char *path, const lg_workload *base)
 {
 	const char *slash = strrchr(path, '/');
-	loader ld = { path, slash ? (size_t)(slash - path) + 1 : 0, out, NULL };
+	loader ld = { path, slash ? (size_t)(slash - path) + 1 : 0, out, NULL, 0 };
 	int rc;
 
 	memset(out, 0, sizeof(*out));

@@ -31,15 +31,48 @@ int lg_file_write_fd(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* The file a write to path reaches: path, or the end of its chain of
+ * symbolic links (which need not exist yet). */
+static int write_target(lg_buf *out, const char *path)
+{
+	char link[4096];
+	int rc = lg_buf_puts(out, path);
+
+	for (int hops = 0; rc == 0 && hops < 40; hops++) {
+		ssize_t n = readlink(out->ptr, link, sizeof(link) - 1);
+		const char *slash;
+
+		if (n < 0)
+			return 0; /* not a link (or not there): the target */
+		link[n] = '\0';
+		slash = strrchr(out->ptr, '/');
+		if (link[0] == '/' || !slash) {
+			out->len = 0;
+		} else {
+			out->len = (size_t)(slash - out->ptr) + 1;
+		}
+		out->ptr[out->len] = '\0';
+		rc = lg_buf_puts(out, link);
+	}
+	if (rc == 0) {
+		lg_error_set("cannot write '%s': too many levels of symbolic links", path);
+		rc = LG_EINVALID;
+	}
+	return rc;
+}
+
 int lg_file_atomic_open(lg_atomic_file *f, const char *path, const char *what)
 {
+	static unsigned serial;
 	struct stat st;
+	const char *slash;
 	int rc;
 
 	f->path = path;
 	f->what = what ? what : "";
 	f->space = what ? " " : "";
 	f->tmp = (lg_buf)LG_BUF_INIT;
+	f->target = (lg_buf)LG_BUF_INIT;
 	f->fd = -1;
 	if (!path || !*path) {
 		lg_error_set("cannot write %s: no file name", *f->what ? f->what : "a file");
@@ -47,24 +80,49 @@ int lg_file_atomic_open(lg_atomic_file *f, const char *path, const char *what)
 	}
 	/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written as
 	 * it is: it has no contents to keep whole, and renaming over it
-	 * would replace it with a file. */
+	 * would replace it with a file. A FIFO without a reader is an error,
+	 * not a wait that no signal ends. */
 	if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
 				     S_ISSOCK(st.st_mode))) {
-		if ((f->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-			return lg_file_atomic_error(f);
+		int flags = S_ISFIFO(st.st_mode) ? O_NONBLOCK : 0;
+
+		f->fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+		if (f->fd < 0 && errno == ENXIO) {
+			lg_error_set("cannot write %s%s'%s': a FIFO that nothing reads",
+				     f->what, f->space, path);
+			return LG_EOS;
+		}
+		if (f->fd < 0 || (flags && fcntl(f->fd, F_SETFL, 0) < 0)) {
+			rc = lg_file_atomic_error(f);
+			if (f->fd >= 0)
+				close(f->fd);
+			f->fd = -1;
+			return rc;
+		}
 		return 0;
 	}
-	if ((rc = lg_buf_printf(&f->tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
-		return rc;
+	/* Through a symbolic link to its target, which the rename replaces
+	 * (not the link); the temporary name is short, in the target's
+	 * directory, so that a name of NAME_MAX bytes still has one. */
+	if ((rc = write_target(&f->target, path)) < 0)
+		goto fail;
+	slash = strrchr(f->target.ptr, '/');
+	if ((rc = lg_buf_printf(&f->tmp, "%.*s.leakgate.tmp.%ld.%u",
+				slash ? (int)(slash - f->target.ptr + 1) : 0,
+				f->target.ptr, (long)getpid(), serial++)) < 0)
+		goto fail;
 	unlink(f->tmp.ptr); /* a stale file of an earlier process with this pid */
 	f->fd = open(f->tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (f->fd < 0) {
 		rc = lg_error_set_os("cannot write %s%s'%s': cannot create '%s'",
 				     f->what, f->space, path, f->tmp.ptr);
-		lg_buf_dispose(&f->tmp);
-		return rc;
+		goto fail;
 	}
 	return 0;
+fail:
+	lg_buf_dispose(&f->tmp);
+	lg_buf_dispose(&f->target);
+	return rc;
 }
 
 int lg_file_atomic_error(const lg_atomic_file *f)
@@ -77,12 +135,13 @@ int lg_file_atomic_finish(lg_atomic_file *f, int rc)
 	if (close(f->fd) < 0 && rc == 0)
 		rc = lg_file_atomic_error(f);
 	/* No temporary name: written in place. */
-	if (f->tmp.ptr && rc == 0 && rename(f->tmp.ptr, f->path) < 0)
+	if (f->tmp.ptr && rc == 0 && rename(f->tmp.ptr, f->target.ptr) < 0)
 		rc = lg_error_set_os("cannot write %s%s'%s': cannot rename '%s' "
 				     "over it", f->what, f->space, f->path, f->tmp.ptr);
 	if (f->tmp.ptr && rc < 0)
 		unlink(f->tmp.ptr);
 	lg_buf_dispose(&f->tmp);
+	lg_buf_dispose(&f->target);
 	f->fd = -1;
 	return rc;
 }
@@ -175,5 +234,20 @@ int lg_file_mkdirs(const char *dir)
 			break;
 	}
 	free(path);
+	return rc;
+}
+
+int lg_file_mkdir_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int rc;
+
+	if (!slash || slash == path)
+		return 0;
+	if (!(dir = strndup(path, (size_t)(slash - path))))
+		return lg_error_oom();
+	rc = lg_file_mkdirs(dir);
+	free(dir);
 	return rc;
 }

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
+#include <sys/stat.h>
 #include <libxml/xmlerror.h>
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
@@ -1150,13 +1152,24 @@ static int input_close(void *ctx)
 #define COPY_OPTIONS (XML_PARSE_NONET | XML_PARSE_COMPACT)
 
 /* The structured error handler: the first fatal error kept (the parser
- * goes on after it, and what it says then is of little use). */
+ * goes on after it, and what it says then is of little use); libxml2
+ * reports a text node over its limit as running out of memory. */
 static void keep_fatal(void *context, lg_xml_error error)
 {
 	reader *rd = context;
 
-	if (error->level == XML_ERR_FATAL && rd->fatal.code == 0)
+	if ((error->level == XML_ERR_FATAL || error->code == XML_ERR_NO_MEMORY) &&
+	    rd->fatal.code == 0)
 		xmlCopyError(error, &rd->fatal);
+}
+
+/* libxml2's limit on one text or attribute (without XML_PARSE_HUGE, which
+ * would also lift its guards against entity expansion), by its messages:
+ * "AttValue length too long", "Huge input lookup", "huge text node". */
+static int over_limit(const char *message)
+{
+	return strstr(message, "too long") || strstr(message, "Huge input") ||
+	       strstr(message, "huge text");
 }
 
 /* Read the document that read(ctx) gives into out. */
@@ -1215,6 +1228,12 @@ static int read_document(lg_run_result *out, xmlInputReadCallback read, void *ct
 			n = strlen(reason);
 			while (n && (reason[n - 1] == '\n' || reason[n - 1] == ' '))
 				reason[--n] = '\0';
+			if (over_limit(reason))
+				snprintf(reason, sizeof(reason), "a text or attribute "
+					 "over libxml2's limit of %d bytes (leakgate "
+					 "writes none so long: it keeps %d bytes of a "
+					 "workload's output)", XML_MAX_TEXT_LENGTH,
+					 TAIL_MIN);
 			if (e && e->line > 0)
 				lg_error_set("%s: line %d: not well-formed XML: %s", name,
 					     e->line, reason);
@@ -1251,14 +1270,39 @@ int lg_junit_read_memory(lg_run_result *out, const char *data, size_t len,
 int lg_junit_read_each(lg_run_result *out, const char *path,
 		       lg_junit_suite_fn each, void *ctx)
 {
-	FILE *f = fopen(path, "rbe");
-	char *buffer;
-	int rc;
+	/* Not blocking in open: a FIFO that nothing writes gives no data. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f = NULL;
+	char *buffer = NULL;
+	int rc, c;
 
 	*out = (lg_run_result)LG_RUN_RESULT_INIT;
-	if (!f) {
+	if (fd < 0) {
 		lg_error_set_os("cannot read '%s'", path);
 		return LG_ENOTFOUND;
+	}
+	if (fstat(fd, &st) < 0 || fcntl(fd, F_SETFL, 0) < 0) {
+		close(fd);
+		return lg_error_set_os("cannot read '%s'", path);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		lg_error_set("%s: a directory, not a JUnit file", path);
+		return LG_EINVALID;
+	}
+	if (!(f = fdopen(fd, "rb"))) {
+		close(fd);
+		return lg_error_set_os("cannot read '%s'", path);
+	}
+	/* A FIFO whose writer has not come (or gone): said so, not "Document
+	 * is empty"; a read ends at once, with nothing. */
+	if (S_ISFIFO(st.st_mode) && (c = getc(f)) == EOF) {
+		fclose(f);
+		lg_error_set("%s: a FIFO that nothing writes", path);
+		return LG_EINVALID;
+	} else if (S_ISFIFO(st.st_mode)) {
+		ungetc(c, f);
 	}
 	/* libxml2 asks for 4 KB at a time: 10,000 reads for 40 MB without
 	 * a larger buffer (glibc's is 4 KB unless given one). */

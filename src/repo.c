@@ -10,9 +10,56 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leakgate/error.h"
 #include "leakgate/libgit2.h"
+
+/*
+ * The repository for the working directory (".") as git finds it: GIT_DIR
+ * exactly (no search), else upwards up to GIT_CEILING_DIRECTORIES; the
+ * working tree GIT_WORK_TREE, else with GIT_DIR the working directory
+ * (libgit2 1.5's GIT_REPOSITORY_OPEN_FROM_ENV implements no GIT_WORK_TREE,
+ * and its git_repository_set_workdir leaks: the work tree is kept here).
+ * Another dir: found upwards. libgit2's codes; GIT_EINVALID for a bad
+ * GIT_WORK_TREE (the message set).
+ */
+static int open_as_git(lg_repo *repo, const char *dir)
+{
+	const char *git_dir = getenv("GIT_DIR"), *work_tree = getenv("GIT_WORK_TREE");
+	char *top;
+	int rc;
+
+	if (strcmp(dir, ".") != 0)
+		return git_repository_open_ext(&repo->git, dir, 0, NULL);
+	if (git_dir && *git_dir)
+		rc = git_repository_open_ext(&repo->git, git_dir,
+					     GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	else
+		rc = git_repository_open_ext(&repo->git, ".", 0,
+					     getenv("GIT_CEILING_DIRECTORIES"));
+	/* git: with GIT_DIR but no GIT_WORK_TREE, the working directory is
+	 * the top of the work tree (core.worktree aside, for a non-bare one). */
+	if (rc == 0 && git_dir && *git_dir && !(work_tree && *work_tree) &&
+	    !git_repository_is_bare(repo->git))
+		work_tree = ".";
+	if (rc < 0 || !work_tree || !*work_tree)
+		return rc;
+	if (!(top = realpath(work_tree, NULL))) {
+		lg_error_set_os("GIT_WORK_TREE=%s", work_tree);
+		return GIT_EINVALID;
+	}
+	repo->workdir = malloc(strlen(top) + 2);
+	if (repo->workdir)
+		sprintf(repo->workdir, "%s%s", top,
+			top[strlen(top) - 1] == '/' ? "" : "/");
+	free(top);
+	if (!repo->workdir) {
+		lg_error_oom();
+		return GIT_EINVALID;
+	}
+	return 0;
+}
 
 int lg_repo_open(lg_repo **out, const char *dir)
 {
@@ -28,7 +75,16 @@ int lg_repo_open(lg_repo **out, const char *dir)
 		free(repo);
 		return lg_error_oom();
 	}
-	rc = git_repository_open_ext(&repo->git, dir, 0, NULL);
+	rc = open_as_git(repo, dir);
+	if (rc == GIT_ENOTFOUND && strcmp(dir, ".") == 0 && getenv("GIT_DIR")) {
+		lg_error_set("GIT_DIR=%s: not a git repository", getenv("GIT_DIR"));
+		lg_repo_free(repo);
+		return LG_ENOTFOUND;
+	}
+	if (rc == GIT_EINVALID) {
+		lg_repo_free(repo);
+		return LG_EINVALID;
+	}
 	if (rc == GIT_ENOTFOUND) {
 		char *where = realpath(dir, NULL);
 
@@ -52,12 +108,13 @@ void lg_repo_free(lg_repo *repo)
 		return;
 	git_repository_free(repo->git);
 	free(repo->dir);
+	free(repo->workdir);
 	free(repo);
 }
 
 const char *lg_repo_workdir(const lg_repo *repo)
 {
-	return git_repository_workdir(repo->git);
+	return repo->workdir ? repo->workdir : git_repository_workdir(repo->git);
 }
 
 static const char *nonempty(const char *s)

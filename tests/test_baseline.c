@@ -576,7 +576,7 @@ static void test_write_then_read(void **state)
 	b.defaults = params(LG_PARAM_ALL, 16, 16, 0.25);
 	assert_lg_ok(lg_baseline_write(&b, s->path));
 	text = slurp(s->path);
-	assert_contains(text, "[leakgate]\n\tformat = 2\n\tleakgate-version = 0.1.0\n"
+	assert_contains(text, "[leakgate]\n\tformat = 3\n\tleakgate-version = 0.1.0\n"
 			"\tthreshold = 16\n\tregression-floor = 16\n"
 			"\tregression-tolerance = 0.25\n");
 	assert_contains(text, "[baseline \"orders\"]");
@@ -587,7 +587,7 @@ static void test_write_then_read(void **state)
 	free(text);
 
 	assert_lg_ok(lg_baseline_read_file(&back, s->path, "the file"));
-	assert_int_equal(back.format, 2);
+	assert_int_equal(back.format, 3);
 	assert_int_equal(back.count, 2);
 	assert_int_equal(back.defaults.given, LG_PARAM_ALL);
 	assert_true(back.defaults.threshold == 16);
@@ -620,6 +620,71 @@ static void test_write_then_read(void **state)
 	lg_baseline_dispose(&b);
 	/* No temporary file is left next to it. */
 	assert_int_equal(access(s->path, F_OK), 0);
+}
+
+/* An entry named name, measured `when`, with heap slope `slope`. */
+static void add_named(lg_baseline *b, const char *name, int64_t when, double slope)
+{
+	lg_baseline_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.workload = (char *)name;
+	e.python_version = (char *)"3.11.2";
+	e.implementation = (char *)"cpython";
+	e.recorded = when;
+	e.metrics[LG_METRIC_HEAP_BYTES] = base(slope, slope - 1, slope + 1, 0);
+	assert_lg_ok(lg_baseline_add_entry(b, &e));
+}
+
+static double slope_of(const lg_baseline *b, const char *name)
+{
+	const lg_baseline_entry *e = lg_baseline_find(b, name);
+
+	assert_non_null(e);
+	return e->metrics[LG_METRIC_HEAP_BYTES].slope;
+}
+
+/* Records that race keep every workload's newest measurement. */
+static void test_merge_newest_wins(void **state)
+{
+	lg_baseline ours = LG_BASELINE_INIT, theirs = LG_BASELINE_INIT, back;
+	lg_buf text = LG_BUF_INIT;
+	const char *const keep[] = { "a", "c" };
+
+	(void)state;
+	add_named(&ours, "a", 1700000100, 10);
+	add_named(&ours, "b", 1700000100, 20);
+	add_named(&ours, "old", 0, 30);
+	add_named(&theirs, "a", 1700000050, 11);   /* older: ours stays */
+	add_named(&theirs, "b", 1700000200, 21);   /* newer: theirs wins */
+	add_named(&theirs, "c", 1700000000, 31);   /* only theirs: added */
+	add_named(&theirs, "old", 0, 40);          /* both unknown: the newer writer */
+	theirs.defaults.given = LG_PARAM_THRESHOLD;
+	theirs.defaults.threshold = 8;
+	assert_lg_ok(lg_baseline_merge(&ours, &theirs));
+	assert_int_equal(ours.count, 4);
+	assert_true(slope_of(&ours, "a") == 10);
+	assert_true(slope_of(&ours, "b") == 21);
+	assert_true(slope_of(&ours, "c") == 31);
+	assert_true(slope_of(&ours, "old") == 40);
+	assert_true(ours.defaults.threshold == 8);
+
+	/* The time is written to the second and read back. */
+	assert_lg_ok(lg_baseline_format(&text, &ours));
+	assert_contains(text.ptr, "\trecorded = 2023-11-14T22:15:00Z\n");
+	assert_lg_ok(lg_baseline_parse(&back, text.ptr, text.len, "merged"));
+	assert_int_equal(lg_baseline_find(&back, "b")->recorded, 1700000200);
+	assert_int_equal(lg_baseline_find(&back, "old")->recorded, 0);
+	lg_baseline_dispose(&back);
+
+	/* A full record drops what the configuration no longer has. */
+	lg_baseline_retain(&ours, keep, 2);
+	assert_int_equal(ours.count, 2);
+	assert_non_null(lg_baseline_find(&ours, "a"));
+	assert_non_null(lg_baseline_find(&ours, "c"));
+	lg_baseline_dispose(&ours);
+	lg_baseline_dispose(&theirs);
+	lg_buf_dispose(&text);
 }
 
 static void test_format_parses_back(void **state)
@@ -744,8 +809,8 @@ static void test_bad_text(void **state)
 	assert_parse_fails("", "not a leakgate baseline", NULL);
 	assert_parse_fails("[baseline \"w\"]\n\tpython = 3.11.2\n",
 			   "not a leakgate baseline", NULL);
-	assert_parse_fails("[leakgate]\n\tformat = 3\n[baseline \"w\"]\n\tnew-key = 1\n",
-			   "leakgate.format: 3", "newer leakgate");
+	assert_parse_fails("[leakgate]\n\tformat = 4\n[baseline \"w\"]\n\tnew-key = 1\n",
+			   "leakgate.format: 4", "newer leakgate");
 	assert_parse_fails("[leakgate]\n\tformat = one\n", "leakgate.format", "'one'");
 	assert_parse_fails(ENTRY "\theap-bytes-slope = 3x\n",
 			   "baseline.w.heap-bytes-slope", "'3x' is not a number");
@@ -768,6 +833,46 @@ static void test_bad_text(void **state)
 			   "baseline.w.python", "missing");
 	assert_parse_fails("[leakgate]\n\tformat = 1\n[baseline]\n\tcalls = 1\n",
 			   "baseline.calls", "needs a name");
+	/* Figures no run measures: a leak of 280 B/call must not pass as known. */
+	assert_parse_fails(ENTRY "\theap-bytes-slope = 1e299\n\theap-bytes-ci-low = 0\n"
+			   "\theap-bytes-ci-high = 1e300\n\theap-bytes-leaks = true\n",
+			   "baseline.w.heap-bytes-slope", "1e+299 is not a measurement");
+	assert_parse_fails(ENTRY "\tfds-slope = 0\n\tfds-ci-low = 0\n"
+			   "\tfds-ci-high = 2e12\n\tfds-leaks = false\n",
+			   "baseline.w.fds-ci-high", "2e+12 is not a measurement");
+	assert_parse_fails(ENTRY "\theap-bytes-slope = 3\n\theap-bytes-ci-low = 5\n"
+			   "\theap-bytes-ci-high = 4\n\theap-bytes-leaks = false\n",
+			   "baseline.w.heap-bytes-ci-low", "5 is above heap-bytes-ci-high 4");
+	assert_parse_fails(ENTRY "\trecorded = yesterday\n", "baseline.w.recorded",
+			   "'yesterday' is not a time");
+}
+
+/* Reading writes nothing: no writable TMPDIR needed, and a message names
+ * the text, never the file libgit2 read it from. */
+static void test_read_needs_no_tmpdir(void **state)
+{
+	const char *saved = getenv("TMPDIR");
+	char *copy = saved ? strdup(saved) : NULL;
+	lg_baseline b;
+
+	(void)state;
+	setenv("TMPDIR", "/nonexistent", 1);
+	assert_lg_ok(lg_baseline_parse(&b, ENTRY, strlen(ENTRY), "note"));
+	assert_non_null(lg_baseline_find(&b, "w"));
+	lg_baseline_dispose(&b);
+	assert_int_equal(lg_baseline_parse(&b, ENTRY "\tcalls = x\n",
+					   strlen(ENTRY "\tcalls = x\n"), "note"),
+			 LG_EINVALID);
+	assert_string_equal(lg_error_last(), "note: baseline.w.calls: 'x' is not a "
+			    "whole number >= 0");
+	assert_int_equal(lg_baseline_parse(&b, "[x", 2, "note"), LG_EINVALID);
+	assert_contains(lg_error_last(), "note");
+	assert_null(strstr(lg_error_last(), "/proc/"));
+	if (copy)
+		setenv("TMPDIR", copy, 1);
+	else
+		unsetenv("TMPDIR");
+	free(copy);
 }
 
 static void test_binary_text(void **state)
@@ -821,10 +926,12 @@ int main(void)
 		JUDGED(test_judge_main_margin_holds),
 		SCRATCH(test_write_then_read),
 		cmocka_unit_test(test_format_parses_back),
+		cmocka_unit_test(test_merge_newest_wins),
 		cmocka_unit_test(test_reads_format_1),
 		cmocka_unit_test(test_add_result),
 		cmocka_unit_test(test_bad_text),
 		cmocka_unit_test(test_binary_text),
+		cmocka_unit_test(test_read_needs_no_tmpdir),
 		SCRATCH(test_missing_file),
 	};
 

@@ -222,21 +222,27 @@ static void test_key_names_ignore_case(void **state)
 	assert_true(s->cfg.workloads[0].threshold == 5);
 }
 
-static void test_repeats_last_value_wins(void **state)
+/* git's "the last wins" would let a second section quietly undo the
+ * first (expect = clean after expect = leak): a repeated key is an error. */
+static void test_repeats_are_errors(void **state)
 {
 	sandbox *s = *state;
 
+	assert_load_fails(s, "[workload \"wa\"]\n\ttarget = a.py:run\n\texpect = leak\n"
+			  "[workload \"wb\"]\n\ttarget = b.py:run\n"
+			  "[workload \"wa\"]\n\texpect = clean\n", LG_EINVALID,
+			  "leakgate.conf: workload.wa.expect is set twice (the second, "
+			  "'clean', would win silently): set it once");
+	assert_load_fails(s, "[leakgate]\n\tjobs = 2\n\tJobs = 3\n", LG_EINVALID,
+			  "leakgate.conf: leakgate.jobs is set twice (the second, "
+			  "'3', would win silently): set it once");
+	/* A section may come back with other keys, as git allows. */
 	load(s, "leakgate.conf",
-	     "[workload \"b\"]\n\ttarget = b.py:run\n\tthreshold = 1\n"
-	     "[workload \"a\"]\n\ttarget = a.py:run\n"
-	     "[workload \"b\"]\n\tthreshold = 2\n\ttarget = b2.py:run\n"
-	     "[leakgate]\n\tjobs = 2\n\tjobs = 3\n");
-	assert_int_equal(s->cfg.count, 2);
-	assert_string_equal(s->cfg.workloads[0].name, "b");
+	     "[workload \"b\"]\n\tthreshold = 2\n[workload \"a\"]\n\ttarget = a.py:run\n"
+	     "[workload \"b\"]\n\ttarget = b2.py:run\n[leakgate]\n\tjobs = 3\n");
+	assert_int_equal(s->cfg.jobs, 3);
 	assert_string_equal(s->cfg.workloads[0].target, "b2.py:run");
 	assert_true(s->cfg.workloads[0].threshold == 2);
-	assert_string_equal(s->cfg.workloads[1].name, "a");
-	assert_int_equal(s->cfg.jobs, 3);
 }
 
 static void test_missing_file(void **state)
@@ -479,9 +485,9 @@ static void test_error_after_workloads_frees_them(void **state)
 			  "[leakgate]\n\tjunit = out.xml\n\tpython = venv/bin/python\n"
 			  "[workload \"a\"]\n\ttarget = a.py:run\n"
 			  "[workload \"b\"]\n\ttarget = b.py:run\n"
-			  "[leakgate]\n\ttimeout = soon\n",
+			  "[workload \"c\"]\n\ttimeout = soon\n",
 			  LG_EINVALID,
-			  "leakgate.conf: leakgate.timeout: 'soon' is not a number");
+			  "leakgate.conf: workload.c.timeout: 'soon' is not a number");
 }
 
 /* The regression margin (baseline.h): defaults, [leakgate], per workload. */
@@ -529,7 +535,7 @@ int main(void)
 		SANDBOXED(test_paths_next_to_absolute_config),
 		SANDBOXED(test_comments_and_quotes),
 		SANDBOXED(test_key_names_ignore_case),
-		SANDBOXED(test_repeats_last_value_wins),
+		SANDBOXED(test_repeats_are_errors),
 		SANDBOXED(test_missing_file),
 		SANDBOXED(test_directory),
 		SANDBOXED(test_syntax_error),

@@ -55,6 +55,58 @@ static void test_pipe_written_in_place(void **state)
 	rmdir(dir);
 }
 
+/* A FIFO that nothing reads: an error at once, not a wait that ignores
+ * SIGTERM. */
+static void test_fifo_without_reader(void **state)
+{
+	char dir[] = "/tmp/lg-file-XXXXXX", path[64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(lg_file_write_atomic_named(path, "JUnit report", "x", 1),
+			 LG_EOS);
+	assert_contains(lg_error_last(), "cannot write JUnit report '");
+	assert_contains(lg_error_last(), "fifo': a FIFO that nothing reads");
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Through a symbolic link (to a file, to none yet, relative): the target
+ * is written, the link stays; a name of 254 bytes has a temporary one. */
+static void test_links_and_long_names(void **state)
+{
+	char dir[] = "/tmp/lg-file-XXXXXX", path[512], target[512], name[255];
+	lg_buf text = LG_BUF_INIT;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/link.xml", dir);
+	snprintf(target, sizeof(target), "%s/real.xml", dir);
+	assert_int_equal(symlink("real.xml", path), 0);
+	assert_lg_ok(lg_file_write_atomic(path, "first", 5)); /* dangling */
+	assert_lg_ok(lg_file_write_atomic(path, "second", 6));
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_lg_ok(lg_file_read(&text, target));
+	assert_string_equal(text.ptr, "second");
+	unlink(path);
+	unlink(target);
+
+	memset(name, 'n', 254);
+	name[254] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_lg_ok(lg_file_write_atomic(path, "long", 4));
+	lg_buf_clear(&text);
+	assert_lg_ok(lg_file_read(&text, path));
+	assert_string_equal(text.ptr, "long");
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0); /* no temporary file left */
+	lg_buf_dispose(&text);
+}
+
 static void test_failures_name_the_file(void **state)
 {
 	lg_buf text = LG_BUF_INIT;
@@ -98,6 +150,8 @@ int main(void)
 		cmocka_unit_test(test_write_then_read),
 		cmocka_unit_test(test_pipe_written_in_place),
 		cmocka_unit_test(test_failures_name_the_file),
+		cmocka_unit_test(test_fifo_without_reader),
+		cmocka_unit_test(test_links_and_long_names),
 		cmocka_unit_test(test_put_to_a_stream),
 	};
 

@@ -6,6 +6,7 @@
 #include "lg_test.h"
 
 #include <math.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/run_setup.h"
@@ -401,6 +402,37 @@ static void test_explanation_rows(void **state)
 			  LG_EINVALID, "'explain.site.1'");
 }
 
+/* What is not a JUnit file says what it is; a FIFO that nothing writes
+ * does not hang; past libxml2's limit, the limit is said. */
+static void test_not_files(void **state)
+{
+	char dir[] = "/tmp/lg-junit-XXXXXX", path[64];
+	lg_run_result run;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(lg_junit_read(&run, dir), LG_EINVALID);
+	assert_contains(lg_error_last(), ": a directory, not a JUnit file");
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(lg_junit_read(&run, path), LG_EINVALID);
+	assert_contains(lg_error_last(), "fifo: a FIFO that nothing writes");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/big.xml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("<?xml version=\"1.0\"?>\n<testsuites><testsuite name=\"", f);
+	for (int i = 0; i < 11000; i++)
+		fprintf(f, "%01000d", 0);
+	fputs("\"/></testsuites>\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(lg_junit_read(&run, path), LG_EINVALID);
+	assert_contains(lg_error_last(), "big.xml: line 2: not well-formed XML: a "
+			"text or attribute over libxml2's limit of 10000000 bytes");
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Properties and elements a later version might add are ignored. */
 static void test_unknown_is_ignored(void **state)
 {
@@ -452,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_is_ignored),
 		cmocka_unit_test(test_explanation_rows),
 		cmocka_unit_test(test_attribute_references),
+		cmocka_unit_test(test_not_files),
 	};
 
 	return cmocka_run_group_tests_name("junit_read", tests, NULL, NULL);

@@ -211,6 +211,39 @@ static void test_shallow_boundary(void **state)
 		fail_msg("cannot leave the shallow clone");
 }
 
+/* GIT_DIR and GIT_WORK_TREE, as git reads them. */
+static void test_git_environment(void **state)
+{
+	sandbox *s = *state;
+	lg_repo *repo;
+	char gitdir[4200], expected[4200];
+
+	(void)s;
+	setenv("GIT_DIR", "/nonexistent", 1);
+	assert_int_equal(lg_repo_open(&repo, "."), LG_ENOTFOUND);
+	assert_string_equal(lg_error_last(),
+			    "GIT_DIR=/nonexistent: not a git repository");
+	/* From outside the repository, GIT_DIR finds it. */
+	snprintf(gitdir, sizeof(gitdir), "%s/.git", s->dir);
+	setenv("GIT_DIR", gitdir, 1);
+	assert_int_equal(chdir("/"), 0);
+	assert_lg_ok(lg_repo_open(&repo, "."));
+	/* As git: the working directory is the top of the work tree. */
+	assert_string_equal(lg_repo_workdir(repo), "/");
+	lg_repo_free(repo);
+	setenv("GIT_WORK_TREE", s->dir, 1);
+	assert_lg_ok(lg_repo_open(&repo, "."));
+	snprintf(expected, sizeof(expected), "%s/", s->dir);
+	assert_string_equal(lg_repo_workdir(repo), expected);
+	lg_repo_free(repo);
+	setenv("GIT_WORK_TREE", "/nonexistent", 1);
+	assert_true(lg_repo_open(&repo, ".") < 0);
+	assert_contains(lg_error_last(), "GIT_WORK_TREE=/nonexistent");
+	unsetenv("GIT_WORK_TREE");
+	unsetenv("GIT_DIR");
+	assert_int_equal(chdir(s->dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +255,7 @@ int main(void)
 		SANDBOXED(test_revisions),
 		SANDBOXED(test_skewed_clocks),
 		SANDBOXED(test_shallow_boundary),
+		SANDBOXED(test_git_environment),
 	};
 
 	return cmocka_run_group_tests_name("repository", tests, lg_test_libgit2_setup,

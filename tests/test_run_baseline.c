@@ -552,6 +552,156 @@ static void test_shallow_clone_says_what_to_fetch(void **state)
 	lg_run_output_dispose(&res);
 }
 
+/* A shell script run in the repository; its exit code, output in *res. */
+static int script(lg_run_output *res, fixture *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int script(lg_run_output *res, fixture *f, const char *fmt, ...)
+{
+	char text[8192], env[4200];
+	const char *argv[] = { "/bin/sh", "-c", text, NULL };
+	const char *envp[] = { env, NULL };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(env, sizeof(env), "L=%s", lg_run_binary());
+	lg_run_spawn(res, f->repo, argv, envp);
+	return res->code;
+}
+
+/* Eight workloads w0..w7, all steady. */
+static void write_eight(fixture *f)
+{
+	char more[1024] = "";
+
+	for (int i = 0; i < 8; i++)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 "[workload \"w%d\"]\n\ttarget = work.py:steady\n", i);
+	write_config(f->repo, "", more);
+	commit(f->repo, "main: eight workloads");
+}
+
+/* What `baseline show` prints at rev must name every w<i>. */
+static void assert_shows_eight(fixture *f, const char *where, const char *store)
+{
+	const char *show[] = { "baseline", "show", "--store", store, NULL };
+	lg_run_output res;
+	char name[16];
+
+	if (leakgate(&res, where ? where : f->repo, show) != 0)
+		fail_msg("show: exit %d: %s", res.code, res.err);
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "\nw%d: cpython", i);
+		if (!strstr(res.out, name))
+			fail_msg("w%d lost from the %s:\n%s", i, store, res.out);
+	}
+	lg_run_output_dispose(&res);
+}
+
+/* Eight records at once of one workload each, on one commit: all kept,
+ * in the notes and in the file. */
+static void test_parallel_records_one_commit(void **state)
+{
+	fixture *f = *state;
+	lg_run_output res;
+
+	write_eight(f);
+	for (int store = 0; store < 2; store++) {
+		const char *name = store ? "file" : "notes";
+
+		if (script(&res, f, "for i in 0 1 2 3 4 5 6 7; do \"$L\" baseline "
+			   "record --config leakgate.conf --store %s -q w$i & p=\"$p $!\"; done; "
+			   "fail=0; for j in $p; do wait $j || fail=1; done; "
+			   "exit $fail", name) != 0)
+			fail_msg("records: exit %d: %s", res.code, res.err);
+		lg_run_output_dispose(&res);
+		if (store)
+			commit(f->repo, "main: the baseline");
+		assert_shows_eight(f, NULL, name);
+	}
+}
+
+/* Eight records at once on eight commits (worktrees): the notes share
+ * one ref, the files are one per worktree. */
+static void test_parallel_records_eight_commits(void **state)
+{
+	fixture *f = *state;
+	lg_run_output res;
+	char where[4200];
+
+	write_eight(f);
+	if (script(&res, f, "for i in 0 1 2 3 4 5 6 7; do git worktree add -q "
+		   "--detach ../wt$i && git -C ../wt$i commit -q --allow-empty "
+		   "-m c$i || exit 1; done") != 0)
+		fail_msg("worktrees: %s", res.err);
+	lg_run_output_dispose(&res);
+	for (int store = 0; store < 2; store++) {
+		if (script(&res, f, "for i in 0 1 2 3 4 5 6 7; do (cd ../wt$i && "
+			   "\"$L\" baseline record --config leakgate.conf --store %s "
+			   "-q) & p=\"$p $!\"; done; fail=0; for j in $p; do "
+			   "wait $j || fail=1; done; exit $fail",
+			   store ? "file" : "notes") != 0)
+			fail_msg("records: exit %d: %s", res.code, res.err);
+		lg_run_output_dispose(&res);
+		for (int i = 0; i < 8; i++) {
+			snprintf(where, sizeof(where), "%s/wt%d", f->dir, i);
+			if (store)
+				lg_test_sh("cd '%s' && git add .leakgate && git commit "
+					   "-q -m baseline", where);
+			assert_shows_eight(f, where, store ? "file" : "notes");
+		}
+	}
+}
+
+/* --shard: each shard records its part, keeping the others' entries. */
+static void test_record_shards(void **state)
+{
+	fixture *f = *state;
+	lg_run_output res;
+
+	write_eight(f);
+	if (script(&res, f, "for k in 1 2 3; do \"$L\" baseline record --config "
+		   "leakgate.conf --store notes -q --shard $k/3 & p=\"$p $!\"; done; "
+		   "fail=0; for j in $p; do wait $j || fail=1; done; exit $fail") != 0)
+		fail_msg("records: exit %d: %s", res.code, res.err);
+	assert_contains(res.err, "leakgate baseline: shard 1/3: 4 of 10 workloads");
+	lg_run_output_dispose(&res);
+	assert_shows_eight(f, NULL, "notes");
+}
+
+/* SIGTERM mid-record: what finished is recorded, the rest named, 143. A
+ * workload that errors keeps its previous entry. */
+static void test_record_interrupted(void **state)
+{
+	fixture *f = *state;
+	lg_run_output res;
+
+	{
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s/hang.py", f->repo);
+		lg_run_write_file(path, "import time\n\n\ndef run():\n"
+				  "    time.sleep(3600)\n");
+	}
+	write_config(f->repo, "", "[workload \"hang\"]\n\ttarget = hang.py:run\n");
+	commit(f->repo, "main: a workload that hangs");
+	if (script(&res, f, "\"$L\" baseline record --config leakgate.conf "
+		   "--store notes steady hang 2> err & pid=$!; n=0; "
+		   "until grep -q 'steady: clean' err; do sleep 0.05; n=$((n+1)); "
+		   "[ $n -gt 600 ] && break; done; sleep 0.3; kill -TERM $pid; "
+		   "wait $pid; echo \"rc=$?\"; cat err") != 0)
+		fail_msg("script: exit %d: %s", res.code, res.err);
+	assert_contains(res.out, "rc=143");
+	assert_contains(res.out, "workload 'hang' not recorded: cancelled");
+	assert_contains(res.out, "interrupted by SIGTERM: 1 of 2 workloads "
+			"recorded, 1 not (above)");
+	lg_run_output_dispose(&res);
+	lg_test_sh("cd '%s' && git notes --ref leakgate show HEAD | "
+		   "grep -q 'baseline \"steady\"'", f->repo);
+}
+
 #define SANDBOXED(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)
@@ -568,6 +718,10 @@ int main(void)
 		SANDBOXED(test_newer_format),
 		SANDBOXED(test_bad_revisions_and_places),
 		SANDBOXED(test_shallow_clone_says_what_to_fetch),
+		SANDBOXED(test_parallel_records_one_commit),
+		SANDBOXED(test_parallel_records_eight_commits),
+		SANDBOXED(test_record_shards),
+		SANDBOXED(test_record_interrupted),
 	};
 
 	return cmocka_run_group_tests_name("run: baselines", tests, group_setup, NULL);

@@ -599,6 +599,63 @@ static void assert_output(const char *outputs, const char *want)
 	fail_msg("output '%s' not in:\n%s", want, outputs);
 }
 
+/*
+ * The GitLab record job, twice at once in two clones of one remote, with
+ * workloads wa wb and wc wd (and an erroring one in the first): every
+ * workload measured ends up in the remote's note, and the job that met
+ * an error pushes what finished and exits 3.
+ */
+static void test_gitlab_record_races(void **state)
+{
+	suite *s = *state;
+	const char *python = getenv("LEAKGATE_TEST_PYTHON");
+	char dir[4096], script[16384], config[4096];
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *pushed[] = { "/bin/sh", "-c", "git --git-dir=origin.git notes "
+				 "--ref=leakgate show $(git -C one rev-parse HEAD)",
+				 NULL };
+	lg_run_output res;
+
+	snprintf(dir, sizeof(dir), "%s", path_in(s, "race"));
+	assert_int_equal(mkdir(dir, 0777), 0);
+	snprintf(config, sizeof(config), "[leakgate]\n\tduration = 0.3\n%s%s%s"
+		 "[workload \"wa\"]\n\ttarget = %s\n[workload \"wb\"]\n\ttarget = %s\n"
+		 "[workload \"wc\"]\n\ttarget = %s\n[workload \"wd\"]\n\ttarget = %s\n"
+		 "[workload \"error\"]\n\ttarget = %s\n",
+		 python ? "\tpython = " : "", python ? python : "", python ? "\n" : "",
+		 W("clean_lru_cache.py:run"), W("clean_lru_cache.py:run"),
+		 W("clean_lru_cache.py:run"), W("clean_lru_cache.py:run"),
+		 W("error_exception.py:run"));
+	snprintf(script, sizeof(script),
+		 "git init -q --bare -b main origin.git && git init -q seed && "
+		 "git -C seed -c user.name=t -c user.email=t@example.com commit -q "
+		 "--allow-empty -m one && git -C seed push -q ../origin.git HEAD:main && "
+		 "git clone -q origin.git one && git clone -q origin.git two && "
+		 "cat > one/leakgate.conf <<'EOF'\n%sEOF\n"
+		 "cp one/leakgate.conf two/ || exit 1; export LEAKGATE='%s' "
+		 "LEAKGATE_PUSH_TOKEN=x; "
+		 "(cd one && LEAKGATE_PUSH_URL=../origin.git LEAKGATE_WORKLOADS='wa wb error' "
+		 "sh %s/ci/gitlab-run.sh record > ../one.log 2>&1; echo $? > ../one.rc) & "
+		 "(cd two && LEAKGATE_PUSH_URL=../origin.git LEAKGATE_WORKLOADS='wc wd' "
+		 "sh %s/ci/gitlab-run.sh record > ../two.log 2>&1; echo $? > ../two.rc) & "
+		 "wait; cat one.rc two.rc one.log two.log",
+		 config, lg_run_binary(), LG_SOURCE_DIR, LG_SOURCE_DIR);
+	lg_run_spawn(&res, dir, argv, NULL);
+	if (res.code != 0 || strncmp(res.out, "3\n0\n", 4) != 0)
+		fail_msg("records: exit %d\n%s\n%s", res.code, res.out, res.err);
+	assert_contains(res.out, "workload 'error' not recorded");
+	lg_run_output_dispose(&res);
+	lg_run_spawn(&res, dir, pushed, NULL);
+	assert_int_equal(res.code, 0);
+	for (const char *w = "abcd"; *w; w++) {
+		char section[32];
+
+		snprintf(section, sizeof(section), "[baseline \"w%c\"]", *w);
+		assert_contains(res.out, section);
+	}
+	lg_run_output_dispose(&res);
+}
+
 static void test_action_script(void **state)
 {
 	suite *s = *state;
@@ -802,6 +859,7 @@ int main(void)
 		cmocka_unit_test(test_gitlab_unsharded),
 		cmocka_unit_test(test_empty_shard),
 		cmocka_unit_test(test_action_script),
+		cmocka_unit_test(test_gitlab_record_races),
 		cmocka_unit_test(test_shard_option_errors),
 		cmocka_unit_test(test_yaml),
 	};

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define W(name) LG_SOURCE_DIR "/tests/workloads/" name
@@ -507,6 +508,95 @@ static void test_forged_records_are_rejected(void **state)
 	free((char *)args[8]);
 }
 
+/* name in f's directory holding source; its "PATH:run" in out. */
+static const char *target_in(fixture *f, char *out, size_t size, const char *name,
+			     const char *source)
+{
+	lg_run_write_file(in_dir(f, name), source);
+	snprintf(out, size, "%s:run", f->path);
+	return out;
+}
+
+/* `run` of the targets (NULL-terminated, 3 at most), which must exit 3;
+ * the JUnit document. */
+static xmlDocPtr run_expecting_errors(fixture *f, const char *const *targets)
+{
+	char junit[4200];
+	const char *args[10] = { "run", "-q", "--duration", "0.3", "--junit", junit };
+	lg_run_output res;
+	xmlDocPtr doc;
+
+	for (size_t i = 0; targets[i] && i < 3; i++)
+		args[6 + i] = targets[i];
+	snprintf(junit, sizeof(junit), "%s", in_dir(f, "out.xml"));
+	lg_run_exec(&res, NULL, args);
+	if (res.code != 3)
+		fail_msg("exit %d: %s", res.code, res.err);
+	doc = lg_run_load_junit(junit);
+	lg_run_output_dispose(&res);
+	return doc;
+}
+
+/* What UTF-8 text cannot carry reaches the report as Python's escapes: an
+ * exception message with a NUL or a lone surrogate is reported as the
+ * exception, and a target in a non-UTF-8 directory is measured. */
+static void test_unencodable_text_is_escaped(void **state)
+{
+	fixture *f = *state;
+	char nul[4200], sur[4200], odd[4200];
+	const char *targets[] = { nul, sur, odd, NULL };
+	xmlDocPtr doc;
+	char *message;
+
+	target_in(f, nul, sizeof(nul), "nul.py",
+		  "def run():\n    raise ValueError('a\\x00b')\n");
+	target_in(f, sur, sizeof(sur), "sur.py",
+		  "def run():\n    raise ValueError('x \\udc80 y')\n");
+	assert_int_equal(mkdir(in_dir(f, "d\377"), 0777), 0);
+	target_in(f, odd, sizeof(odd), "d\377/w.py", "def run():\n    return bytes(10)\n");
+	doc = run_expecting_errors(f, targets);
+	message = lg_run_xpath_string(doc, "string(//testsuite[1]//error/@message)");
+	assert_string_equal(message, "raised ValueError: a\\x00b after 0 calls");
+	xmlFree(message);
+	message = lg_run_xpath_string(doc, "string(//testsuite[2]//error/@message)");
+	assert_string_equal(message, "raised ValueError: x \\udc80 y after 0 calls");
+	xmlFree(message);
+	assert_int_equal((int)lg_run_xpath_number(doc, "count(//testsuite[3]//error)"), 0);
+	assert_int_equal((int)lg_run_xpath_number(doc,
+		"count(//property[@name='verdict'][@value='clean'])"), 1);
+	xmlFreeDoc(doc);
+}
+
+/* A workload that closes fd 3 is measured all the same (the agent records
+ * on a copy) and the report says so; one that closes every fd says that
+ * the record pipe was closed, not only "crashed: exit status 1". */
+static void test_closed_record_pipe_is_said(void **state)
+{
+	fixture *f = *state;
+	char three[4200], all[4200];
+	const char *targets[] = { three, all, NULL };
+	xmlDocPtr doc;
+	char *text;
+
+	target_in(f, three, sizeof(three), "close3.py", "import os\n\n\ndef run():\n"
+		  "    try:\n        os.close(3)\n    except OSError:\n        pass\n");
+	target_in(f, all, sizeof(all), "closeall.py", "import os\n\n\ndef run():\n"
+		  "    os.closerange(3, 4096)\n");
+	doc = run_expecting_errors(f, targets);
+	text = lg_run_xpath_string(doc, "string(//testsuite[1]//property"
+				   "[@name='verdict']/@value)");
+	assert_string_equal(text, "clean");
+	xmlFree(text);
+	text = lg_run_xpath_string(doc, "string(//testsuite[1]//system-err)");
+	assert_contains(text, "leakgate: the workload closed fd 3, leakgate's record "
+			"pipe: the agent records on a copy");
+	xmlFree(text);
+	text = lg_run_xpath_string(doc, "string(//testsuite[2]//error/@message)");
+	assert_contains(text, "the workload closed the record pipe (fd 3 and its copy)");
+	xmlFree(text);
+	xmlFreeDoc(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +607,8 @@ int main(void)
 		lg_run_fixture_test(test_setsid_grandchild_is_ended_with_two_jobs),
 		lg_run_fixture_test(test_thousand_children_are_ended),
 		lg_run_fixture_test(test_forged_records_are_rejected),
+		lg_run_fixture_test(test_unencodable_text_is_escaped),
+		lg_run_fixture_test(test_closed_record_pipe_is_said),
 	};
 
 	return cmocka_run_group_tests_name("run_hostile", tests, NULL, NULL);

@@ -16,7 +16,7 @@
  * libgit2's config API:
  *
  *   [leakgate]
- *       format = 2
+ *       format = 3
  *       leakgate-version = 0.1.0
  *       threshold = 16              ; main's run-wide defaults (format 2)
  *       regression-floor = 16
@@ -28,6 +28,7 @@
  *       platform = linux-x86_64
  *       leakgate-version = 0.1.0
  *       calls = 60000
+ *       recorded = 2026-12-07T01:30:00Z   ; when it was measured (format 3)
  *       threshold = 64              ; what main judged it by (format 2)
  *       regression-floor = 16
  *       regression-tolerance = 0.25
@@ -52,10 +53,19 @@
  * and in either the parameter keys are optional: an entry kept from a
  * format 1 file by a partial record has none. Format 2 exists so that an
  * older leakgate says "written by a newer leakgate" instead of rejecting
- * the new keys one by one.
+ * the new keys one by one. Format 3 added `recorded`, so that records that
+ * race (parallel jobs, shards, pushes from several clones) keep each
+ * workload's newest measurement (lg_baseline_merge); an entry without it is
+ * older than any with it.
+ *
+ * A figure must be able to be a measurement: finite, at most
+ * LG_BASELINE_MAX_RATE per call in size, and ci-low <= ci-high; anything
+ * else is refused as corrupt rather than holding a change to it.
  */
 
-#define LG_BASELINE_FORMAT 2
+#define LG_BASELINE_FORMAT 3
+/* 1 TB (or a trillion objects) per call: no run measures more. */
+#define LG_BASELINE_MAX_RATE 1e12
 #define LG_BASELINE_PATH ".leakgate/baseline"
 #define LG_BASELINE_NOTES_REF "refs/notes/leakgate"
 
@@ -78,9 +88,9 @@ typedef struct {
 #define LG_BASELINE_INIT { .format = LG_BASELINE_FORMAT }
 
 /*
- * Add (or replace, by workload name) the entry for a measured result, with
- * the parameters it was judged by (r->workload); results that could not be
- * measured (LG_VERDICT_ERROR) are not added: returns 1 when added, 0 when
+ * Add (or replace, by workload name) the entry for a measured result,
+ * recorded now, with the parameters it was judged by (r->workload); results
+ * that could not be measured (LG_VERDICT_ERROR) are not added: returns 1 when added, 0 when
  * skipped, < 0 on error.
  */
 int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r);
@@ -88,13 +98,24 @@ int lg_baseline_add_result(lg_baseline *b, const lg_workload_result *r);
 /* Add (or replace) a copy of an entry. */
 int lg_baseline_add_entry(lg_baseline *b, const lg_baseline_entry *e);
 
+/*
+ * Merge from into into, workload by workload: from's entry replaces into's
+ * when it was recorded later (or at the same second: from is the newer
+ * writer), and is added where into has none; into's other entries stay.
+ * The defaults are from's when it has any.
+ */
+int lg_baseline_merge(lg_baseline *into, const lg_baseline *from);
+
+/* Drop the entries of workloads not among names[0..n). */
+void lg_baseline_retain(lg_baseline *b, const char *const *names, size_t n);
+
 /* The entry of a workload, borrowed; NULL when there is none. */
 const lg_baseline_entry *lg_baseline_find(const lg_baseline *b,
 					  const char *workload);
 
 /*
  * Write b to path in git-config syntax through libgit2 (to
- * "<path>.tmp.<pid>", then renamed over path: never half written).
+ * a temporary file, then renamed over path: never half written; file.h).
  */
 int lg_baseline_write(const lg_baseline *b, const char *path);
 

@@ -45,6 +45,8 @@ typedef struct {
 	char *platform;         /* "linux-x86_64" */
 	char *leakgate_version;
 	int64_t calls;          /* calls the run made */
+	int64_t recorded;       /* when, in seconds since the epoch (UTC); 0:
+				 * unknown (written before format 3) */
 	lg_baseline_params params; /* what main judged it by */
 	lg_baseline_metric metrics[LG_METRIC_COUNT];
 } lg_baseline_entry;

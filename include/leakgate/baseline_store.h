@@ -50,4 +50,52 @@ int lg_baseline_locate(lg_baseline *out, lg_buf *why, lg_base_commit *base,
  * LG_BASELINE_NOTES_REF. */
 int lg_baseline_write_note(lg_repo *repo, const char *id, const char *text);
 
+/*
+ * Writing without losing anything to a writer that races (parallel jobs,
+ * shards, worktrees, a push's merge): a record's change is applied to what
+ * the store holds at the moment of writing, never to a copy read before
+ * the run. keep_only (when not NULL) first drops the entries of workloads
+ * not among its keep_count names (a full record: workloads since removed);
+ * then measured is merged in, newest measurement of each workload winning
+ * (lg_baseline_merge). The writer's leakgate version heads the result.
+ * Waiting for another writer lasts lock_timeout seconds at most
+ * (LG_BASELINE_LOCK_TIMEOUT by default); then the error says who holds what.
+ */
+#define LG_BASELINE_LOCK_TIMEOUT 120.0
+
+typedef struct {
+	const lg_baseline *measured;
+	const char *const *keep_only;
+	size_t keep_count;
+	double lock_timeout;
+} lg_baseline_change;
+
+/*
+ * The change applied to the note in force at commit id (its own, else its
+ * nearest noted first-parent ancestor's) and written as id's note: a new
+ * notes commit on top of the one read, swapped in for it only if the ref
+ * still points there (git_reference_create_matching); else, or while
+ * another process holds the ref's lock, read, merged and tried again.
+ */
+int lg_baseline_record_note(lg_repo *repo, const char *id,
+			    const lg_baseline_change *change);
+
+/*
+ * The same for the file at path: under "<path>.lock" (created
+ * exclusively, holding the writer's pid; waited for), the file is read,
+ * changed and replaced whole by a rename; readers never see half of it.
+ */
+int lg_baseline_record_file(const char *path, const lg_baseline_change *change);
+
+/*
+ * Merge the notes ref `theirs` (fetched from a remote) into
+ * LG_BASELINE_NOTES_REF so that it can be pushed: on top of theirs, each of
+ * our notes merged with theirs for the same commit workload by workload
+ * (lg_baseline_merge, ours winning a tie); compare-and-swapped as above.
+ * *changed: how many notes it wrote. A corrupt note on either side is an
+ * error naming it.
+ */
+int lg_baseline_merge_notes(size_t *changed, lg_repo *repo, const char *theirs,
+			    double lock_timeout);
+
 #endif

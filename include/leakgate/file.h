@@ -8,8 +8,10 @@
 
 /*
  * Where the reports rendered into buffers go, for the command layer: whole
- * files, never half written (written to "<path>.tmp.<pid>", then renamed;
- * a device or a pipe such as /dev/null or /dev/stdout is written as it is);
+ * files, never half written (written to ".leakgate.tmp.<pid>.<n>" in the
+ * same directory, then renamed; through a symbolic link, its target is
+ * replaced; a device or a pipe such as /dev/null or /dev/stdout is written
+ * as it is, and a FIFO that nothing reads is an error, not a wait);
  * appends for files another program owns (GITHUB_STEP_SUMMARY); a stream
  * such as standard output. Errors name the path.
  */
@@ -22,7 +24,7 @@ int lg_file_write_atomic_named(const char *path, const char *what,
 
 /*
  * The same for a file written in pieces (not held whole at once):
- * lg_file_atomic_open creates "<path>.tmp.<pid>" (or opens a device or a
+ * lg_file_atomic_open creates the temporary file (or opens a device or a
  * pipe), the caller writes to f.fd, and lg_file_atomic_finish(&f, rc)
  * renames it over path when rc is 0, or removes it, returning the error.
  * lg_file_atomic_error: the "cannot write" message from errno, for a
@@ -33,6 +35,7 @@ typedef struct {
 	const char *what;  /* "" or what the file is, for messages */
 	const char *space; /* " " after a what */
 	lg_buf tmp;        /* its temporary name; none for a device or a pipe */
+	lg_buf target;     /* what the rename replaces: path, or its link's target */
 	int fd;
 } lg_atomic_file;
 
@@ -55,5 +58,9 @@ int lg_file_read(lg_buf *out, const char *path);
 
 /* Create dir and its missing parents (mode 0777 before the umask). */
 int lg_file_mkdirs(const char *dir);
+
+/* The directory path is in, created when missing (none when path has no
+ * slash but at its start). */
+int lg_file_mkdir_parent(const char *path);
 
 #endif

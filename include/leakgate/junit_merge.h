@@ -12,7 +12,7 @@
  * timestamps, output); the <testsuites> totals are recomputed from them
  * and its time is the longest shard's (shards run side by side).
  *
- * The document replaces path, whole ("<path>.tmp.<pid>", then renamed),
+ * The document replaces path, whole (a temporary file, then renamed: file.h),
  * and only when every file merged; run_out receives the combined results
  * model (read with lg_junit_read), for the summary and the exit code,
  * without the samples unless with_samples (only charts need them). Errors

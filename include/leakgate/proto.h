@@ -22,9 +22,21 @@
  * `name NUL source NUL`, boot first; boot.py makes them the package
  * _leakgate and runs _leakgate.agent.
  *
+ * The agent writes its records to a copy of fd 3 made at its first record
+ * (at fd 512 or above, close-on-exec), so that a workload that closes fd 3
+ * is still measured; it says so once, in a note and on stderr. A workload
+ * that closes the copy too ends the agent with a line on stderr that says
+ * so (the runner's "crashed" message quotes it).
+ *
  * One record per line, at most LG_PROTO_MAX_LINE bytes including the '\n':
  *     type TAB key=value TAB key=value ... LF
  * Values escape backslash, tab, newline and carriage return as \\ \t \n \r.
+ * Values are UTF-8 text without NUL: what the agent's strings hold that
+ * such text cannot (a NUL, a lone surrogate, the bytes of a non-UTF-8 path
+ * as os.fsdecode gives them) it sends as Python's own escapes, \x00 \udcff,
+ * before the escaping above (common.py printable), so an exception or a
+ * path is reported, never a protocol error. Text only: no new escape, the
+ * version stays 2.
  * Keys are [a-z0-9_]+. Integers are decimal. Unknown keys are ignored (a
  * newer agent may add some); unknown record types are errors.
  *

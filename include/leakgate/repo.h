@@ -23,10 +23,12 @@ struct git_oid;
 typedef struct lg_repo {
 	struct git_repository *git;
 	char *dir;  /* as given, for messages */
+	char *workdir; /* GIT_WORK_TREE's (repo.c), with a '/'; NULL: libgit2's */
 } lg_repo;
 
-/* The repository holding dir (found upwards). LG_ENOTFOUND: "'DIR' is not
- * in a git repository". */
+/* The repository holding dir (found upwards); for "." as git finds it,
+ * GIT_DIR and GIT_WORK_TREE included. LG_ENOTFOUND: "'DIR' is not in a git
+ * repository", "GIT_DIR=/x: not a git repository". */
 int lg_repo_open(lg_repo **out, const char *dir);
 void lg_repo_free(lg_repo *repo);
 

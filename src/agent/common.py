@@ -1,5 +1,6 @@
 """What both passes of the agent share: the records on fd 3
 (include/leakgate/proto.h), loading the target, and the batch loop."""
+import fcntl
 import os
 import sys
 from itertools import repeat
@@ -10,19 +11,71 @@ MAX_TEXT = 16384          # bytes of traceback kept (the tail, where the error i
 MAX_MESSAGE = 4096
 
 
+def printable(text):
+    # What UTF-8 text cannot carry (NUL, a lone surrogate, the bytes of a
+    # non-UTF-8 path as os.fsdecode gives them) as Python's escapes, so the
+    # record stays valid and the message is still reported (proto.h).
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def escape(value):
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
+    return (printable(str(value)).replace("\\", "\\\\").replace("\t", "\\t")
             .replace("\n", "\\n").replace("\r", "\\r"))
 
 
-def send(kind, fields):
-    data = (kind + "".join("\t%s=%s" % (k, escape(v)) for k, v in fields) + "\n")
-    data = data.encode("utf-8", "backslashreplace")
+# Records go to a copy of fd 3 high up, made at the first record, so that a
+# workload that closes fd 3 (a closerange, a daemon's cleanup) does not cut
+# the agent off; that it did is said once, in a note.
+_pipe = {}
+
+
+def _records_fd():
+    if not _pipe:
+        try:
+            _pipe["fd"] = fcntl.fcntl(PROTO_FD, fcntl.F_DUPFD_CLOEXEC, 512)
+        except OSError:
+            _pipe["fd"] = PROTO_FD  # a low fd limit: no copy
+        _pipe["ino"] = os.fstat(PROTO_FD).st_ino
+    elif _pipe["ino"] is not None and _pipe["fd"] != PROTO_FD:
+        try:
+            same = os.fstat(PROTO_FD).st_ino == _pipe["ino"]
+        except OSError:
+            same = False
+        if not same:
+            # Said in a note, and on stderr, which the report keeps.
+            _pipe["ino"] = None
+            said = ("the workload closed fd 3, leakgate's record pipe: the agent "
+                    "records on a copy (fd %d)" % _pipe["fd"])
+            try:
+                os.write(2, ("leakgate: %s\n" % said).encode())
+            except OSError:
+                pass
+            _write(_pipe["fd"], "note\ttext=%s\n" % escape(said))
+    return _pipe["fd"]
+
+
+def _write(fd, text):
+    data = text.encode("utf-8")
     try:
         while data:
-            data = data[os.write(PROTO_FD, data):]
-    except OSError:
-        os._exit(1)  # the runner is gone: nobody to report to
+            data = data[os.write(fd, data):]
+    except OSError as exc:
+        if exc.errno == 9:  # EBADF: the workload closed our copy too
+            os.write(2, b"leakgate: the workload closed the record pipe "
+                     b"(fd 3 and its copy): nothing more can be reported\n")
+        os._exit(1)  # else the runner is gone: nobody to report to
+
+
+def send(kind, fields):
+    _write(_records_fd(),
+           kind + "".join("\t%s=%s" % (k, escape(v)) for k, v in fields) + "\n")
 
 
 def note(text):

@@ -1,6 +1,7 @@
 /* leakgate baseline: record what main measures, show what was recorded. */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "leakgate/error.h"
 #include "leakgate/format.h"
 
+#include "cancel.h"
 #include "cli.h"
 #include "run_setup.h"
 
@@ -17,6 +19,7 @@
 static const char baseline_usage[] =
 	"usage: leakgate baseline record [options] [WORKLOAD...]\n"
 	"       leakgate baseline show [REV] [--store file|notes]\n"
+	"       leakgate baseline merge-notes REF\n"
 	"\n"
 	"A baseline is what main measured, per workload and metric: growth per\n"
 	"call, its confidence interval, calls, interpreter, platform. With\n"
@@ -28,14 +31,19 @@ static const char baseline_usage[] =
 	"tolerance hold where they are stricter than the change's own.\n"
 	"\n"
 	"record runs the workloads (the options of 'leakgate run') and stores\n"
-	"the results with the parameters that judged them. With WORKLOAD\n"
-	"names, only their entries are replaced (and the defaults).\n"
+	"the results with the parameters that judged them, merged into what\n"
+	"the store holds when it writes: each workload measured replaces its\n"
+	"entry unless a newer one is there, every other entry stays (without\n"
+	"WORKLOAD names or with --shard, but those of workloads no longer in\n"
+	"the configuration), so records running at once lose nothing.\n"
 	"It runs no diagnostic pass unless --explain is given.\n"
 	"  --store file   write " LG_BASELINE_PATH " at the top of the working\n"
 	"                 tree, for you to commit (default)\n"
 	"  --store notes  attach the baseline to HEAD as a git note in\n"
 	"                 " LG_BASELINE_NOTES_REF " (push it: git push origin\n"
 	"                 " LG_BASELINE_NOTES_REF ")\n"
+	"  --shard K/N|auto  only the K-th of N shards of the workloads (as\n"
+	"                 'leakgate run --shard')\n"
 	"\n"
 	"run options:\n"
 	LG_RUN_OPTIONS_HELP
@@ -44,17 +52,25 @@ static const char baseline_usage[] =
 	"HEAD): the file in REV's tree, else the note of REV or of its nearest\n"
 	"first-parent ancestor that has one; --store looks in one place only.\n"
 	"\n"
+	"merge-notes merges the notes ref REF (fetched from a remote, e.g.\n"
+	"refs/notes/leakgate-remote) into " LG_BASELINE_NOTES_REF ", workload by\n"
+	"workload, the newest measurement winning, on top of REF so that the\n"
+	"result can be pushed where REF came from.\n"
+	"\n"
 	"exit codes: record: 0 recorded, 2 usage, configuration or git error,\n"
-	"3 a workload could not be measured (the others are recorded);\n"
-	"show: 0 shown, 1 no baseline, 2 error.\n";
+	"3 a workload could not be measured (the others are recorded), 128+N\n"
+	"interrupted by signal N (what finished is recorded);\n"
+	"show: 0 shown, 1 no baseline, 2 error; merge-notes: 0 merged, 2 error.\n";
 
 enum {
-	OPT_STORE = LG_RUN_OPT_NEXT
+	OPT_STORE = LG_RUN_OPT_NEXT,
+	OPT_SHARD
 };
 
 static const struct option record_options[] = {
 	LG_RUN_LONG_OPTIONS,
 	{ "store", required_argument, NULL, OPT_STORE },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -73,6 +89,7 @@ static int usage_error(const char *fmt, const char *arg)
 typedef struct {
 	lg_run_args run;
 	lg_baseline_store store;
+	lg_shard shard;
 } baseline_args;
 
 static int show_option(void *ctx, int c, const char *value)
@@ -91,6 +108,9 @@ static int record_option(void *ctx, int c, const char *value)
 
 	if (rc < 0)
 		return usage_error("%s", lg_error_last());
+	if (c == OPT_SHARD && lg_shard_parse(&a->shard, value, getenv("CI_NODE_INDEX"),
+					     getenv("CI_NODE_TOTAL")) < 0)
+		return usage_error("--shard: %s", lg_error_last());
 	return rc > 0 ? 0 : show_option(ctx, c, value);
 }
 
@@ -108,72 +128,79 @@ typedef struct {
 	lg_repo *repo;
 	lg_base_commit head;
 	lg_buf path;          /* the file store's path */
-	lg_baseline baseline; /* what is written: kept entries, then new ones */
 } destination;
 
-/* With WORKLOAD names only their entries change: start from what is there. */
-static int open_destination(destination *d, const baseline_args *a, int partial)
+/* Before running: a bad repository must not cost a whole run. */
+static int open_destination(destination *d, const baseline_args *a)
 {
 	const char *workdir;
 	int rc;
 
-	lg_buf why = LG_BUF_INIT;
-
 	if ((rc = lg_repo_open(&d->repo, ".")) < 0)
 		return rc;
-	if (a->store == LG_STORE_NOTES) {
-		if ((rc = lg_repo_resolve(&d->head, d->repo, "HEAD")) < 0 || !partial)
-			return rc;
-		/* The note in force at HEAD, which may be an ancestor's. */
-		rc = lg_baseline_load_at(&d->baseline, &why, d->repo, d->head.id,
-					 LG_STORE_NOTES);
-		lg_buf_dispose(&why);
-		return rc < 0 ? rc : 0;
-	}
+	if (a->store == LG_STORE_NOTES)
+		return lg_repo_resolve(&d->head, d->repo, "HEAD");
 	if (!(workdir = lg_repo_workdir(d->repo))) {
 		lg_error_set("a bare repository has no working tree for %s: "
 			     "use --store notes", LG_BASELINE_PATH);
 		return LG_EINVALID;
 	}
-	if ((rc = lg_buf_printf(&d->path, "%s%s", workdir, LG_BASELINE_PATH)) < 0)
-		return rc;
-	if (!partial)
-		return 0;
-	rc = lg_baseline_read_file(&d->baseline, d->path.ptr, LG_BASELINE_PATH);
-	return rc == LG_ENOTFOUND ? 0 : rc;
+	return lg_buf_printf(&d->path, "%s%s", workdir, LG_BASELINE_PATH);
 }
 
-static int write_destination(destination *d, const baseline_args *a)
+/* A test may shorten the wait for another writer (baseline_store.h). */
+static double lock_timeout(void)
 {
-	lg_buf text = LG_BUF_INIT;
-	int rc;
+	const char *env = getenv("LEAKGATE_LOCK_TIMEOUT");
 
-	/* Entries kept from before say the version that measured them. */
-	free(d->baseline.leakgate_version);
-	d->baseline.leakgate_version = NULL;
-	if (a->store != LG_STORE_NOTES)
-		return lg_baseline_write(&d->baseline, d->path.ptr);
-	if ((rc = lg_baseline_format(&text, &d->baseline)) == 0)
-		rc = lg_baseline_write_note(d->repo, d->head.id, lg_buf_cstr(&text));
-	lg_buf_dispose(&text);
-	return rc;
+	return env && *env ? atof(env) : LG_BASELINE_LOCK_TIMEOUT;
+}
+
+/* measured merged into what the store holds now (baseline_store.h). */
+static int write_destination(destination *d, const baseline_args *a,
+			     const lg_baseline *measured,
+			     const char *const *workloads, size_t count)
+{
+	lg_baseline_change change = { measured, workloads, count, lock_timeout() };
+
+	if (a->store == LG_STORE_NOTES)
+		return lg_baseline_record_note(d->repo, d->head.id, &change);
+	return lg_baseline_record_file(d->path.ptr, &change);
 }
 
 static void destination_dispose(destination *d)
 {
 	lg_repo_free(d->repo);
 	lg_buf_dispose(&d->path);
-	lg_baseline_dispose(&d->baseline);
+}
+
+/* Copies of the names of every workload configured, for a record without
+ * WORKLOAD names (entries of the others are dropped); NULL when names were
+ * given. Copies: a shard disposes of the workloads it drops. */
+static int configured_names(char ***out, const lg_run_plan *plan, int named)
+{
+	*out = NULL;
+	if (named || plan->count == 0)
+		return 0;
+	if (!(*out = calloc(plan->count, sizeof(**out))))
+		return lg_error_oom();
+	for (size_t i = 0; i < plan->count; i++)
+		if (!((*out)[i] = strdup(plan->workloads[i].name)))
+			return lg_error_oom();
+	return 0;
 }
 
 static int cmd_record(int argc, char **argv)
 {
-	baseline_args args = { .run = LG_RUN_ARGS_INIT, .store = LG_STORE_FILE };
-	destination dest = { .path = LG_BUF_INIT, .baseline = LG_BASELINE_INIT };
+	baseline_args args = { .run = LG_RUN_ARGS_INIT, .store = LG_STORE_FILE,
+			       .shard = LG_SHARD_ALL };
+	destination dest = { .path = LG_BUF_INIT };
+	lg_baseline measured = LG_BASELINE_INIT;
 	lg_run_plan plan;
 	lg_run_result run = LG_RUN_RESULT_INIT;
-	size_t recorded = 0, skipped = 0;
-	int code = LG_EXIT_CLEAN, rc;
+	char **names = NULL;
+	size_t recorded = 0, skipped = 0, configured = 0;
+	int code = LG_EXIT_CLEAN, rc, signo;
 
 	if ((rc = lg_cli_parse(&record_spec, &args, argc, argv)) != 0)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
@@ -183,19 +210,31 @@ static int cmd_record(int argc, char **argv)
 		args.run.explain = LG_EXPLAIN_NEVER;
 	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0)
 		return usage_error("%s", lg_error_last());
-	/* Before running: a bad repository must not cost a whole run. */
-	if (open_destination(&dest, &args, argc > optind) < 0) {
+	if (open_destination(&dest, &args) < 0) {
 		code = usage_error("%s", lg_error_last());
 		goto out;
 	}
+	/* Names before the shard: a shard keeps the others' entries. */
+	configured = plan.count;
+	if (configured_names(&names, &plan, argc > optind) < 0)
+		goto fail;
+	if (lg_run_plan_shard(&plan, &args.shard, "baseline") < 0) {
+		code = usage_error("--shard: %s", lg_error_last());
+		goto out;
+	}
 	/* Main's defaults hold the workloads a change adds (baseline.h). */
-	lg_baseline_params_of(&dest.baseline.defaults, &plan.cfg.defaults);
+	lg_baseline_params_of(&measured.defaults, &plan.cfg.defaults);
+	/* From here a signal ends the run with what finished recorded. */
+	if (lg_cancel_install(&plan.cancel_fd) < 0) {
+		code = usage_error("%s", lg_error_last());
+		goto out;
+	}
 	if (lg_run_plan_execute(&run, &plan, &args.run) < 0)
 		goto fail;
 	for (size_t i = 0; i < run.count; i++) {
 		const lg_workload_result *r = &run.items[i];
 
-		if ((rc = lg_baseline_add_result(&dest.baseline, r)) < 0)
+		if ((rc = lg_baseline_add_result(&measured, r)) < 0)
 			goto fail;
 		if (rc > 0) {
 			recorded++;
@@ -208,25 +247,35 @@ static int cmd_record(int argc, char **argv)
 	if (lg_run_print_report(&run, &args.run) < 0)
 		fprintf(stderr, "leakgate baseline: cannot write the report: %s\n",
 			lg_error_last());
+	signo = lg_cancel_received();
 	if (recorded == 0) {
 		fprintf(stderr, "leakgate baseline: nothing recorded: no workload "
 			"could be measured\n");
 		code = LG_EXIT_UNMEASURED;
-		goto out;
-	}
-	if (write_destination(&dest, &args) < 0) {
+	} else if (write_destination(&dest, &args, &measured,
+				     (const char *const *)names, configured) < 0) {
 		code = usage_error("%s", lg_error_last());
+		fprintf(stderr, "leakgate baseline: %zu measured workload%s not "
+			"recorded\n", recorded, recorded == 1 ? "" : "s");
 		goto out;
-	}
-	if (!args.run.quiet && args.store == LG_STORE_NOTES)
+	} else if (!args.run.quiet && args.store == LG_STORE_NOTES) {
 		printf("recorded %zu workload%s as the note on %s in %s: push it "
 		       "with `git push origin %s`\n", recorded,
 		       recorded == 1 ? "" : "s", dest.head.rev,
 		       LG_BASELINE_NOTES_REF, LG_BASELINE_NOTES_REF);
-	else if (!args.run.quiet)
+	} else if (!args.run.quiet) {
 		printf("recorded %zu workload%s in %s: commit it\n", recorded,
 		       recorded == 1 ? "" : "s", LG_BASELINE_PATH);
-	code = skipped ? LG_EXIT_UNMEASURED : LG_EXIT_CLEAN;
+	}
+	if (recorded)
+		code = skipped ? LG_EXIT_UNMEASURED : LG_EXIT_CLEAN;
+	if (signo) {
+		fprintf(stderr, "leakgate baseline: interrupted by SIG%s: %zu of %zu "
+			"workloads recorded, %zu not (above)\n",
+			sigabbrev_np(signo) ? sigabbrev_np(signo) : "?", recorded,
+			run.count, skipped);
+		code = LG_EXIT_SIGNAL + signo;
+	}
 	goto out;
 
 fail:
@@ -234,9 +283,36 @@ fail:
 		? lg_error_last() : "out of memory");
 	code = LG_EXIT_USAGE;
 out:
+	lg_cancel_uninstall();
+	for (size_t i = 0; names && i < configured; i++)
+		free(names[i]);
+	free(names);
+	lg_baseline_dispose(&measured);
 	lg_run_result_dispose(&run);
 	lg_run_plan_dispose(&plan);
 	destination_dispose(&dest);
+	return code;
+}
+
+static int cmd_merge_notes(int argc, char **argv)
+{
+	baseline_args args = { .run = LG_RUN_ARGS_INIT, .store = LG_STORE_NOTES };
+	lg_repo *repo = NULL;
+	size_t changed = 0;
+	int rc, code = LG_EXIT_CLEAN;
+
+	if ((rc = lg_cli_parse(&show_spec, &args, argc, argv)) != 0)
+		return rc < 0 ? LG_EXIT_CLEAN : rc;
+	if (argc - optind != 1)
+		return usage_error("%s", "merge-notes takes one notes ref "
+				   "(e.g. refs/notes/leakgate-remote)");
+	if (lg_repo_open(&repo, ".") < 0 ||
+	    lg_baseline_merge_notes(&changed, repo, argv[optind], lock_timeout()) < 0)
+		code = usage_error("%s", lg_error_last());
+	else
+		printf("merged %s into %s: %zu note%s merged\n", argv[optind],
+		       LG_BASELINE_NOTES_REF, changed, changed == 1 ? "" : "s");
+	lg_repo_free(repo);
 	return code;
 }
 
@@ -359,5 +435,8 @@ int lg_cmd_baseline(int argc, char **argv)
 		return cmd_record(argc - 1, argv + 1);
 	if (strcmp(sub, "show") == 0)
 		return cmd_show(argc - 1, argv + 1);
-	return usage_error("unknown subcommand '%s' (record or show)", sub);
+	if (strcmp(sub, "merge-notes") == 0)
+		return cmd_merge_notes(argc - 1, argv + 1);
+	return usage_error("unknown subcommand '%s' (record, show or "
+			   "merge-notes)", sub);
 }

@@ -199,21 +199,6 @@ static int gate_load(gate *g, lg_run_plan *plan, const run_args *a)
 	return 0;
 }
 
-/* Keep the shard's workloads; an empty shard (more shards than workloads)
- * is not an error: it runs nothing and passes. */
-static int apply_shard(lg_run_plan *plan, const lg_shard *shard)
-{
-	size_t all = plan->count;
-
-	if (shard->total == 1)
-		return 0;
-	if (lg_shard_workloads(plan->workloads, &plan->count, shard) < 0)
-		return usage_error("--shard: %s", lg_error_last());
-	fprintf(stderr, "leakgate run: shard %u/%u: %zu of %zu workloads\n",
-		shard->index, shard->total, plan->count, all);
-	return 0;
-}
-
 /* --charts DIR, or by default in GitLab CI: an SVG chart per failing
  * workload, which becomes its JUnit attachment. */
 static int write_charts(lg_run_result *run, const char *dir, const char *junit)
@@ -262,8 +247,10 @@ int lg_cmd_run(int argc, char **argv)
 		return rc < 0 ? LG_EXIT_CLEAN : rc;
 	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0)
 		return usage_error("%s", lg_error_last());
-	if ((code = apply_shard(&plan, &args.shard)) != 0)
+	if (lg_run_plan_shard(&plan, &args.shard, "run") < 0) {
+		code = usage_error("--shard: %s", lg_error_last());
 		goto out;
+	}
 	if ((code = gate_load(&baseline, &plan, &args)) != 0)
 		goto out;
 	/* From here a signal ends the run as results (cancel.h). */

@@ -357,3 +357,18 @@ int lg_run_write_junit(const lg_run_result *run, const char *path)
 	lg_buf_dispose(&xml);
 	return rc;
 }
+
+int lg_run_plan_shard(lg_run_plan *plan, const lg_shard *shard,
+		      const char *command)
+{
+	size_t all = plan->count;
+	int rc;
+
+	if (shard->total == 1)
+		return 0;
+	if ((rc = lg_shard_workloads(plan->workloads, &plan->count, shard)) < 0)
+		return rc;
+	fprintf(stderr, "leakgate %s: shard %u/%u: %zu of %zu workloads\n",
+		command, shard->index, shard->total, plan->count, all);
+	return 0;
+}

@@ -6,6 +6,7 @@
 
 #include "leakgate/config.h"
 #include "leakgate/result.h"
+#include "leakgate/shard.h"
 
 /*
  * What `run` and `baseline record` share: the measuring options, loading the
@@ -131,6 +132,12 @@ typedef struct {
 int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 		     char *const *names, int n);
 void lg_run_plan_dispose(lg_run_plan *plan);
+
+/* Keep the shard's workloads, saying so on stderr ("leakgate COMMAND:
+ * shard 2/4: 3 of 12 workloads"); an empty shard (more shards than
+ * workloads) is not an error: it runs nothing. */
+int lg_run_plan_shard(lg_run_plan *plan, const lg_shard *shard,
+		      const char *command);
 
 /* Measure and judge the plan's workloads, with progress on stderr unless
  * a->quiet. Returns < 0 only when the runner could not go on. */
