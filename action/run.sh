@@ -10,7 +10,8 @@
 #                       baseline; set outputs; exit with leakgate's code
 #
 # Inputs (environment): INPUT_MODE (run, record, merge; merge also when
-# INPUT_MERGE is set), INPUT_CONFIG, INPUT_WORKLOADS, INPUT_PYTHON,
+# INPUT_MERGE is set), INPUT_CONFIG, INPUT_WORKLOADS, INPUT_PYTEST (a
+# suite's pytest arguments: --pytest), INPUT_PYTHON,
 # INPUT_BASELINE (auto, a revision, none), INPUT_JUNIT, INPUT_SHARD,
 # INPUT_MERGE (shard JUnit files to merge), INPUT_STORE (record: notes or
 # file), INPUT_PUSH (record: push the notes to origin unless "false"),
@@ -53,6 +54,7 @@ record() {
 	store=${INPUT_STORE:-notes}
 	set -- baseline record --store "$store"
 	[ -n "${INPUT_CONFIG:-}" ] && set -- "$@" --config "$INPUT_CONFIG"
+	[ -n "${INPUT_PYTEST:-}" ] && set -- "$@" --pytest "$INPUT_PYTEST"
 	[ -n "${INPUT_PYTHON:-}" ] && set -- "$@" --python "$INPUT_PYTHON"
 	# shellcheck disable=SC2086
 	set -- "$@" ${INPUT_ARGS:-} ${INPUT_WORKLOADS:-}
@@ -105,6 +107,7 @@ cmd_gate() {
 	else
 		set -- run --junit "$junit"
 		[ -n "${INPUT_CONFIG:-}" ] && set -- "$@" --config "$INPUT_CONFIG"
+		[ -n "${INPUT_PYTEST:-}" ] && set -- "$@" --pytest "$INPUT_PYTEST"
 		[ -n "${INPUT_PYTHON:-}" ] && set -- "$@" --python "$INPUT_PYTHON"
 		[ -n "${INPUT_SHARD:-}" ] && set -- "$@" --shard "$INPUT_SHARD"
 		if [ "$baseline" != none ]; then

@@ -10,6 +10,9 @@
 # Variables (all optional):
 #   LEAKGATE_CONFIG      configuration file (default leakgate.conf when present)
 #   LEAKGATE_WORKLOADS   workloads to run, space-separated (default: all)
+#   LEAKGATE_PYTEST      a pytest suite's arguments (--pytest): every test it
+#                        collects is a workload, no configuration needed;
+#                        sharded by node id
 #   LEAKGATE_PYTHON      interpreter to measure with
 #   LEAKGATE_BASELINE    auto (default), a revision, or none
 #   LEAKGATE_SHARD       auto: this job runs shard CI_NODE_INDEX of
@@ -96,6 +99,7 @@ cmd_gate() {
 	fi
 	find_config
 	[ -n "$config" ] && set -- "$@" --config "$config"
+	[ -n "${LEAKGATE_PYTEST:-}" ] && set -- "$@" --pytest "$LEAKGATE_PYTEST"
 	[ -n "${LEAKGATE_PYTHON:-}" ] && set -- "$@" --python "$LEAKGATE_PYTHON"
 	# Words on purpose: several options, several workloads.
 	# shellcheck disable=SC2086
@@ -142,6 +146,7 @@ cmd_record() {
 	set -- baseline record --store notes
 	find_config
 	[ -n "$config" ] && set -- "$@" --config "$config"
+	[ -n "${LEAKGATE_PYTEST:-}" ] && set -- "$@" --pytest "$LEAKGATE_PYTEST"
 	[ -n "${LEAKGATE_PYTHON:-}" ] && set -- "$@" --python "$LEAKGATE_PYTHON"
 	# shellcheck disable=SC2086
 	set -- "$@" ${LEAKGATE_ARGS:-} ${LEAKGATE_WORKLOADS:-}

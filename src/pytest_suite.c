@@ -49,10 +49,6 @@ static int set_failure(lg_pytest_suite *suite, const lg_record *rec)
 		lg_buf_dispose(&why);
 		return lg_error_oom();
 	}
-	/* One line: pytest's usage errors span several. */
-	for (char *p = why.ptr; p && *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
 	free(suite->error);
 	suite->error = lg_buf_detach(&why);
 	return 0;
@@ -75,8 +71,11 @@ int lg_pytest_suite_apply(lg_pytest_suite *suite, const lg_record *rec)
 		}
 		return add_node(suite, node);
 	}
-	if (rec->type == LG_RECORD_NOTE)
-		return 0;
+	if (rec->type == LG_RECORD_NOTE) {
+		const char *text = lg_record_get(rec, "text");
+
+		return text && *text ? lg_buf_printf(&suite->notes, "%s\n", text) : 0;
+	}
 	if (rec->type != LG_RECORD_END || !reason) {
 		lg_error_set("protocol: %s record in a collection",
 			     lg_record_type_name(rec->type));
@@ -240,5 +239,6 @@ void lg_pytest_suite_dispose(lg_pytest_suite *suite)
 		free(suite->nodes[i]);
 	free(suite->nodes);
 	free(suite->error);
+	lg_buf_dispose(&suite->notes);
 	memset(suite, 0, sizeof(*suite));
 }

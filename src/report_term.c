@@ -17,6 +17,10 @@
 
 #define WORD_WIDTH 8       /* the verdict column */
 #define INDENT "         " /* under the label: WORD_WIDTH + 1 */
+/* The name column is padded to the longest name up to this; a longer name
+ * (a pytest node id with parameters) gets a line of its own, so one long
+ * name does not push every message off the screen. */
+#define NAME_COLUMN_MAX 40
 
 #define ANSI_RESET "\033[0m"
 
@@ -68,25 +72,36 @@ static const verdict_style *style(lg_verdict v)
 	return (size_t)v < sizeof(styles) / sizeof(*styles) ? &styles[v] : &unknown;
 }
 
-/* Text from workloads, kept on one line and free of terminal escapes:
- * control characters are shown as '?'. */
-static void put_text(term *t, const char *s)
+/* Text from workloads (its first len bytes), kept on one line and free of
+ * terminal escapes: control characters are shown as '?'. */
+static void put_text_n(term *t, const char *s, size_t len)
 {
-	for (; *s && t->rc == 0; s++) {
+	for (; len-- && *s && t->rc == 0; s++) {
 		char c = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
 
 		t->rc = lg_buf_add(t->b, &c, 1);
 	}
 }
 
-/* Columns put_text takes: one per character (UTF-8 lead byte). */
-static size_t text_width(const char *s)
+static void put_text(term *t, const char *s)
+{
+	put_text_n(t, s, strlen(s));
+}
+
+/* Columns put_text takes for len bytes: one per character (UTF-8 lead
+ * byte). */
+static size_t text_width_n(const char *s, size_t len)
 {
 	size_t n = 0;
 
-	for (; *s; s++)
+	for (; len-- && *s; s++)
 		n += ((unsigned char)*s & 0xc0) != 0x80;
 	return n;
+}
+
+static size_t text_width(const char *s)
+{
+	return text_width_n(s, strlen(s));
 }
 
 static void pad(term *t, size_t n)
@@ -95,13 +110,29 @@ static void pad(term *t, size_t n)
 		put(t, " ");
 }
 
-/* "<module>:<function>" when the agent said, else the workload's name. */
-static void label(char *out, size_t size, const lg_workload_result *r)
+/*
+ * Workload text from column col on, broken at spaces before width (0: one
+ * line); continuation lines start under the name. A word longer than a
+ * line is left whole. Returns the column it ended at.
+ */
+static size_t put_wrapped(term *t, const char *s, size_t col, size_t width)
 {
-	if (r->module && r->function)
-		snprintf(out, size, "%s:%s", r->module, r->function);
-	else
-		snprintf(out, size, "%s", lg_view_name(r));
+	while (*s && t->rc == 0) {
+		size_t sp = strspn(s, " "), n = strcspn(s + sp, " ");
+		size_t w = text_width_n(s + sp, n);
+
+		if (width && col > sizeof(INDENT) - 1 && col + sp + w > width) {
+			put(t, "\n" INDENT);
+			col = sizeof(INDENT) - 1;
+		} else {
+			pad(t, sp);
+			col += sp;
+		}
+		put_text_n(t, s + sp, n);
+		col += w;
+		s += sp + n;
+	}
+	return col;
 }
 
 static size_t metric_name_width(void)
@@ -226,7 +257,7 @@ static void totals(term *t, const lg_run_result *run)
 }
 
 /* The baseline the run was held to, on a line of its own. */
-static void baseline_summary(term *t, const lg_run_result *run)
+static void baseline_summary(term *t, const lg_run_result *run, size_t width)
 {
 	lg_buf text = LG_BUF_INIT;
 	int rc = lg_view_run_baseline(&text, run);
@@ -234,10 +265,69 @@ static void baseline_summary(term *t, const lg_run_result *run)
 	if (rc < 0 && t->rc == 0)
 		t->rc = rc;
 	if (rc > 0) {
-		put_text(t, text.ptr);
+		put_wrapped(t, text.ptr, 0, width);
 		put(t, "\n");
 	}
 	lg_buf_dispose(&text);
+}
+
+/* "ERROR    603 workloads not started: leakgate was interrupted (SIGINT)",
+ * in place of a line for each. */
+static void unstarted_summary(term *t, const lg_run_result *run,
+			      const lg_report_options *opts)
+{
+	const verdict_style *s = style(LG_VERDICT_ERROR);
+	const lg_workload_result *first = NULL;
+	char what[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->count; i++)
+		if (lg_view_not_started(&run->items[i])) {
+			first = first ? first : &run->items[i];
+			n++;
+		}
+	if (!n)
+		return;
+	putf(t, "%s%s%s", opts->color ? s->color : "", s->word,
+	     opts->color ? ANSI_RESET : "");
+	pad(t, WORD_WIDTH + 1 - strlen(s->word));
+	snprintf(what, sizeof(what), "%zu %s ", n, n == 1 ? "workload" : "workloads");
+	put(t, what);
+	put_wrapped(t, first->detail ? first->detail : "not started",
+		    sizeof(INDENT) - 1 + strlen(what), opts->width);
+	put(t, "\n");
+}
+
+/* One workload: the verdict, the name (on a line of its own when longer
+ * than the column), the message wrapped to the width, the time. */
+static void result_line(term *t, const lg_workload_result *r, size_t column,
+			const lg_report_options *opts)
+{
+	const verdict_style *s = style(r->verdict);
+	const char *name = lg_view_name(r);
+	size_t w = text_width(name), col;
+	char secs[32];
+
+	putf(t, "%s%s%s", opts->color ? s->color : "", s->word,
+	     opts->color ? ANSI_RESET : "");
+	pad(t, WORD_WIDTH + 1 - strlen(s->word));
+	put_text(t, name);
+	if (w <= column) {
+		pad(t, column - w + 2);
+		col = sizeof(INDENT) - 1 + column + 2;
+	} else {
+		put(t, "\n" INDENT);
+		col = sizeof(INDENT) - 1;
+	}
+	col = put_wrapped(t, r->message ? r->message : lg_verdict_name(r->verdict),
+			  col, opts->width);
+	snprintf(secs, sizeof(secs), "%.2f s", r->seconds);
+	if (opts->width && col + 3 + strlen(secs) > opts->width)
+		put(t, "\n" INDENT);
+	else
+		put(t, "   ");
+	put(t, secs);
+	put(t, "\n");
 }
 
 int lg_report_terminal(lg_buf *out, const lg_run_result *run,
@@ -245,8 +335,7 @@ int lg_report_terminal(lg_buf *out, const lg_run_result *run,
 {
 	static const lg_report_options defaults = LG_REPORT_OPTIONS_INIT;
 	term t = { out, 0 };
-	char name[512];
-	size_t width = 0;
+	size_t column = 0;
 
 	if (!out || !run || (run->count && !run->items)) {
 		lg_error_set("terminal report: no output or no results");
@@ -255,41 +344,72 @@ int lg_report_terminal(lg_buf *out, const lg_run_result *run,
 	if (!opts)
 		opts = &defaults;
 	for (size_t i = 0; i < run->count; i++) {
-		label(name, sizeof(name), &run->items[i]);
-		if (text_width(name) > width)
-			width = text_width(name);
+		size_t w = text_width(lg_view_name(&run->items[i]));
+
+		if (w > column && !lg_view_not_started(&run->items[i]))
+			column = w;
 	}
+	if (column > NAME_COLUMN_MAX)
+		column = NAME_COLUMN_MAX;
+	/* A narrow terminal: leave the message most of the line. */
+	if (opts->width && column > opts->width / 3)
+		column = opts->width / 3;
 	for (size_t i = 0; i < run->count && t.rc == 0; i++) {
 		const lg_workload_result *r = &run->items[i];
-		const verdict_style *s = style(r->verdict);
 
-		putf(&t, "%s%s%s", opts->color ? s->color : "", s->word,
-		     opts->color ? ANSI_RESET : "");
-		pad(&t, WORD_WIDTH + 1 - strlen(s->word));
-		label(name, sizeof(name), r);
-		put_text(&t, name);
-		pad(&t, width - text_width(name) + 2);
-		put_text(&t, r->message ? r->message : lg_verdict_name(r->verdict));
-		putf(&t, "   %.2f s\n", r->seconds);
+		if (lg_view_not_started(r))
+			continue;
+		result_line(&t, r, column, opts);
 		if (opts->verbose)
 			details(&t, r);
 		explanation(&t, r, opts->verbose);
 	}
-	totals(&t, run);
-	baseline_summary(&t, run);
+	unstarted_summary(&t, run, opts);
+	if (t.rc == 0) {
+		/* The totals wrap too: written alone, then put in place. */
+		lg_buf line = LG_BUF_INIT;
+		term sum = { &line, 0 };
+
+		totals(&sum, run);
+		if ((t.rc = sum.rc) == 0) {
+			line.ptr[--line.len] = '\0'; /* its newline */
+			put_wrapped(&t, line.ptr, 0, opts->width);
+			put(&t, "\n");
+		}
+		lg_buf_dispose(&line);
+	}
+	baseline_summary(&t, run, opts->width);
 	return t.rc;
 }
 
 int lg_report_progress(lg_buf *out, size_t done, size_t total,
-		       const char *running, double seconds)
+		       const char *running, double seconds, size_t width)
 {
 	term t = { out, 0 };
+	char head[64], tail[32];
+	size_t room;
 
-	putf(&t, LG_PROGRESS_CLEAR "[%zu/%zu]", done, total);
+	snprintf(head, sizeof(head), "[%zu/%zu]%s", done, total,
+		 running ? " running " : "");
+	snprintf(tail, sizeof(tail), " (%.1f s)", seconds);
+	put(&t, LG_PROGRESS_CLEAR);
+	put(&t, head);
 	if (running) {
-		put(&t, " running ");
+		/* A line that wraps cannot be cleared by the next one: keep the
+		 * name's end (the test and its parameters) and cut its start.
+		 * One column spare, for terminals that wrap at the last. */
+		room = width > strlen(head) + strlen(tail) + 1
+		       ? width - strlen(head) - strlen(tail) - 1 : 0;
+		if (width && text_width(running) > room) {
+			size_t skip = text_width(running) - room + 1;
+
+			put(&t, "\xe2\x80\xa6"); /* … */
+			for (; *running && (skip || ((unsigned char)*running & 0xc0) == 0x80);
+			     running++)
+				skip -= ((unsigned char)*running & 0xc0) != 0x80;
+		}
 		put_text(&t, running);
 	}
-	putf(&t, " (%.1f s)", seconds);
+	put(&t, tail);
 	return t.rc;
 }

@@ -43,6 +43,12 @@ const char *lg_view_name(const lg_workload_result *r)
 	       : r->workload.target ? r->workload.target : "?";
 }
 
+int lg_view_not_started(const lg_workload_result *r)
+{
+	return r->outcome == LG_OUTCOME_CANCELLED && r->series.count == 0 &&
+	       r->seconds == 0;
+}
+
 void lg_view_site(const lg_workload_result *r, const char **file, int *line)
 {
 	const lg_explanation *e = r->explanation;

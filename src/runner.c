@@ -925,6 +925,8 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			rc = lg_error_set_os("poll failed");
 			goto done;
 		}
+		if (opts->tick)
+			opts->tick(opts->progress_ctx);
 		if (!out->cancelled && (out->cancelled = cancel_requested(opts))) {
 			/* Every child's group now; they end as results. */
 			for (int j = 0; j < jobs; j++) {

@@ -61,7 +61,7 @@ LG_RUN_UNUSED static char *lg_run_slurp_fd(int fd)
 /*
  * Run the program argv[0] (a path; argv NULL-terminated) in cwd. env, when
  * not NULL, changes the child's environment first: "NAME=VALUE" sets,
- * "NAME" unsets (NULL-terminated).
+ * "NAME" unsets (NULL-terminated); COLUMNS is unset before.
  */
 LG_RUN_UNUSED static void lg_run_spawn(lg_run_output *res, const char *cwd,
 				       const char *const *argv,
@@ -81,6 +81,9 @@ LG_RUN_UNUSED static void lg_run_spawn(lg_run_output *res, const char *cwd,
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 
+		/* The report wraps at COLUMNS: the tests read it unwrapped
+		 * unless they set it. */
+		unsetenv("COLUMNS");
 		for (size_t i = 0; env && env[i]; i++) {
 			if (strchr(env[i], '='))
 				putenv((char *)env[i]);

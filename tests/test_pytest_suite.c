@@ -62,12 +62,30 @@ static void test_collection_errors(void **state)
 	assert_lg_ok(apply(&suite, "end\treason=import-error\texc_type="
 			   "_pytest.config.exceptions.UsageError\tmessage=file or "
 			   "directory not found:\\n nope/\n"));
-	assert_string_equal(suite.error, "file or directory not found:  nope/");
+	/* pytest's lines kept, as pytest prints them. */
+	assert_string_equal(suite.error, "file or directory not found:\n nope/");
 	lg_pytest_suite_dispose(&suite);
 	assert_lg_ok(apply(&suite, "end\treason=import-error\texc_type=SyntaxError\t"
 			   "message=invalid syntax\n"));
 	assert_string_equal(suite.error, "SyntaxError: invalid syntax");
 	lg_pytest_suite_dispose(&suite);
+}
+
+/* A note of the collection is a warning for the user, one a line. */
+static void test_collection_notes(void **state)
+{
+	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
+
+	(void)state;
+	assert_lg_ok(apply(&suite, "test\tnode=a.py::b\n"
+			   "note\ttext=the tests import pkg from the source tree\n"
+			   "note\ttext=\n"
+			   "note\ttext=another\n"
+			   "end\treason=completed\n"));
+	assert_string_equal(lg_buf_cstr(&suite.notes),
+			    "the tests import pkg from the source tree\nanother\n");
+	lg_pytest_suite_dispose(&suite);
+	assert_int_equal(suite.notes.len, 0);
 }
 
 static void test_collection_protocol_errors(void **state)
@@ -123,6 +141,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collected_nodes),
 		cmocka_unit_test(test_collection_errors),
+		cmocka_unit_test(test_collection_notes),
 		cmocka_unit_test(test_collection_protocol_errors),
 		cmocka_unit_test_setup_teardown(test_skipped_verdict, lg_test_result_setup,
 						lg_test_result_teardown),

@@ -22,6 +22,7 @@
 
 #define GOLDEN_PLAIN LG_SOURCE_DIR "/tests/data/report_plain.txt"
 #define GOLDEN_VERBOSE LG_SOURCE_DIR "/tests/data/report_verbose.txt"
+#define GOLDEN_NARROW LG_SOURCE_DIR "/tests/data/report_narrow.txt"
 #define EN_DASH "\xe2\x80\x93"
 
 typedef struct {
@@ -114,6 +115,16 @@ static void build(fixture *f)
 	r->workload.expect_leak = 1;
 	lg_test_identify(r, "examples.cache", "fixed", NULL, 0);
 	fit(r, LG_METRIC_HEAP_BYTES, 0, 0, 0, 0, 0);
+
+	/* A node id longer than the name column, as the suite names it (the
+	 * agent's module and function are junitxml's, not the name). */
+	r = add(run, "tests/test_encoder.py::test_dump_to_file[c-canonical-"
+		"timezone-aware]", LG_VERDICT_CLEAN, LG_OUTCOME_COMPLETED,
+		"clean: heap 0.05 B/call (95% CI -0.5" EN_DASH "0.6 B) over 8,000 "
+		"calls", 2.02);
+	lg_test_identify(r, "tests.test_encoder", "test_dump_to_file[c-canonical-"
+			 "timezone-aware]", NULL, 0);
+	fit(r, LG_METRIC_HEAP_BYTES, 0.05, -0.5, 0.6, 0, 0);
 }
 
 static int setup(void **state)
@@ -138,8 +149,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* What lg_report_terminal wrote; the caller frees it. */
-static char *render(const lg_run_result *run, int verbose, int color)
+/* What lg_report_terminal wrote at width columns; the caller frees it. */
+static char *render_width(const lg_run_result *run, int verbose, int color,
+			  size_t width)
 {
 	lg_report_options opts = LG_REPORT_OPTIONS_INIT;
 	lg_buf out = LG_BUF_INIT;
@@ -147,11 +159,105 @@ static char *render(const lg_run_result *run, int verbose, int color)
 
 	opts.verbose = verbose;
 	opts.color = color;
+	opts.width = width;
 	assert_lg_ok(lg_report_terminal(&out, run, &opts));
 	text = lg_test_strdup(lg_buf_cstr(&out));
 	assert_int_equal(strlen(text), out.len);
 	lg_buf_dispose(&out);
 	return text;
+}
+
+static char *render(const lg_run_result *run, int verbose, int color)
+{
+	return render_width(run, verbose, color, 0);
+}
+
+/* The longest line of text, in columns (code points). */
+static size_t widest(const char *text)
+{
+	size_t w = 0, n = 0;
+
+	for (; *text; text++) {
+		if (*text == '\n')
+			n = 0;
+		else
+			n += ((unsigned char)*text & 0xc0) != 0x80;
+		if (n > w)
+			w = n;
+	}
+	return w;
+}
+
+/* Verdict first, each workload under the name it is run by, and no line
+ * padded to the longest node id: a long one gets a line of its own. */
+static void test_names_and_column(void **state)
+{
+	fixture *f = *state;
+	char *text = render(&f->run, 0, 0), line[128];
+
+	assert_non_null(strstr(text, "\nKNOWN    cache   "));
+	assert_null(strstr(text, "examples.cache:grow"));
+	assert_non_null(strstr(text, "\nCLEAN    tests/test_encoder.py::test_dump_to_file"
+			       "[c-canonical-timezone-aware]\n         clean: heap"));
+	assert_null(strstr(text, "tests.test_encoder"));
+	/* Without a terminal nothing is wrapped, but the column stays narrow:
+	 * only the messages make a line long. */
+	snprintf(line, sizeof(line), "LEAK     %-40s  leaks 1 fd/call", "leak_fds");
+	assert_non_null(strstr(text, line));
+	free(text);
+}
+
+/* At a terminal's width every line fits; the wrapped text is the same. */
+static void test_narrow_golden(void **state)
+{
+	fixture *f = *state;
+	char *text = render_width(&f->run, 0, 0, 72);
+
+	lg_test_assert_golden(text, GOLDEN_NARROW);
+	/* A node id stays whole, to be copied: only its own line passes. */
+	*strstr(text, "tests/test_encoder.py") = '\0';
+	assert_true(widest(text) <= 72);
+	free(text);
+	text = render_width(&f->run, 0, 0, 40);
+	/* Words and the time never cut; names longer than a third of the
+	 * width on their own line. */
+	assert_non_null(strstr(text, "LEAK     remember       leaks 312 B/call\n"
+			       "         (95% CI 305" EN_DASH "320 B) over 4,000\n"
+			       "         calls   1.20 s\n"));
+	*strstr(text, "ERROR    tests/workloads/error_import.py") = '\0';
+	assert_true(widest(text) <= 40);
+	free(text);
+}
+
+/* An interrupted suite: the tests it never started are one line, the one
+ * it stopped keeps its own. */
+static void test_not_started(void **state)
+{
+	lg_run_result run = LG_RUN_RESULT_INIT;
+	lg_workload_result *r;
+	char name[64], *text;
+
+	(void)state;
+	r = add(&run, "tests/test_a.py::test_started", LG_VERDICT_ERROR,
+		LG_OUTCOME_CANCELLED, "cancelled: leakgate was interrupted (SIGINT)",
+		0.4);
+	for (int i = 0; i < 603; i++) {
+		snprintf(name, sizeof(name), "tests/test_a.py::test_%d", i);
+		r = add(&run, name, LG_VERDICT_ERROR, LG_OUTCOME_CANCELLED,
+			"cancelled: not started: leakgate was interrupted (SIGINT)", 0);
+		r->detail = lg_test_strdup("not started: leakgate was interrupted (SIGINT)");
+	}
+	run.seconds = 3;
+	run.cancelled = 2;
+	text = render(&run, 0, 0);
+	assert_string_equal(text,
+		"ERROR    tests/test_a.py::test_started  cancelled: leakgate was "
+		"interrupted (SIGINT)   0.40 s\n"
+		"ERROR    603 workloads not started: leakgate was interrupted (SIGINT)\n"
+		"604 workloads: 0 leaks, 0 clean, 604 errors, 0 known leaks, 0 fixed "
+		"in 3.0 s\n");
+	free(text);
+	lg_run_result_dispose(&run);
 }
 
 static void test_plain_golden(void **state)
@@ -181,14 +287,14 @@ static void test_color(void **state)
 	char *plain = render(&f->run, 0, 0);
 	char *text = render(&f->run, 0, 1);
 
-	assert_non_null(strstr(text, "\033[1;31mLEAK\033[0m     leak_fds:open_and_forget  "));
-	assert_non_null(strstr(text, "\033[32mCLEAN\033[0m    clean_lru:lookup  "));
+	assert_non_null(strstr(text, "\033[1;31mLEAK\033[0m     leak_fds  "));
+	assert_non_null(strstr(text, "\033[32mCLEAN\033[0m    clean_lru  "));
 	assert_non_null(strstr(text, "\033[1;35mERROR\033[0m"));
 	assert_non_null(strstr(text, "\033[33mKNOWN\033[0m"));
 	assert_non_null(strstr(text, "\033[36mFIXED\033[0m"));
-	/* The same text otherwise: 6 lines, two escapes each. */
-	assert_int_equal(strlen(text), strlen(plain) + 6 * (strlen("\033[0m")) +
-			 2 * strlen("\033[1;31m") + strlen("\033[32m") +
+	/* The same text otherwise: 7 lines, two escapes each. */
+	assert_int_equal(strlen(text), strlen(plain) + 7 * (strlen("\033[0m")) +
+			 2 * strlen("\033[1;31m") + 2 * strlen("\033[32m") +
 			 strlen("\033[1;35m") + strlen("\033[33m") + strlen("\033[36m"));
 	free(text);
 	free(plain);
@@ -232,13 +338,21 @@ static void test_progress(void **state)
 	lg_buf out = LG_BUF_INIT;
 
 	(void)state;
-	assert_lg_ok(lg_report_progress(&out, 3, 10, "orders:parse", 1.24));
+	assert_lg_ok(lg_report_progress(&out, 3, 10, "orders:parse", 1.24, 0));
 	assert_string_equal(out.ptr, "\r\033[K[3/10] running orders:parse (1.2 s)");
 	lg_buf_clear(&out);
 	/* Workload text cannot drive the terminal. */
-	assert_lg_ok(lg_report_progress(&out, 10, 10, "bad\033]0;title\a", 12));
+	assert_lg_ok(lg_report_progress(&out, 10, 10, "bad\033]0;title\a", 12, 0));
 	assert_string_equal(out.ptr, LG_PROGRESS_CLEAR
 			    "[10/10] running bad?]0;title? (12.0 s)");
+	lg_buf_clear(&out);
+	/* A line that would wrap could not be cleared: the name loses its
+	 * start (whole characters), the line one column short of the width. */
+	assert_lg_ok(lg_report_progress(&out, 3, 610, "tests/test_encod\xc3\xa9.py::"
+					"test_dump[c-x]", 1.24, 46));
+	assert_string_equal(out.ptr, LG_PROGRESS_CLEAR "[3/610] running "
+			    "\xe2\x80\xa6\xc3\xa9.py::test_dump[c-x] (1.2 s)");
+	assert_int_equal(widest(out.ptr + strlen(LG_PROGRESS_CLEAR)), 45);
 	lg_buf_dispose(&out);
 }
 
@@ -325,6 +439,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plain_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verbose_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_color, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_and_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_narrow_golden, setup, teardown),
+		cmocka_unit_test(test_not_started),
 		cmocka_unit_test(test_totals_pluralise),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test(test_progress),

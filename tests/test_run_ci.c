@@ -229,7 +229,8 @@ static void test_report_command(void **state)
 
 	report(&res, s, terminal, NULL);
 	assert_int_equal(res.code, 0);
-	assert_contains(res.out, "LEAK     leak_native:run");
+	/* Named as the run and the markdown name it: its section. */
+	assert_contains(res.out, "LEAK     leak   leaks ");
 	assert_contains(res.out, "3 workloads: 1 leak, 1 clean, 1 error");
 	lg_run_output_dispose(&res);
 
@@ -350,13 +351,24 @@ static char *suite_names(const char *path)
 	return names;
 }
 
+/* A CI script's gate (script relative to the source), run in dir with
+ * env; it must exit want. */
+static void ci_gate(lg_run_output *res, const char *dir, const char *script,
+		    const char *const *env, int want, const char *job)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", LG_SOURCE_DIR, script);
+	sh(res, dir, path, "gate", env);
+	if (res->code != want)
+		fail_msg("%s: exit %d\n%s\n%s", job, res->code, res->out, res->err);
+}
+
 /* The template's gate job, run in dir with env; it must exit want. */
 static void gitlab_gate(lg_run_output *res, const char *dir, const char *const *env,
 			int want, const char *job)
 {
-	sh(res, dir, LG_SOURCE_DIR "/ci/gitlab-run.sh", "gate", env);
-	if (res->code != want)
-		fail_msg("%s: exit %d\n%s\n%s", job, res->code, res->out, res->err);
+	ci_gate(res, dir, "ci/gitlab-run.sh", env, want, job);
 }
 
 /* The template's script as GitLab runs it: LEAKGATE_SHARD=auto with
@@ -426,6 +438,50 @@ static void test_gitlab_shards_and_merge(void **state)
 	md = lg_test_slurp(path_in(s, "gitlab/out/leakgate.md"));
 	assert_contains(md, "leakgate: 3 workloads \xe2\x80\x94 1 leak, 1 error, 1 clean");
 	free(md);
+}
+
+/* A pytest suite without a configuration file: the action's pytest input
+ * (a matrix of two shards) and the template's LEAKGATE_PYTEST split its
+ * tests by node id, sorted and dealt round-robin. */
+static void test_pytest_suite_shards(void **state)
+{
+	suite *s = *state;
+	char dir[4096], output_env[4200], summary_env[4200], *names;
+	const char *action[] = { "GITHUB_ACTIONS=true", s->leakgate_env, output_env,
+				 summary_env, "INPUT_PYTEST=test_s.py -k 'sum or join'",
+				 "INPUT_PYTHON=/usr/bin/python3", "INPUT_BASELINE=none",
+				 "INPUT_ARGS=--duration 0.2", "INPUT_SHARD=1/2",
+				 "INPUT_JUNIT=shards/leakgate-1.xml", NULL };
+	const char *gitlab[] = { "GITLAB_CI=true", "CI_NODE_INDEX=2", "CI_NODE_TOTAL=2",
+				 "LEAKGATE_SHARD=auto", s->leakgate_env,
+				 "LEAKGATE_PYTEST=test_s.py -k 'sum or join'",
+				 "LEAKGATE_PYTHON=/usr/bin/python3", "LEAKGATE_BASELINE=none",
+				 "LEAKGATE_ARGS=--duration 0.2", NULL };
+	lg_run_output res;
+
+	snprintf(dir, sizeof(dir), "%s", path_in(s, "suite-ci"));
+	assert_int_equal(mkdir(dir, 0777), 0);
+	snprintf(output_env, sizeof(output_env), "GITHUB_OUTPUT=%s/outputs", dir);
+	snprintf(summary_env, sizeof(summary_env), "GITHUB_STEP_SUMMARY=%s/summary.md", dir);
+	lg_run_write_file(path_in(s, "suite-ci/test_s.py"),
+			  "import pytest\n\n\n@pytest.mark.parametrize('n', [1, 2, 3])\n"
+			  "def test_sum(n):\n    assert sum(range(n)) >= 0\n\n\n"
+			  "def test_join():\n    assert '-'.join('ab') == 'a-b'\n\n\n"
+			  "def test_other():\n    pass\n");
+
+	ci_gate(&res, dir, "action/run.sh", action, 0, "action");
+	assert_contains(res.out, "--pytest test_s.py -k 'sum or join'");
+	lg_run_output_dispose(&res);
+	names = suite_names(path_in(s, "suite-ci/shards/leakgate-1.xml"));
+	/* In pytest's order within the shard. */
+	assert_string_equal(names, "test_s.py::test_sum[2] test_s.py::test_join ");
+	free(names);
+
+	gitlab_gate(&res, dir, gitlab, 0, "LEAKGATE_PYTEST, shard 2");
+	lg_run_output_dispose(&res);
+	names = suite_names(path_in(s, "suite-ci/leakgate-2.xml"));
+	assert_string_equal(names, "test_s.py::test_sum[1] test_s.py::test_sum[3] ");
+	free(names);
 }
 
 /* Without LEAKGATE_SHARD every job runs every workload: a plain job
@@ -699,9 +755,7 @@ static void test_action_script(void **state)
 	lg_run_spawn(&res, dir, git_init, NULL);
 	assert_int_equal(res.code, 0);
 	lg_run_output_dispose(&res);
-	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "gate", env_run);
-	if (res.code != 0)
-		fail_msg("gate: exit %d\n%s\n%s", res.code, res.out, res.err);
+	ci_gate(&res, dir, "action/run.sh", env_run, 0, "gate");
 	assert_contains(res.out, "--baseline auto");
 	lg_run_output_dispose(&res);
 	outputs = lg_test_slurp(path_in(s, "action/outputs"));
@@ -725,9 +779,7 @@ static void test_action_script(void **state)
 	}
 
 	/* The merge job: run A's JUnit file through the glob input. */
-	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "gate", env_merge);
-	if (res.code != 1)
-		fail_msg("merge: exit %d\n%s\n%s", res.code, res.out, res.err);
+	ci_gate(&res, dir, "action/run.sh", env_merge, 1, "merge");
 	lg_run_output_dispose(&res);
 	outputs = lg_test_slurp(path_in(s, "action/outputs"));
 	assert_output(outputs, "verdict=leak");
@@ -746,9 +798,7 @@ static void test_action_script(void **state)
 	unlink(path_in(s, "action/outputs"));
 
 	/* The record mode: the baseline as a note on HEAD, pushed to origin. */
-	sh(&res, dir, LG_SOURCE_DIR "/action/run.sh", "gate", env_record);
-	if (res.code != 0)
-		fail_msg("record: exit %d\n%s\n%s", res.code, res.out, res.err);
+	ci_gate(&res, dir, "action/run.sh", env_record, 0, "record");
 	assert_contains(res.out, "leakgate baseline record --store notes --config ");
 	lg_run_output_dispose(&res);
 	lg_run_spawn(&res, dir, pushed, NULL);
@@ -857,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_merge_to_pipe),
 		cmocka_unit_test(test_gitlab_shards_and_merge),
 		cmocka_unit_test(test_gitlab_unsharded),
+		cmocka_unit_test(test_pytest_suite_shards),
 		cmocka_unit_test(test_empty_shard),
 		cmocka_unit_test(test_action_script),
 		cmocka_unit_test(test_gitlab_record_races),

@@ -295,6 +295,29 @@ static void test_junit_is_never_half_written(void **state)
 	lg_run_output_dispose(&res);
 }
 
+/* On a terminal (util-linux's script gives it one) the progress line's
+ * clock moves while a workload runs, not only when one starts or ends. */
+static void test_progress_ticks(void **state)
+{
+	char command[8192];
+	const char *argv[] = { "/usr/bin/script", "-qfec", command, "/dev/null", NULL };
+	lg_run_output res;
+	size_t draws = 0;
+
+	(void)state;
+	if (access(argv[0], X_OK) != 0)
+		skip();
+	snprintf(command, sizeof(command), "%s run --calls 200000 "
+		 "--no-early-stop %s", lg_run_binary(), W("clean_cycles.py:run"));
+	lg_run_spawn(&res, NULL, argv, NULL);
+	assert_int_equal(res.code, 0);
+	for (const char *p = res.out; (p = strstr(p, "\r\033[K[0/1] running ")); p++)
+		draws++;
+	if (draws < 5)
+		fail_msg("%zu progress lines in a second: %s", draws, res.out);
+	lg_run_output_dispose(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +334,7 @@ int main(void)
 		lg_run_fixture_test(test_expected_leak_and_fixed_leak_pass),
 		lg_run_fixture_test(test_module_target),
 		lg_run_fixture_test(test_junit_is_never_half_written),
+		cmocka_unit_test(test_progress_ticks),
 	};
 
 	return cmocka_run_group_tests_name("run: command line", tests, NULL, NULL);

@@ -290,6 +290,15 @@ static void test_sigterm_keeps_finished_results(void **state)
 	assert_contains(err, "leakgate run: interrupted by SIGTERM: 2 of 6 workloads "
 			"finished, 4 cancelled; results in ");
 	assert_contains(out, "6 workloads: 0 leaks, 2 clean, 4 errors");
+	/* The two never started: one line in the report, none on stderr;
+	 * the two stopped keep theirs. */
+	assert_contains(out, "\nERROR    2 workloads not started: leakgate was "
+			"interrupted (SIGTERM)\n");
+	assert_null(strstr(out, "stuck-2"));
+	assert_null(strstr(out, "stuck-3"));
+	assert_null(strstr(err, "stuck-2"));
+	assert_null(strstr(err, "stuck-3"));
+	assert_contains(out, "ERROR    stuck-0 ");
 	doc = lg_run_load_junit(junit);
 	assert_int_equal((int)lg_run_xpath_number(doc, "count(//testcase)"), 6);
 	assert_int_equal((int)lg_run_xpath_number(doc,

@@ -32,6 +32,22 @@ static void exec_leakgate(lg_run_output *run, const char *dir, const char *const
 	lg_run_exec_env(run, dir, args, child_env);
 }
 
+/* As exec_leakgate, with one more variable set (PYTHONPATH joined). */
+static void exec_leakgate_with(lg_run_output *run, const char *dir,
+			       const char *const *args, const char *var)
+{
+	char joined[8192];
+	const char *env[] = { var, NULL, NULL };
+
+	if (child_env && strncmp(var, "PYTHONPATH=", 11) == 0) {
+		snprintf(joined, sizeof(joined), "%s:%s", var, child_env[0] + 11);
+		env[0] = joined;
+	} else if (child_env) {
+		env[1] = child_env[0];
+	}
+	lg_run_exec_env(run, dir, args, env);
+}
+
 static const char config[] =
 	"[leakgate]\n"
 	"\tpython = " PYTHON "\n"
@@ -277,6 +293,22 @@ static void test_doctests_repeat(void **state)
 	lg_run_cleanup(dir, &run, doc);
 }
 
+/* The report names a test by its node id, as progress and errors do, so
+ * it can be pasted into pytest:, --pytest or a [workload] section; the
+ * junitxml names stay in the JUnit testcase only. */
+static void test_report_names(void **state)
+{
+	suite *s = *state;
+
+	assert_contains(s->run.out, "\nCLEAN    test_clean.py::test_param[a b]  ");
+	assert_contains(s->run.out, "\nLEAK     test_leaky.py::test_leaks_into_module_list\n");
+	assert_contains(s->run.err, "test_clean.py::test_trivial: clean\n");
+	assert_null(strstr(s->run.out, "test_clean:test_"));
+	assert_null(strstr(s->run.out, "test_leaky:test_"));
+	/* The suite imports nothing it also has installed. */
+	assert_null(strstr(s->run.err, "warning: the tests import"));
+}
+
 /* A run in dir that must fail with exit 2 and one line naming `part`. */
 static void assert_usage_error(const char *dir, const char *const *args,
 			       const char *part)
@@ -317,6 +349,126 @@ static void test_bad_suite_arguments(void **state)
 	(void)state;
 	assert_usage_error(SUITE_DIR, missing, "file or directory not found: nope/");
 	assert_usage_error(SUITE_DIR, nothing, "pytest collected no tests");
+}
+
+/* Lines fit the terminal (COLUMNS here): a node id longer than a third
+ * of it gets a line of its own, the message wraps under it. */
+static void test_report_width(void **state)
+{
+	const char *args[] = {
+		"run", "--python", PYTHON, "--duration", "0.2", "-j", "2",
+		"--pytest", "test_clean.py -k param", NULL
+	};
+	lg_run_output run;
+	size_t col = 0;
+
+	(void)state;
+	exec_leakgate_with(&run, SUITE_DIR, args, "COLUMNS=50");
+	if (run.code != 0)
+		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
+	assert_int_equal(run.code, 0);
+	assert_contains(run.out, "CLEAN    test_clean.py::test_param[utf-8]\n"
+			"         clean: ");
+	for (const char *p = run.out; *p; p++) {
+		col = *p == '\n' ? 0 : col + (((unsigned char)*p & 0xc0) != 0x80);
+		if (col > 50)
+			fail_msg("a line over 50 columns:\n%s", run.out);
+	}
+	lg_run_output_dispose(&run);
+}
+
+/* pytest's own usage error (an option of a plugin that is not installed,
+ * in the project's addopts) as pytest prints it: its lines, pytest named. */
+static void test_pytest_usage_error(void **state)
+{
+	char *dir = lg_run_tmpdir(), path[4096];
+	const char *args[] = { "run", "--python", PYTHON, "--pytest", "tests", NULL };
+	lg_run_output run;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/pytest.ini", dir);
+	lg_run_write_file(path, "[pytest]\naddopts = --cov=pkg\n");
+	snprintf(path, sizeof(path), "%s/test_a.py", dir);
+	lg_run_write_file(path, "def test_a():\n    pass\n");
+	exec_leakgate(&run, dir, args);
+	assert_int_equal(run.code, 2);
+	assert_contains(run.err, "leakgate run: --pytest 'tests': usage: pytest [options]");
+	assert_contains(run.err, "\npytest: error: unrecognized arguments: --cov=pkg\n"
+			"  inifile: ");
+	assert_null(strstr(run.err, "-c:"));
+	assert_null(strstr(run.err, "-c [options]"));
+	assert_string_equal(run.out, "");
+	lg_run_cleanup(dir, &run, NULL);
+}
+
+/* git-config removes plain double quotes from a value: the suite's -k
+ * keeps its words together in single quotes, or in \"...\". */
+static void test_config_quotes(void **state)
+{
+	static const char *const values[] = {
+		"test_clean.py -k 'trivial or monkeypatch'",
+		"test_clean.py -k \\\"trivial or monkeypatch\\\"",
+	};
+	char *dir = lg_run_tmpdir(), conf[4096], text[512];
+	const char *args[] = { "run", "--config", conf, NULL };
+	lg_run_output run;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/quotes.conf", dir);
+	for (size_t i = 0; i < sizeof(values) / sizeof(*values); i++) {
+		snprintf(text, sizeof(text), "[leakgate]\n\tpython = %s\n\t"
+			 "duration = 0.2\n\tjobs = 2\n\tpytest = %s\n", PYTHON,
+			 values[i]);
+		lg_run_write_file(conf, text);
+		exec_leakgate(&run, SUITE_DIR, args);
+		if (run.code != 0)
+			print_error("%s\nstdout:\n%s\nstderr:\n%s\n", text, run.out,
+				    run.err);
+		assert_int_equal(run.code, 0);
+		assert_contains(run.out, "\n2 workloads: 0 leaks, 2 clean");
+		lg_run_output_dispose(&run);
+	}
+	lg_run_cleanup(dir, NULL, NULL);
+}
+
+/* A src/ layout put first on sys.path (pythonpath = src) while the package
+ * is installed too: the tests measure the tree, and leakgate says so. */
+static void test_source_tree_warning(void **state)
+{
+	static const char *const files[] = {
+		"proj/pytest.ini", "[pytest]\npythonpath = src\n",
+		"proj/src/lgshadow/__init__.py", "VALUE = 'tree'\n",
+		"proj/tests/test_shadow.py",
+		"import lgshadow\n\ndef test_value():\n    assert lgshadow.VALUE\n",
+		"site/site-packages/lgshadow/__init__.py", "VALUE = 'installed'\n",
+	};
+	char *dir = lg_run_tmpdir(), path[4096], var[4200];
+	const char *args[] = {
+		"run", "--python", PYTHON, "--duration", "0.2", "--pytest", "tests", NULL
+	};
+	lg_run_output run;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i += 2) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		for (char *p = strchr(path + strlen(dir) + 1, '/'); p; p = strchr(p + 1, '/')) {
+			*p = '\0';
+			mkdir(path, 0700);
+			*p = '/';
+		}
+		lg_run_write_file(path, files[i + 1]);
+	}
+	snprintf(var, sizeof(var), "PYTHONPATH=%s/site/site-packages", dir);
+	snprintf(path, sizeof(path), "%s/proj", dir);
+	exec_leakgate_with(&run, path, args, var);
+	if (run.code != 0)
+		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
+	assert_int_equal(run.code, 0);
+	assert_contains(run.err, "leakgate run: warning: the tests import lgshadow "
+			"from the source tree (src/lgshadow/__init__.py), not the "
+			"installed copy (");
+	assert_contains(run.err, "/site/site-packages/lgshadow/__init__.py)");
+	lg_run_cleanup(dir, &run, NULL);
 }
 
 static void test_shard_of_a_suite(void **state)
@@ -371,12 +523,17 @@ static int run_all(const char *pytest)
 		cmocka_unit_test(test_skipped_tests),
 		cmocka_unit_test(test_failing_tests),
 		cmocka_unit_test(test_junit_names),
+		cmocka_unit_test(test_report_names),
 	};
 	const struct CMUnitTest other_tests[] = {
 		cmocka_unit_test(test_without_pytest),
 		cmocka_unit_test(test_bad_suite_arguments),
 		cmocka_unit_test(test_shard_of_a_suite),
 		cmocka_unit_test(test_doctests_repeat),
+		cmocka_unit_test(test_report_width),
+		cmocka_unit_test(test_pytest_usage_error),
+		cmocka_unit_test(test_config_quotes),
+		cmocka_unit_test(test_source_tree_warning),
 	};
 	char suite_name[64], runs_name[64];
 	int failed;

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "leakgate/buf.h"
 #include "leakgate/proto.h"
 
 /*
@@ -18,19 +19,23 @@ typedef struct {
 	size_t count;
 	int ended;       /* the end record came */
 	char *error;     /* why the collection failed; NULL when it did not */
+	lg_buf notes;    /* warnings for the user (the tests import the source
+			  * tree, not the installed package), one a line */
 } lg_pytest_suite;
 
-#define LG_PYTEST_SUITE_INIT { NULL, 0, 0, NULL }
+#define LG_PYTEST_SUITE_INIT { NULL, 0, 0, NULL, LG_BUF_INIT }
 
-/* Apply one record of the collection: `test` adds a node id, `end` ends.
+/* Apply one record of the collection: `test` adds a node id, `note` a
+ * warning, `end` ends.
  * LG_EPROTO for anything else or anything after the end. */
 int lg_pytest_suite_apply(lg_pytest_suite *suite, const lg_record *rec);
 
 /*
  * Collect args (one shell-quoted string) with python, killed after timeout
  * seconds. A collection that fails (no pytest beside the interpreter, bad
- * arguments, no tests) is LG_EINVALID with a one-line message, e.g.
- * "--pytest: pytest is not installed for /usr/bin/python3 (...)".
+ * arguments, no tests) is LG_EINVALID with a message, e.g. "--pytest:
+ * pytest is not installed for /usr/bin/python3 (...)"; pytest's own usage
+ * errors keep their lines, as pytest prints them.
  */
 int lg_pytest_collect(lg_pytest_suite *out, const char *python,
 		      const char *args, double timeout);

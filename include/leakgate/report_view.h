@@ -27,6 +27,10 @@ lg_view_severity lg_view_severity_of(const lg_workload_result *r);
 /* The workload's name as configured (the target when ad hoc); borrowed. */
 const char *lg_view_name(const lg_workload_result *r);
 
+/* Not started at all: the run was interrupted first. Reports say these
+ * in one line, not one each. */
+int lg_view_not_started(const lg_workload_result *r);
+
 /* Where to point a reader: for an error the line that raised (in the
  * user's code), else the allocation site when the diagnostic pass found
  * one, else the workload function's file and line. *file may be NULL

@@ -16,6 +16,10 @@ typedef struct {
 	void (*progress)(void *ctx, const lg_workload_result *r,
 			 size_t done, size_t total, int finished);
 	void *progress_ctx;
+	/* Called with progress_ctx at every turn of the wait for children
+	 * (at least every 100 ms while one runs), so a progress line's clock
+	 * moves between events; may be NULL. */
+	void (*tick)(void *ctx);
 	/* Called right after lg_judge, before anything reads the verdict
 	 * (the diagnostic pass, progress): a second judgement, such as the
 	 * baseline's; may be NULL. < 0 (out of memory) stops the run. */

@@ -187,7 +187,9 @@ def main(argv):
     os.set_inheritable(PROTO_FD, False)  # children of the workload must not hold it
     if argv[:1] in (["--pytest-args"], ["--collect"]):
         # Existing tests as workloads: a pytest target's suite arguments,
-        # or the collection of a suite (pytest_target.py).
+        # or the collection of a suite (pytest_target.py). Named as
+        # pytest runs, its usage errors say "pytest", not "-c".
+        sys.argv[0] = "pytest"
         tests, = own_imports(["_leakgate.pytest_target"])
         if argv[0] == "--collect":
             tests.collect_main(argv[1:])

@@ -16,7 +16,7 @@ import gc
 import os
 import sys
 
-from .common import MAX_TEXT, message_of, note, send, traceback_of, type_name
+from .common import MAX_TEXT, message_of, note, own_imports, send, traceback_of, type_name
 
 PYTEST_ARGS = None  # the suite's arguments (--pytest-args), one shell string
 
@@ -122,6 +122,9 @@ def collect_main(argv):
         if item.nodeid not in seen:
             seen.add(item.nodeid)
             send("test", [("node", item.nodeid)])
+    source_tree, = own_imports(["_leakgate.source_tree"])
+    for text in source_tree.notes(str(config.rootpath)):
+        send("note", [("text", text)])
     send("end", [("reason", "completed"), ("count", len(seen))])
 
 

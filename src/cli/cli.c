@@ -2,7 +2,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "leakgate/metric.h"
 #include "leakgate/verdict.h"
@@ -10,6 +13,23 @@
 #ifndef LG_VERSION
 #define LG_VERSION "dev"
 #endif
+
+size_t lg_cli_terminal_width(int fd)
+{
+	const char *columns = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+	long n;
+
+	if (columns && *columns) {
+		n = strtol(columns, &end, 10);
+		if (!*end && n > 0)
+			return (size_t)n;
+	}
+	if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);

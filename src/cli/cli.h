@@ -18,6 +18,10 @@ enum {
 /* The exit code of a finished run (lg_run_status_of). */
 int lg_cli_exit_code(const lg_run_result *run);
 
+/* Columns to fit the report and progress line to: COLUMNS when set, else
+ * the width of fd's terminal; 0 when neither (a pipe or a file: no wrap). */
+size_t lg_cli_terminal_width(int fd);
+
 /* Dispatch argv to a subcommand; returns the process exit code. */
 int lg_cli_main(int argc, char **argv);
 

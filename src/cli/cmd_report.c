@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
@@ -123,6 +124,7 @@ static int render(lg_buf *out, const lg_run_result *run, const report_args *a)
 		break;
 	}
 	terminal.verbose = a->verbose;
+	terminal.width = lg_cli_terminal_width(STDOUT_FILENO);
 	return lg_report_terminal(out, run, &terminal);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "leakgate/buf.h"
@@ -13,8 +14,10 @@
 #include "leakgate/parse.h"
 #include "leakgate/pytest_suite.h"
 #include "leakgate/report.h"
+#include "leakgate/report_view.h"
 #include "leakgate/runner.h"
 
+#include "cli.h"
 #include "run_setup.h"
 
 static int bad_option(const char *fmt, const char *value)
@@ -69,21 +72,28 @@ int lg_run_args_option(lg_run_args *a, int option, const char *value)
 
 typedef struct {
 	int tty;
-	const char *running;
+	size_t width;         /* of the terminal; 0: unknown */
+	const char *running;  /* the workload started last */
+	size_t done, total;
+	double start, shown;  /* when the run started, the line was drawn */
 } progress_state;
 
-static const char *display_name(const lg_workload_result *r)
+static double monotonic(void)
 {
-	return r->workload.name ? r->workload.name : r->workload.target;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Best effort: a progress line that cannot be shown is not an error. */
-static void show_progress(size_t done, size_t total, const char *running,
-			  double seconds)
+static void show_progress(progress_state *p)
 {
 	lg_buf line = LG_BUF_INIT;
 
-	if (lg_report_progress(&line, done, total, running, seconds) == 0)
+	p->shown = monotonic();
+	if (lg_report_progress(&line, p->done, p->total, p->running,
+			       p->shown - p->start, p->width) == 0)
 		lg_file_put(stderr, line.ptr, line.len, "the progress line");
 	lg_buf_dispose(&line);
 }
@@ -95,16 +105,29 @@ static void on_progress(void *ctx, const lg_workload_result *r, size_t done,
 
 	if (p->tty) {
 		if (!finished)
-			p->running = display_name(r);
+			p->running = lg_view_name(r);
+		p->done = done;
+		p->total = total;
 		if (done < total)
-			show_progress(done, total, p->running, r->seconds);
+			show_progress(p);
 		else
 			lg_file_put(stderr, LG_PROGRESS_CLEAR,
 				    strlen(LG_PROGRESS_CLEAR), "the progress line");
-	} else if (finished) {
+	} else if (finished && !lg_view_not_started(r)) {
+		/* The tests an interrupted run never started are counted once,
+		 * after the report, not a line each here. */
 		fprintf(stderr, "leakgate: [%zu/%zu] %s: %s\n", done, total,
-			display_name(r), lg_verdict_name(r->verdict));
+			lg_view_name(r), lg_verdict_name(r->verdict));
 	}
+}
+
+/* The line's clock moves between events, redrawn about ten times a second. */
+static void on_tick(void *ctx)
+{
+	progress_state *p = ctx;
+
+	if (p->tty && p->done < p->total && monotonic() - p->shown >= 0.1)
+		show_progress(p);
 }
 
 /* Command-line settings win over the configuration file. */
@@ -216,6 +239,8 @@ static int add_suite(lg_run_plan *plan, const char *args, const char *python)
 	if ((rc = lg_pytest_collect(&suite, python, args,
 				    plan->cfg.defaults.timeout)) < 0)
 		return rc;
+	for (const char *p = lg_buf_cstr(&suite.notes); *p; p += strcspn(p, "\n") + 1)
+		fprintf(stderr, "leakgate run: warning: %.*s\n", (int)strcspn(p, "\n"), p);
 	for (i = 0; i < suite.count && rc == 0; i++) {
 		for (k = 0; k < plan->count; k++)
 			if (strcmp(plan->workloads[k].name, suite.nodes[i]) == 0)
@@ -315,7 +340,7 @@ int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 			const lg_run_args *a)
 {
 	lg_runner_options ropts = LG_RUNNER_OPTIONS_INIT;
-	progress_state progress = { 0, "" };
+	progress_state progress = { .running = "" };
 
 	ropts.jobs = plan->jobs;
 	ropts.judge = plan->judge;
@@ -324,7 +349,10 @@ int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 	/* The binary: every child of this process is the runner's. */
 	ropts.adopt_orphans = 1;
 	progress.tty = !a->quiet && isatty(STDERR_FILENO);
+	progress.width = progress.tty ? lg_cli_terminal_width(STDERR_FILENO) : 0;
+	progress.start = progress.shown = monotonic();
 	ropts.progress = a->quiet ? NULL : on_progress;
+	ropts.tick = a->quiet ? NULL : on_tick;
 	ropts.progress_ctx = &progress;
 	return lg_runner_run(out, plan->workloads, plan->count, &ropts);
 }
@@ -339,6 +367,7 @@ int lg_run_print_report(const lg_run_result *run, const lg_run_args *a)
 		return 0;
 	opts.verbose = a->verbose;
 	opts.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	opts.width = lg_cli_terminal_width(STDOUT_FILENO);
 	rc = lg_report_terminal(&text, run, &opts);
 	if (rc == 0)
 		rc = lg_file_put(stdout, lg_buf_cstr(&text), text.len, "the report");

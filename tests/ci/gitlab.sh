@@ -10,6 +10,8 @@
 #   shard     parallel: 2 with LEAKGATE_SHARD: auto, one workload each,
 #             then shard-merge joins them
 #   matrix    parallel: matrix: two cells, each measuring every workload
+#   suite     a pytest suite without a configuration file (LEAKGATE_PYTEST),
+#             parallel: 2 splitting its tests by node id; suite-merge
 #   cloned    LEAKGATE_REPOSITORY (a local repository) and LEAKGATE_REF: the
 #             template fetches leakgate into .leakgate-ci/ beside the
 #             committed .leakgate/baseline, builds and gates; run again
@@ -53,6 +55,20 @@ cat >"$project/leakgate.conf" <<'EOF'
 [workload "known"]
 	target = leak.py:run
 	expect = leak
+EOF
+mkdir -p "$project/tests"
+printf '[pytest]\ntestpaths = tests\n' >"$project/pytest.ini"
+cat >"$project/tests/test_suite.py" <<'EOF'
+import pytest
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_sum(n):
+    assert sum(range(n)) >= 0
+
+
+def test_join():
+    assert "-".join("ab") == "a-b"
 EOF
 git_c() {
 	git -C "$project" -c user.name=leakgate-test -c user.email=test@example.com \
@@ -128,6 +144,25 @@ matrix:
       - LEAKGATE_PYTHON: [python3, $python_b]
   variables:
     LEAKGATE_JUNIT: out/matrix-\$CI_NODE_INDEX/leakgate.xml
+
+suite:
+  extends: .leakgate
+  parallel: 2
+  before_script:
+    - rm leakgate.conf
+  variables:
+    LEAKGATE_PYTEST: tests -k 'sum or join'
+    LEAKGATE_PYTHON: /usr/bin/python3
+    LEAKGATE_WORKLOADS: ""
+    LEAKGATE_SHARD: auto
+    LEAKGATE_ARGS: --duration 0.2
+    LEAKGATE_JUNIT: out/suite/leakgate.xml
+
+suite-merge:
+  extends: .leakgate-merge
+  needs: [suite]
+  variables:
+    LEAKGATE_JUNIT: out/suite/leakgate.xml
 
 cloned:
   extends: .leakgate
@@ -250,6 +285,21 @@ for k in 1 2; do
 done
 job_said "matrix: [python3]" "LEAKGATE_SHARD unset: this job runs every workload" "$log" ||
 	fail "matrix: no note on sharding"
+
+# The suite's four tests, two to each job, by sorted node id.
+for k in 1 2; do
+	job_status PASS "suite: [$k/2]" "$log" || fail "suite $k/2 did not pass"
+	[ "$(xpath "count(//testcase)" "out/suite/leakgate-$k.xml")" = 2 ] ||
+		fail "suite $k/2: not two tests"
+done
+job_said "suite: [1/2]" "--pytest tests -k 'sum or join'" "$log" ||
+	fail "suite: no --pytest in the leakgate run line"
+for name in test_join test_sum[2]; do
+	[ "$(xpath "count(//testsuite[@name='tests/test_suite.py::$name'])" \
+		out/suite/leakgate-1.xml)" = 1 ] || fail "suite 1/2: no $name"
+done
+job_status PASS suite-merge "$log" || fail "suite-merge did not pass"
+[ "$(suites out/suite/leakgate.xml)" = 4 ] || fail "suite-merge: not the four tests"
 
 job_status PASS cloned "$log" || fail "cloned did not pass"
 [ "$(verdict out/cloned/leakgate.xml known)" = expected-leak ] || fail "cloned: verdict"
