@@ -12,6 +12,7 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
+#include "leakgate/proc.h"
 #include "leakgate/libgit2.h"
 #include "leakgate/parse.h"
 
@@ -262,6 +263,12 @@ static int apply(lg_workload *wl, const loader *ld, unsigned setting,
 			return bad_value(ld, key, value, "is not true or false");
 		return 0;
 	case SET_JOBS:
+		if (strcmp(value, "auto") == 0) {
+			ld->cfg->jobs = lg_proc_cpus();
+			return 0;
+		}
+		if (lg_parse_i64(&n, value) < 0)
+			return bad_value(ld, key, value, "is not auto or a whole number");
 		if ((rc = parse_whole(&n, ld, key, value, 1, INT_MAX)) < 0)
 			return rc;
 		ld->cfg->jobs = (int)n;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "leakgate/config.h"
+#include "leakgate/proc.h"
 
 /* Each test runs inside its own temporary directory, so relative paths work. */
 typedef struct {
@@ -243,6 +244,24 @@ static void test_repeats_are_errors(void **state)
 	assert_int_equal(s->cfg.jobs, 3);
 	assert_string_equal(s->cfg.workloads[0].target, "b2.py:run");
 	assert_true(s->cfg.workloads[0].threshold == 2);
+}
+
+/* jobs = auto: the processors leakgate may run on; the new settings. */
+static void test_jobs_auto_and_fail_inconclusive(void **state)
+{
+	sandbox *s = *state;
+
+	load(s, "leakgate.conf", "[leakgate]\n\tjobs = auto\n\tfail-inconclusive = yes\n"
+	     "[workload \"a\"]\n\ttarget = a.py:run\n"
+	     "[workload \"b\"]\n\ttarget = b.py:run\n\tfail-inconclusive = false\n");
+	assert_int_equal(s->cfg.jobs, lg_proc_cpus());
+	assert_true(s->cfg.jobs >= 1);
+	assert_true(s->cfg.workloads[0].fail_inconclusive);
+	assert_false(s->cfg.workloads[1].fail_inconclusive);
+	assert_load_fails(s, "[leakgate]\n\tjobs = many\n", LG_EINVALID,
+			  "leakgate.conf: leakgate.jobs: 'many' is not auto or a whole number");
+	assert_load_fails(s, "[leakgate]\n\tfail-inconclusive = maybe\n", LG_EINVALID,
+			  "leakgate.conf: leakgate.fail-inconclusive: 'maybe' is not true or false");
 }
 
 static void test_missing_file(void **state)
@@ -536,6 +555,7 @@ int main(void)
 		SANDBOXED(test_comments_and_quotes),
 		SANDBOXED(test_key_names_ignore_case),
 		SANDBOXED(test_repeats_are_errors),
+		SANDBOXED(test_jobs_auto_and_fail_inconclusive),
 		SANDBOXED(test_missing_file),
 		SANDBOXED(test_directory),
 		SANDBOXED(test_syntax_error),

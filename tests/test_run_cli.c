@@ -307,7 +307,7 @@ static void test_progress_ticks(void **state)
 	(void)state;
 	if (access(argv[0], X_OK) != 0)
 		skip();
-	snprintf(command, sizeof(command), "%s run --calls 200000 "
+	snprintf(command, sizeof(command), "%s run --calls 1000000 "
 		 "--no-early-stop %s", lg_run_binary(), W("clean_cycles.py:run"));
 	lg_run_spawn(&res, NULL, argv, NULL);
 	assert_int_equal(res.code, 0);

@@ -20,7 +20,7 @@
  *       explain = auto          ; diagnose leaks; always, never (explanation.h)
  *       fail-on-cycles = false  ; cyclic garbage fails (true/false, yes/no)
  *       fail-inconclusive = false ; too little evidence fails (true/false)
- *       jobs = 2
+ *       jobs = 2                 ; or auto: the processors it may use
  *       junit = leakgate.xml
  *       pytest = tests/ -m leakcheck  ; a pytest suite: every test it
  *                                     ; collects is a workload

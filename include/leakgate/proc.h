@@ -99,6 +99,10 @@ void lg_proc_end_orphans(void);
 /* Close the pipes and reap (blocking); safe to call twice. */
 int lg_proc_finish(lg_proc *p);
 
+/* The processors this process may run on (its affinity mask: a CI
+ * container's share, not the host's), at least 1: -j auto. */
+int lg_proc_cpus(void);
+
 /* Resident set size of the child in bytes, -1 when unknown. */
 long long lg_proc_rss(const lg_proc *p);
 

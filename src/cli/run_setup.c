@@ -9,6 +9,7 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
+#include "leakgate/proc.h"
 #include "leakgate/file.h"
 #include "leakgate/junit.h"
 #include "leakgate/parse.h"
@@ -61,8 +62,13 @@ int lg_run_args_option(lg_run_args *a, int option, const char *value)
 					  "or with a unit (512M, 2G, 1.5G; 0 = none)", value);
 		break;
 	case 'j':
+		if (strcmp(value, "auto") == 0) {
+			a->jobs = lg_proc_cpus();
+			break;
+		}
 		if (lg_parse_i64(&a->jobs, value) < 0 || a->jobs < 1 || a->jobs > 1024)
-			return bad_option("--jobs: '%s' is not a whole number from 1 to 1024", value);
+			return bad_option("--jobs: '%s' is not auto or a whole number "
+					  "from 1 to 1024", value);
 		break;
 	default:
 		return 0;

@@ -92,7 +92,8 @@ enum {
 	"      --timeout SECS     kill a workload after this long (default 120)\n" \
 	"      --memory-limit SIZE kill a workload past this resident memory:\n" \
 	"                         MiB, or 512M, 2G, 1.5G (default 4096, 0 = none)\n" \
-	"  -j, --jobs N           workloads measured in parallel (default 1)\n" \
+	"  -j, --jobs N|auto      workloads measured in parallel (default 1; auto:\n" \
+	"                         the processors leakgate may use)\n" \
 	"  -q, --quiet            no report on standard output, no progress\n" \
 	"  -v, --verbose          every metric's fit in the report\n" \
 	"      --explain          diagnose every workload, not only leaks: growing\n" \
