@@ -393,6 +393,8 @@ static int properties(writer *x, const lg_workload_result *r)
 	    (rc = property_count(x, "call_ns", r->call_ns)) < 0 ||
 	    (rc = property_count(x, "calls", lg_series_calls(&r->series))) < 0 ||
 	    (rc = property_count(x, "samples", (long long)r->series.count)) < 0 ||
+	    (r->cpu_seconds > 0 &&
+	     (rc = property_number(x, "cpu_seconds", r->cpu_seconds)) < 0) ||
 	    (r->flat_calls > 0 &&
 	     (rc = property_count(x, "flat_calls", (long long)r->flat_calls)) < 0) ||
 	    (rc = property(x, "message", r->message)) < 0 ||

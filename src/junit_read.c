@@ -584,6 +584,8 @@ static int property(lg_workload_result *r, const reader *rd,
 		wl->fail_inconclusive = strcmp(value, "true") == 0;
 		return 0;
 	}
+	if (strcmp(name, "cpu_seconds") == 0)
+		return number(&r->cpu_seconds, rd, line, name, value);
 	if (strcmp(name, "flat_calls") == 0)
 		return number(&r->flat_calls, rd, line, name, value);
 	if (strcmp(name, "threshold") == 0)

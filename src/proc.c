@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -400,17 +401,25 @@ void lg_proc_close_control(lg_proc *p)
 	close_fd(&p->control);
 }
 
+static long long usage_ns(const struct rusage *u)
+{
+	return ((long long)u->ru_utime.tv_sec + u->ru_stime.tv_sec) * 1000000000LL +
+	       ((long long)u->ru_utime.tv_usec + u->ru_stime.tv_usec) * 1000LL;
+}
+
 int lg_proc_poll(lg_proc *p)
 {
+	struct rusage usage;
 	pid_t r;
 
 	if (p->exited || p->pid <= 0)
 		return 1;
 	do
-		r = waitpid(p->pid, &p->status, WNOHANG);
+		r = wait4(p->pid, &p->status, WNOHANG, &usage);
 	while (r < 0 && errno == EINTR);
 	if (r == p->pid) {
 		p->exited = 1;
+		p->cpu_ns = usage_ns(&usage);
 		/* Reap-then-kill race: the group may outlive its leader. */
 		kill(-p->pid, SIGKILL);
 		untrack(p->pid);
@@ -451,6 +460,7 @@ void lg_proc_kill(lg_proc *p)
 
 int lg_proc_finish(lg_proc *p)
 {
+	struct rusage usage;
 	pid_t r;
 
 	close_fd(&p->out_fd);
@@ -460,11 +470,12 @@ int lg_proc_finish(lg_proc *p)
 	if (p->pid <= 0 || p->exited)
 		return 0;
 	do
-		r = waitpid(p->pid, &p->status, 0);
+		r = wait4(p->pid, &p->status, 0, &usage);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return lg_error_set_os("cannot wait for process %d", (int)p->pid);
 	p->exited = 1;
+	p->cpu_ns = usage_ns(&usage);
 	kill(-p->pid, SIGKILL);
 	untrack(p->pid);
 	return 0;
@@ -479,6 +490,35 @@ int lg_proc_cpus(void)
 		return CPU_COUNT(&set);
 	online = sysconf(_SC_NPROCESSORS_ONLN);
 	return online > 0 ? (int)online : 1;
+}
+
+long long lg_proc_cpu_ns(const lg_proc *p)
+{
+	unsigned long long user, system;
+	char path[64], text[1024], *fields;
+	long ticks = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	if (p->exited)
+		return p->cpu_ns;
+	if (p->pid <= 0 || ticks <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	/* After the command's name, which may hold spaces and parentheses:
+	 * state is field 3, utime 14, stime 15. */
+	if (!(fields = strrchr(text, ')')) ||
+	    sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &user, &system) != 2)
+		return -1;
+	return (long long)((user + system) * (1000000000ULL / (unsigned long long)ticks));
 }
 
 long long lg_proc_rss(const lg_proc *p)

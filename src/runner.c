@@ -94,6 +94,7 @@ typedef struct {
 	const char *argv[16];
 	const char *env[4];
 	double started;
+	long long cpu_from;     /* the child's CPU time when the test began */
 	double exited_at;
 	kill_reason killed;
 	int cancel_signal;      /* with KILLED_CANCELLED: the signal */
@@ -215,6 +216,7 @@ static void slot_begin(slot *s, lg_workload_result *r)
 			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
 	s->started = now();
+	s->cpu_from = s->serving ? lg_proc_cpu_ns(&s->proc) : 0;
 }
 
 /* Order the slot's serving child to run r's test. Its session starts
@@ -490,9 +492,12 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	lg_workload_result *r = s->result;
 	const lg_workload *wl = &r->workload;
 	char status[128], line[512], calls[32];
+	long long cpu = lg_proc_cpu_ns(&s->proc);
 	int rc = 0;
 
 	r->seconds = now() - s->started;
+	r->cpu_seconds = cpu >= 0 && s->cpu_from >= 0 && cpu > s->cpu_from
+			 ? (double)(cpu - s->cpu_from) / 1e9 : 0;
 	lg_proc_describe_status(status, sizeof(status), s->proc.status);
 	snprintf(calls, sizeof(calls), "%lld", (long long)lg_series_calls(&r->series));
 	/* Ended before the signal was seen: a whole result. */

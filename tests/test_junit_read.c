@@ -109,6 +109,8 @@ static void build(lg_run_result *run)
 	fit(r, LG_METRIC_HEAP_BYTES, 2, 0, 4, 0);
 	r->outcome = LG_OUTCOME_COMPLETED;
 	r->seconds = 2;
+	r->cpu_seconds = 0.25;
+	r->workload.fail_inconclusive = 1;
 	assert_lg_ok(lg_tail_add(&r->err, "warning: x\n", 11));
 
 	/* An error with a traceback and no samples kept but calls made. */
@@ -199,6 +201,9 @@ static void test_round_trip(void **state)
 		assert_int_equal(b->workload.expect_leak, a->workload.expect_leak);
 		assert_true(b->workload.threshold == a->workload.threshold);
 		assert_int_equal(b->verdict, a->verdict);
+		assert_true(fabs(b->cpu_seconds - a->cpu_seconds) < 1e-9);
+		assert_true(b->flat_calls == a->flat_calls);
+		assert_int_equal(b->workload.fail_inconclusive, a->workload.fail_inconclusive);
 		assert_int_equal(b->outcome, a->outcome);
 		assert_int_equal(b->culprit, a->culprit);
 		assert_same_string(b->message, a->message);

@@ -30,6 +30,7 @@ typedef struct {
 	int control;      /* parent's write end of the order pipe; -1: none */
 	int exited;       /* reaped */
 	int status;       /* wait status once reaped */
+	long long cpu_ns; /* its CPU time (user + system) once reaped */
 } lg_proc;
 
 #define LG_PROC_INIT { \
@@ -102,6 +103,10 @@ int lg_proc_finish(lg_proc *p);
 /* The processors this process may run on (its affinity mask: a CI
  * container's share, not the host's), at least 1: -j auto. */
 int lg_proc_cpus(void);
+
+/* The child's CPU time (user + system) so far, in ns: from /proc while it
+ * runs (in clock ticks), from wait4 once reaped; -1 when unknown. */
+long long lg_proc_cpu_ns(const lg_proc *p);
 
 /* Resident set size of the child in bytes, -1 when unknown. */
 long long lg_proc_rss(const lg_proc *p);

@@ -73,6 +73,8 @@ typedef struct {
 	lg_tail out;          /* the workload's stdout, tail */
 	lg_tail err;          /* the workload's stderr, tail */
 	double seconds;       /* wall time of the child */
+	double cpu_seconds;   /* CPU time its detection took: the child's, or its
+			       * share of a child that runs many tests; 0: unknown */
 	double flat_calls;    /* calls over which the exact counts ended flat
 			       * (lg_series_flat_end); 0: they did not */
 
