@@ -146,6 +146,7 @@ bench: $(BUILD)/leakgate $(BUILD)/tests/test_run_scale
 	sh tests/bench.sh $(BUILD)
 	sh tests/bench-scale.sh $(BUILD)
 	sh tests/bench-pytest.sh $(BUILD)
+	sh tests/bench-suites.sh $(BUILD)
 
 clean:
 	rm -rf build
