@@ -217,6 +217,7 @@ int lg_fit_compute(lg_fit *out, const double *calls, const double *values,
 	fit.growth = y[fit.used - 1] - y[0];
 	fit.early_growth = y[(fit.used - 1) / 2] - y[0];
 	fit.late_growth = y[fit.used - 1] - y[(fit.used - 1) / 2];
+	fit.late_steady = fit.late_growth;
 	fit.sustained = sustained_growth(y, fit.used);
 	/* A cache that fills through most of the run still has a rising last
 	 * half; its last quarter is flat. A leak still grows there. */

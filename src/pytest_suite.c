@@ -13,6 +13,7 @@
 #include "leakgate/error.h"
 #include "leakgate/proc.h"
 #include "leakgate/runner.h"
+#include "leakgate/session.h"
 
 #define POLL_INTERVAL_MS 100
 #define ERR_LIMIT 4096 /* bytes of the child's stderr kept for errors */
@@ -54,37 +55,34 @@ static int set_failure(lg_pytest_suite *suite, const lg_record *rec)
 	return 0;
 }
 
-int lg_pytest_suite_apply(lg_pytest_suite *suite, const lg_record *rec)
+int lg_collection_test(lg_session *s, const lg_record *rec)
 {
 	const char *node = lg_record_get(rec, "node");
+
+	if (!node || !*node) {
+		lg_error_set("protocol: test record without a node id");
+		return LG_EPROTO;
+	}
+	return add_node(s->suite, node);
+}
+
+int lg_collection_note(lg_session *s, const lg_record *rec)
+{
+	const char *text = lg_record_get(rec, "text");
+
+	return text && *text ? lg_buf_printf(&s->suite->notes, "%s\n", text) : 0;
+}
+
+int lg_collection_end(lg_session *s, const lg_record *rec)
+{
 	const char *reason = lg_record_get(rec, "reason");
 
-	if (suite->ended) {
-		lg_error_set("protocol: %s record after end",
-			     lg_record_type_name(rec->type));
+	if (!reason) {
+		lg_error_set("protocol: end lacks 'reason'");
 		return LG_EPROTO;
 	}
-	if (rec->type == LG_RECORD_TEST) {
-		if (!node || !*node) {
-			lg_error_set("protocol: test record without a node id");
-			return LG_EPROTO;
-		}
-		return add_node(suite, node);
-	}
-	if (rec->type == LG_RECORD_NOTE) {
-		const char *text = lg_record_get(rec, "text");
-
-		return text && *text ? lg_buf_printf(&suite->notes, "%s\n", text) : 0;
-	}
-	if (rec->type != LG_RECORD_END || !reason) {
-		lg_error_set("protocol: %s record in a collection",
-			     lg_record_type_name(rec->type));
-		return LG_EPROTO;
-	}
-	suite->ended = 1;
-	if (strcmp(reason, "completed") == 0)
-		return 0;
-	return set_failure(suite, rec);
+	s->suite->ended = 1;
+	return strcmp(reason, "completed") == 0 ? 0 : set_failure(s->suite, rec);
 }
 
 static double now(void)
@@ -95,8 +93,8 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Read what is there; closes the fd at EOF. Records go to the suite. */
-static int drain(lg_pytest_suite *suite, lg_proto_reader *reader, lg_tail *err,
+/* Read what is there; closes the fd at EOF. Records go to the session. */
+static int drain(lg_session *session, lg_proto_reader *reader, lg_tail *err,
 		 int *fd, int records)
 {
 	char chunk[65536];
@@ -115,7 +113,7 @@ static int drain(lg_pytest_suite *suite, lg_proto_reader *reader, lg_tail *err,
 		if ((rc = lg_proto_reader_feed(reader, chunk, n)) < 0)
 			return rc;
 		while ((rc = lg_proto_reader_next(reader, &rec)) == 1) {
-			rc = lg_pytest_suite_apply(suite, &rec);
+			rc = lg_session_apply(session, &rec);
 			lg_record_dispose(&rec);
 			if (rc < 0)
 				return rc;
@@ -145,9 +143,11 @@ static int run_collection(lg_pytest_suite *out, lg_proc *proc, double timeout)
 	lg_proto_reader reader = LG_PROTO_READER_INIT;
 	lg_tail err = LG_TAIL_INIT(ERR_LIMIT);
 	double deadline = now() + timeout;
+	lg_session session;
 	char status[128];
 	int rc = 0;
 
+	lg_session_init_collection(&session, out);
 	while (rc == 0 && (proc->out_fd >= 0 || proc->err_fd >= 0 || proc->channel >= 0)) {
 		struct pollfd fds[3] = {
 			{ proc->out_fd, POLLIN, 0 }, { proc->err_fd, POLLIN, 0 },
@@ -166,11 +166,11 @@ static int run_collection(lg_pytest_suite *out, lg_proc *proc, double timeout)
 		}
 		/* The user's conftest may print: stdout is read and dropped. */
 		if ((proc->out_fd >= 0 &&
-		     (rc = drain(out, &reader, NULL, &proc->out_fd, 0)) < 0) ||
+		     (rc = drain(&session, &reader, NULL, &proc->out_fd, 0)) < 0) ||
 		    (proc->err_fd >= 0 &&
-		     (rc = drain(out, &reader, &err, &proc->err_fd, 0)) < 0) ||
+		     (rc = drain(&session, &reader, &err, &proc->err_fd, 0)) < 0) ||
 		    (proc->channel >= 0 &&
-		     (rc = drain(out, &reader, NULL, &proc->channel, 1)) < 0))
+		     (rc = drain(&session, &reader, NULL, &proc->channel, 1)) < 0))
 			break;
 	}
 	lg_proc_kill(proc);

@@ -18,41 +18,50 @@ static int ignore(lg_session *s, const lg_record *rec)
 }
 
 /* Every record: where it may come, the state after it, and what each
- * session does with it (NULL: that session rejects it). */
+ * session does with it, in lg_session_kind order (NULL: that session
+ * rejects it). A collection's tests come after its hello: it has no
+ * target. */
 static const struct {
 	lg_record_type type;
 	unsigned allowed;
 	int next;
-	lg_record_handler detection, diagnosis;
+	lg_record_handler handler[3];
 } rules[] = {
 	{ LG_RECORD_HELLO, AT(LG_SESSION_START), LG_SESSION_HELLO,
-	  lg_detection_hello, lg_diagnosis_hello },
+	  { lg_detection_hello, lg_diagnosis_hello, ignore } },
 	{ LG_RECORD_TARGET, AT(LG_SESSION_HELLO), LG_SESSION_RUNNING,
-	  lg_detection_target, ignore },
+	  { lg_detection_target, ignore, NULL } },
 	{ LG_RECORD_SAMPLE, AT(LG_SESSION_RUNNING), SAME,
-	  lg_detection_sample, NULL },
+	  { lg_detection_sample, NULL, NULL } },
 	{ LG_RECORD_CALIBRATED, AT(LG_SESSION_RUNNING), SAME,
-	  lg_detection_calibrated, NULL },
+	  { lg_detection_calibrated, NULL, NULL } },
 	{ LG_RECORD_NOTE, AT(LG_SESSION_HELLO) | AT(LG_SESSION_RUNNING), SAME,
-	  ignore, lg_diagnosis_note },
+	  { ignore, lg_diagnosis_note, lg_collection_note } },
 	{ LG_RECORD_END, AT(LG_SESSION_HELLO) | AT(LG_SESSION_RUNNING),
-	  LG_SESSION_ENDED, lg_detection_end, lg_diagnosis_end },
-	{ LG_RECORD_TYPE, AT(LG_SESSION_RUNNING), SAME, NULL, lg_diagnosis_type },
-	{ LG_RECORD_SITE, AT(LG_SESSION_RUNNING), SAME, NULL, lg_diagnosis_site },
-	{ LG_RECORD_TRACED, AT(LG_SESSION_RUNNING), SAME, NULL,
-	  lg_diagnosis_traced },
-	{ LG_RECORD_CHAIN, AT(LG_SESSION_RUNNING), SAME, NULL, lg_diagnosis_chain },
-	{ LG_RECORD_RESOURCE, AT(LG_SESSION_RUNNING), SAME, NULL,
-	  lg_diagnosis_resource },
-	{ LG_RECORD_CYCLE, AT(LG_SESSION_RUNNING), SAME, NULL, lg_diagnosis_cycle },
-	{ LG_RECORD_NATIVE, AT(LG_SESSION_RUNNING), SAME, NULL,
-	  lg_diagnosis_native },
+	  LG_SESSION_ENDED, { lg_detection_end, lg_diagnosis_end, lg_collection_end } },
+	{ LG_RECORD_TYPE, AT(LG_SESSION_RUNNING), SAME,
+	  { NULL, lg_diagnosis_type, NULL } },
+	{ LG_RECORD_SITE, AT(LG_SESSION_RUNNING), SAME,
+	  { NULL, lg_diagnosis_site, NULL } },
+	{ LG_RECORD_TRACED, AT(LG_SESSION_RUNNING), SAME,
+	  { NULL, lg_diagnosis_traced, NULL } },
+	{ LG_RECORD_CHAIN, AT(LG_SESSION_RUNNING), SAME,
+	  { NULL, lg_diagnosis_chain, NULL } },
+	{ LG_RECORD_RESOURCE, AT(LG_SESSION_RUNNING), SAME,
+	  { NULL, lg_diagnosis_resource, NULL } },
+	{ LG_RECORD_CYCLE, AT(LG_SESSION_RUNNING), SAME,
+	  { NULL, lg_diagnosis_cycle, NULL } },
+	{ LG_RECORD_NATIVE, AT(LG_SESSION_RUNNING), SAME,
+	  { NULL, lg_diagnosis_native, NULL } },
+	{ LG_RECORD_TEST, AT(LG_SESSION_HELLO), SAME,
+	  { NULL, NULL, lg_collection_test } },
 };
 
 void lg_session_init_detection(lg_session *s, lg_workload_result *result)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = LG_SESSION_START;
+	s->kind = LG_SESSION_DETECTION;
 	s->result = result;
 }
 
@@ -60,8 +69,16 @@ void lg_session_init_diagnosis(lg_session *s, lg_explanation *e)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = LG_SESSION_START;
-	s->diagnosis = 1;
+	s->kind = LG_SESSION_DIAGNOSIS;
 	s->explanation = e;
+}
+
+void lg_session_init_collection(lg_session *s, struct lg_pytest_suite *suite)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = LG_SESSION_START;
+	s->kind = LG_SESSION_COLLECTION;
+	s->suite = suite;
 }
 
 static int check_version(const lg_record *rec)
@@ -87,6 +104,11 @@ int lg_session_apply(lg_session *s, const lg_record *rec)
 		[LG_SESSION_RUNNING] = "while running",
 		[LG_SESSION_ENDED] = "after end",
 	};
+	static const char *const kind_names[] = {
+		[LG_SESSION_DETECTION] = "",
+		[LG_SESSION_DIAGNOSIS] = " (diagnostic session)",
+		[LG_SESSION_COLLECTION] = " (collection)",
+	};
 	lg_record_handler handler = NULL;
 	size_t i;
 	int rc;
@@ -96,11 +118,11 @@ int lg_session_apply(lg_session *s, const lg_record *rec)
 			break;
 	if (i < sizeof(rules) / sizeof(*rules) &&
 	    (rules[i].allowed & AT(s->state)))
-		handler = s->diagnosis ? rules[i].diagnosis : rules[i].detection;
+		handler = rules[i].handler[s->kind];
 	if (!handler) {
 		lg_error_set("protocol: %s record %s%s",
 			     lg_record_type_name(rec->type), state_names[s->state],
-			     s->diagnosis ? " (diagnostic session)" : "");
+			     kind_names[s->kind]);
 		return LG_EPROTO;
 	}
 	if (rec->type == LG_RECORD_HELLO && (rc = check_version(rec)) < 0)

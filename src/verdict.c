@@ -115,6 +115,7 @@ static int fit_metric(lg_fit *f, const lg_series *s, const lg_workload *wl,
 
 		if ((rc = late_growth_without_jumps(&late, f, y)) < 0)
 			return rc;
+		f->late_steady = late;
 		grows = f->leaks && late >= LATE_OBJECTS &&
 			2 * late >= f->early_growth && 2 * f->end_slope >= f->slope;
 
@@ -187,15 +188,19 @@ static int metric_leaks(const lg_workload_result *r, lg_metric m)
 }
 
 /* The fit excludes any leak with room to spare: its interval's upper end
- * is half the byte threshold, or less growth over the whole window than a
- * leaking count shows in its second half alone (one fd, thread ...). */
+ * is half the byte threshold; for a count, less growth over the whole
+ * window than a leaking count shows in its second half alone, or a second
+ * half that grew (jumps aside) by less than half of that: a cache that
+ * filled early, and a leak of one object per 250 calls puts 4 in the
+ * second half of 2,000 calls. For a resource (one fd, thread ...), none. */
 static int clearly_clean(const lg_fit *f, const lg_workload *wl, lg_metric m)
 {
 	switch (lg_metric_get(m)->kind) {
 	case LG_METRIC_BYTES:
 		return f->ci_high < wl->threshold / 2;
 	case LG_METRIC_OBJECTS:
-		return f->ci_high * f->calls < LATE_OBJECTS;
+		return f->ci_high * f->calls < LATE_OBJECTS ||
+		       2 * f->late_steady < LATE_OBJECTS;
 	case LG_METRIC_RESOURCE:
 		return f->ci_high * f->calls < 1;
 	case LG_METRIC_INFO:

@@ -5,19 +5,26 @@
 #include <string.h>
 
 #include "leakgate/pytest_suite.h"
+#include "leakgate/session.h"
 #include "leakgate/verdict.h"
 #include "cli/cli.h"
 
-/* Apply the records of text (one per line) to suite; the first error. */
+/* Apply a hello, then the records of text (one per line), to a collection
+ * session of suite, as the runner does; the first error. */
 static int apply(lg_pytest_suite *suite, const char *text)
 {
+	static const char hello[] = "hello\tproto=2\tpython=3.11.2\timpl=cpython\t"
+				    "pid=7\tmetrics=\tmode=collect\n";
 	lg_proto_reader rd = LG_PROTO_READER_INIT;
+	lg_session session;
 	lg_record rec;
 	int rc;
 
+	lg_session_init_collection(&session, suite);
+	assert_lg_ok(lg_proto_reader_feed(&rd, hello, strlen(hello)));
 	assert_lg_ok(lg_proto_reader_feed(&rd, text, strlen(text)));
 	while ((rc = lg_proto_reader_next(&rd, &rec)) == 1) {
-		rc = lg_pytest_suite_apply(suite, &rec);
+		rc = lg_session_apply(&session, &rec);
 		lg_record_dispose(&rec);
 		if (rc < 0)
 			break;
@@ -96,11 +103,41 @@ static void test_collection_protocol_errors(void **state)
 	assert_int_equal(apply(&suite, "test\tnode=\n"), LG_EPROTO);
 	assert_string_equal(lg_error_last(), "protocol: test record without a node id");
 	assert_int_equal(apply(&suite, "sample\tcalls=1\n"), LG_EPROTO);
-	assert_string_equal(lg_error_last(), "protocol: sample record in a collection");
+	assert_string_equal(lg_error_last(), "protocol: sample record after hello (collection)");
 	assert_int_equal(apply(&suite, "end\treason=completed\n"
 			       "test\tnode=a.py::b\n"), LG_EPROTO);
-	assert_string_equal(lg_error_last(), "protocol: test record after end");
+	assert_string_equal(lg_error_last(), "protocol: test record after end (collection)");
 	assert_int_equal(suite.count, 0);
+	lg_pytest_suite_dispose(&suite);
+}
+
+/* The collection's records are checked by the one state table: a hello
+ * first, of this version. */
+static void test_collection_needs_hello(void **state)
+{
+	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
+	lg_proto_reader rd = LG_PROTO_READER_INIT;
+	lg_session session;
+	lg_record rec;
+	const char *lines[] = {
+		"test\tnode=a.py::b\n", "hello\tproto=1\tmetrics=\n",
+	};
+	const char *errors[] = {
+		"protocol: test record before hello (collection)",
+		"protocol: agent speaks version 1, runner 2",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		lg_session_init_collection(&session, &suite);
+		assert_lg_ok(lg_proto_reader_feed(&rd, lines[i], strlen(lines[i])));
+		assert_int_equal(lg_proto_reader_next(&rd, &rec), 1);
+		assert_int_equal(lg_session_apply(&session, &rec), LG_EPROTO);
+		assert_string_equal(lg_error_last(), errors[i]);
+		lg_record_dispose(&rec);
+	}
+	assert_int_equal(suite.count, 0);
+	lg_proto_reader_dispose(&rd);
 	lg_pytest_suite_dispose(&suite);
 }
 
@@ -143,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_collection_errors),
 		cmocka_unit_test(test_collection_notes),
 		cmocka_unit_test(test_collection_protocol_errors),
+		cmocka_unit_test(test_collection_needs_hello),
 		cmocka_unit_test_setup_teardown(test_skipped_verdict, lg_test_result_setup,
 						lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_failed_test_message, lg_test_result_setup,

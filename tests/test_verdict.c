@@ -389,6 +389,7 @@ static void push_objects(lg_workload_result *r, size_t n, int64_t batch,
 }
 
 static double one_per_100(int64_t calls) { return (double)(calls / 100); }
+static double one_per_250(int64_t calls) { return (double)(calls / 250); }
 
 /* A cache that takes a slot now and then, fewer and fewer: 45 in all. */
 static double filling_cache(int64_t calls) { return 45 * (1 - exp(-(double)calls / 1500)); }
@@ -632,6 +633,17 @@ static void test_settled_when_clearly_clean(void **state)
 	/* 2 s and 100,000 calls asked; 6,000 calls (6 ms of calls) made. */
 	push_objects(r, 60, 100, &none, flat);
 	assert_true(settled(r));
+	/* A cache that took 45 blocks, fast and then ever more slowly: its
+	 * window's second half grew by 3, under half of what a leak shows. */
+	lg_series_dispose(&r->series);
+	push_objects(r, 60, 100, &none, filling_cache);
+	assert_true(r->series.samples[59].value[LG_METRIC_BLOCKS] -
+		    r->series.samples[12].value[LG_METRIC_BLOCKS] > 8);
+	assert_true(settled(r));
+	/* One block per 250 calls, steadily: about 10 in the second half. */
+	lg_series_dispose(&r->series);
+	push_objects(r, 60, 100, &none, one_per_250);
+	assert_false(settled(r));
 	/* Counts that moved: a window of 1,000 calls is too short to tell
 	 * one object per 100 calls from a cache. */
 	lg_series_dispose(&r->series);

@@ -39,6 +39,8 @@ typedef struct {
 	double growth;     /* last minus first value of the window */
 	double early_growth; /* growth over the first half of the window */
 	double late_growth;  /* ... and over the second half */
+	double late_steady;  /* a count's late growth without its jumps
+				(verdict.c); the late growth for bytes */
 	int sustained;     /* min(last quarter) > max(first quarter) */
 	int plateau;       /* credible growth that stopped in the tail */
 	int leaks;         /* credibly above the threshold, sustained, not plateaued */

@@ -86,10 +86,14 @@
  * pytest arguments first: `PYTHON -c BOOTSTRAP --pytest-args ARGS ...`.
  * The collection of a pytest suite (pytest_suite.h; `PYTHON -c BOOTSTRAP
  * --collect ARGS`) sends only
+ *   hello      as above, mode=collect, metrics empty (its version checked)
  *   test       node=NODE_ID                   (one per collected test)
+ *   note       text=...                       (a warning for the user)
  *   end        reason=completed count=N | reason=import-error exc_type=T
- *              message=M traceback=TEXT The detection session rejects these records, as the diagnostic
- * session rejects samples.
+ *              message=M traceback=TEXT
+ * in that order, through the same state table (session.h) as the others.
+ * The detection session rejects test records, as the diagnostic session
+ * rejects samples.
  *
  * A child that runs many tests of a suite, one after another
  * (`PYTHON -c BOOTSTRAP --pytest-args ARGS --serve`), collects the suite

@@ -14,7 +14,7 @@
  * (proto.h), so the user's pytest.ini, pyproject.toml and
  * conftest.py apply.
  */
-typedef struct {
+typedef struct lg_pytest_suite {
 	char **nodes;    /* node ids, in pytest's order */
 	size_t count;
 	int ended;       /* the end record came */
@@ -25,10 +25,9 @@ typedef struct {
 
 #define LG_PYTEST_SUITE_INIT { NULL, 0, 0, NULL, LG_BUF_INIT }
 
-/* Apply one record of the collection: `test` adds a node id, `note` a
- * warning, `end` ends.
- * LG_EPROTO for anything else or anything after the end. */
-int lg_pytest_suite_apply(lg_pytest_suite *suite, const lg_record *rec);
+/* The collection's records go through a session (session.h:
+ * lg_session_init_collection): after hello, `test` adds a node id, `note`
+ * a warning, `end` ends; anything else, or after the end, is LG_EPROTO. */
 
 /*
  * Collect args (one shell-quoted string) with python, killed after timeout

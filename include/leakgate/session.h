@@ -8,12 +8,15 @@
 /*
  * A session applies an agent's records, in order, to what it measures: the
  * detection session to a workload result, the diagnostic session to an
- * explanation. One table (session.c) says for every record the states it
- * may come in, the state after it and what each session does with it, so
- * that the order proto.h specifies is checked in one place, and the version
- * in hello once. A record out of order, or one the session has no use for,
- * is LG_EPROTO with a message ("protocol: sample record after end").
+ * explanation, the collection of a pytest suite to its node ids. One table
+ * (session.c) says for every record the states it may come in, the state
+ * after it and what each session does with it, so that the order proto.h
+ * specifies is checked in one place, and the version in hello once. A
+ * record out of order, or one the session has no use for, is LG_EPROTO
+ * with a message ("protocol: sample record after end").
  */
+
+struct lg_pytest_suite;
 
 typedef enum {
 	LG_SESSION_START,    /* before hello */
@@ -22,16 +25,24 @@ typedef enum {
 	LG_SESSION_ENDED     /* after end */
 } lg_session_state;
 
+typedef enum {
+	LG_SESSION_DETECTION,
+	LG_SESSION_DIAGNOSIS,
+	LG_SESSION_COLLECTION
+} lg_session_kind;
+
 typedef struct lg_session {
 	lg_session_state state;
-	int diagnosis;                /* the diagnostic session's rules */
+	lg_session_kind kind;         /* whose rules */
 	unsigned metrics;             /* detection: bit per metric in hello */
 	lg_workload_result *result;   /* detection: borrowed */
 	lg_explanation *explanation;  /* diagnosis: borrowed */
+	struct lg_pytest_suite *suite; /* collection: borrowed */
 } lg_session;
 
 void lg_session_init_detection(lg_session *s, lg_workload_result *result);
 void lg_session_init_diagnosis(lg_session *s, lg_explanation *e);
+void lg_session_init_collection(lg_session *s, struct lg_pytest_suite *suite);
 /* LG_EPROTO with a message for out-of-order or malformed records. */
 int lg_session_apply(lg_session *s, const lg_record *rec);
 
@@ -39,7 +50,8 @@ int lg_session_apply(lg_session *s, const lg_record *rec);
  * What a record does to a session's result, called by lg_session_apply
  * once the order is checked (s->state is still the state before it):
  * detect_records.c for the detection session, explain_records.c for the
- * diagnostic session. Nothing else calls them.
+ * diagnostic session, pytest_suite.c for a collection. Nothing else calls
+ * them.
  */
 typedef int (*lg_record_handler)(lg_session *s, const lg_record *rec);
 
@@ -59,5 +71,9 @@ int lg_diagnosis_chain(lg_session *s, const lg_record *rec);
 int lg_diagnosis_resource(lg_session *s, const lg_record *rec);
 int lg_diagnosis_cycle(lg_session *s, const lg_record *rec);
 int lg_diagnosis_native(lg_session *s, const lg_record *rec);
+
+int lg_collection_test(lg_session *s, const lg_record *rec);
+int lg_collection_note(lg_session *s, const lg_record *rec);
+int lg_collection_end(lg_session *s, const lg_record *rec);
 
 #endif

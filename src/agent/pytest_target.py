@@ -16,7 +16,8 @@ import gc
 import os
 import sys
 
-from .common import MAX_TEXT, message_of, note, own_imports, send, traceback_of, type_name
+from .common import (MAX_TEXT, hello, message_of, note, own_imports, send, traceback_of,
+                     type_name)
 
 PYTEST_ARGS = None  # the suite's arguments (--pytest-args), one shell string
 
@@ -105,8 +106,11 @@ def start_session(args, nodes=None, cache_dir=None):
 
 
 def collect_main(argv):
-    """`--collect ARGS`: one `test node=ID` record per collected test (and
-    per file that failed to collect: its child reports why), then end."""
+    """`--collect ARGS`: hello, one `test node=ID` record per collected
+    test (and per file that failed to collect: its child reports why), then
+    end."""
+    if not hello([], [("mode", "collect")]):
+        return
     try:
         config, session, failed = start_session(shell_words(argv[0] if argv else ""))
     except BaseException as exc:

@@ -2,8 +2,9 @@
  * The sample channel: whatever a workload writes to fd 3, split into
  * records and applied to a session as the runner does, then judged (or
  * the diagnosis finished), since forged samples reach the fit. The first
- * byte picks the session and how the bytes arrive (in pieces of 1 to 64
- * bytes, or at once), so that records torn across reads are covered.
+ * byte picks the session (detection, diagnosis, a pytest suite's
+ * collection) and how the bytes arrive (in pieces of 1 to 64 bytes, or at
+ * once), so that records torn across reads are covered.
  */
 #include "fuzz.h"
 
@@ -11,6 +12,7 @@
 
 #include "leakgate/error.h"
 #include "leakgate/explain_rank.h"
+#include "leakgate/pytest_suite.h"
 #include "leakgate/session.h"
 #include "leakgate/verdict.h"
 
@@ -37,12 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lg_proto_reader rd = LG_PROTO_READER_INIT;
 	lg_session session;
 	lg_explanation *e = NULL;
+	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
 	size_t piece, at = 0;
-	int explaining, failed = 0;
+	int explaining, collecting, failed = 0;
 
 	if (size < 1)
 		return 0;
 	explaining = data[0] & 1;
+	collecting = !explaining && (data[0] & 2);
 	piece = (data[0] >> 1) ? (size_t)(data[0] >> 2) + 1 : size;
 	data++;
 	size--;
@@ -60,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (lg_explanation_new(&e) < 0)
 			goto out;
 		lg_session_init_diagnosis(&session, e);
+	} else if (collecting) {
+		lg_session_init_collection(&session, &suite);
 	}
 	while (at < size && !failed) {
 		size_t n = size - at < piece ? size - at : piece;
@@ -76,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e)
 		lg_explain_finish(e, &r);
 out:
+	lg_pytest_suite_dispose(&suite);
 	lg_explanation_free(e);
 	lg_proto_reader_dispose(&rd);
 	lg_workload_result_dispose(&r);
