@@ -592,6 +592,35 @@ static void push_heap(lg_workload_result *r, int slowing)
 	r->outcome = LG_OUTCOME_COMPLETED;
 }
 
+/* A hypothesis test: 7 calls in the time allowed, each holding what its
+ * random data left at its peak (pyrsistent's PVectorBuilderTests, flat in
+ * a bare loop of 25). */
+static void test_uneven_bytes_over_few_calls_are_undecided(void **state)
+{
+	static const int64_t step[] = { 0, 12000, -9000, 10000, 4000, -8000, 12000, -3000, 8000 };
+	lg_workload_result *r = *state;
+	int64_t heap = 0;
+
+	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES;
+	for (int i = 0; i < 9; i++) {
+		lg_sample s = { 0 };
+
+		heap += step[i];
+		s.calls = i + 1;
+		s.elapsed_ns = s.cpu_ns = s.calls * 3000000000LL;
+		s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES] + heap;
+		s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
+		assert_lg_ok(lg_series_push(&r->series, &s));
+	}
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_true(r->fits[LG_METRIC_HEAP_BYTES].ci_low > 16);
+	assert_false(r->fits[LG_METRIC_HEAP_BYTES].leaks);
+	assert_true(r->fits[LG_METRIC_HEAP_BYTES].undecided);
+	assert_int_equal(r->verdict, LG_VERDICT_INCONCLUSIVE);
+	assert_contains(r->message, " B/call over only 7 calls (uneven)");
+}
+
 static void test_bytes_slowing_over_few_calls_are_undecided(void **state)
 {
 	lg_workload_result *r = *state;
@@ -878,6 +907,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_object_count_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_object_cache_that_slows_is_clean, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_jump_late_is_not_a_leak, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_uneven_bytes_over_few_calls_are_undecided, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_bytes_slowing_over_few_calls_are_undecided, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_jumps_are_not_a_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_even_steps_are_a_leak, lg_test_result_setup, lg_test_result_teardown),
