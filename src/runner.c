@@ -191,6 +191,17 @@ static int serves(const lg_workload *wl)
 	return lg_schedule_file(wl, &file) != 0;
 }
 
+/* What the slot watches of its child, anew for a test or a pass. */
+static void slot_watch_anew(slot *s)
+{
+	s->killed = KILLED_NONE;
+	s->cancel_signal = 0;
+	s->peak_rss = 0;
+	s->record_bytes = 0;
+	free(s->protocol_error);
+	s->protocol_error = NULL;
+}
+
 /* The slot's state for r's test; a child it has lives on. */
 static void slot_begin(slot *s, lg_workload_result *r)
 {
@@ -200,12 +211,7 @@ static void slot_begin(slot *s, lg_workload_result *r)
 	s->phase = PHASE_DETECT;
 	lg_session_init_detection(&s->session, r);
 	s->judged = 0;
-	s->killed = KILLED_NONE;
-	s->cancel_signal = 0;
-	s->peak_rss = 0;
-	s->record_bytes = 0;
-	free(s->protocol_error);
-	s->protocol_error = NULL;
+	slot_watch_anew(s);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
 		 (long long)wl->max_calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "%.3f", wl->duration);
@@ -663,12 +669,8 @@ static int slot_start_explain(slot *s, runner_state *st)
 	s->proc = proc;
 	s->reader = reader;
 	s->explain_err = err;
-	s->killed = KILLED_NONE;
-	s->peak_rss = 0;
-	s->record_bytes = 0;
+	slot_watch_anew(s);
 	s->exited_at = 0;
-	free(s->protocol_error);
-	s->protocol_error = NULL;
 	free(s->preload);
 	s->preload = shim ? lg_buf_detach(&preload) : NULL;
 	lg_session_init_diagnosis(&s->session, r->explanation);

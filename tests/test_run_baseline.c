@@ -588,7 +588,7 @@ static void assert_shows_eight(fixture *f, const char *where, const char *store)
 {
 	const char *show[] = { "baseline", "show", "--store", store, NULL };
 	lg_run_output res;
-	char name[16];
+	char name[32];
 
 	if (leakgate(&res, where ? where : f->repo, show) != 0)
 		fail_msg("show: exit %d: %s", res.code, res.err);
