@@ -258,6 +258,7 @@ static void test_jobs_auto_and_fail_inconclusive(void **state)
 	assert_true(s->cfg.jobs >= 1);
 	assert_true(s->cfg.workloads[0].fail_inconclusive);
 	assert_false(s->cfg.workloads[1].fail_inconclusive);
+	lg_config_dispose(&s->cfg);
 	assert_load_fails(s, "[leakgate]\n\tjobs = many\n", LG_EINVALID,
 			  "leakgate.conf: leakgate.jobs: 'many' is not auto or a whole number");
 	assert_load_fails(s, "[leakgate]\n\tfail-inconclusive = maybe\n", LG_EINVALID,
