@@ -143,6 +143,7 @@ fuzz:
 	done
 
 bench: $(BUILD)/leakgate $(BUILD)/tests/test_run_scale
+	@sh ci/install-deps.sh bench
 	sh tests/bench.sh $(BUILD)
 	sh tests/bench-scale.sh $(BUILD)
 	sh tests/bench-pytest.sh $(BUILD)

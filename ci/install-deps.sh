@@ -2,7 +2,7 @@
 # Install the Debian/Ubuntu packages leakgate needs; quiet and quick (no
 # apt-get at all) when nothing is missing.
 #
-# Usage: install-deps.sh [run|build|test]
+# Usage: install-deps.sh [run|build|test|bench]
 #   run    what the CI scripts need beside a built binary (xmllint)
 #   build  run + what building leakgate needs: the -dev packages of libgit2
 #          and libxml2 (which bring their runtime libraries), a C compiler
@@ -10,6 +10,8 @@
 #   test   build + what `make check` needs: cmocka, the system Python with
 #          PyYAML, pytest, pyflakes, multidict and its debug build, rsync for
 #          gitlab-ci-local (default)
+#   bench  test + the Debian packages whose upstream suites `make bench`
+#          gates (tests/bench-suites.sh), and hypothesis for pyrsistent's
 # LEAKGATE_EXTRA_PACKAGES: more packages, e.g. valgrind.
 set -eu
 
@@ -27,12 +29,15 @@ command -v make >/dev/null 2>&1 || build="$build make"
 # names what keeps it; skipped without).
 test="$build libcmocka-dev python3 python3-yaml python3-dbg rsync"
 test="$test python3-pytest python3-pyflakes python3-multidict"
+bench="$test python3-cbor2 python3-msgpack python3-simplejson python3-pyrsistent"
+bench="$bench python3-hypothesis"
 case $set_name in
 run) packages=$run ;;
 build) packages=$build ;;
 test) packages=$test ;;
+bench) packages=$bench ;;
 *)
-	echo "usage: install-deps.sh [run|build|test]" >&2
+	echo "usage: install-deps.sh [run|build|test|bench]" >&2
 	exit 2
 	;;
 esac
