@@ -91,12 +91,14 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL)
 
 # The agent's modules linted (Debian's interpreter: where python3-pyflakes
-# is), unit tests first (fast), then the real binary on real Python
+# is), the agent's own unit tests (tests/agent, in-process, a second), the
+# C unit tests (fast), then the real binary on real Python
 # workloads, then the CI integrations in real clients (tests/ci/run.sh;
 # needs npm), which a sanitized build (make sanitize) leaves out: they test
 # scripts.
 check: $(BUILD)/leakgate $(TESTS)
-	/usr/bin/python3 -m pyflakes $(AGENT_PY)
+	/usr/bin/python3 -m pyflakes $(AGENT_PY) tests/agent/test_agent.py
+	/usr/bin/python3 -m unittest discover -q -s tests/agent
 	@sh tests/run-tests.sh $(BUILD)
 	$(if $(SAN),,@sh tests/ci/run.sh $(BUILD))
 

@@ -1,0 +1,230 @@
+"""Unit tests of the Python agent (src/agent), in-process, without the
+runner: the bundle importer, the records' framing, the runner's orders,
+the probes, and tests of a pytest suite run one after another. `make check`
+runs them first, with Debian's interpreter (where pytest is):
+    python3 -m unittest discover -s tests/agent
+"""
+import gc
+import os
+import sys
+import tempfile
+import textwrap
+import unittest
+
+AGENT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                      "..", "..", "src", "agent"))
+
+
+def install_bundle():
+    """The agent's modules as the package _leakgate, through boot.py's own
+    importer, as the bootstrap makes them (without running the agent)."""
+    sources = {}
+    for name in os.listdir(AGENT):
+        if name.endswith(".py"):
+            with open(os.path.join(AGENT, name), "rb") as f:
+                sources[name[:-3]] = f.read()
+    scope = {}
+    exec(compile(sources["boot"], "<leakgate>/boot.py", "exec"), scope)
+    sys.meta_path.insert(0, scope["BundleImporter"](sources))
+
+
+install_bundle()
+from _leakgate import agent, common  # noqa: E402
+
+
+class RecordPipe(object):
+    """fd 3, the record pipe, as a pipe this test reads."""
+
+    def __enter__(self):
+        import fcntl
+        read_end, write_end = os.pipe()
+        # Clear of fd 3, which the write end takes.
+        self.read_end = fcntl.fcntl(read_end, fcntl.F_DUPFD_CLOEXEC, 100)
+        os.close(read_end)
+        try:
+            self.saved = fcntl.fcntl(common.PROTO_FD, fcntl.F_DUPFD_CLOEXEC, 100)
+        except OSError:
+            self.saved = None
+        os.dup2(write_end, common.PROTO_FD)
+        os.close(write_end)
+        common._pipe.clear()
+        return self
+
+    def close_writers(self):
+        """fd 3 and the agent's copy of it (common._records_fd)."""
+        copy = common._pipe.get("fd")
+        common._pipe.clear()
+        for fd in {common.PROTO_FD, copy} - {None}:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def records(self):
+        self.close_writers()
+        chunks = []
+        while True:
+            data = os.read(self.read_end, 65536)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+
+    def __exit__(self, *exc):
+        self.close_writers()
+        if self.saved is not None:
+            os.dup2(self.saved, common.PROTO_FD)
+            os.close(self.saved)
+        os.close(self.read_end)
+
+
+class BundleTest(unittest.TestCase):
+    def test_modules_come_from_the_bundle(self):
+        self.assertEqual(common.__spec__.origin, "<leakgate>/common.py")
+        self.assertTrue(common.own_code(common.__spec__.origin))
+        with self.assertRaises(ImportError):
+            __import__("_leakgate.no_such_module")
+
+
+class FramingTest(unittest.TestCase):
+    def test_escapes_and_framing(self):
+        with RecordPipe() as pipe:
+            common.send("note", [("text", "a\tb\nc\\d\re")])
+            common.send("end", [("reason", "exception"), ("message", "nul\x00 \udcff")])
+            wire = pipe.records()
+        lines = wire.split(b"\n")
+        self.assertEqual(lines[0], b"note\ttext=a\\tb\\nc\\\\d\\re")
+        # What UTF-8 cannot carry goes as Python's escapes: no NUL on the wire.
+        self.assertNotIn(b"\x00", wire)
+        wire.decode("utf-8")
+        self.assertEqual(lines[1], b"end\treason=exception\tmessage=nul\\\\x00 \\\\udcff")
+        self.assertEqual(lines[2], b"")
+
+    def test_orders_unescape_what_records_escape(self):
+        for text in ["plain", "tab\there", "new\nline", "back\\slash\\t", "\\\\", "", "é ✓"]:
+            self.assertEqual(agent.unescape(common.escape(text)), text)
+
+
+class OrdersTest(unittest.TestCase):
+    def setUp(self):
+        self.read_end, self.write_end = os.pipe()
+        self.orders = agent.Orders(self.read_end)
+
+    def tearDown(self):
+        os.close(self.read_end)
+        if self.write_end is not None:
+            os.close(self.write_end)
+
+    def write(self, data):
+        os.write(self.write_end, data)
+
+    def test_run_go_stop_and_the_end(self):
+        self.write(b"run\ttarget=pytest:t.py::test[a\\tb]\tcalls=100\tduration=2.000\t"
+                   b"max_calls=400\ngo\n")
+        kind, fields = self.orders.next()
+        self.assertEqual(kind, "run")
+        self.assertEqual(fields["target"], "pytest:t.py::test[a\tb]")
+        self.assertEqual(fields["max_calls"], "400")
+        self.assertFalse(self.orders.settled())
+        # An order torn across two reads.
+        self.write(b"st")
+        self.write(b"op\n")
+        self.assertTrue(self.orders.settled())
+        os.close(self.write_end)
+        self.write_end = None
+        self.assertIsNone(self.orders.next())
+        # With no orders left, a test ends: the runner is gone.
+        self.assertTrue(self.orders.settled())
+
+
+class ProbesTest(unittest.TestCase):
+    def test_exact_counters(self):
+        with RecordPipe():
+            probes = agent.Probes()
+            first = dict(zip(probes.names, probes.read()))
+            kept = [object() for _ in range(1000)]
+            second = dict(zip(probes.names, probes.read()))
+        for name in ("blocks", "gc_collected", "gc_garbage"):
+            self.assertIn(name, probes.names)
+            self.assertIsInstance(first[name], int)
+        self.assertGreaterEqual(second["blocks"] - first["blocks"], 1000)
+        del kept
+
+
+@unittest.skipIf(__import__("importlib").util.find_spec("pytest") is None,
+                 "pytest is not installed for this interpreter")
+class SuiteTest(unittest.TestCase):
+    """Tests of two files and a doctest, one after another in one session,
+    as a serving child runs them."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        files = {
+            "pytest.ini": "[pytest]\n",
+            "test_a.py": """
+                import pytest
+                EVENTS = []
+
+                @pytest.fixture(scope="module")
+                def resource():
+                    EVENTS.append("setup")
+                    yield 1
+                    EVENTS.append("teardown")
+
+                def test_uses(resource):
+                    assert resource == 1
+            """,
+            "test_b.py": """
+                import test_a
+
+                def test_after():
+                    # test_a's module fixture was torn down before this test.
+                    assert test_a.EVENTS == ["setup", "teardown"]
+            """,
+            "mod.py": '''
+                SEED = 2
+
+                def double(x):
+                    """
+                    >>> double(SEED)
+                    4
+                    """
+                    return 2 * x
+            ''',
+        }
+        for name, text in files.items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(textwrap.dedent(text))
+        self.cwd = os.getcwd()
+        os.chdir(self.dir)
+        sys.path.insert(0, self.dir)
+
+    def tearDown(self):
+        os.chdir(self.cwd)
+        sys.path.remove(self.dir)
+        for name in ("test_a", "test_b", "mod"):
+            sys.modules.pop(name, None)
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_tests_one_after_another(self):
+        from _leakgate import pytest_target
+        with RecordPipe():
+            suite = pytest_target.Suite(["--doctest-modules", "-p", "no:cacheprovider",
+                                         "test_a.py", "test_b.py", "mod.py"])
+            try:
+                for node in ("test_a.py::test_uses", "test_b.py::test_after",
+                             "mod.py::mod.double"):
+                    _, _, test = suite.load("pytest:" + node)
+                    test.leakgate_prepare()
+                    for _ in range(3):  # a doctest's second run finds SEED
+                        test()
+                with self.assertRaises(LookupError):
+                    suite.load("pytest:test_a.py::test_missing")
+            finally:
+                suite.close()
+                gc.unfreeze()
+        self.assertFalse(os.path.exists(suite.cache_dir))
+
+
+if __name__ == "__main__":
+    unittest.main()
