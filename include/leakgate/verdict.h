@@ -7,20 +7,27 @@
 /*
  * Judge one finished workload: derive heap_bytes, fit every metric present,
  * decide the verdict and write the one-line message. Pure: reads r->outcome,
- * r->series and r->workload, writes r->fits, r->fitted, r->verdict,
- * r->culprit, r->message.
+ * r->series and r->workload, writes r->fits, r->fitted, r->flat_calls,
+ * r->verdict, r->culprit, r->message.
+ *
+ * A completed run that does not leak is clean only with the evidence for
+ * it: its counts ended exactly flat (lg_series_flat_end), or nothing is
+ * undecided and the heap's interval excludes growth above the threshold,
+ * or the heap grew and then stopped. Otherwise it is inconclusive, which
+ * passes unless the workload has fail_inconclusive (lg_run_status_of).
  *
  * A count (blocks, gc_objects) is judged over a window of at least
  * LG_CLEAN_MIN_CALLS calls. Any object kept per call costs more than the
  * byte threshold (a 16-byte block and its slot), so counts matter for
  * rarer growth, and a cache that takes slots slower and slower looks like
  * that over a few hundred calls (a 20 ms test under load). Over fewer calls
- * such a count is `undecided`: the workload is clean if nothing else leaks,
- * and the message says the count was not judged. Bytes are judged over any
- * window, but over fewer than LG_CLEAN_MIN_CALLS calls only when their
- * growth does not slow down (the second half of the window at least half
- * the first): a slow test's caches fill that way (hypothesis's: 385, 70,
- * 31, 19 B/call a quarter over 1,200 calls); else they are undecided too.
+ * such a count is `undecided`, and the message says it was not judged.
+ * Bytes are judged over any window, but over fewer than LG_CLEAN_MIN_CALLS
+ * calls only when their growth is steady: it does not slow down (the
+ * second half of the window at least half the first; a slow test's caches
+ * fill that way, hypothesis's: 385, 70, 31, 19 B/call a quarter over 1,200
+ * calls) and is even (the interval's low end at least half the slope);
+ * else they are undecided too.
  *
  * A run that ended abnormally (exception, crash, timeout, memory limit) but
  * whose samples already show a leak is a leak, with the ending in the message
