@@ -112,7 +112,8 @@ integration: $(BUILD)/leakgate $(TESTS)
 	@sh tests/run-tests.sh $(BUILD) integration
 
 # The examples: clean workloads and known leaks (expect = leak); passes.
-leakcheck: $(BUILD)/leakgate | $(DEPS_TEST_OK)
+# Only what building needs is installed (the examples are the stdlib's).
+leakcheck: $(BUILD)/leakgate
 	$(BUILD)/leakgate run --config examples/leakgate.conf --junit $(BUILD)/leakcheck.xml
 
 # The same tests with ASan+UBSan, then the runner under valgrind.
