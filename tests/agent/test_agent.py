@@ -150,6 +150,40 @@ class ProbesTest(unittest.TestCase):
         del kept
 
 
+class Listener(object):
+    """What the made-up heap below keeps."""
+
+
+class ChainSearchTest(unittest.TestCase):
+    """The retainer chain on a made-up heap: a registry in a module global,
+    holding listeners by event name, as an event bus that never forgets."""
+
+    def setUp(self):
+        import types
+        self.module = types.ModuleType("lg_fake_bus")
+        self.module.HANDLERS = {"audit": [Listener(), Listener()]}
+        sys.modules["lg_fake_bus"] = self.module
+
+    def tearDown(self):
+        del sys.modules["lg_fake_bus"]
+
+    def test_chain_to_a_module_global(self):
+        from _leakgate import explain
+        search = explain.ChainSearch([], explain.Explainer.untracked_of)
+        chain, root = search.search(self.module.HANDLERS["audit"][1])
+        self.assertEqual(chain, "lg_fake_bus.HANDLERS['audit'][1] → test_agent.Listener")
+        self.assertEqual(root, "lg_fake_bus.HANDLERS")
+        self.assertFalse(search.by_c)
+
+    def test_no_referrer_is_c(self):
+        from _leakgate import explain
+        search = explain.ChainSearch([], explain.Explainer.untracked_of)
+        chain, why = search.search(Listener())
+        self.assertIsNone(chain)
+        self.assertIn("C code holds it", why)
+        self.assertTrue(search.by_c)
+
+
 @unittest.skipIf(__import__("importlib").util.find_spec("pytest") is None,
                  "pytest is not installed for this interpreter")
 class SuiteTest(unittest.TestCase):
