@@ -396,11 +396,6 @@ int lg_proc_tell(lg_proc *p, const char *data, size_t len)
 	return rc;
 }
 
-void lg_proc_close_control(lg_proc *p)
-{
-	close_fd(&p->control);
-}
-
 static long long usage_ns(const struct rusage *u)
 {
 	return ((long long)u->ru_utime.tv_sec + u->ru_stime.tv_sec) * 1000000000LL +

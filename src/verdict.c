@@ -88,9 +88,14 @@ static int late_growth_without_jumps(double *out, const lg_fit *f,
  * PVectorBuilderTests: 2,875 B/call, 95% CI 640–4,540 B, over 7 calls, flat
  * in a bare loop of 25).
  */
+static int slowing_down(const lg_fit *f)
+{
+	return 2 * f->late_growth < f->early_growth;
+}
+
 static int steady_bytes(const lg_fit *f)
 {
-	return 2 * f->late_growth >= f->early_growth && 2 * f->ci_low >= f->slope;
+	return !slowing_down(f) && 2 * f->ci_low >= f->slope;
 }
 
 /* Bytes have a tolerated rate, the informational byte counts (pymalloc,
@@ -443,8 +448,7 @@ static int add_undecided(lg_buf *b, const lg_workload_result *r)
 					"%s %s (%s)", info->name, slope, info->unit,
 					calls, calls_word(n),
 					info->kind != LG_METRIC_BYTES ? counts_need
-					: 2 * f->late_growth < f->early_growth
-					? "slowing down" : "uneven")) < 0)
+					: slowing_down(f) ? "slowing down" : "uneven")) < 0)
 			return rc;
 	}
 	return 0;

@@ -23,8 +23,9 @@ static void read_all(lg_proc *p, lg_buf *out)
 
 static void test_orders_reach_the_child(void **state)
 {
-	/* The child copies fd 5 to stdout: its fds 3 and 4 are taken too. */
-	const char *argv[] = { "sh", "-c", "cat <&5", NULL };
+	/* The child copies two orders from fd 5 to stdout: its fds 3 and 4
+	 * are taken too. */
+	const char *argv[] = { "sh", "-c", "head -n 2 <&5", NULL };
 	lg_proc p = LG_PROC_INIT;
 	lg_buf out = LG_BUF_INIT;
 	int given = dup(2);
@@ -37,7 +38,6 @@ static void test_orders_reach_the_child(void **state)
 	assert_lg_ok(lg_proc_start(&p));
 	assert_lg_ok(lg_proc_tell(&p, "run\ttarget=x\n", 13));
 	assert_lg_ok(lg_proc_tell(&p, "stop\n", 5));
-	lg_proc_close_control(&p);
 	read_all(&p, &out);
 	assert_lg_ok(lg_proc_finish(&p));
 	assert_string_equal(lg_buf_cstr(&out), "run\ttarget=x\nstop\n");
@@ -63,10 +63,9 @@ static void test_orders_to_a_dead_child_fail(void **state)
 	assert_non_null(strstr(lg_error_last(), "orders"));
 	assert_int_equal(sigpending(&pending), 0);
 	assert_false(sigismember(&pending, SIGPIPE));
-	/* Without an order pipe there is nothing to tell. */
-	lg_proc_close_control(&p);
-	assert_int_equal(lg_proc_tell(&p, "go\n", 3), LG_EINVALID);
+	/* Without an order pipe (closed by finish) there is nothing to tell. */
 	assert_lg_ok(lg_proc_finish(&p));
+	assert_int_equal(lg_proc_tell(&p, "go\n", 3), LG_EINVALID);
 }
 
 int main(void)

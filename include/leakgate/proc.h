@@ -63,9 +63,6 @@ int lg_proc_environment(char ***out, const lg_proc *p);
  */
 int lg_proc_tell(lg_proc *p, const char *data, size_t len);
 
-/* Close the order pipe: the child reads end of file. */
-void lg_proc_close_control(lg_proc *p);
-
 /* Reap without blocking: 1 if it has exited (p->status set), 0 if not. */
 int lg_proc_poll(lg_proc *p);
 
