@@ -53,6 +53,9 @@ def import_pytest():
     return _prepareconfig, Session, runtestprotocol
 
 
+PHASES = ("setup", "call", "teardown")
+
+
 class Collector(object):
     """A plugin: remembers what failed to collect."""
 
@@ -264,6 +267,7 @@ class PytestTest(object):
         self.basetemp = None
         self.temps = set()
         self.finalizers = []
+        self.quick = None  # (hooks, capture manager): see quick_phases
         # Markers a test adds to itself (request.applymarker) are of one run.
         self.markers = len(getattr(item, "own_markers", ()))
         # A doctest's namespace: the doctest runner empties it after every
@@ -288,13 +292,71 @@ class PytestTest(object):
         if self.globs is not None:
             item.dtest.globs.clear()
             item.dtest.globs.update(self.globs)
-        # The teardown goes down to the test's parent, as between two tests
-        # of one class or module: wider fixtures stay.
+        run = self.quick_run if self.quick else self.full_run
         catch_warnings = self.suite.catch_warnings
         if catch_warnings is None:
-            return self.suite.runtestprotocol(item, log=False, nextitem=item.parent)
+            return run()
         with catch_warnings(self.config, ihook=item.ihook, when="runtest", item=item):
-            return self.suite.runtestprotocol(item, log=False, nextitem=item.parent)
+            return run()
+
+    def full_run(self):
+        # The teardown goes down to the test's parent, as between two tests
+        # of one class or module: wider fixtures stay.
+        return self.suite.runtestprotocol(self.item, log=False, nextitem=self.item.parent)
+
+    def quick_phases(self, reports):
+        """What a run after a first that passed plainly needs of pytest's
+        protocol: the three phases' hooks without the capture plugin's
+        wrappers, whose fd capture is resumed, suspended and read once a
+        run instead of three times. With that, a short test's run costs
+        0.12 ms instead of 0.18 (cbor2's, pytest 7.2). None: every run needs
+        the whole protocol (xfail, --pdb, --setup-only, --setup-show)."""
+        config = self.config
+        if len(reports) != 3 or any(not r.passed or hasattr(r, "wasxfail") for r in reports):
+            return None
+        if any(config.getoption(name, False) for name in ("usepdb", "setuponly", "setupshow")):
+            return None
+        manager = config.pluginmanager
+        capture = manager.get_plugin("capturemanager")
+        # The conftest.py files the item's ihook leaves out, left out too.
+        remove = set(getattr(self.item.ihook, "remove_mods", ()))
+        if capture is not None:
+            remove.add(capture)
+        hooks = [manager.subset_hook_caller("pytest_runtest_" + when, remove_plugins=remove)
+                 for when in PHASES]
+        return hooks, capture
+
+    def quick_run(self):
+        """One run as pytest's runtestprotocol does it, captured once for
+        the whole run; its reports."""
+        from _pytest.outcomes import Exit
+        from _pytest.runner import CallInfo
+        item = self.item
+        hooks, capture = self.quick
+        if hasattr(item, "_request") and not item._request:
+            item._initrequest()
+        calls = []
+        if capture is not None:
+            capture.resume_global_capture()
+            capture.activate_fixture()
+        try:
+            for when, hook in zip(PHASES, hooks):
+                if when == "call" and calls[0].excinfo is not None:
+                    continue  # a setup that failed or skipped: no call
+                kwargs = {"nextitem": item.parent} if when == "teardown" else {}
+                calls.append(CallInfo.from_call(lambda: hook(item=item, **kwargs), when=when,
+                                                reraise=(Exit, KeyboardInterrupt)))
+        finally:
+            if capture is not None:
+                capture.deactivate_fixture()
+                capture.suspend_global_capture(in_=False)
+                capture.read_global_capture()  # dropped, as tidy drops a report's
+        if hasattr(item, "_request"):
+            item._request = False
+            item.funcargs = None
+        # Made for every phase: plugins keep state from them (pytest 8's
+        # tmp_path decides by its report whether to remove its directory).
+        return [item.ihook.pytest_runtest_makereport(item=item, call=call) for call in calls]
 
     def tidy(self):
         """Forget what pytest kept of this run."""
@@ -322,6 +384,8 @@ class PytestTest(object):
         self.runs += 1
         reports = self.protocol()
         self.tidy()
+        if self.runs == 1:
+            self.quick = self.quick_phases(reports)
         for report in reports:
             if report.failed:
                 exc_type, message = crash_of(report)

@@ -214,6 +214,26 @@ class SuiteTest(unittest.TestCase):
                     # test_a's module fixture was torn down before this test.
                     assert test_a.EVENTS == ["setup", "teardown"]
             """,
+            "test_c.py": """
+                import logging
+                import pytest
+                RUNS = []
+
+                def test_output(capsys, caplog):
+                    print("out")
+                    logging.getLogger("c").warning("logged")
+                    assert capsys.readouterr().out == "out\\n"
+                    assert [r.getMessage() for r in caplog.records] == ["logged"]
+
+                def test_third_run_fails():
+                    RUNS.append(1)
+                    print("run", len(RUNS))
+                    assert len(RUNS) < 3
+
+                @pytest.mark.xfail(reason="passes anyway")
+                def test_xpass():
+                    pass
+            """,
             "mod.py": '''
                 SEED = 2
 
@@ -235,7 +255,7 @@ class SuiteTest(unittest.TestCase):
     def tearDown(self):
         os.chdir(self.cwd)
         sys.path.remove(self.dir)
-        for name in ("test_a", "test_b", "mod"):
+        for name in ("test_a", "test_b", "test_c", "mod"):
             sys.modules.pop(name, None)
         import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -258,6 +278,34 @@ class SuiteTest(unittest.TestCase):
                 suite.close()
                 gc.unfreeze()
         self.assertFalse(os.path.exists(suite.cache_dir))
+
+    def test_runs_after_the_first(self):
+        """A test that passed its first run plainly runs without the capture
+        plugin's wrappers (quick_run): its fixtures, capsys and caplog work
+        as before, and a run that fails reports as the whole protocol
+        would. An xpass keeps the whole protocol."""
+        from _leakgate import pytest_target
+        with RecordPipe():
+            suite = pytest_target.Suite(["-p", "no:cacheprovider", "test_c.py"])
+            try:
+                _, _, output = suite.load("pytest:test_c.py::test_output")
+                output.leakgate_prepare()
+                self.assertIsNotNone(output.quick)
+                for _ in range(3):
+                    output()
+                _, _, third = suite.load("pytest:test_c.py::test_third_run_fails")
+                third.leakgate_prepare()
+                third()
+                with self.assertRaises(pytest_target.TestFailure) as failed:
+                    third()
+                self.assertIn("passed 2 runs, failed run 3 (in call)", str(failed.exception))
+                self.assertIn("assert 3 < 3", failed.exception.leakgate_text)
+                _, _, xpass = suite.load("pytest:test_c.py::test_xpass")
+                xpass.leakgate_prepare()
+                self.assertIsNone(xpass.quick)
+            finally:
+                suite.close()
+                gc.unfreeze()
 
 
 if __name__ == "__main__":
