@@ -476,6 +476,14 @@ int lg_proc_finish(lg_proc *p)
 	return 0;
 }
 
+double lg_proc_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int lg_proc_cpus(void)
 {
 	cpu_set_t set;

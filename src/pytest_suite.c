@@ -1,21 +1,18 @@
 /* Collecting a pytest suite in a child of the user's interpreter. */
 #include "leakgate/pytest_suite.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "leakgate/buf.h"
+#include "leakgate/child.h"
 #include "leakgate/error.h"
 #include "leakgate/proc.h"
 #include "leakgate/runner.h"
 #include "leakgate/session.h"
 
-#define POLL_INTERVAL_MS 100
 #define ERR_LIMIT 4096 /* bytes of the child's stderr kept for errors */
 
 static int add_node(lg_pytest_suite *suite, const char *node)
@@ -85,44 +82,6 @@ int lg_collection_end(lg_session *s, const lg_record *rec)
 	return strcmp(reason, "completed") == 0 ? 0 : set_failure(s->suite, rec);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Read what is there; closes the fd at EOF. Records go to the session. */
-static int drain(lg_session *session, lg_proto_reader *reader, lg_tail *err,
-		 int *fd, int records)
-{
-	char chunk[65536];
-	lg_record rec;
-	size_t n;
-	int rc;
-
-	for (;;) {
-		if ((n = lg_proc_read_available(fd, chunk, sizeof(chunk))) == 0)
-			return 0;
-		if (!records) {
-			if (err && (rc = lg_tail_add(err, chunk, n)) < 0)
-				return rc;
-			continue;
-		}
-		if ((rc = lg_proto_reader_feed(reader, chunk, n)) < 0)
-			return rc;
-		while ((rc = lg_proto_reader_next(reader, &rec)) == 1) {
-			rc = lg_session_apply(session, &rec);
-			lg_record_dispose(&rec);
-			if (rc < 0)
-				return rc;
-		}
-		if (rc < 0)
-			return rc;
-	}
-}
-
 /* The last line of the child's stderr, for a collection that died. */
 static const char *last_line(lg_tail *err)
 {
@@ -138,45 +97,24 @@ static const char *last_line(lg_tail *err)
 	return text + end;
 }
 
-static int run_collection(lg_pytest_suite *out, lg_proc *proc, double timeout)
+/* The user's conftest may print: stdout is read and dropped. */
+static int run_collection(lg_pytest_suite *out, lg_child *child, double timeout)
 {
-	lg_proto_reader reader = LG_PROTO_READER_INIT;
 	lg_tail err = LG_TAIL_INIT(ERR_LIMIT);
-	double deadline = now() + timeout;
 	lg_session session;
 	char status[128];
-	int rc = 0;
+	int rc;
 
 	lg_session_init_collection(&session, out);
-	while (rc == 0 && (proc->out_fd >= 0 || proc->err_fd >= 0 || proc->channel >= 0)) {
-		struct pollfd fds[3] = {
-			{ proc->out_fd, POLLIN, 0 }, { proc->err_fd, POLLIN, 0 },
-			{ proc->channel, POLLIN, 0 },
-		};
-
-		if (now() > deadline) {
-			lg_proc_kill(proc);
-			lg_error_set("no result after %g s (timeout)", timeout);
-			rc = LG_EINVALID;
-			break;
-		}
-		if (poll(fds, 3, POLL_INTERVAL_MS) < 0 && errno != EINTR) {
-			rc = lg_error_set_os("poll failed");
-			break;
-		}
-		/* The user's conftest may print: stdout is read and dropped. */
-		if ((proc->out_fd >= 0 &&
-		     (rc = drain(&session, &reader, NULL, &proc->out_fd, 0)) < 0) ||
-		    (proc->err_fd >= 0 &&
-		     (rc = drain(&session, &reader, &err, &proc->err_fd, 0)) < 0) ||
-		    (proc->channel >= 0 &&
-		     (rc = drain(&session, &reader, NULL, &proc->channel, 1)) < 0))
-			break;
-	}
-	lg_proc_kill(proc);
-	lg_proc_finish(proc);
-	if (rc == 0 && !out->ended) {
-		lg_proc_describe_status(status, sizeof(status), proc->status);
+	lg_child_begin_session(child, &session);
+	child->err = &err;
+	rc = lg_child_wait(child, timeout);
+	lg_child_end(child);
+	if (rc == 0 && child->protocol_error) {
+		lg_error_set("%s", child->protocol_error);
+		rc = LG_EPROTO;
+	} else if (rc == 0 && !out->ended) {
+		lg_proc_describe_status(status, sizeof(status), child->proc.status);
 		lg_error_set("the collection ended without a result (%s)%s%s",
 			     status, *last_line(&err) ? ": " : "", last_line(&err));
 		rc = LG_EINVALID;
@@ -184,7 +122,7 @@ static int run_collection(lg_pytest_suite *out, lg_proc *proc, double timeout)
 		lg_error_set("%s", out->error);
 		rc = LG_EINVALID;
 	}
-	lg_proto_reader_dispose(&reader);
+	child->err = NULL;
 	lg_tail_dispose(&err);
 	return rc;
 }
@@ -196,24 +134,26 @@ int lg_pytest_collect(lg_pytest_suite *out, const char *python,
 		python, "-c", lg_agent_bootstrap(), "--collect", args, NULL
 	};
 	const char *env[] = { "PYTHONUNBUFFERED=1", NULL };
-	lg_proc proc = LG_PROC_INIT;
+	lg_child child;
 	char message[1024];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	proc.argv = argv;
-	proc.env = env;
-	proc.channel_fd = LG_PROTO_FD;
-	proc.given_fd_at = LG_PROTO_MODULES_FD;
-	proc.given_fd = lg_agent_modules_open(message, sizeof(message));
-	if (proc.given_fd < 0) {
+	lg_child_init(&child);
+	child.proc.argv = argv;
+	child.proc.env = env;
+	child.proc.channel_fd = LG_PROTO_FD;
+	child.proc.given_fd_at = LG_PROTO_MODULES_FD;
+	child.proc.given_fd = lg_agent_modules_open(message, sizeof(message));
+	if (child.proc.given_fd < 0) {
 		lg_error_set("%s", message);
 		rc = LG_EOS;
-	} else if ((rc = lg_proc_start(&proc)) == 0) {
-		rc = run_collection(out, &proc, timeout);
+	} else if ((rc = lg_proc_start(&child.proc)) == 0) {
+		rc = run_collection(out, &child, timeout);
 	}
-	if (proc.given_fd >= 0)
-		close(proc.given_fd);
+	if (child.proc.given_fd >= 0)
+		close(child.proc.given_fd);
+	lg_child_dispose(&child);
 	if (rc < 0) {
 		if (rc != LG_ENOMEM) {
 			snprintf(message, sizeof(message), "%s", lg_error_last());

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "leakgate/child.h"
 #include "leakgate/error.h"
 #include "leakgate/explain_rank.h"
 #include "leakgate/explain_shim.h"
@@ -75,8 +76,7 @@ typedef enum { PHASE_DETECT, PHASE_EXPLAIN } slot_phase;
 typedef struct {
 	lg_workload_result *result; /* NULL: the slot is free */
 	slot_phase phase;
-	lg_proc proc;
-	lg_proto_reader reader;
+	lg_child child;         /* its records go to session */
 	/* The child runs test after test of a suite (`--serve`, schedule.h):
 	 * it lives on between them, idle while result is NULL. */
 	int serving;
@@ -84,6 +84,7 @@ typedef struct {
 	lg_buf hello;           /* its hello, given to every test's session */
 	lg_buf order;
 	lg_session session;    /* the detection's, then the diagnosis's */
+	struct runner_state *state; /* what the slots share */
 	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
@@ -99,13 +100,11 @@ typedef struct {
 	kill_reason killed;
 	int cancel_signal;      /* with KILLED_CANCELLED: the signal */
 	long long peak_rss;
-	size_t record_bytes;    /* read from the record pipe so far */
-	char *protocol_error;
 } slot;
 
 /* What the slots share: the agent's modules and the shim, written out
  * once when first needed; the interpreters as the children reported them. */
-typedef struct {
+typedef struct runner_state {
 	lg_interpreters interpreters;
 	int modules_fd;         /* memory file of the agent's modules; -1: not yet */
 	char modules_error[256];
@@ -120,14 +119,6 @@ typedef struct {
 #define ENV_FAULTHANDLER "PYTHONFAULTHANDLER=1"
 
 static const char *const child_env[] = { ENV_UNBUFFERED, ENV_FAULTHANDLER, NULL };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int lg_agent_modules_open(char *error, size_t size)
 {
@@ -170,14 +161,14 @@ static int modules_file(runner_state *st)
 }
 
 /* The child's leading arguments, the interpreter's (learned past a shim,
- * with its environment: s->proc.base_env) to the suite's; returns the
+ * with its environment: s->child.proc.base_env) to the suite's; returns the
  * next index. */
 static size_t agent_arguments(slot *s, runner_state *st, const lg_workload *wl)
 {
 	size_t n = 0;
 
 	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
-					   &s->proc.base_env);
+					   &s->child.proc.base_env);
 	s->argv[n++] = "-c";
 	s->argv[n++] = bootstrap;
 	return test_arguments(s->argv, n, wl);
@@ -197,9 +188,7 @@ static void slot_watch_anew(slot *s)
 	s->killed = KILLED_NONE;
 	s->cancel_signal = 0;
 	s->peak_rss = 0;
-	s->record_bytes = 0;
-	free(s->protocol_error);
-	s->protocol_error = NULL;
+	lg_child_begin_session(&s->child, &s->session);
 }
 
 /* The slot's state for r's test; a child it has lives on. */
@@ -210,6 +199,8 @@ static void slot_begin(slot *s, lg_workload_result *r)
 	s->result = r;
 	s->phase = PHASE_DETECT;
 	lg_session_init_detection(&s->session, r);
+	s->child.out = &r->out;
+	s->child.err = &r->err;
 	s->judged = 0;
 	slot_watch_anew(s);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "%lld",
@@ -221,8 +212,8 @@ static void slot_begin(slot *s, lg_workload_result *r)
 		 (long long)(wl->no_early_stop ? wl->max_calls
 			     : wl->max_calls > INT64_MAX / LG_EXTEND_FACTOR ? INT64_MAX
 			     : wl->max_calls * LG_EXTEND_FACTOR));
-	s->started = now();
-	s->cpu_from = s->serving ? lg_proc_cpu_ns(&s->proc) : 0;
+	s->started = lg_proc_clock();
+	s->cpu_from = s->serving ? lg_proc_cpu_ns(&s->child.proc) : 0;
 }
 
 /* Order the slot's serving child to run r's test. Its session starts
@@ -250,27 +241,31 @@ static int order_test(slot *s, lg_workload_result *r)
 	if ((rc = lg_order_format(&s->order, "run", fields,
 				  sizeof(fields) / sizeof(*fields))) < 0)
 		return rc;
-	return lg_proc_tell(&s->proc, s->order.ptr, s->order.len);
+	return lg_proc_tell(&s->child.proc, s->order.ptr, s->order.len);
 }
 
 /* End the slot's child, reaped; its reader and hello go with it. */
 static void slot_end_child(slot *s)
 {
-	lg_proto_reader reader = LG_PROTO_READER_INIT;
-
-	lg_proc_kill(&s->proc);
-	lg_proc_finish(&s->proc);
-	lg_proto_reader_dispose(&s->reader);
-	s->reader = reader;
+	lg_child_end(&s->child);
 	lg_buf_clear(&s->hello);
 	s->serving = 0;
 	s->served = NULL;
 }
 
-static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
+/* The slot's last child reaped; a new one to start. Nothing of the last
+ * (a torn line) reaches it. */
+static void slot_new_child(slot *s)
 {
 	lg_proc proc = LG_PROC_INIT;
-	lg_proto_reader reader = LG_PROTO_READER_INIT;
+
+	lg_child_end(&s->child);
+	s->child.proc = proc;
+	s->exited_at = 0;
+}
+
+static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
+{
 	const lg_workload *wl = &r->workload;
 	char reason[256];
 	size_t n;
@@ -284,15 +279,11 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 		slot_end_child(s);
 		slot_begin(s, r);
 	}
-	s->proc = proc;
-	s->exited_at = 0;
-	/* Nothing of the slot's last child (a torn line) reaches this one. */
-	lg_proto_reader_dispose(&s->reader);
-	s->reader = reader;
+	slot_new_child(s);
 	n = agent_arguments(s, st, wl);
 	if (serves(wl)) {
 		s->argv[n++] = "--serve";
-		s->proc.control_fd = LG_PROTO_CONTROL_FD;
+		s->child.proc.control_fd = LG_PROTO_CONTROL_FD;
 	} else {
 		s->argv[n++] = wl->target;
 		s->argv[n++] = s->calls_arg;
@@ -300,12 +291,12 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 		s->argv[n++] = s->max_calls_arg;
 	}
 	s->argv[n] = NULL;
-	s->proc.argv = s->argv;
-	s->proc.env = child_env;
-	s->proc.channel_fd = LG_PROTO_FD;
-	s->proc.given_fd = modules_file(st);
-	s->proc.given_fd_at = LG_PROTO_MODULES_FD;
-	rc = s->proc.given_fd < 0 ? -1 : lg_proc_start(&s->proc);
+	s->child.proc.argv = s->argv;
+	s->child.proc.env = child_env;
+	s->child.proc.channel_fd = LG_PROTO_FD;
+	s->child.proc.given_fd = modules_file(st);
+	s->child.proc.given_fd_at = LG_PROTO_MODULES_FD;
+	rc = s->child.proc.given_fd < 0 ? -1 : lg_proc_start(&s->child.proc);
 	if (rc == 0 && serves(wl)) {
 		s->serving = 1;
 		/* A child that cannot take the order has died: seen as it is. */
@@ -315,7 +306,7 @@ static int slot_start(slot *s, lg_workload_result *r, runner_state *st)
 		lg_error_clear();
 	}
 	if (rc < 0) {
-		snprintf(reason, sizeof(reason), "%s", s->proc.given_fd < 0
+		snprintf(reason, sizeof(reason), "%s", s->child.proc.given_fd < 0
 			 ? st->modules_error : lg_error_last());
 		r->outcome = LG_OUTCOME_SPAWN_FAILED;
 		r->detail = strdup(reason);
@@ -328,29 +319,7 @@ static void slot_kill(slot *s, kill_reason why)
 {
 	if (s->killed == KILLED_NONE)
 		s->killed = why;
-	lg_proc_kill(&s->proc);
-}
-
-/* The records made no sense (lg_error_last says why): the child is done. */
-static int protocol_failure(slot *s)
-{
-	if (s->protocol_error)
-		return 0;
-	s->protocol_error = strdup(lg_error_last());
-	if (!s->protocol_error)
-		return LG_ENOMEM;
-	slot_kill(s, KILLED_PROTOCOL);
-	return 0;
-}
-
-/* Counts n more bytes of records; 1 (with the error set) past the bound. */
-static int record_bytes_exceeded(slot *s, size_t n)
-{
-	s->record_bytes += n;
-	if (s->record_bytes <= LG_PROTO_MAX_BYTES)
-		return 0;
-	lg_error_set("protocol: more than %d MiB of records", LG_PROTO_MAX_BYTES >> 20);
-	return 1;
+	lg_proc_kill(&s->child.proc);
 }
 
 /* After new samples: end the run once its verdict is settled. */
@@ -373,68 +342,41 @@ static int try_settle(slot *s, const lg_runner_options *opts)
 	}
 	/* A serving child waits after every sample: no batch runs past the
 	 * verdict. If it is gone, its exit says so. */
-	if (lg_proc_tell(&s->proc, settled ? "stop\n" : "go\n", settled ? 5 : 3) < 0)
+	if (lg_proc_tell(&s->child.proc, settled ? "stop\n" : "go\n", settled ? 5 : 3) < 0)
 		lg_error_clear();
 	return 0;
 }
 
-static int handle_records(slot *s, runner_state *st, const lg_runner_options *opts)
+/* What a record tells besides the session's: the interpreter the child
+ * runs (later children start it directly, past a version manager's
+ * shim), and a serving child's hello, which every later test of it starts
+ * after. */
+static int heard(void *ctx, const lg_record *rec)
 {
-	lg_record rec;
+	slot *s = ctx;
 	int rc;
 
-	while ((rc = lg_proto_reader_next(&s->reader, &rec)) == 1) {
-		/* The interpreter this child runs: later children start it
-		 * directly, past a version manager's shim. */
-		rc = rec.type != LG_RECORD_HELLO ? 0
-		     : lg_interpreters_learn(&st->interpreters, s->result->workload.python,
-					     lg_record_get(&rec, "executable"),
-					     lg_record_get(&rec, "pid"), &s->proc);
-		if (rc == 0)
-			rc = lg_session_apply(&s->session, &rec);
-		/* Every later test of a serving child starts after it. */
-		if (rc == 0 && s->serving && rec.type == LG_RECORD_HELLO)
-			rc = lg_order_format(&s->hello, "hello", rec.fields, rec.count);
-		lg_record_dispose(&rec);
-		if (rc < 0)
-			break;
-	}
-	if (rc == LG_ENOMEM)
-		return rc;
-	if (rc < 0 && (rc = protocol_failure(s)) < 0)
-		return rc;
-	return s->killed == KILLED_NONE ? try_settle(s, opts) : 0;
+	if (rec->type != LG_RECORD_HELLO)
+		return 0;
+	rc = lg_interpreters_learn(&s->state->interpreters, s->result->workload.python,
+				   lg_record_get(rec, "executable"),
+				   lg_record_get(rec, "pid"), &s->child.proc);
+	if (rc == 0 && s->serving)
+		rc = lg_order_format(&s->hello, "hello", rec->fields, rec->count);
+	return rc;
 }
 
-/* Drain one nonblocking fd; closes it at EOF. */
-static int drain(slot *s, int *fd, runner_state *st, const lg_runner_options *opts)
+/* Read what the slot's child sent; then end it if its records made no
+ * sense, or its verdict is settled. */
+static int slot_read(slot *s, const lg_runner_options *opts)
 {
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
+	int rc = lg_child_drain(&s->child);
 
-	/* Bounded, so a workload that prints without pause cannot starve the
-	 * other children or the deadline checks. */
-	for (int reads = 0; reads < 16; reads++) {
-		if ((n = lg_proc_read_available(fd, chunk, sizeof(chunk))) == 0)
-			return 0;
-		/* The diagnostic child's output is not the workload's: its
-		 * stdout is dropped, its stderr kept apart for its failures. */
-		if (fd == &s->proc.out_fd)
-			rc = s->phase == PHASE_EXPLAIN ? 0
-			     : lg_tail_add(&s->result->out, chunk, n);
-		else if (fd == &s->proc.err_fd)
-			rc = lg_tail_add(s->phase == PHASE_EXPLAIN ? &s->explain_err
-					 : &s->result->err, chunk, n);
-		else if (!s->protocol_error && record_bytes_exceeded(s, n))
-			rc = protocol_failure(s);
-		else if (!s->protocol_error &&
-			 (rc = lg_proto_reader_feed(&s->reader, chunk, n)) == 0)
-			rc = handle_records(s, st, opts);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	if (rc < 0)
+		return rc;
+	if (s->child.protocol_error && s->killed == KILLED_NONE)
+		s->killed = KILLED_PROTOCOL;
+	return s->killed == KILLED_NONE ? try_settle(s, opts) : 0;
 }
 
 static int set_detail(lg_workload_result *r, const char *fmt, ...)
@@ -498,13 +440,13 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	lg_workload_result *r = s->result;
 	const lg_workload *wl = &r->workload;
 	char status[128], line[512], calls[32];
-	long long cpu = lg_proc_cpu_ns(&s->proc);
+	long long cpu = lg_proc_cpu_ns(&s->child.proc);
 	int rc = 0;
 
-	r->seconds = now() - s->started;
+	r->seconds = lg_proc_clock() - s->started;
 	r->cpu_seconds = cpu >= 0 && s->cpu_from >= 0 && cpu > s->cpu_from
 			 ? (double)(cpu - s->cpu_from) / 1e9 : 0;
-	lg_proc_describe_status(status, sizeof(status), s->proc.status);
+	lg_proc_describe_status(status, sizeof(status), s->child.proc.status);
 	snprintf(calls, sizeof(calls), "%lld", (long long)lg_series_calls(&r->series));
 	/* Ended before the signal was seen: a whole result. */
 	if (s->killed == KILLED_CANCELLED && s->session.state == LG_SESSION_ENDED)
@@ -522,7 +464,7 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 		break;
 	case KILLED_PROTOCOL:
 		r->outcome = LG_OUTCOME_PROTOCOL_ERROR;
-		rc = set_detail(r, "%s", s->protocol_error);
+		rc = set_detail(r, "%s", s->child.protocol_error);
 		break;
 	case KILLED_CANCELLED:
 		r->outcome = LG_OUTCOME_CANCELLED;
@@ -559,12 +501,10 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 static void slot_release(slot *s)
 {
 	if (!s->serving) {
-		lg_proc_kill(&s->proc);
-		lg_proc_finish(&s->proc);
+		lg_proc_kill(&s->child.proc);
+		lg_proc_finish(&s->child.proc);
 	}
 	lg_tail_dispose(&s->explain_err);
-	free(s->protocol_error);
-	s->protocol_error = NULL;
 	free(s->preload);
 	s->preload = NULL;
 	s->result = NULL;
@@ -583,7 +523,7 @@ static void slot_dispose(slot *s)
 {
 	if (s->result || s->serving)
 		slot_end_child(s);
-	lg_proto_reader_dispose(&s->reader);
+	lg_child_dispose(&s->child);
 	lg_buf_dispose(&s->hello);
 	lg_buf_dispose(&s->order);
 	slot_release(s);
@@ -637,14 +577,11 @@ static int slot_start_explain(slot *s, runner_state *st)
 	double seconds = wl->duration;
 	int native = wants_shim(r), rc;
 	const char *shim = native ? shim_path(st) : NULL;
-	lg_proc proc = LG_PROC_INIT;
-	lg_proto_reader reader = LG_PROTO_READER_INIT;
 	lg_tail err = LG_TAIL_INIT(EXPLAIN_ERR_LIMIT);
 	lg_buf preload = LG_BUF_INIT;
 	const char *preloaded = getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "";
 	size_t env = 0, n;
 
-	lg_proto_reader_dispose(&s->reader);
 	lg_tail_dispose(&s->explain_err);
 	if ((rc = lg_explanation_new(&r->explanation)) < 0)
 		return rc;
@@ -666,11 +603,13 @@ static int slot_start_explain(slot *s, runner_state *st)
 		return rc;
 
 	s->phase = PHASE_EXPLAIN;
-	s->proc = proc;
-	s->reader = reader;
+	slot_new_child(s);
 	s->explain_err = err;
+	/* Its output is not the workload's: stdout dropped, stderr kept
+	 * apart for its failures. */
+	s->child.out = NULL;
+	s->child.err = &s->explain_err;
 	slot_watch_anew(s);
-	s->exited_at = 0;
 	free(s->preload);
 	s->preload = shim ? lg_buf_detach(&preload) : NULL;
 	lg_session_init_diagnosis(&s->session, r->explanation);
@@ -689,14 +628,14 @@ static int slot_start_explain(slot *s, runner_state *st)
 	if (s->preload)
 		s->env[env++] = s->preload;
 	s->env[env] = NULL;
-	s->proc.argv = s->argv;
-	s->proc.env = s->env;
-	s->proc.channel_fd = LG_PROTO_FD;
+	s->child.proc.argv = s->argv;
+	s->child.proc.env = s->env;
+	s->child.proc.channel_fd = LG_PROTO_FD;
 	/* The detection child started with the same file. */
-	s->proc.given_fd = st->modules_fd;
-	s->proc.given_fd_at = LG_PROTO_MODULES_FD;
-	s->started = now();
-	if (lg_proc_start(&s->proc) < 0) {
+	s->child.proc.given_fd = st->modules_fd;
+	s->child.proc.given_fd_at = LG_PROTO_MODULES_FD;
+	s->started = lg_proc_clock();
+	if (lg_proc_start(&s->child.proc) < 0) {
 		r->explanation->stopped = strdup(lg_error_last());
 		return r->explanation->stopped ? 1 : LG_ENOMEM;
 	}
@@ -711,15 +650,15 @@ static int slot_conclude_explain(slot *s)
 	char status[128], line[512], *why = NULL;
 	int rc;
 
-	e->seconds = now() - s->started;
-	lg_proc_describe_status(status, sizeof(status), s->proc.status);
+	e->seconds = lg_proc_clock() - s->started;
+	lg_proc_describe_status(status, sizeof(status), s->child.proc.status);
 	if (s->killed == KILLED_TIMEOUT)
 		rc = asprintf(&why, "no result after %g s (timeout)", r->workload.timeout);
 	else if (s->killed == KILLED_MEMORY)
 		rc = asprintf(&why, "resident memory passed %lld MiB (the limit)",
 			      (long long)r->workload.memory_limit_mb);
 	else if (s->killed == KILLED_PROTOCOL)
-		rc = asprintf(&why, "%s", s->protocol_error);
+		rc = asprintf(&why, "%s", s->child.protocol_error);
 	else if (s->killed == KILLED_CANCELLED && s->session.state != LG_SESSION_ENDED)
 		rc = asprintf(&why, "cancelled: leakgate was interrupted (SIG%s)",
 			      sigabbrev_np(s->cancel_signal) ? sigabbrev_np(s->cancel_signal) : "?");
@@ -738,27 +677,22 @@ static int slot_conclude_explain(slot *s)
 	return rc == LG_ENOMEM ? rc : 0;
 }
 
-static int slot_open(const slot *s)
-{
-	return s->proc.out_fd >= 0 || s->proc.err_fd >= 0 || s->proc.channel >= 0;
-}
-
 /* Deadlines, memory and exit; 1 when the slot is finished. */
 static int slot_check(slot *s, double t)
 {
 	const lg_workload *wl = &s->result->workload;
 
-	if (!s->proc.exited && lg_proc_poll(&s->proc)) {
+	if (!s->child.proc.exited && lg_proc_poll(&s->child.proc)) {
 		s->exited_at = t;
 		/* What escaped its group (and may hold its pipes) ends with it,
 		 * unless another child runs (proc.h: then at the end). */
 		lg_proc_end_orphans();
 	}
-	if (!s->proc.exited) {
+	if (!s->child.proc.exited) {
 		if (t - s->started > wl->timeout)
 			slot_kill(s, KILLED_TIMEOUT);
 		if (wl->memory_limit_mb > 0) {
-			long long rss = lg_proc_rss(&s->proc);
+			long long rss = lg_proc_rss(&s->child.proc);
 
 			if (rss > s->peak_rss)
 				s->peak_rss = rss;
@@ -767,7 +701,7 @@ static int slot_check(slot *s, double t)
 		}
 		return 0;
 	}
-	return !slot_open(s) || t - s->exited_at > EXIT_GRACE_SECONDS;
+	return !lg_child_open(&s->child) || t - s->exited_at > EXIT_GRACE_SECONDS;
 }
 
 /* A byte on the cancel pipe: the signal's number; 0 when none. */
@@ -802,7 +736,7 @@ static int cancel_unstarted(lg_workload_result *r, int signo,
 static int test_ended(const slot *s)
 {
 	return s->serving && s->phase == PHASE_DETECT &&
-	       s->session.state == LG_SESSION_ENDED && !s->proc.exited;
+	       s->session.state == LG_SESSION_ENDED && !s->child.proc.exited;
 }
 
 /* schedule.h's pick for a slot (served: its child's last test), given
@@ -829,7 +763,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 	unsigned char *started = NULL; /* per workload: it has started */
 	const lg_workload **running = NULL;
 	size_t next = 0, done = 0, active = 0;
-	double run_start = now();
+	double run_start = lg_proc_clock();
 	runner_state state;
 	int rc = 0;
 
@@ -841,9 +775,15 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		jobs = count ? (int)count : 1;
 	out->items = calloc(count ? count : 1, sizeof(*out->items));
 	slots = calloc((size_t)jobs, sizeof(*slots));
-	fds = calloc((size_t)jobs * 3 + 1, sizeof(*fds));
+	fds = calloc((size_t)jobs * LG_CHILD_FDS + 1, sizeof(*fds));
 	started = calloc(count ? count : 1, 1);
 	running = calloc((size_t)jobs, sizeof(*running));
+	for (int j = 0; slots && j < jobs; j++) {
+		lg_child_init(&slots[j].child);
+		slots[j].child.heard = heard;
+		slots[j].child.heard_ctx = &slots[j];
+		slots[j].state = &state;
+	}
 	if (!out->items || !slots || !fds || !started || !running) {
 		rc = lg_error_oom();
 		goto done;
@@ -907,21 +847,9 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 		for (int j = 0; out->cancelled && j < jobs; j++)
 			if (!slots[j].result && slots[j].serving)
 				slot_end_child(&slots[j]);
-		for (int j = 0; j < jobs; j++) {
-			int *ends[3] = { &slots[j].proc.out_fd, &slots[j].proc.err_fd,
-					 &slots[j].proc.channel };
-
-			if (!slots[j].result)
-				continue;
-			for (int k = 0; k < 3; k++) {
-				if (*ends[k] < 0)
-					continue;
-				fds[nfds].fd = *ends[k];
-				fds[nfds].events = POLLIN;
-				fds[nfds].revents = 0;
-				nfds++;
-			}
-		}
+		for (int j = 0; j < jobs; j++)
+			if (slots[j].result)
+				nfds += lg_child_poll_fds(&slots[j].child, fds + nfds);
 		if (opts->cancel_fd >= 0 && !out->cancelled) {
 			fds[nfds].fd = opts->cancel_fd;
 			fds[nfds].events = POLLIN;
@@ -943,18 +871,13 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 				slot_kill(&slots[j], KILLED_CANCELLED);
 			}
 		}
-		t = now();
+		t = lg_proc_clock();
 		for (int j = 0; j < jobs; j++) {
 			slot *s = &slots[j];
 
 			if (!s->result)
 				continue;
-			if ((s->proc.out_fd >= 0 &&
-			     (rc = drain(s, &s->proc.out_fd, &state, opts)) < 0) ||
-			    (s->proc.err_fd >= 0 &&
-			     (rc = drain(s, &s->proc.err_fd, &state, opts)) < 0) ||
-			    (s->proc.channel >= 0 &&
-			     (rc = drain(s, &s->proc.channel, &state, opts)) < 0))
+			if ((rc = slot_read(s, opts)) < 0)
 				goto done;
 			if (test_ended(s)) {
 				/* A serving child's test ended; the child waits. */
@@ -963,7 +886,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			} else if (s->serving) {
 				slot_end_child(s);
 			} else {
-				lg_proc_finish(&s->proc);
+				lg_proc_finish(&s->child.proc);
 			}
 			if (s->phase == PHASE_EXPLAIN) {
 				if ((rc = slot_conclude_explain(s)) < 0)
@@ -1021,6 +944,6 @@ done:
 	lg_interpreters_dispose(&state.interpreters);
 	if (state.modules_fd >= 0)
 		close(state.modules_fd);
-	out->seconds = now() - run_start;
+	out->seconds = lg_proc_clock() - run_start;
 	return rc;
 }

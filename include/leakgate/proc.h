@@ -101,6 +101,10 @@ int lg_proc_finish(lg_proc *p);
  * container's share, not the host's), at least 1: -j auto. */
 int lg_proc_cpus(void);
 
+/* Seconds on the monotonic clock, which deadlines and durations of
+ * children are measured by. */
+double lg_proc_clock(void);
+
 /* The child's CPU time (user + system) so far, in ns: from /proc while it
  * runs (in clock ticks), from wait4 once reaped; -1 when unknown. */
 long long lg_proc_cpu_ns(const lg_proc *p);

@@ -1,6 +1,7 @@
 /*
  * The sample channel: whatever a workload writes to fd 3, split into
- * records and applied to a session as the runner does, then judged (or
+ * records and applied to a session by the driver of every child
+ * (child.h), as the runner and the collection do, then judged (or
  * the diagnosis finished), since forged samples reach the fit. The first
  * byte picks the session (detection, diagnosis, a pytest suite's
  * collection) and how the bytes arrive (in pieces of 1 to 64 bytes, or at
@@ -10,38 +11,24 @@
 
 #include <string.h>
 
+#include "leakgate/child.h"
 #include "leakgate/error.h"
 #include "leakgate/explain_rank.h"
 #include "leakgate/pytest_suite.h"
 #include "leakgate/session.h"
 #include "leakgate/verdict.h"
 
-static void apply_all(lg_proto_reader *rd, lg_session *session, int *failed)
-{
-	lg_record rec;
-	int rc = 0;
-
-	while (!*failed && (rc = lg_proto_reader_next(rd, &rec)) == 1) {
-		rc = lg_session_apply(session, &rec);
-		lg_record_dispose(&rec);
-		if (rc < 0)
-			*failed = 1;
-	}
-	if (rc < 0)
-		*failed = 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	lg_workload wl;
 	lg_workload_result r;
 	lg_fit_options fit = LG_FIT_OPTIONS_INIT;
-	lg_proto_reader rd = LG_PROTO_READER_INIT;
+	lg_child child;
 	lg_session session;
 	lg_explanation *e = NULL;
 	lg_pytest_suite suite = LG_PYTEST_SUITE_INIT;
 	size_t piece, at = 0;
-	int explaining, collecting, failed = 0;
+	int explaining, collecting;
 
 	if (size < 1)
 		return 0;
@@ -59,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	lg_workload_dispose(&wl);
+	lg_child_init(&child);
 	lg_session_init_detection(&session, &r);
 	if (explaining) {
 		if (lg_explanation_new(&e) < 0)
@@ -67,15 +55,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (collecting) {
 		lg_session_init_collection(&session, &suite);
 	}
-	while (at < size && !failed) {
+	lg_child_begin_session(&child, &session);
+	while (at < size && !child.protocol_error) {
 		size_t n = size - at < piece ? size - at : piece;
 
-		if (lg_proto_reader_feed(&rd, (const char *)data + at, n) < 0)
+		if (lg_child_feed(&child, (const char *)data + at, n) < 0)
 			break;
 		at += n;
-		apply_all(&rd, &session, &failed);
 	}
-	lg_proto_reader_pending(&rd);
+	lg_proto_reader_pending(&child.reader);
 	/* What the runner does next: judge what arrived, then explain it. */
 	if (r.outcome == LG_OUTCOME_COMPLETED || r.series.count)
 		lg_judge(&r, &fit);
@@ -84,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out:
 	lg_pytest_suite_dispose(&suite);
 	lg_explanation_free(e);
-	lg_proto_reader_dispose(&rd);
+	lg_child_dispose(&child);
 	lg_workload_result_dispose(&r);
 	lg_error_clear();
 	return 0;
