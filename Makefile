@@ -97,7 +97,7 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
 # needs npm), which a sanitized build (make sanitize) leaves out: they test
 # scripts.
 check: $(BUILD)/leakgate $(TESTS)
-	/usr/bin/python3 -m pyflakes $(AGENT_PY) tests/agent/test_agent.py
+	/usr/bin/python3 -m pyflakes $(AGENT_PY) $(wildcard tests/agent/*.py)
 	/usr/bin/python3 -m unittest discover -q -s tests/agent
 	@sh tests/run-tests.sh $(BUILD)
 	$(if $(SAN),,@sh tests/ci/run.sh $(BUILD))
