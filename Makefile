@@ -90,13 +90,14 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
 		-o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_file.c \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL)
 
-# The agent's modules linted (Debian's interpreter: where python3-pyflakes
-# is), the agent's own unit tests (tests/agent, in-process, a second), the
-# C unit tests (fast), then the real binary on real Python
-# workloads, then the CI integrations in real clients (tests/ci/run.sh;
+# A header per source file (tests/headers.sh), the agent's modules linted
+# (Debian's interpreter: where python3-pyflakes is), the agent's own unit
+# tests (tests/agent, in-process, a second), the C unit tests (fast), then
+# the real binary on real Python workloads, then the CI integrations in real clients (tests/ci/run.sh;
 # needs npm), which a sanitized build (make sanitize) leaves out: they test
 # scripts.
 check: $(BUILD)/leakgate $(TESTS)
+	@sh tests/headers.sh
 	/usr/bin/python3 -m pyflakes $(AGENT_PY) $(wildcard tests/agent/*.py)
 	/usr/bin/python3 -m unittest discover -q -s tests/agent
 	@sh tests/run-tests.sh $(BUILD)

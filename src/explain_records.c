@@ -3,7 +3,7 @@
  * fitted into rates per call, findings copied, bounded in size. session.c
  * checks their order and calls these.
  */
-#include "leakgate/session.h"
+#include "leakgate/explain_records.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * the results model through report_view.h, into a buffer; the progress
  * line shown while workloads run.
  */
-#include "leakgate/report.h"
+#include "leakgate/report_term.h"
 
 #include <stdarg.h>
 #include <stdint.h>

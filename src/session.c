@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include "leakgate/detect_records.h"
 #include "leakgate/error.h"
+#include "leakgate/explain_records.h"
 
 #define AT(state) (1u << (state))
 #define SAME -1 /* the record leaves the state as it is */

@@ -49,28 +49,11 @@ int lg_session_apply(lg_session *s, const lg_record *rec);
 /*
  * What a record does to a session's result, called by lg_session_apply
  * once the order is checked (s->state is still the state before it):
- * detect_records.c for the detection session, explain_records.c for the
+ * detect_records.h for the detection session, explain_records.h for the
  * diagnostic session, pytest_suite.c for a collection. Nothing else calls
  * them.
  */
 typedef int (*lg_record_handler)(lg_session *s, const lg_record *rec);
-
-int lg_detection_hello(lg_session *s, const lg_record *rec);
-int lg_detection_target(lg_session *s, const lg_record *rec);
-int lg_detection_sample(lg_session *s, const lg_record *rec);
-int lg_detection_calibrated(lg_session *s, const lg_record *rec);
-int lg_detection_end(lg_session *s, const lg_record *rec);
-
-int lg_diagnosis_hello(lg_session *s, const lg_record *rec);
-int lg_diagnosis_note(lg_session *s, const lg_record *rec);
-int lg_diagnosis_end(lg_session *s, const lg_record *rec);
-int lg_diagnosis_type(lg_session *s, const lg_record *rec);
-int lg_diagnosis_site(lg_session *s, const lg_record *rec);
-int lg_diagnosis_traced(lg_session *s, const lg_record *rec);
-int lg_diagnosis_chain(lg_session *s, const lg_record *rec);
-int lg_diagnosis_resource(lg_session *s, const lg_record *rec);
-int lg_diagnosis_cycle(lg_session *s, const lg_record *rec);
-int lg_diagnosis_native(lg_session *s, const lg_record *rec);
 
 int lg_collection_test(lg_session *s, const lg_record *rec);
 int lg_collection_note(lg_session *s, const lg_record *rec);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakgate/baseline_rule.h"
 #include "leakgate/baseline_store.h"
 #include "leakgate/error.h"
 #include "leakgate/file.h"
