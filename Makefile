@@ -19,7 +19,7 @@ VERSION := 0.1.0
 # shim, which is built on its own (below).
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$d,$2) $(filter $(subst *,%,$2),$d))
 LIB_SRC  := $(filter-out src/main.c src/shim/%,$(call rwildcard,src,*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_bundle.o \
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_modules.o \
             $(BUILD)/obj/shim_blob.o
 AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -50,13 +50,14 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
 
-# Every module of the agent is embedded as bytes with .incbin; the directory
-# is a prerequisite too, so adding or removing a module rebuilds the table.
-$(BUILD)/agent_bundle.S: src/agent/bundle.sh $(AGENT_PY) src/agent | $(DEPS_OK)
+# Every module of the agent is embedded as bytes with .incbin (the table
+# agent_bundle.h declares); the directory is a prerequisite too, so adding
+# or removing a module rebuilds the table.
+$(BUILD)/agent_modules.S: src/agent/bundle.sh $(AGENT_PY) src/agent | $(DEPS_OK)
 	@mkdir -p $(@D)
 	sh src/agent/bundle.sh $(AGENT_PY) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/agent_bundle.o: $(BUILD)/agent_bundle.S
+$(BUILD)/obj/agent_modules.o: $(BUILD)/agent_modules.S
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ $<
 

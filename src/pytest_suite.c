@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "leakgate/agent_bundle.h"
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/proc.h"
-#include "leakgate/runner.h"
 #include "leakgate/session.h"
 
 #define POLL_INTERVAL_MS 100

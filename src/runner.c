@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "leakgate/agent_bundle.h"
 #include "leakgate/error.h"
 #include "leakgate/explain_rank.h"
 #include "leakgate/explain_shim.h"
@@ -20,23 +20,6 @@
 #include "leakgate/schedule.h"
 #include "leakgate/session.h"
 #include "leakgate/verdict.h"
-
-/*
- * What `ps` shows of the agent: it reads the modules from fd
- * LG_PROTO_MODULES_FD (name NUL source NUL ..., boot first) and hands them
- * to boot.py (src/agent/boot.py).
- */
-static const char bootstrap[] =
-	"import os;b=os.pread(4,os.fstat(4).st_size,0);os.close(4);g={};"
-	"exec(compile(b.split(b'\\0')[1],'<leakgate>/boot.py','exec'),g);"
-	"g['boot'](b)";
-
-_Static_assert(LG_PROTO_MODULES_FD == 4, "the bootstrap reads fd 4");
-
-const char *lg_agent_bootstrap(void)
-{
-	return bootstrap;
-}
 
 /* The agent's leading arguments for a pytest target: the suite's pytest
  * arguments; returns the next index. */
@@ -129,34 +112,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int lg_agent_modules_open(char *error, size_t size)
-{
-	size_t total = 0, at = 0;
-	char *map;
-	int fd;
-
-	for (const lg_agent_module *m = lg_agent_modules; m->name; m++)
-		total += strlen(m->name) + strlen(m->source) + 2;
-	fd = memfd_create("leakgate-agent", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)total) < 0 ||
-	    (map = mmap(NULL, total, PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-		snprintf(error, size, "cannot hold the agent in memory: %s",
-			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	for (const lg_agent_module *m = lg_agent_modules; m->name; m++) {
-		size_t name = strlen(m->name) + 1, source = strlen(m->source) + 1;
-
-		memcpy(map + at, m->name, name);
-		memcpy(map + at + name, m->source, source);
-		at += name + source;
-	}
-	munmap(map, total);
-	return fd;
-}
-
 /* The agent's modules in a memory file, made once and read by every child
  * (with pread: the file offset the children share never moves). -1 with
  * st->modules_error set when it cannot be made. */
@@ -179,7 +134,7 @@ static size_t agent_arguments(slot *s, runner_state *st, const lg_workload *wl)
 	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
 					   &s->proc.base_env);
 	s->argv[n++] = "-c";
-	s->argv[n++] = bootstrap;
+	s->argv[n++] = lg_agent_bootstrap();
 	return test_arguments(s->argv, n, wl);
 }
 

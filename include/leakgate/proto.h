@@ -16,7 +16,7 @@
  * LG_EXTEND_FACTOR x --calls, and judges nothing: the runner ends the
  * child once the verdict is settled, verdict.h) with the record pipe on
  * fd 3 (LG_PROTO_FD), stdin on /dev/null and the workload's stdout/stderr
- * captured separately. BOOTSTRAP, one short line (runner.c), reads the
+ * captured separately. BOOTSTRAP, one short line (agent_bundle.c), reads the
  * agent's modules from fd 4 (LG_PROTO_MODULES_FD, with pread, closed before
  * the target is imported): every module of src/agent/ as
  * `name NUL source NUL`, boot first; boot.py makes them the package

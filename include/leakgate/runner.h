@@ -40,23 +40,6 @@ typedef struct {
 	.cancel_fd = -1 \
 }
 
-/* The agent's Python modules (every .py of src/agent/), embedded at build time:
- * {name, NUL-terminated source}, boot first, ending in {NULL, NULL}. */
-typedef struct {
-	const char *name;
-	const char *source;
-} lg_agent_module;
-
-extern const lg_agent_module lg_agent_modules[];
-
-/* The one-line program that starts the agent (`python -c BOOTSTRAP ...`). */
-const char *lg_agent_bootstrap(void);
-
-/* A new memory file of the agent's modules, for a child's fd
- * LG_PROTO_MODULES_FD (close-on-exec; the caller closes it); -1 with the
- * reason in error when it cannot be made. */
-int lg_agent_modules_open(char *error, size_t size);
-
 /*
  * Measure and judge every workload. Workload failures of any kind are
  * results, not errors: the return value is < 0 only when the runner itself
