@@ -10,39 +10,35 @@
 set -u
 cd "${1:-.}" || exit 1
 bad=0
-fail() {
-	echo "headers: $*"
-	bad=1
+
+# check SRC HEADERS PREFIX WHERE: SRC/NAME.c and HEADERS/NAME.h go in
+# pairs, the .c including "PREFIXNAME.h" (WHERE: first, or anywhere).
+check() {
+	for c in "$1"/*.c; do
+		name=$(basename "$c" .c)
+		case "$c" in src/main.c | src/cli/cmd_*) continue ;; esac
+		line="#include \"$3$name.h\""
+		if [ ! -f "$2/$name.h" ]; then
+			echo "headers: $c has no $2/$name.h"
+			bad=1
+		elif [ "$4" = first ] && [ "$(grep -m1 '^#include' "$c")" != "$line" ]; then
+			echo "headers: $c does not include $2/$name.h first"
+			bad=1
+		elif ! grep -qxF "$line" "$c"; then
+			echo "headers: $c does not include $2/$name.h"
+			bad=1
+		fi
+	done
+	for h in "$2"/*.h; do
+		name=$(basename "$h" .h)
+		if [ ! -f "$1/$name.c" ]; then
+			echo "headers: $h has no $1/$name.c"
+			bad=1
+		fi
+	done
 }
-first_include() {
-	grep -m1 '^#include' "$1"
-}
-for c in src/*.c; do
-	name=$(basename "$c" .c)
-	[ "$name" = main ] && continue
-	h=include/leakgate/$name.h
-	if [ ! -f "$h" ]; then
-		fail "$c has no $h"
-	elif [ "$(first_include "$c")" != "#include \"leakgate/$name.h\"" ]; then
-		fail "$c does not include $h first"
-	fi
-done
-for h in include/leakgate/*.h; do
-	name=$(basename "$h" .h)
-	[ -f "src/$name.c" ] || fail "$h has no src/$name.c"
-done
-for c in src/cli/*.c; do
-	name=$(basename "$c" .c)
-	case "$name" in cmd_*) continue ;; esac
-	if [ ! -f "src/cli/$name.h" ]; then
-		fail "$c has no src/cli/$name.h"
-	elif ! grep -q "^#include \"$name.h\"" "$c"; then
-		fail "$c does not include src/cli/$name.h"
-	fi
-done
-for h in src/cli/*.h; do
-	name=$(basename "$h" .h)
-	[ -f "src/cli/$name.c" ] || fail "$h has no src/cli/$name.c"
-done
+
+check src include/leakgate leakgate/ first
+check src/cli src/cli "" anywhere
 [ "$bad" -eq 0 ] && echo "headers: one per source file, the same name"
 exit "$bad"
