@@ -61,7 +61,7 @@ $(BUILD)/obj/agent_modules.o: $(BUILD)/agent_modules.S
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ $<
 
-# The allocator shim LD_PRELOADed by the diagnostic pass (explain_shim.h): a
+# The allocator shim LD_PRELOADed by the explain pass (explain_shim.h): a
 # shared object of its own, never sanitized (it runs inside the user's
 # Python), embedded like the agent.
 $(BUILD)/lgshim.so: src/shim/lgshim.c | $(DEPS_OK)

@@ -38,12 +38,12 @@ static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
 #define EXIT_GRACE_SECONDS 1.0
 #define POLL_INTERVAL_MS 100
 
-/* The diagnostic pass aims for this many seconds of calls, whatever the
+/* The explain pass aims for this many seconds of calls, whatever the
  * detection pass's --duration: enough points to fit (its counts are exact),
  * cheap enough for CI (the whole pass within about 2 s). */
 #define EXPLAIN_MIN_SECONDS 0.5
 #define EXPLAIN_MAX_SECONDS 1.0
-/* Bytes of the diagnostic child's stderr kept, for why it failed. */
+/* Bytes of the explain child's stderr kept, for why it failed. */
 #define EXPLAIN_ERR_LIMIT 4096
 
 /* KILLED_SETTLED: the verdict was certain; the run completed. */
@@ -52,7 +52,7 @@ typedef enum {
 	KILLED_CANCELLED
 } kill_reason;
 
-/* Detection first; then, when the verdict asks for it, the diagnosis. */
+/* Detection first; then, when the verdict asks for it, the explain pass. */
 typedef enum { PHASE_DETECT, PHASE_EXPLAIN } slot_phase;
 
 typedef struct {
@@ -66,14 +66,14 @@ typedef struct {
 	const lg_workload *served; /* the test it ran last */
 	lg_buf hello;           /* its hello, given to every test's session */
 	lg_buf order;
-	lg_session session;    /* the detection's, then the diagnosis's */
+	lg_session session;    /* the detection's, then the explain pass's */
 	lg_tail explain_err;
 	char calls_arg[32];
 	char duration_arg[32];
 	char max_calls_arg[32];
 	size_t judged;          /* samples when the verdict was last tried */
 	char native_arg[16];
-	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
+	char *preload;          /* "LD_PRELOAD=..." for the explain child */
 	const char *argv[16];
 	const char *env[4];
 	double started;
@@ -93,7 +93,7 @@ typedef struct {
 	int modules_fd;         /* memory file of the agent's modules; -1: not yet */
 	char modules_error[256];
 	char *shim;             /* path of the allocator shim; NULL: not yet */
-	int shim_failed;        /* could not be written: diagnose without it */
+	int shim_failed;        /* could not be written: explain without it */
 	char shim_error[256];
 } runner_state;
 
@@ -373,7 +373,7 @@ static int drain(slot *s, int *fd, runner_state *st, const lg_runner_options *op
 	for (int reads = 0; reads < 16; reads++) {
 		if ((n = lg_proc_read_available(fd, chunk, sizeof(chunk))) == 0)
 			return 0;
-		/* The diagnostic child's output is not the workload's: its
+		/* The explain child's output is not the workload's: its
 		 * stdout is dropped, its stderr kept apart for its failures. */
 		if (fd == &s->proc.out_fd)
 			rc = s->phase == PHASE_EXPLAIN ? 0
@@ -526,7 +526,7 @@ static void slot_release(slot *s)
 }
 
 /* A serving child goes on to the next test unless this one leaked: the
- * diagnosis, and the tests after it, start in a fresh interpreter. */
+ * explain pass, and the tests after it, start in a fresh interpreter. */
 static int keeps_child(const lg_workload_result *r)
 {
 	return r->verdict != LG_VERDICT_LEAK && r->verdict != LG_VERDICT_EXPECTED_LEAK &&
@@ -544,7 +544,7 @@ static void slot_dispose(slot *s)
 	slot_release(s);
 }
 
-/* -- the diagnostic pass ---------------------------------------------------- */
+/* -- the explain pass ---------------------------------------------------- */
 
 /* Leaks are explained; everything with --explain; nothing with
  * --no-explain; never what could not be measured. */
@@ -579,7 +579,7 @@ static const char *shim_path(runner_state *st)
 }
 
 /*
- * Start the diagnostic child in the slot that measured the workload. Fewer
+ * Start the explain child in the slot that measured the workload. Fewer
  * calls than the detection pass made when that one ended abnormally, so an
  * fd or thread leak does not hit the same wall. 1 when it could not start
  * (the explanation says why), 0 when it runs, < 0 when out of memory.
@@ -628,7 +628,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	s->exited_at = 0;
 	free(s->preload);
 	s->preload = shim ? lg_buf_detach(&preload) : NULL;
-	lg_session_init_diagnosis(&s->session, r->explanation);
+	lg_session_init_explain(&s->session, r->explanation);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
@@ -658,7 +658,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	return 0;
 }
 
-/* How the diagnostic child ended, into the explanation; then finish it. */
+/* How the explain child ended, into the explanation; then finish it. */
 static int slot_conclude_explain(slot *s)
 {
 	lg_workload_result *r = s->result;

@@ -259,14 +259,14 @@ static void test_session_rejects_other_versions(void **state)
 	assert_int_equal(feed(r, "hello\tmetrics=fds\n", 64), LG_EPROTO);
 }
 
-static void test_diagnostic_records(void **state)
+static void test_explain_records(void **state)
 {
 	lg_workload_result *r = *state;
 	const char line[] = "site\tfile=/src/x.py\tline=9\tframes=/src/x.py\\t9\\tx()";
 	lg_record rec;
 	char text[4096];
 
-	/* The diagnostic session's records parse like any other ... */
+	/* The explain session's records parse like any other ... */
 	assert_lg_ok(lg_record_parse(&rec, line, strlen(line)));
 	assert_int_equal(rec.type, LG_RECORD_SITE);
 	assert_string_equal(lg_record_get(&rec, "frames"), "/src/x.py\t9\tx()");
@@ -318,7 +318,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, lg_test_result_setup, lg_test_result_teardown),
 cmocka_unit_test_setup_teardown(test_session_bounds_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),
-		cmocka_unit_test_setup_teardown(test_diagnostic_records, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_explain_records, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_reader_line_limit),
 	};
 

@@ -21,7 +21,7 @@ typedef struct {
 	 * moves between events; may be NULL. */
 	void (*tick)(void *ctx);
 	/* Called right after lg_judge, before anything reads the verdict
-	 * (the diagnostic pass, progress): a second judgement, such as the
+	 * (the explain pass, progress): a second judgement, such as the
 	 * baseline's; may be NULL. < 0 (out of memory) stops the run. */
 	int (*judge)(void *ctx, lg_workload_result *r);
 	void *judge_ctx;

@@ -1,4 +1,4 @@
-"""leakgate diagnostic pass: why a workload leaks.
+"""leakgate explain pass: why a workload leaks.
 
 Run as `python -c BOOTSTRAP --explain TARGET calls=N duration=S native=0|1`
 (agent.py imports it then). It runs in a fresh child,

@@ -151,7 +151,7 @@ typedef struct {
 } gate;
 
 /* Each result against its entry, as soon as it is judged (so that the
- * diagnostic pass and the progress line see the final verdict). */
+ * explain pass and the progress line see the final verdict). */
 static int gate_judge(void *ctx, lg_workload_result *r)
 {
 	gate *g = ctx;
