@@ -19,7 +19,7 @@ VERSION := 0.1.0
 # shim, which is built on its own (below).
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$d,$2) $(filter $(subst *,%,$2),$d))
 LIB_SRC  := $(filter-out src/main.c src/shim/%,$(call rwildcard,src,*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_bundle.o \
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/agent_modules.o \
             $(BUILD)/obj/shim_blob.o
 AGENT_PY := $(call rwildcard,src/agent,*.py)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -50,17 +50,18 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -DLG_VERSION='"$(VERSION)"' -c -o $@ $<
 
-# Every module of the agent is embedded as bytes with .incbin; the directory
-# is a prerequisite too, so adding or removing a module rebuilds the table.
-$(BUILD)/agent_bundle.S: src/agent/bundle.sh $(AGENT_PY) src/agent | $(DEPS_OK)
+# Every module of the agent is embedded as bytes with .incbin (the table
+# agent_bundle.h declares); the directory is a prerequisite too, so adding
+# or removing a module rebuilds the table.
+$(BUILD)/agent_modules.S: src/agent/bundle.sh $(AGENT_PY) src/agent | $(DEPS_OK)
 	@mkdir -p $(@D)
 	sh src/agent/bundle.sh $(AGENT_PY) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/agent_bundle.o: $(BUILD)/agent_bundle.S
+$(BUILD)/obj/agent_modules.o: $(BUILD)/agent_modules.S
 	@mkdir -p $(@D)
 	$(CC) -c -o $@ $<
 
-# The allocator shim LD_PRELOADed by the diagnostic pass (explain_shim.h): a
+# The allocator shim LD_PRELOADed by the explain pass (explain_shim.h): a
 # shared object of its own, never sanitized (it runs inside the user's
 # Python), embedded like the agent.
 $(BUILD)/lgshim.so: src/shim/lgshim.c | $(DEPS_OK)
@@ -90,14 +91,15 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
 		-o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz_file.c \
 		$(BUILD)/libleakgate.a $(LDLIBS_ALL)
 
-# The agent's modules linted (Debian's interpreter: where python3-pyflakes
-# is), the agent's own unit tests (tests/agent, in-process, a second), the
-# C unit tests (fast), then the real binary on real Python
-# workloads, then the CI integrations in real clients (tests/ci/run.sh;
+# A header per source file (tests/headers.sh), the agent's modules linted
+# (Debian's interpreter: where python3-pyflakes is), the agent's own unit
+# tests (tests/agent, in-process, a second), the C unit tests (fast), then
+# the real binary on real Python workloads, then the CI integrations in real clients (tests/ci/run.sh;
 # needs npm), which a sanitized build (make sanitize) leaves out: they test
 # scripts.
 check: $(BUILD)/leakgate $(TESTS)
-	/usr/bin/python3 -m pyflakes $(AGENT_PY) tests/agent/test_agent.py
+	@sh tests/headers.sh
+	/usr/bin/python3 -m pyflakes $(AGENT_PY) $(wildcard tests/agent/*.py)
 	/usr/bin/python3 -m unittest discover -q -s tests/agent
 	@sh tests/run-tests.sh $(BUILD)
 	$(if $(SAN),,@sh tests/ci/run.sh $(BUILD))

@@ -3,9 +3,9 @@
  * the result and the baseline, writes r->baseline, r->verdict, r->culprit
  * and r->message, and r->workload's parameters with the judgement they
  * imply (main's where stricter). The rule itself is documented in
- * baseline.h.
+ * baseline_rule.h.
  */
-#include "leakgate/baseline.h"
+#include "leakgate/baseline_rule.h"
 
 #include <math.h>
 #include <stdlib.h>

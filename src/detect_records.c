@@ -1,6 +1,6 @@
 /* The detection session's records (proto.h) into a workload result;
  * session.c checks their order and calls these. */
-#include "leakgate/session.h"
+#include "leakgate/detect_records.h"
 
 #include <stdlib.h>
 #include <string.h>

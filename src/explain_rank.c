@@ -1,7 +1,7 @@
 /*
- * The diagnosis judged: its tables ranked and cut to what is worth
+ * The explanation judged: its tables ranked and cut to what is worth
  * reporting, the kind of leak decided from the detection pass's fits and
- * what the diagnostic pass saw, the line to annotate picked. Pure.
+ * what the explain pass saw, the line to annotate picked. Pure.
  */
 #include "leakgate/explain_rank.h"
 
@@ -112,7 +112,7 @@ static double fitted_slope(const lg_workload_result *r, lg_metric m)
 	return ((r->fitted >> m) & 1u) && r->fits[m].enough ? r->fits[m].slope : 0;
 }
 
-/* Native when the heap grows and the diagnostic pass saw Python allocate
+/* Native when the heap grows and the explain pass saw Python allocate
  * less than half of it. Without tracemalloc's figure, when the shim saw
  * native blocks carry most of it. (The shim sees Python's large objects
  * too: malloc is under both.) */

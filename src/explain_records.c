@@ -1,9 +1,9 @@
 /*
- * The diagnostic session's records (proto.h) into an explanation: series
+ * The explain session's records (proto.h) into an explanation: series
  * fitted into rates per call, findings copied, bounded in size. session.c
  * checks their order and calls these.
  */
-#include "leakgate/session.h"
+#include "leakgate/explain_records.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,7 @@ static int reserve(void **items, size_t count, size_t size)
 	void *grown;
 
 	if (count >= MAX_ROWS) {
-		lg_error_set("protocol: more than %d diagnostic records of a kind",
+		lg_error_set("protocol: more than %d explain records of a kind",
 			     MAX_ROWS);
 		return LG_EPROTO;
 	}
@@ -233,7 +233,7 @@ static int take_native_frame(void *ctx, char **parts)
 	return 0;
 }
 
-int lg_diagnosis_type(lg_session *s, const lg_record *rec)
+int lg_explain_records_type(lg_session *s, const lg_record *rec)
 {
 	static const char *const keys[] = { "count", "bytes" };
 	lg_explanation *e = s->explanation;
@@ -259,7 +259,7 @@ int lg_diagnosis_type(lg_session *s, const lg_record *rec)
 	return lg_string_set(&t->name, name);
 }
 
-int lg_diagnosis_site(lg_session *s, const lg_record *rec)
+int lg_explain_records_site(lg_session *s, const lg_record *rec)
 {
 	static const char *const keys[] = { "bytes", "blocks" };
 	lg_explanation *e = s->explanation;
@@ -283,7 +283,7 @@ int lg_diagnosis_site(lg_session *s, const lg_record *rec)
 	return frames ? each_line(frames, 3, take_python_frame, &ctx) : 0;
 }
 
-int lg_diagnosis_traced(lg_session *s, const lg_record *rec)
+int lg_explain_records_traced(lg_session *s, const lg_record *rec)
 {
 	static const char *const keys[] = { "bytes" };
 	lg_explanation *e = s->explanation;
@@ -319,7 +319,7 @@ static int held_by_c(lg_explanation *e, const lg_record *rec)
 	return get_frame(&e->c_at, rec);
 }
 
-int lg_diagnosis_chain(lg_session *s, const lg_record *rec)
+int lg_explain_records_chain(lg_session *s, const lg_record *rec)
 {
 	lg_explanation *e = s->explanation;
 	const char *text = lg_record_get(rec, "text");
@@ -352,7 +352,7 @@ int lg_diagnosis_chain(lg_session *s, const lg_record *rec)
 	return held_by_c(e, rec);
 }
 
-int lg_diagnosis_resource(lg_session *s, const lg_record *rec)
+int lg_explain_records_resource(lg_session *s, const lg_record *rec)
 {
 	static const char *const kinds[] = {
 		[LG_RESOURCE_FD] = "fd",
@@ -391,7 +391,7 @@ int lg_diagnosis_resource(lg_session *s, const lg_record *rec)
 	return get_frame(&r->at, rec);
 }
 
-int lg_diagnosis_cycle(lg_session *s, const lg_record *rec)
+int lg_explain_records_cycle(lg_session *s, const lg_record *rec)
 {
 	lg_explanation *e = s->explanation;
 	const char *name = lg_record_get(rec, "type");
@@ -416,7 +416,7 @@ int lg_diagnosis_cycle(lg_session *s, const lg_record *rec)
 	return get_frame(&c->at, rec);
 }
 
-int lg_diagnosis_native(lg_session *s, const lg_record *rec)
+int lg_explain_records_native(lg_session *s, const lg_record *rec)
 {
 	lg_explanation *e = s->explanation;
 	const char *frames = lg_record_get(rec, "frames");
@@ -444,7 +444,7 @@ int lg_diagnosis_native(lg_session *s, const lg_record *rec)
 	return each_line(frames, 3, take_native_frame, &ctx);
 }
 
-int lg_diagnosis_hello(lg_session *s, const lg_record *rec)
+int lg_explain_records_hello(lg_session *s, const lg_record *rec)
 {
 	const char *mode = lg_record_get(rec, "mode");
 
@@ -454,7 +454,7 @@ int lg_diagnosis_hello(lg_session *s, const lg_record *rec)
 	return 0;
 }
 
-int lg_diagnosis_note(lg_session *s, const lg_record *rec)
+int lg_explain_records_note(lg_session *s, const lg_record *rec)
 {
 	lg_explanation *e = s->explanation;
 	const char *text = lg_record_get(rec, "text");
@@ -465,7 +465,7 @@ int lg_diagnosis_note(lg_session *s, const lg_record *rec)
 			     text);
 }
 
-int lg_diagnosis_end(lg_session *s, const lg_record *rec)
+int lg_explain_records_end(lg_session *s, const lg_record *rec)
 {
 	lg_explanation *e = s->explanation;
 	const char *reason = lg_record_get(rec, "reason");
@@ -488,7 +488,7 @@ int lg_diagnosis_end(lg_session *s, const lg_record *rec)
 				 "import-error or agent-error");
 	if ((rc = lg_buf_printf(&why, "%s %s%s%s", strcmp(reason, "exception") == 0
 				? "the workload raised" : strcmp(reason, "agent-error") == 0
-				? "the diagnostic agent failed:" : "import failed:",
+				? "the explain agent failed:" : "import failed:",
 				type ? type : "an exception", message && *message
 				? ": " : "", message ? message : "")) < 0) {
 		lg_buf_dispose(&why);

@@ -1,6 +1,6 @@
 /*
  * The allocator shim ships inside the binary (src/shim/shim_blob.S); the
- * diagnostic pass needs it as a file for LD_PRELOAD, so it is written to a
+ * explain pass needs it as a file for LD_PRELOAD, so it is written to a
  * private directory of its own and removed after the run.
  */
 #include "leakgate/explain_shim.h"

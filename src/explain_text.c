@@ -1,4 +1,4 @@
-/* The diagnosis as text: a summary for the terminal and annotations, every
+/* The explanation as text: a summary for the terminal and annotations, every
  * table for --verbose and the JUnit file. */
 #include "leakgate/explain_text.h"
 
@@ -313,7 +313,7 @@ static int render_summary(lg_buf *b, const lg_explanation *e, const char *indent
 	if (rc == 0 && e->chain)
 		rc = lg_buf_printf(b, "%sheld by %s\n", indent, e->chain);
 	if (rc == 0 && e->stopped)
-		rc = lg_buf_printf(b, "%sdiagnostic pass stopped: %s\n", indent,
+		rc = lg_buf_printf(b, "%sexplain pass stopped: %s\n", indent,
 				   e->stopped);
 	return rc;
 }
@@ -325,7 +325,7 @@ static int render_full(lg_buf *b, const lg_explanation *e, const char *indent)
 
 	lg_format_count(calls, sizeof(calls), e->calls);
 	if ((rc = line_start(b, indent)) < 0 || (rc = add_headline(b, e)) < 0 ||
-	    (rc = lg_buf_printf(b, " [diagnostic pass: %s calls, %.1f s]\n",
+	    (rc = lg_buf_printf(b, " [explain pass: %s calls, %.1f s]\n",
 				calls, e->seconds)) < 0)
 		return rc;
 	if (e->type_count)
@@ -376,7 +376,7 @@ static int render_full(lg_buf *b, const lg_explanation *e, const char *indent)
 	    (rc = line_start(b, indent)) == 0 && (rc = add_kept_by_c(b, e)) == 0)
 		rc = lg_buf_puts(b, "\n");
 	if (rc == 0 && e->stopped)
-		rc = lg_buf_printf(b, "%sdiagnostic pass stopped: %s\n", indent,
+		rc = lg_buf_printf(b, "%sexplain pass stopped: %s\n", indent,
 				   e->stopped);
 	for (const char *p = lg_buf_cstr(&e->notes); rc == 0 && *p;) {
 		size_t n = strcspn(p, "\n");

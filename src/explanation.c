@@ -1,4 +1,4 @@
-/* The diagnosis's model (explanation.h): its rows, made and freed. */
+/* The explanation's model (explanation.h): its rows, made and freed. */
 #include "leakgate/explanation.h"
 
 #include <stdlib.h>

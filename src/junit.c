@@ -30,7 +30,7 @@
 #include "leakgate/xml_text.h"
 
 #define BODY_LIMIT 4096 /* bytes of a <failure> body */
-#define EXPLAIN_LIMIT 4096 /* and of the diagnosis after it */
+#define EXPLAIN_LIMIT 4096 /* and of the explanation after it */
 
 typedef struct {
 	xmlTextWriterPtr w;
@@ -263,7 +263,7 @@ static int baseline_properties(writer *x, const lg_baseline_cmp *cmp)
 	return 0;
 }
 
-/* "explain.<table>.<n>" = one row of the diagnosis as text. */
+/* "explain.<table>.<n>" = one row of the explanation as text. */
 static int explain_row(writer *x, const char *table, size_t n, lg_buf *value)
 {
 	char name[64];
@@ -276,7 +276,7 @@ static int explain_row(writer *x, const char *table, size_t n, lg_buf *value)
 }
 
 /*
- * The diagnosis for machines (explanation.h): explain.kind, explain.site
+ * The explanation for machines (explanation.h): explain.kind, explain.site
  * ("file:line"), explain.type.N ("str 1 objects/call 249 B/call", then
  * " untracked" for objects gc does not track), explain.c_call,
  * explain.c_library and explain.c_at ("file:line") for a leak kept by C,
@@ -296,7 +296,7 @@ static int explain_properties(writer *x, const lg_workload_result *r)
 
 	if (!e)
 		return 0;
-	/* testcase@file/@line name the diagnosis's line; the function's stay. */
+	/* testcase@file/@line name the explanation's line; the function's stay. */
 	if (r->file && *r->file &&
 	    ((rc = property(x, "function.file", lg_format_path(where, sizeof(where),
 							      r->file))) < 0 ||
@@ -506,7 +506,7 @@ static int failure_body(lg_buf *b, const lg_workload_result *r)
 	if (rc == 0 && r->explanation) {
 		lg_buf why = LG_BUF_INIT;
 
-		if ((rc = lg_buf_puts(&why, "\nwhy (diagnostic pass):\n")) == 0 &&
+		if ((rc = lg_buf_puts(&why, "\nwhy (explain pass):\n")) == 0 &&
 		    (rc = lg_explain_render(&why, r->explanation, "  ", 1)) == 0 &&
 		    (rc = bound(&why, EXPLAIN_LIMIT)) == 0)
 			rc = lg_buf_add(b, why.ptr, why.len);
@@ -715,7 +715,7 @@ static int testcase(writer *x, const lg_workload_result *r)
 	lg_buf_dispose(&name);
 	if (rc < 0)
 		return rc;
-	/* The line that raised, or the one the diagnosis blames, so CI
+	/* The line that raised, or the one the explanation blames, so CI
 	 * annotates it; else the function (kept as the function.file/line
 	 * properties). */
 	lg_view_site(r, &site, &site_line);

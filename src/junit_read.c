@@ -441,7 +441,7 @@ out:
 }
 
 /*
- * "explain.*": the diagnosis as far as it maps back (junit.c
+ * "explain.*": the explanation as far as it maps back (junit.c
  * explain_properties): its kind, the line it blames, the retainer chain,
  * what C code keeps, why it stopped, the growing types and the allocation
  * sites (for the summary). The other tables (native stacks, resources) are
@@ -510,7 +510,7 @@ static int explain_property(lg_workload_result *r, const reader *rd,
 }
 
 /* "function.file" / "function.line": the workload function's place, when
- * the test case's file and line are the diagnosis's. */
+ * the test case's file and line are the explanation's. */
 static int function_property(lg_workload_result *r, const reader *rd,
 			     long line, const char *name,
 			     const char *value)
@@ -683,7 +683,7 @@ static int testcase(lg_workload_result *r, const reader *rd)
 	int64_t n;
 	int rc = 0;
 
-	/* With a diagnosis the test case points at its site; the function's
+	/* With an explanation the test case points at its site; the function's
 	 * own place came with the function.* properties. */
 	int site = r->explanation && r->explanation->site_file;
 

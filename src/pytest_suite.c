@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "leakgate/agent_bundle.h"
 #include "leakgate/buf.h"
 #include "leakgate/child.h"
 #include "leakgate/error.h"
 #include "leakgate/proc.h"
-#include "leakgate/runner.h"
 #include "leakgate/session.h"
 
 #define ERR_LIMIT 4096 /* bytes of the child's stderr kept for errors */

@@ -3,7 +3,7 @@
  * the results model through report_view.h, into a buffer; the progress
  * line shown while workloads run.
  */
-#include "leakgate/report.h"
+#include "leakgate/report_term.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -193,7 +193,7 @@ static void details(term *t, const lg_workload_result *r)
 	}
 }
 
-/* The diagnosis under the workload's line: a summary, or all of it with
+/* The explanation under the workload's line: a summary, or all of it with
  * -v. Each line goes through put_text: it quotes the workload's code. */
 static void explanation(term *t, const lg_workload_result *r, int verbose)
 {

@@ -1,5 +1,5 @@
 /*
- * The workload as the renderers see it. The diagnostic pass
+ * The workload as the renderers see it. The explain pass
  * (explanation.h) and the baseline comparison (baseline_cmp.h) come in
  * here, in lg_view_site, lg_view_explanation, lg_view_baseline and
  * lg_view_run_baseline: the renderers never read those fields directly.
@@ -120,7 +120,7 @@ int lg_view_explanation(lg_buf *out, const lg_workload_result *r, int full)
 
 	if (!r->explanation)
 		return 0;
-	/* A diagnosis read back from a JUnit file keeps no tables and no
+	/* An explanation read back from a JUnit file keeps no tables and no
 	 * duration: its summary is all there is to show. */
 	if (r->explanation->seconds <= 0)
 		full = 0;

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "leakgate/agent_bundle.h"
 #include "leakgate/child.h"
 #include "leakgate/error.h"
 #include "leakgate/explain_rank.h"
@@ -21,23 +21,6 @@
 #include "leakgate/schedule.h"
 #include "leakgate/session.h"
 #include "leakgate/verdict.h"
-
-/*
- * What `ps` shows of the agent: it reads the modules from fd
- * LG_PROTO_MODULES_FD (name NUL source NUL ..., boot first) and hands them
- * to boot.py (src/agent/boot.py).
- */
-static const char bootstrap[] =
-	"import os;b=os.pread(4,os.fstat(4).st_size,0);os.close(4);g={};"
-	"exec(compile(b.split(b'\\0')[1],'<leakgate>/boot.py','exec'),g);"
-	"g['boot'](b)";
-
-_Static_assert(LG_PROTO_MODULES_FD == 4, "the bootstrap reads fd 4");
-
-const char *lg_agent_bootstrap(void)
-{
-	return bootstrap;
-}
 
 /* The agent's leading arguments for a pytest target: the suite's pytest
  * arguments; returns the next index. */
@@ -56,12 +39,12 @@ static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
 #define EXIT_GRACE_SECONDS 1.0
 #define POLL_INTERVAL_MS 100
 
-/* The diagnostic pass aims for this many seconds of calls, whatever the
+/* The explain pass aims for this many seconds of calls, whatever the
  * detection pass's --duration: enough points to fit (its counts are exact),
  * cheap enough for CI (the whole pass within about 2 s). */
 #define EXPLAIN_MIN_SECONDS 0.5
 #define EXPLAIN_MAX_SECONDS 1.0
-/* Bytes of the diagnostic child's stderr kept, for why it failed. */
+/* Bytes of the explain child's stderr kept, for why it failed. */
 #define EXPLAIN_ERR_LIMIT 4096
 
 /* KILLED_SETTLED: the verdict was certain; the run completed. */
@@ -70,7 +53,7 @@ typedef enum {
 	KILLED_CANCELLED
 } kill_reason;
 
-/* Detection first; then, when the verdict asks for it, the diagnosis. */
+/* Detection first; then, when the verdict asks for it, the explain pass. */
 typedef enum { PHASE_DETECT, PHASE_EXPLAIN } slot_phase;
 
 typedef struct {
@@ -83,7 +66,7 @@ typedef struct {
 	const lg_workload *served; /* the test it ran last */
 	lg_buf hello;           /* its hello, given to every test's session */
 	lg_buf order;
-	lg_session session;    /* the detection's, then the diagnosis's */
+	lg_session session;    /* the detection's, then the explain pass's */
 	struct runner_state *state; /* what the slots share */
 	lg_tail explain_err;
 	char calls_arg[32];
@@ -91,7 +74,7 @@ typedef struct {
 	char max_calls_arg[32];
 	size_t judged;          /* samples when the verdict was last tried */
 	char native_arg[16];
-	char *preload;          /* "LD_PRELOAD=..." for the diagnostic child */
+	char *preload;          /* "LD_PRELOAD=..." for the explain child */
 	const char *argv[16];
 	const char *env[4];
 	double started;
@@ -109,7 +92,7 @@ typedef struct runner_state {
 	int modules_fd;         /* memory file of the agent's modules; -1: not yet */
 	char modules_error[256];
 	char *shim;             /* path of the allocator shim; NULL: not yet */
-	int shim_failed;        /* could not be written: diagnose without it */
+	int shim_failed;        /* could not be written: explain without it */
 	char shim_error[256];
 } runner_state;
 
@@ -119,34 +102,6 @@ typedef struct runner_state {
 #define ENV_FAULTHANDLER "PYTHONFAULTHANDLER=1"
 
 static const char *const child_env[] = { ENV_UNBUFFERED, ENV_FAULTHANDLER, NULL };
-
-int lg_agent_modules_open(char *error, size_t size)
-{
-	size_t total = 0, at = 0;
-	char *map;
-	int fd;
-
-	for (const lg_agent_module *m = lg_agent_modules; m->name; m++)
-		total += strlen(m->name) + strlen(m->source) + 2;
-	fd = memfd_create("leakgate-agent", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, (off_t)total) < 0 ||
-	    (map = mmap(NULL, total, PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
-		snprintf(error, size, "cannot hold the agent in memory: %s",
-			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	for (const lg_agent_module *m = lg_agent_modules; m->name; m++) {
-		size_t name = strlen(m->name) + 1, source = strlen(m->source) + 1;
-
-		memcpy(map + at, m->name, name);
-		memcpy(map + at + name, m->source, source);
-		at += name + source;
-	}
-	munmap(map, total);
-	return fd;
-}
 
 /* The agent's modules in a memory file, made once and read by every child
  * (with pread: the file offset the children share never moves). -1 with
@@ -170,7 +125,7 @@ static size_t agent_arguments(slot *s, runner_state *st, const lg_workload *wl)
 	s->argv[n++] = lg_interpreters_get(&st->interpreters, wl->python,
 					   &s->child.proc.base_env);
 	s->argv[n++] = "-c";
-	s->argv[n++] = bootstrap;
+	s->argv[n++] = lg_agent_bootstrap();
 	return test_arguments(s->argv, n, wl);
 }
 
@@ -511,7 +466,7 @@ static void slot_release(slot *s)
 }
 
 /* A serving child goes on to the next test unless this one leaked: the
- * diagnosis, and the tests after it, start in a fresh interpreter. */
+ * explain pass, and the tests after it, start in a fresh interpreter. */
 static int keeps_child(const lg_workload_result *r)
 {
 	return r->verdict != LG_VERDICT_LEAK && r->verdict != LG_VERDICT_EXPECTED_LEAK &&
@@ -529,7 +484,7 @@ static void slot_dispose(slot *s)
 	slot_release(s);
 }
 
-/* -- the diagnostic pass ---------------------------------------------------- */
+/* -- the explain pass ---------------------------------------------------- */
 
 /* Leaks are explained; everything with --explain; nothing with
  * --no-explain; never what could not be measured. */
@@ -564,7 +519,7 @@ static const char *shim_path(runner_state *st)
 }
 
 /*
- * Start the diagnostic child in the slot that measured the workload. Fewer
+ * Start the explain child in the slot that measured the workload. Fewer
  * calls than the detection pass made when that one ended abnormally, so an
  * fd or thread leak does not hit the same wall. 1 when it could not start
  * (the explanation says why), 0 when it runs, < 0 when out of memory.
@@ -612,7 +567,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	slot_watch_anew(s);
 	free(s->preload);
 	s->preload = shim ? lg_buf_detach(&preload) : NULL;
-	lg_session_init_diagnosis(&s->session, r->explanation);
+	lg_session_init_explain(&s->session, r->explanation);
 	snprintf(s->calls_arg, sizeof(s->calls_arg), "calls=%lld", (long long)calls);
 	snprintf(s->duration_arg, sizeof(s->duration_arg), "duration=%.3f", seconds);
 	snprintf(s->native_arg, sizeof(s->native_arg), "native=%d", shim != NULL);
@@ -642,7 +597,7 @@ static int slot_start_explain(slot *s, runner_state *st)
 	return 0;
 }
 
-/* How the diagnostic child ended, into the explanation; then finish it. */
+/* How the explain child ended, into the explanation; then finish it. */
 static int slot_conclude_explain(slot *s)
 {
 	lg_workload_result *r = s->result;

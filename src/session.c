@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include "leakgate/detect_records.h"
 #include "leakgate/error.h"
+#include "leakgate/explain_records.h"
 
 #define AT(state) (1u << (state))
 #define SAME -1 /* the record leaves the state as it is */
@@ -28,7 +30,7 @@ static const struct {
 	lg_record_handler handler[3];
 } rules[] = {
 	{ LG_RECORD_HELLO, AT(LG_SESSION_START), LG_SESSION_HELLO,
-	  { lg_detection_hello, lg_diagnosis_hello, ignore } },
+	  { lg_detection_hello, lg_explain_records_hello, ignore } },
 	{ LG_RECORD_TARGET, AT(LG_SESSION_HELLO), LG_SESSION_RUNNING,
 	  { lg_detection_target, ignore, NULL } },
 	{ LG_RECORD_SAMPLE, AT(LG_SESSION_RUNNING), SAME,
@@ -36,23 +38,23 @@ static const struct {
 	{ LG_RECORD_CALIBRATED, AT(LG_SESSION_RUNNING), SAME,
 	  { lg_detection_calibrated, NULL, NULL } },
 	{ LG_RECORD_NOTE, AT(LG_SESSION_HELLO) | AT(LG_SESSION_RUNNING), SAME,
-	  { ignore, lg_diagnosis_note, lg_collection_note } },
+	  { ignore, lg_explain_records_note, lg_collection_note } },
 	{ LG_RECORD_END, AT(LG_SESSION_HELLO) | AT(LG_SESSION_RUNNING),
-	  LG_SESSION_ENDED, { lg_detection_end, lg_diagnosis_end, lg_collection_end } },
+	  LG_SESSION_ENDED, { lg_detection_end, lg_explain_records_end, lg_collection_end } },
 	{ LG_RECORD_TYPE, AT(LG_SESSION_RUNNING), SAME,
-	  { NULL, lg_diagnosis_type, NULL } },
+	  { NULL, lg_explain_records_type, NULL } },
 	{ LG_RECORD_SITE, AT(LG_SESSION_RUNNING), SAME,
-	  { NULL, lg_diagnosis_site, NULL } },
+	  { NULL, lg_explain_records_site, NULL } },
 	{ LG_RECORD_TRACED, AT(LG_SESSION_RUNNING), SAME,
-	  { NULL, lg_diagnosis_traced, NULL } },
+	  { NULL, lg_explain_records_traced, NULL } },
 	{ LG_RECORD_CHAIN, AT(LG_SESSION_RUNNING), SAME,
-	  { NULL, lg_diagnosis_chain, NULL } },
+	  { NULL, lg_explain_records_chain, NULL } },
 	{ LG_RECORD_RESOURCE, AT(LG_SESSION_RUNNING), SAME,
-	  { NULL, lg_diagnosis_resource, NULL } },
+	  { NULL, lg_explain_records_resource, NULL } },
 	{ LG_RECORD_CYCLE, AT(LG_SESSION_RUNNING), SAME,
-	  { NULL, lg_diagnosis_cycle, NULL } },
+	  { NULL, lg_explain_records_cycle, NULL } },
 	{ LG_RECORD_NATIVE, AT(LG_SESSION_RUNNING), SAME,
-	  { NULL, lg_diagnosis_native, NULL } },
+	  { NULL, lg_explain_records_native, NULL } },
 	{ LG_RECORD_TEST, AT(LG_SESSION_HELLO), SAME,
 	  { NULL, NULL, lg_collection_test } },
 };
@@ -65,11 +67,11 @@ void lg_session_init_detection(lg_session *s, lg_workload_result *result)
 	s->result = result;
 }
 
-void lg_session_init_diagnosis(lg_session *s, lg_explanation *e)
+void lg_session_init_explain(lg_session *s, lg_explanation *e)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = LG_SESSION_START;
-	s->kind = LG_SESSION_DIAGNOSIS;
+	s->kind = LG_SESSION_EXPLAIN;
 	s->explanation = e;
 }
 
@@ -106,7 +108,7 @@ int lg_session_apply(lg_session *s, const lg_record *rec)
 	};
 	static const char *const kind_names[] = {
 		[LG_SESSION_DETECTION] = "",
-		[LG_SESSION_DIAGNOSIS] = " (diagnostic session)",
+		[LG_SESSION_EXPLAIN] = " (explain session)",
 		[LG_SESSION_COLLECTION] = " (collection)",
 	};
 	lg_record_handler handler = NULL;

@@ -75,7 +75,7 @@ echo "leakgate bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $("$PYTHON" -c 'import p
 echo
 echo "medians of $REPEAT runs each"
 echo "calls       the calls of the detection pass (--no-early-stop --calls N)"
-echo "detect_s    its wall time, interpreter start included (no diagnosis)"
+echo "detect_s    its wall time, interpreter start included (no explain pass)"
 echo "bare_s      a bare loop of the same calls in one python process"
 echo "ratio       detect_s / bare_s; cpu: the same for CPU time (user + system)"
 echo "verdict_s   wall time to the verdict with early stop (the default), at early_calls"
@@ -175,21 +175,21 @@ echo "start-up, one call (median of 5): leakgate $(cut -d' ' -f1 "$TMP/one_lg" |
      "$(cut -d' ' -f2 "$TMP/one_lg" | median) s CPU; bare python" \
      "$(cut -d' ' -f1 "$TMP/one_bare" | median) s wall, $(cut -d' ' -f2 "$TMP/one_bare" | median) s CPU"
 
-# The diagnostic pass of every leak of the tests and examples, as the runner
+# The explain pass of every leak of the tests and examples, as the runner
 # timed it (the second child, interpreter start included; -v prints it), and
 # whether it found the retainer chain.
 echo
-echo "diagnostic pass per leak (defaults), wall clock:"
+echo "explain pass per leak (defaults), wall clock:"
 : > "$TMP/explain"
 for target in $(cd "$ROOT" && ls tests/workloads/leak_*.py | sed 's/$/:run/') \
               examples/orders.py:parse_and_audit examples/events.py:subscribe_and_forget; do
     case $target in *leak_big.py:run|*leak_refs.py:run) continue ;; esac
     "$LEAKGATE" run -v --python "$PYTHON" --junit "$TMP/one.xml" "$ROOT/$target" \
         > "$TMP/one.txt" 2>/dev/null || true
-    seconds=$(sed -n 's/.*\[diagnostic pass: [0-9,]* calls, \([0-9.]*\) s\].*/\1/p' "$TMP/one.txt" | head -1)
+    seconds=$(sed -n 's/.*\[explain pass: [0-9,]* calls, \([0-9.]*\) s\].*/\1/p' "$TMP/one.txt" | head -1)
     [ -n "$seconds" ] || continue
     chain=$(property "$TMP/one.xml" explain.chain)
     printf '  %-44s %5s s  %s\n' "$target" "$seconds" "${chain:-(no chain: $(property "$TMP/one.xml" explain.chain_note))}"
     echo "$seconds" >> "$TMP/explain"
 done
-echo "median diagnostic pass: $(median < "$TMP/explain") s over $(wc -l < "$TMP/explain") leaks"
+echo "median explain pass: $(median < "$TMP/explain") s over $(wc -l < "$TMP/explain") leaks"

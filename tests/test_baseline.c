@@ -4,7 +4,7 @@
 #include <git2.h>
 #include <unistd.h>
 
-#include "leakgate/baseline.h"
+#include "leakgate/baseline_rule.h"
 #include "leakgate/verdict.h"
 
 #define EN_DASH "\xe2\x80\x93"

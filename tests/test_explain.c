@@ -1,5 +1,5 @@
 /*
- * The diagnosis: the diagnostic session's records into the model, the fits,
+ * The explanation: the explain session's records into the model, the fits,
  * rankings and kind, the text, bad input; and the embedded allocator shim.
  */
 #include "lg_test.h"
@@ -83,7 +83,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Feed text through a reader and a diagnostic session; the first error. */
+/* Feed text through a reader and an explain session; the first error. */
 static int feed(lg_explanation *e, const char *text, size_t chunk)
 {
 	lg_proto_reader rd = LG_PROTO_READER_INIT;
@@ -92,7 +92,7 @@ static int feed(lg_explanation *e, const char *text, size_t chunk)
 	size_t len = strlen(text);
 	int rc = 0;
 
-	lg_session_init_diagnosis(&s, e);
+	lg_session_init_explain(&s, e);
 	for (size_t off = 0; off < len && rc == 0; off += chunk) {
 		size_t n = len - off < chunk ? len - off : chunk;
 
@@ -366,7 +366,7 @@ static void test_render_native_and_stopped(void **state)
 	assert_string_equal(lg_buf_cstr(&text),
 		"kind: native\n"
 		"native: 512 B/call in 1 block/call: malloc (libc.so.6)\n"
-		"diagnostic pass stopped: the workload raised OSError: [Errno 24] "
+		"explain pass stopped: the workload raised OSError: [Errno 24] "
 		"Too many open files\n");
 	lg_buf_dispose(&text);
 }
@@ -375,12 +375,12 @@ static void test_agent_error_keeps_findings(void **state)
 {
 	fixture *f = *state;
 
-	/* A bug in the diagnostic agent: what it found before stands. */
+	/* A bug in the explain agent: what it found before stands. */
 	assert_lg_ok(feed_all(f->e,
 		"cycle\ttype=leak.Node\tobjects=20\tcalls=10\n"
 		"end\treason=agent-error\tcalls=10\texc_type=ZeroDivisionError\t"
 		"message=division by zero\n"));
-	assert_string_equal(f->e->stopped, "the diagnostic agent failed: "
+	assert_string_equal(f->e->stopped, "the explain agent failed: "
 			    "ZeroDivisionError: division by zero");
 	assert_int_equal(f->e->cycle_count, 1);
 }
@@ -414,7 +414,7 @@ static void expect_bad(fixture *f, const char *body, const char *part)
 }
 
 /* body fed, the detection pass's metric m fitted at slope (a leak), the
- * diagnosis finished. */
+ * explanation finished. */
 static void finished(fixture *f, const char *body, lg_metric m, double slope)
 {
 	assert_lg_ok(feed_all(f->e, body));
@@ -582,7 +582,7 @@ static void test_order_is_checked(void **state)
 	assert_int_equal(feed(e, "hello\tproto=2\tmode=explain\tmetrics=\n"
 			      "type\tname=x\tcalls=1\tcount=1\tbytes=1\n", 64), LG_EPROTO);
 	assert_non_null(strstr(lg_error_last(), "type record after hello"));
-	/* A detection agent where a diagnostic one was expected. */
+	/* A detection agent where an explain one was expected. */
 	assert_int_equal(feed(e, "hello\tproto=2\tmetrics=fds\n", 64), LG_EPROTO);
 	assert_non_null(strstr(lg_error_last(), "mode"));
 	assert_int_equal(feed(e, "hello\tproto=9\tmode=explain\n", 64), LG_EPROTO);

@@ -90,7 +90,7 @@ static void build(lg_run_result *run)
 	r->outcome = LG_OUTCOME_EXCEPTION;
 	r->detail = lg_test_strdup("OSError: [Errno 24] Too many open files");
 	r->attachment = lg_test_strdup("charts/fd-leak.svg");
-	/* The diagnosis blames another line: the test case points there. */
+	/* The explanation blames another line: the test case points there. */
 	assert_lg_ok(lg_explanation_new(&r->explanation));
 	r->explanation->kind = LG_LEAK_KIND_FDS;
 	r->explanation->site_file = lg_test_strdup("tests/fd_helpers.py");
@@ -356,7 +356,7 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(lg_error_last(), "/nonexistent/run.xml"));
 }
 
-/* The diagnosis's growing types, allocation sites and what C keeps come
+/* The explanation's growing types, allocation sites and what C keeps come
  * back, so that a saved run's report shows what the run printed. */
 static void test_explanation_rows(void **state)
 {

@@ -6,7 +6,6 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/proto.h"
-#include "leakgate/runner.h"
 #include "leakgate/session.h"
 
 static const char hello[] =
@@ -260,14 +259,14 @@ static void test_session_rejects_other_versions(void **state)
 	assert_int_equal(feed(r, "hello\tmetrics=fds\n", 64), LG_EPROTO);
 }
 
-static void test_diagnostic_records(void **state)
+static void test_explain_records(void **state)
 {
 	lg_workload_result *r = *state;
 	const char line[] = "site\tfile=/src/x.py\tline=9\tframes=/src/x.py\\t9\\tx()";
 	lg_record rec;
 	char text[4096];
 
-	/* The diagnostic session's records parse like any other ... */
+	/* The explain session's records parse like any other ... */
 	assert_lg_ok(lg_record_parse(&rec, line, strlen(line)));
 	assert_int_equal(rec.type, LG_RECORD_SITE);
 	assert_string_equal(lg_record_get(&rec, "frames"), "/src/x.py\t9\tx()");
@@ -305,30 +304,6 @@ static void test_reader_line_limit(void **state)
 	free(big);
 }
 
-/* What the bootstrap reads from fd 4: every module of src/agent/, boot
- * first, each once. */
-static void test_agent_modules(void **state)
-{
-	static const char *const wanted[] = { "agent", "common", "explain" };
-	size_t n = 0;
-
-	(void)state;
-	assert_string_equal(lg_agent_modules[0].name, "boot");
-	for (const lg_agent_module *m = lg_agent_modules; m->name; m++, n++) {
-		assert_true(strlen(m->source) > 100);
-		for (const lg_agent_module *o = lg_agent_modules; o != m; o++)
-			assert_string_not_equal(o->name, m->name);
-	}
-	for (size_t i = 0; i < sizeof(wanted) / sizeof(*wanted); i++) {
-		const lg_agent_module *m = lg_agent_modules;
-
-		while (m->name && strcmp(m->name, wanted[i]) != 0)
-			m++;
-		assert_non_null(m->name);
-	}
-	assert_true(n >= 4);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,9 +318,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_rejects_bad_samples, lg_test_result_setup, lg_test_result_teardown),
 cmocka_unit_test_setup_teardown(test_session_bounds_samples, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_session_rejects_other_versions, lg_test_result_setup, lg_test_result_teardown),
-		cmocka_unit_test_setup_teardown(test_diagnostic_records, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_explain_records, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test(test_reader_line_limit),
-		cmocka_unit_test(test_agent_modules),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /*
  * The repository: finding the commit a change is compared at (GitHub,
- * GitLab, --base, HEAD~1), revisions, a shallow clone's boundary and
- * skewed clocks, in a fresh temporary repository per test
- * (lg_git_sandbox.h).
+ * GitLab, --base, HEAD~1), revisions, what a shallow clone's boundary
+ * says, in a fresh temporary repository per test (lg_git_sandbox.h). The
+ * merge base walker itself: test_merge_base.c.
  */
 #include "lg_test.h"
 
@@ -139,37 +139,6 @@ static void test_root_and_unrelated(void **state)
 	assert_string_equal(lg_error_last(), "HEAD and other have no common ancestor");
 }
 
-
-static void test_skewed_clocks(void **state)
-{
-	sandbox *s = *state;
-	lg_base_hints hints = { "main", NULL, NULL, NULL };
-	lg_base_commit base;
-	char x[41];
-
-	/* feature: A - B - D, D dated before the first commit; main: A - C -
-	 * E, E in the future. The walk goes by date, but a commit is the
-	 * answer only once it is popped with both marks: still A. */
-	commit_file("D", -1000);
-	lg_test_sh("git checkout -q main");
-	commit_file("E", 100000);
-	lg_test_sh("git checkout -q feature");
-	auto_base(&base, &hints);
-	assert_string_equal(base.id, s->a);
-	/* The merge base dated after both tips: x: first - X - Z,
-	 * y: X - Y. Popped first from one side only, it is marked from the
-	 * other later, queued again, and found. */
-	lg_test_sh("git checkout -q -b x %s", s->first);
-	commit_file("X", 200000);
-	rev_parse(x, "HEAD");
-	commit_file("Z", 6);
-	lg_test_sh("git checkout -q -b y %s", x);
-	commit_file("Y", 5);
-	hints.base = "x";
-	auto_base(&base, &hints);
-	assert_string_equal(base.id, x);
-}
-
 /* A shallow clone of the sandbox with `depth` commits of feature and main,
  * in its directory "shallow" (left as the current directory). */
 static void shallow_clone(int depth)
@@ -253,7 +222,6 @@ int main(void)
 		SANDBOXED(test_head_parent_outside_merge_requests),
 		SANDBOXED(test_root_and_unrelated),
 		SANDBOXED(test_revisions),
-		SANDBOXED(test_skewed_clocks),
 		SANDBOXED(test_shallow_boundary),
 		SANDBOXED(test_git_environment),
 	};

@@ -97,7 +97,7 @@ static void test_root_default(void **state)
 	lg_run_result_dispose(&run);
 }
 
-/* The diagnosis's allocation site wins over the function, and its summary
+/* The explanation's allocation site wins over the function, and its summary
  * follows the message. */
 static void test_allocation_site(void **state)
 {

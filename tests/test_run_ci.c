@@ -66,7 +66,7 @@ static int suite_setup(void **state)
 	snprintf(s->leakgate_env, sizeof(s->leakgate_env), "LEAKGATE=%s", lg_run_binary());
 	snprintf(s->config_env, sizeof(s->config_env), "LEAKGATE_CONFIG=%s", s->conf);
 	argv[3] = s->conf;
-	/* A heap leak that the diagnostic pass explains quickly, a clean
+	/* A heap leak that the explain pass explains quickly, a clean
 	 * workload and an error: short runs, the workloads are unambiguous. */
 	assert_lg_ok(lg_buf_printf(&text, "[leakgate]\n\tduration = 0.3\n\ttimeout = 30\n"
 				   "%s%s%s"
@@ -105,7 +105,7 @@ static void test_github_annotations(void **state)
 
 	assert_int_equal(s->run.code, 1);
 	/* Relative to GITHUB_WORKSPACE; the leak at its allocation site when
-	 * the diagnostic pass found one, else at the function. */
+	 * the explain pass found one, else at the function. */
 	assert_contains(s->run.out, "::error file=tests/workloads/leak_native.py,line=");
 	assert_contains(s->run.out, ",title=leakgate%3A leak leaks::leaks ");
 	/* An error at the line that raised (9), not the function's def (6). */

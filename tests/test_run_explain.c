@@ -1,5 +1,5 @@
 /*
- * The diagnostic pass through the real binary: for every kind of leak in
+ * The explain pass through the real binary: for every kind of leak in
  * tests/workloads the report names the culprit (the growing type, the line
  * that allocates, the root that holds on, the kind, the native frames, the
  * fd's path, the thread's target), and JUnit points CI at that line. The
@@ -191,7 +191,7 @@ static void test_exit_code_and_summary(void **state)
 	suite *s = *state;
 
 	assert_int_equal(s->run.code, 1);
-	/* -v: the whole diagnosis under each LEAK line. */
+	/* -v: the whole explanation under each LEAK line. */
 	assert_non_null(strstr(s->run.out, "kind: python-objects"));
 	assert_non_null(strstr(s->run.out, "growing types:"));
 	assert_non_null(strstr(s->run.out, "retainer chain: leak_global_cache._cache["));
@@ -209,7 +209,7 @@ static void test_global_cache(void **state)
 
 	assert_held(s, "leak_global_cache", "str 1 objects/call", "leak_global_cache._cache");
 	/* The failure says why, readably and bounded. */
-	assert_non_null(strstr(body, "why (diagnostic pass):"));
+	assert_non_null(strstr(body, "why (explain pass):"));
 	assert_non_null(strstr(body, "allocated and kept at:"));
 	assert_true(strlen(body) <= 8192);
 	free(body);
@@ -388,7 +388,7 @@ static void test_cycles_warn_or_fail(void **state)
 	char *type;
 
 	/* Cyclic garbage is not a leak: it passes, with the warning, and the
-	 * diagnosis (explain = always) names the types in the cycles. */
+	 * explanation (explain = always) names the types in the cycles. */
 	assert_property(s, "cycles", "verdict", "clean");
 	assert_non_null(strstr(message, "cyclic garbage"));
 	free(message);

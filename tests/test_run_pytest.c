@@ -194,7 +194,7 @@ static void test_leaky_tests(void **state)
 	assert_verdict(s, "test_leaky.py::test_leaks_into_module_list", "leak");
 	assert_verdict(s, "test_leaky.py::test_leaks_through_fixture", "expected-leak");
 	assert_verdict(s, "unittest-leaks", "leak");
-	/* The diagnosis points at the allocation in the test. */
+	/* The explanation points at the allocation in the test. */
 	assert_attr(s, "test_leaky.py::test_leaks_into_module_list", "@file",
 		    "test_leaky.py");
 	assert_attr(s, "test_leaky.py::test_leaks_into_module_list", "@line", "11");

@@ -148,7 +148,7 @@ static void assert_started_once(const char *log)
 }
 
 /* A shim (a script, as pyenv's python3 is) is started for the first child
- * only: the others, and the diagnosis, start the interpreter it ran. */
+ * only: the others, and the explain child, start the interpreter it ran. */
 static void test_shim_started_once(void **state)
 {
 	char *dir = lg_run_tmpdir(), shim[4096], log[4096];
@@ -185,7 +185,7 @@ static void write_file(const char *path, const char *text)
 }
 
 /* A shim that sets a variable and unsets another before it execs Python:
- * every child, the ones started past it and the diagnosis too, runs in
+ * every child, the ones started past it and the explain child too, runs in
  * the environment it made (the workloads fail to load otherwise), and it
  * is still started once. */
 static void test_shim_environment_kept(void **state)

@@ -37,7 +37,7 @@ check run --calls nope "$w/clean_cycles.py:run"
 check run --config "$tmp/absent.conf"
 check run --duration 0.3 --junit "$tmp/missing/x.xml" "$w/clean_cycles.py:run"
 check --help
-# The diagnostic pass: the allocator shim written out and preloaded, every
+# The explain pass: the allocator shim written out and preloaded, every
 # kind of record, the verbose text; cycles failing without it.
 check run --duration 0.3 --explain -v --junit "$tmp/e.xml" "$w/leak_native.py:run" \
 	"$w/clean_cycles.py:run" "$w/leak_threads.py:run"

@@ -8,7 +8,8 @@
 /*
  * A workload's baseline entry and its comparison with the run: plain data,
  * held by the results model (lg_workload_result.baseline) for the sinks.
- * What a baseline is, and the rule that fills these, are in baseline.h.
+ * What a baseline is is in baseline.h, the rule that fills these in
+ * baseline_rule.h.
  */
 
 /* One metric's fit as main measured it. */

@@ -17,7 +17,7 @@
  *       memory-limit = 4096     ; MiB, or 512M, 2G, 1.5G; 0 = none
  *       regression-floor = 16   ; against a baseline (baseline.h)
  *       regression-tolerance = 0.25
- *       explain = auto          ; diagnose leaks; always, never (explanation.h)
+ *       explain = auto          ; explain leaks; always, never (explanation.h)
  *       fail-on-cycles = false  ; cyclic garbage fails (true/false, yes/no)
  *       fail-inconclusive = false ; too little evidence fails (true/false)
  *       jobs = 2                 ; or auto: the processors it may use

@@ -7,11 +7,11 @@
 #include "leakgate/buf.h"
 
 /*
- * Why a workload leaks: what the diagnostic pass found. The runner runs it
+ * Why a workload leaks: what the explain pass found. The runner runs it
  * in a second, fresh child (src/agent/explain.py, heavier instruments than
  * the detection pass) for every workload that leaks, or for every workload
  * with --explain. The agent sends raw series and findings (proto.h, the
- * diagnostic session: explain_records.c reads them into this model);
+ * explain session: explain_records.c reads them into this model);
  * explain_rank.h ranks them and decides the kind, explain_text.h says it.
  *
  * A plain model for the report sinks: every string is owned, every array
@@ -84,7 +84,7 @@ typedef enum {
 	LG_RESOURCE_GARBAGE
 } lg_resource_kind;
 
-/* Resources that appeared during the diagnostic pass and stayed. */
+/* Resources that appeared during the explain pass and stayed. */
 typedef struct {
 	lg_resource_kind kind;
 	char *what;        /* "/dev/null", "socket (AF_INET, SOCK_STREAM)",
@@ -133,7 +133,7 @@ typedef struct lg_explanation {
 	int traced;                   /* tracemalloc ran: the next is meaningful */
 	double traced_bytes_per_call; /* growth tracemalloc sees, every site */
 
-	int64_t calls;      /* calls made by the diagnostic pass */
+	int64_t calls;      /* calls made by the explain pass */
 	double seconds;     /* its wall time */
 	char *stopped;      /* why it ended early; NULL when it completed */
 	lg_buf notes;       /* the agent's notes, one per line */

@@ -17,7 +17,7 @@
  * child (/proc/<pid>/environ, what the script passed to exec), as a
  * difference from the environment the runner gave it, and applied to the
  * runner's environment for every later child, under that child's own extra
- * variables (the diagnosis's LD_PRELOAD still wins). When they cannot be
+ * variables (the explain pass's LD_PRELOAD still wins). When they cannot be
  * read (the process the runner started is not the one that reported: the
  * script ran Python as its child), the script is started every time.
  * Anything that is not a script (`#!`) is started as given: a venv's

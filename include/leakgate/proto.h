@@ -16,7 +16,7 @@
  * LG_EXTEND_FACTOR x --calls, and judges nothing: the runner ends the
  * child once the verdict is settled, verdict.h) with the record pipe on
  * fd 3 (LG_PROTO_FD), stdin on /dev/null and the workload's stdout/stderr
- * captured separately. BOOTSTRAP, one short line (runner.c), reads the
+ * captured separately. BOOTSTRAP, one short line (agent_bundle.c), reads the
  * agent's modules from fd 4 (LG_PROTO_MODULES_FD, with pread, closed before
  * the target is imported): every module of src/agent/ as
  * `name NUL source NUL`, boot first; boot.py makes them the package
@@ -59,7 +59,7 @@
  * Every sample carries every metric named in hello; calls strictly increase.
  * The agent may end after hello with reason=import-error (no target record).
  *
- * The diagnostic session (explanation.h; `PYTHON -c BOOTSTRAP --explain
+ * The explain session (explanation.h; `PYTHON -c BOOTSTRAP --explain
  * TARGET calls=N duration=S native=0|1`) speaks the same framing, with the
  * same hello (plus mode=explain, metrics empty), target, note and end, and
  * these records between target and end, in any order and number:
@@ -79,10 +79,10 @@
  *   native     bytes=N blocks=N calls=N [file=F line=N code=TEXT]
  *              frames=SYMBOL\tOFFSET\tLIBRARY\n...
  * Lists are comma-separated integers of equal length. Its end may also say
- * reason=agent-error (a bug of the diagnostic agent's; what it found so far
+ * reason=agent-error (a bug of the explain agent's; what it found so far
  * stands).
  *
- * A pytest target's detection and diagnostic children get the suite's
+ * A pytest target's detection and explain children get the suite's
  * pytest arguments first: `PYTHON -c BOOTSTRAP --pytest-args ARGS ...`.
  * The collection of a pytest suite (pytest_suite.h; `PYTHON -c BOOTSTRAP
  * --collect ARGS`) sends only
@@ -92,7 +92,7 @@
  *   end        reason=completed count=N | reason=import-error exc_type=T
  *              message=M traceback=TEXT
  * in that order, through the same state table (session.h) as the others.
- * The detection session rejects test records, as the diagnostic session
+ * The detection session rejects test records, as the explain session
  * rejects samples.
  *
  * A child that runs many tests of a suite, one after another
@@ -130,7 +130,7 @@ typedef enum {
 	LG_RECORD_CALIBRATED,
 	LG_RECORD_NOTE,
 	LG_RECORD_END,
-	/* The diagnostic session's. */
+	/* The explain session's. */
 	LG_RECORD_TYPE,
 	LG_RECORD_SITE,
 	LG_RECORD_TRACED,

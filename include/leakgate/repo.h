@@ -6,12 +6,7 @@
  * the commit a change is compared at. Errors (one line, for exit 2): not a
  * repository, an unknown revision, a target branch or base commit missing
  * from the clone, or beyond a shallow clone's boundary (saying what to
- * fetch).
- *
- * The merge base is found by painting down from both commits in date order
- * (as git's paint_down_to_common): a parent missing from a shallow clone
- * ends that line of history, as the shallow boundary does for git. libgit2
- * 1.5's git_merge_base fails (and leaks) at the first missing parent.
+ * fetch). The merge base is merge_base.h's.
  */
 
 struct git_repository;

@@ -25,7 +25,7 @@ typedef struct {
  *   ::error file=F,line=L,title=T::message   a leak, a regression, an error
  *   ::warning ...                            a known leak that stopped
  * Clean workloads and known leaks get none. At the allocation site when the
- * diagnostic pass found one, else at the workload function.
+ * explain pass found one, else at the workload function.
  */
 int lg_report_github(lg_buf *out, const lg_run_result *run,
 		     const lg_github_options *opts);

@@ -12,7 +12,7 @@
  * verdict, growth per call with its interval, the baseline's figure when
  * there is one, calls and time; then per failing workload its message, a
  * Mermaid xychart-beta of the judged metric against calls with the fitted
- * line, the explanation when the diagnostic pass ran, and the traceback of
+ * line, the explanation when the explain pass ran, and the traceback of
  * an error in a <details> block. Text from workloads is escaped so it can
  * neither break the table nor inject markup.
  *

@@ -10,7 +10,7 @@
 /*
  * What the renderers (terminal, markdown, GitHub annotations, SVG) show of
  * a workload, decided in one place. The optional passes plug in here: the
- * diagnostic pass (allocation site, explanation text) and the baseline
+ * explain pass (allocation site, explanation text) and the baseline
  * comparison (the base's figure); each renderer only asks these functions.
  */
 
@@ -32,7 +32,7 @@ const char *lg_view_name(const lg_workload_result *r);
 int lg_view_not_started(const lg_workload_result *r);
 
 /* Where to point a reader: for an error the line that raised (in the
- * user's code), else the allocation site when the diagnostic pass found
+ * user's code), else the allocation site when the explain pass found
  * one, else the workload function's file and line. *file may be NULL
  * (unknown), *line 0. Borrowed. */
 void lg_view_site(const lg_workload_result *r, const char **file, int *line);
@@ -49,7 +49,7 @@ int lg_view_rate(lg_buf *out, const lg_workload_result *r, lg_metric m);
  * the calls made before the workload ended (the last sample); 0 when none. */
 long long lg_view_calls(const lg_workload_result *r);
 
-/* Appends the explanation of the diagnostic pass as plain text or nothing;
+/* Appends the explanation of the explain pass as plain text or nothing;
  * returns 1 when it added. full = 0: a few lines (kind, culprit, site);
  * full = 1: every finding. */
 int lg_view_explanation(lg_buf *out, const lg_workload_result *r, int full);

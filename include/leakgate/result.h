@@ -88,7 +88,7 @@ typedef struct {
 	/* The comparison with a baseline (baseline.h); NULL when not compared. */
 	struct lg_baseline_cmp *baseline;
 
-	/* Why it leaks: the diagnostic pass (explanation.h); NULL when not run. */
+	/* Why it leaks: the explain pass (explanation.h); NULL when not run. */
 	struct lg_explanation *explanation;
 
 	/* A file shown with the test case in CI (the SVG chart of a failing

@@ -21,7 +21,7 @@ typedef struct {
 	 * moves between events; may be NULL. */
 	void (*tick)(void *ctx);
 	/* Called right after lg_judge, before anything reads the verdict
-	 * (the diagnostic pass, progress): a second judgement, such as the
+	 * (the explain pass, progress): a second judgement, such as the
 	 * baseline's; may be NULL. < 0 (out of memory) stops the run. */
 	int (*judge)(void *ctx, lg_workload_result *r);
 	void *judge_ctx;
@@ -39,23 +39,6 @@ typedef struct {
 	.jobs = 1, .tail_limit = 16384, .fit = LG_FIT_OPTIONS_INIT, \
 	.cancel_fd = -1 \
 }
-
-/* The agent's Python modules (every .py of src/agent/), embedded at build time:
- * {name, NUL-terminated source}, boot first, ending in {NULL, NULL}. */
-typedef struct {
-	const char *name;
-	const char *source;
-} lg_agent_module;
-
-extern const lg_agent_module lg_agent_modules[];
-
-/* The one-line program that starts the agent (`python -c BOOTSTRAP ...`). */
-const char *lg_agent_bootstrap(void);
-
-/* A new memory file of the agent's modules, for a child's fd
- * LG_PROTO_MODULES_FD (close-on-exec; the caller closes it); -1 with the
- * reason in error when it cannot be made. */
-int lg_agent_modules_open(char *error, size_t size);
 
 /*
  * Measure and judge every workload. Workload failures of any kind are

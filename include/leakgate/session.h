@@ -7,7 +7,7 @@
 
 /*
  * A session applies an agent's records, in order, to what it measures: the
- * detection session to a workload result, the diagnostic session to an
+ * detection session to a workload result, the explain session to an
  * explanation, the collection of a pytest suite to its node ids. One table
  * (session.c) says for every record the states it may come in, the state
  * after it and what each session does with it, so that the order proto.h
@@ -27,7 +27,7 @@ typedef enum {
 
 typedef enum {
 	LG_SESSION_DETECTION,
-	LG_SESSION_DIAGNOSIS,
+	LG_SESSION_EXPLAIN,
 	LG_SESSION_COLLECTION
 } lg_session_kind;
 
@@ -36,12 +36,12 @@ typedef struct lg_session {
 	lg_session_kind kind;         /* whose rules */
 	unsigned metrics;             /* detection: bit per metric in hello */
 	lg_workload_result *result;   /* detection: borrowed */
-	lg_explanation *explanation;  /* diagnosis: borrowed */
+	lg_explanation *explanation;  /* explain: borrowed */
 	struct lg_pytest_suite *suite; /* collection: borrowed */
 } lg_session;
 
 void lg_session_init_detection(lg_session *s, lg_workload_result *result);
-void lg_session_init_diagnosis(lg_session *s, lg_explanation *e);
+void lg_session_init_explain(lg_session *s, lg_explanation *e);
 void lg_session_init_collection(lg_session *s, struct lg_pytest_suite *suite);
 /* LG_EPROTO with a message for out-of-order or malformed records. */
 int lg_session_apply(lg_session *s, const lg_record *rec);
@@ -49,28 +49,11 @@ int lg_session_apply(lg_session *s, const lg_record *rec);
 /*
  * What a record does to a session's result, called by lg_session_apply
  * once the order is checked (s->state is still the state before it):
- * detect_records.c for the detection session, explain_records.c for the
- * diagnostic session, pytest_suite.c for a collection. Nothing else calls
+ * detect_records.h for the detection session, explain_records.h for the
+ * explain session, pytest_suite.c for a collection. Nothing else calls
  * them.
  */
 typedef int (*lg_record_handler)(lg_session *s, const lg_record *rec);
-
-int lg_detection_hello(lg_session *s, const lg_record *rec);
-int lg_detection_target(lg_session *s, const lg_record *rec);
-int lg_detection_sample(lg_session *s, const lg_record *rec);
-int lg_detection_calibrated(lg_session *s, const lg_record *rec);
-int lg_detection_end(lg_session *s, const lg_record *rec);
-
-int lg_diagnosis_hello(lg_session *s, const lg_record *rec);
-int lg_diagnosis_note(lg_session *s, const lg_record *rec);
-int lg_diagnosis_end(lg_session *s, const lg_record *rec);
-int lg_diagnosis_type(lg_session *s, const lg_record *rec);
-int lg_diagnosis_site(lg_session *s, const lg_record *rec);
-int lg_diagnosis_traced(lg_session *s, const lg_record *rec);
-int lg_diagnosis_chain(lg_session *s, const lg_record *rec);
-int lg_diagnosis_resource(lg_session *s, const lg_record *rec);
-int lg_diagnosis_cycle(lg_session *s, const lg_record *rec);
-int lg_diagnosis_native(lg_session *s, const lg_record *rec);
 
 int lg_collection_test(lg_session *s, const lg_record *rec);
 int lg_collection_note(lg_session *s, const lg_record *rec);

@@ -21,7 +21,7 @@ typedef struct {
 	 * CI by max(floor, tolerance x |baseline slope|) to be a regression. */
 	double regression_floor;     /* bytes per call */
 	double regression_tolerance; /* share of the baseline's slope */
-	/* The diagnostic pass (explanation.h) and cyclic garbage. */
+	/* The explain pass (explanation.h) and cyclic garbage. */
 	int explain;        /* LG_EXPLAIN_AUTO (leaks only), _ALWAYS or _NEVER */
 	int fail_on_cycles; /* cyclic garbage above 0 objects/call fails */
 	int fail_inconclusive; /* an inconclusive verdict fails (verdict.h) */
@@ -30,7 +30,7 @@ typedef struct {
 	int no_early_stop;
 } lg_workload;
 
-/* When the diagnostic pass runs: auto explains leaks (the default). */
+/* When the explain pass runs: auto explains leaks (the default). */
 enum { LG_EXPLAIN_AUTO = 0, LG_EXPLAIN_ALWAYS, LG_EXPLAIN_NEVER };
 
 /* Built-in defaults; strings are static and must be copied before freeing. */

@@ -15,7 +15,7 @@ suite, one after another, as the runner orders them on fd 5 (Orders):
 the suite is collected once, and every test's run is what a detection
 child of its own would send after hello.
 
-`python -c BOOTSTRAP --explain TARGET ...` runs the diagnostic pass instead
+`python -c BOOTSTRAP --explain TARGET ...` runs the explain pass instead
 (explain.py); nothing of it is imported here.
 """
 import gc

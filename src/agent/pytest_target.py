@@ -498,7 +498,7 @@ class UnittestTest(object):
 def freeze_heap():
     """pytest and the suite's imports, set up: out of the collector's way,
     so the full collection before every sample visits what the calls made.
-    Not in the diagnostic pass, whose chains walk the referrers of all."""
+    Not in the explain pass, whose chains walk the referrers of all."""
     if "_leakgate.explain" not in sys.modules and hasattr(gc, "freeze"):
         gc.collect()
         gc.freeze()

@@ -36,7 +36,7 @@ static const char baseline_usage[] =
 	"entry unless a newer one is there, every other entry stays (without\n"
 	"WORKLOAD names or with --shard, but those of workloads no longer in\n"
 	"the configuration), so records running at once lose nothing.\n"
-	"It runs no diagnostic pass unless --explain is given.\n"
+	"It runs no explain pass unless --explain is given.\n"
 	"  --store file   write " LG_BASELINE_PATH " at the top of the working\n"
 	"                 tree, for you to commit (default)\n"
 	"  --store notes  attach the baseline to HEAD as a git note in\n"

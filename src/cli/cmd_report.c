@@ -9,10 +9,10 @@
 #include "leakgate/error.h"
 #include "leakgate/file.h"
 #include "leakgate/junit_read.h"
-#include "leakgate/report.h"
 #include "leakgate/report_github.h"
 #include "leakgate/report_md.h"
 #include "leakgate/report_svg.h"
+#include "leakgate/report_term.h"
 
 #include "cli.h"
 

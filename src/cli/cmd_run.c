@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakgate/baseline_rule.h"
 #include "leakgate/baseline_store.h"
 #include "leakgate/error.h"
 #include "leakgate/file.h"
@@ -150,7 +151,7 @@ typedef struct {
 } gate;
 
 /* Each result against its entry, as soon as it is judged (so that the
- * diagnostic pass and the progress line see the final verdict). */
+ * explain pass and the progress line see the final verdict). */
 static int gate_judge(void *ctx, lg_workload_result *r)
 {
 	gate *g = ctx;

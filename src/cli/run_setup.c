@@ -14,7 +14,7 @@
 #include "leakgate/junit.h"
 #include "leakgate/parse.h"
 #include "leakgate/pytest_suite.h"
-#include "leakgate/report.h"
+#include "leakgate/report_term.h"
 #include "leakgate/report_view.h"
 #include "leakgate/runner.h"
 

@@ -96,9 +96,9 @@ enum {
 	"                         the processors leakgate may use)\n" \
 	"  -q, --quiet            no report on standard output, no progress\n" \
 	"  -v, --verbose          every metric's fit in the report\n" \
-	"      --explain          diagnose every workload, not only leaks: growing\n" \
+	"      --explain          explain every workload, not only leaks: growing\n" \
 	"                         types, allocation sites, retainer chain, kind\n" \
-	"      --no-explain       no diagnostic pass, not even for leaks\n" \
+	"      --no-explain       no explain pass, not even for leaks\n" \
 	"      --fail-on-cycles   cyclic garbage (objects freed by gc) fails\n" \
 	"      --fail-inconclusive a verdict without enough evidence fails\n"
 

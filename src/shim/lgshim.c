@@ -1,5 +1,5 @@
 /*
- * leakgate's allocator shim: LD_PRELOADed into the child of the diagnostic
+ * leakgate's allocator shim: LD_PRELOADed into the child of the explain
  * pass only, when the heap grows outside Python's view (a C extension,
  * ctypes). It interposes the glibc allocator; while the agent has it armed
  * (around a batch of calls, through ctypes) it records every block allocated

@@ -168,16 +168,16 @@ class ChainSearchTest(unittest.TestCase):
         del sys.modules["lg_fake_bus"]
 
     def test_chain_to_a_module_global(self):
-        from _leakgate import explain
-        search = explain.ChainSearch([], explain.Explainer.untracked_of)
+        from _leakgate import explain_census, explain_chain
+        search = explain_chain.ChainSearch([], explain_census.untracked_of)
         chain, root = search.search(self.module.HANDLERS["audit"][1])
         self.assertEqual(chain, "lg_fake_bus.HANDLERS['audit'][1] → test_agent.Listener")
         self.assertEqual(root, "lg_fake_bus.HANDLERS")
         self.assertFalse(search.by_c)
 
     def test_no_referrer_is_c(self):
-        from _leakgate import explain
-        search = explain.ChainSearch([], explain.Explainer.untracked_of)
+        from _leakgate import explain_census, explain_chain
+        search = explain_chain.ChainSearch([], explain_census.untracked_of)
         chain, why = search.search(Listener())
         self.assertIsNone(chain)
         self.assertIn("C code holds it", why)

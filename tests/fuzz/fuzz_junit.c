@@ -7,7 +7,7 @@
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/junit_read.h"
-#include "leakgate/report.h"
+#include "leakgate/report_term.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

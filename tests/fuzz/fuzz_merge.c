@@ -16,7 +16,7 @@
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
 #include "leakgate/junit_merge.h"
-#include "leakgate/report.h"
+#include "leakgate/report_term.h"
 
 static char output[64];
 

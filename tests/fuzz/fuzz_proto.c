@@ -2,8 +2,8 @@
  * The sample channel: whatever a workload writes to fd 3, split into
  * records and applied to a session by the driver of every child
  * (child.h), as the runner and the collection do, then judged (or
- * the diagnosis finished), since forged samples reach the fit. The first
- * byte picks the session (detection, diagnosis, a pytest suite's
+ * the explanation finished), since forged samples reach the fit. The first
+ * byte picks the session (detection, explain, a pytest suite's
  * collection) and how the bytes arrive (in pieces of 1 to 64 bytes, or at
  * once), so that records torn across reads are covered.
  */
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (explaining) {
 		if (lg_explanation_new(&e) < 0)
 			goto out;
-		lg_session_init_diagnosis(&session, e);
+		lg_session_init_explain(&session, e);
 	} else if (collecting) {
 		lg_session_init_collection(&session, &suite);
 	}

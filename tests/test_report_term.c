@@ -13,7 +13,7 @@
 
 #include "leakgate/format.h"
 #include "leakgate/metric.h"
-#include "leakgate/report.h"
+#include "leakgate/report_term.h"
 #include "leakgate/result.h"
 
 #ifndef LG_SOURCE_DIR

@@ -1,5 +1,5 @@
-#ifndef LEAKGATE_REPORT_H
-#define LEAKGATE_REPORT_H
+#ifndef LEAKGATE_REPORT_TERM_H
+#define LEAKGATE_REPORT_TERM_H
 
 #include <stddef.h>
 
