@@ -53,7 +53,7 @@ typedef struct {
 	int testcases;          /* <testcase> elements seen */
 	int in_testcase;        /* inside the first one */
 	int has_verdict;
-	lg_junit_testcase tc;   /* its attributes; children point at: */
+	lg_junit_testcase tc;   /* its attributes and line; its children: */
 	lg_junit_child *children; /* the testcase's, in order */
 	size_t child_count, child_capacity;
 	int in_child;           /* children[child_count - 1] is open */
