@@ -205,11 +205,39 @@ static void test_round_trip_every_row(void **state)
 				break;
 		}
 	}
+	/* What the rows imply, restored by the decoding. */
+	for (size_t k = 0; k < sizeof(metrics) / sizeof(*metrics); k++) {
+		assert_true(got->fits[metrics[k]].sustained);
+		assert_true(got->fits[metrics[k]].enough);
+	}
+	assert_true(got->explanation->kept_by_c);
 	lg_buf_dispose(&xml);
 	lg_run_result_dispose(&run);
 	lg_run_result_dispose(&back);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* A site is always "file:line", so that the reader takes it back: also
+ * without a line (once written "file" alone, which the reader refused). */
+static void test_site_without_line(void **state)
+{
+	const lg_junit_property *p = lg_junit_schema_find(LG_JUNIT_EXPLAIN, "site");
+	lg_explanation e, back;
+	char text[LG_JUNIT_TEXT_SIZE], why[128];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	memset(&back, 0, sizeof(back));
+	e.site_file = "/nowhere/site.py";
+	assert_string_equal(lg_junit_property_text(p, &e, text), "/nowhere/site.py:0");
+	assert_lg_ok(lg_junit_property_parse(p, &back, text, why, sizeof(why)));
+	assert_string_equal(back.site_file, "/nowhere/site.py");
+	assert_int_equal(back.site_line, 0);
+	free(back.site_file);
+	assert_int_equal(lg_junit_property_parse(p, &back, "nowhere", why, sizeof(why)),
+			 LG_EINVALID);
+	assert_string_equal(why, "'nowhere' is not file:line");
 }
 
 /* The full name of row p, a metric's name standing for "<metric>". */
@@ -275,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_every_row),
 		cmocka_unit_test(test_no_duplicate_names),
 		cmocka_unit_test(test_parse_refuses),
+		cmocka_unit_test(test_site_without_line),
 	};
 
 	return cmocka_run_group_tests_name("junit_schema", tests, NULL, NULL);
