@@ -150,6 +150,8 @@ static int schema_properties(writer *x, lg_junit_section s, const char *prefix,
 
 	/* The prefix once, then each name after it (no printf: 10,000
 	 * workloads have 450,000 of these names). */
+	if (len >= sizeof(name))
+		return lg_error_set("property name too long: %s", prefix);
 	memcpy(name, prefix, len);
 	for (size_t i = 0; i < lg_junit_schema_count; i++) {
 		const lg_junit_property *p = &lg_junit_schema[i];
