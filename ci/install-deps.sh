@@ -2,7 +2,10 @@
 # Install the Debian/Ubuntu packages leakgate needs; quiet and quick (no
 # apt-get at all) when nothing is missing.
 #
-# Usage: install-deps.sh [run|build|test|bench]
+# Usage: install-deps.sh [--list] [run|build|test|bench]
+#   --list prints the set's packages, one a line, and installs nothing (the
+#          compiler and make too, installed only when missing): README.md's
+#          list of packages is checked against it (tests/test_install_deps.c)
 #   run    what the CI scripts need beside a built binary (xmllint)
 #   build  run + what building leakgate needs: the -dev packages of libgit2
 #          and libxml2 (which bring their runtime libraries), a C compiler
@@ -15,11 +18,20 @@
 # LEAKGATE_EXTRA_PACKAGES: more packages, e.g. valgrind.
 set -eu
 
+list=""
+if [ "${1:-}" = --list ]; then
+	list=1
+	shift
+fi
 set_name=${1:-test}
 run="libxml2-utils"
 build="$run pkg-config libgit2-dev libxml2-dev"
-command -v cc >/dev/null 2>&1 || build="$build gcc libc6-dev"
-command -v make >/dev/null 2>&1 || build="$build make"
+if [ -n "$list" ] || ! command -v cc >/dev/null 2>&1; then
+	build="$build gcc libc6-dev"
+fi
+if [ -n "$list" ] || ! command -v make >/dev/null 2>&1; then
+	build="$build make"
+fi
 # python3-yaml: the tests parse the GitHub Action and GitLab template;
 # python3-dbg: they check the refs metric, which needs a debug CPython;
 # rsync: gitlab-ci-local copies the project with it (tests/ci/);
@@ -37,10 +49,15 @@ build) packages=$build ;;
 test) packages=$test ;;
 bench) packages=$bench ;;
 *)
-	echo "usage: install-deps.sh [run|build|test|bench]" >&2
+	echo "usage: install-deps.sh [--list] [run|build|test|bench]" >&2
 	exit 2
 	;;
 esac
+if [ -n "$list" ]; then
+	# shellcheck disable=SC2086
+	printf '%s\n' $packages
+	exit 0
+fi
 packages="$packages ${LEAKGATE_EXTRA_PACKAGES:-}"
 
 missing=""

@@ -32,16 +32,6 @@ static char *frame_text(char *out, size_t size, const lg_explain_frame *f)
 	return out;
 }
 
-char *lg_explain_site_text(char *out, size_t size, const lg_explanation *e)
-{
-	lg_explain_frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.file = e ? e->site_file : NULL;
-	f.line = e ? e->site_line : 0;
-	return frame_text(out, size, &f);
-}
-
 /* "1 object/call" / "0.04 objects/call" */
 static int add_rate(lg_buf *b, double v, const char *one, const char *many)
 {

@@ -24,6 +24,7 @@
 #include "leakgate/error.h"
 #include "leakgate/explain_text.h"
 #include "leakgate/format.h"
+#include "leakgate/junit_schema.h"
 #include "leakgate/metric.h"
 #include "leakgate/report_view.h"
 #include "leakgate/series.h"
@@ -132,53 +133,46 @@ static int property(writer *x, const char *name, const char *value)
 	return end(x);
 }
 
-static int property_number(writer *x, const char *name, double v)
-{
-	char value[LG_FORMAT_NUMBER_SIZE];
-
-	snprintf(value, sizeof(value), "%.6g", v);
-	return property(x, name, value);
-}
-
-static int property_count(writer *x, const char *name, long long n)
-{
-	char value[LG_FORMAT_NUMBER_SIZE];
-
-	snprintf(value, sizeof(value), "%lld", n);
-	return property(x, name, value);
-}
-
 static int is_fitted(const lg_workload_result *r, int m)
 {
 	return (r->fitted >> m) & 1u;
 }
 
-static int fit_properties(writer *x, const char *metric, const lg_fit *f)
+/* The schema's rows of section s (junit_schema.h), their fields in base,
+ * each named prefix + the row's name. */
+static int schema_properties(writer *x, lg_junit_section s, const char *prefix,
+			     const void *base)
 {
-	static const char *const names[] = {
-		"slope", "ci_low", "ci_high", "tail_slope",
-		"warmup", "used", "leaks", "plateau", "calls",
-	};
-	const double values[] = {
-		f->slope, f->ci_low, f->ci_high, f->tail_slope,
-		(double)f->warmup, (double)f->used,
-		f->leaks ? 1 : 0, f->plateau ? 1 : 0, f->calls,
-	};
-	char name[96];
-	size_t len = strlen(metric);
+	char name[96], text[LG_JUNIT_TEXT_SIZE];
+	size_t len = strlen(prefix);
+	const char *value;
 	int rc;
 
-	/* "<metric>." once, then each field after it (no printf: 10,000
+	/* The prefix once, then each name after it (no printf: 10,000
 	 * workloads have 450,000 of these names). */
-	if (len + 1 + sizeof("tail_slope") > sizeof(name))
-		return lg_error_set("metric name too long: %s", metric);
-	memcpy(name, metric, len);
-	name[len++] = '.';
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		memcpy(name + len, names[i], strlen(names[i]) + 1);
-		if ((rc = property_number(x, name, values[i])) < 0)
+	if (len >= sizeof(name))
+		return lg_error_set("property name too long: %s", prefix);
+	memcpy(name, prefix, len);
+	for (size_t i = 0; i < lg_junit_schema_count; i++) {
+		const lg_junit_property *p = &lg_junit_schema[i];
+		size_t n = strlen(p->name);
+
+		if (p->section != s || !(value = lg_junit_property_text(p, base, text)))
+			continue;
+		if (len + n + 1 > sizeof(name))
+			return lg_error_set("property name too long: %s%s", prefix, p->name);
+		memcpy(name + len, p->name, n + 1);
+		if ((rc = property(x, name, value)) < 0)
 			return rc;
 	}
+	return 0;
+}
+
+/* "<metric>." and the like, or an error when too long for a name. */
+static int metric_prefix(char *out, size_t size, const char *before, lg_metric m)
+{
+	if ((size_t)snprintf(out, size, "%s%s.", before, lg_metric_get(m)->name) >= size)
+		return lg_error_set("metric name too long: %s", lg_metric_get(m)->name);
 	return 0;
 }
 
@@ -226,39 +220,21 @@ static int samples_property(writer *x, const lg_workload_result *r, lg_metric m)
 /* baseline.status, baseline.rev, and main's figures per metric. */
 static int baseline_properties(writer *x, const lg_baseline_cmp *cmp)
 {
-	static const char *const names[] = { "slope", "ci_low", "ci_high" };
-	char name[96];
+	const char *section = lg_junit_section_prefix(LG_JUNIT_BASELINE);
+	char prefix[64];
 	int rc;
 
 	if (!cmp)
 		return 0;
-	if ((rc = property(x, "baseline.status",
-			   lg_baseline_status_name(cmp->status))) < 0 ||
-	    (rc = property(x, "baseline.rev", cmp->rev)) < 0 ||
-	    (rc = property(x, "baseline.store", cmp->store)) < 0 ||
-	    (rc = property(x, "baseline.reason", cmp->reason)) < 0 ||
-	    (rc = property(x, "baseline.python", cmp->entry.python_version)) < 0)
-		return rc;
-	/* The parameters in force: the stricter of the run's and main's. */
-	if (cmp->params.given &&
-	    ((rc = property_number(x, "baseline.threshold", cmp->params.threshold)) < 0 ||
-	     (rc = property_number(x, "baseline.regression_floor",
-				   cmp->params.regression_floor)) < 0 ||
-	     (rc = property_number(x, "baseline.regression_tolerance",
-				   cmp->params.regression_tolerance)) < 0))
+	if ((rc = schema_properties(x, LG_JUNIT_BASELINE, section, cmp)) < 0)
 		return rc;
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
-		const lg_baseline_metric *b = &cmp->entry.metrics[m];
-		const double values[] = { b->slope, b->ci_low, b->ci_high };
-
-		if (!b->present)
+		if (!cmp->entry.metrics[m].present)
 			continue;
-		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-			snprintf(name, sizeof(name), "baseline.%s.%s",
-				 lg_metric_get((lg_metric)m)->name, names[i]);
-			if ((rc = property_number(x, name, values[i])) < 0)
-				return rc;
-		}
+		if ((rc = metric_prefix(prefix, sizeof(prefix), section, (lg_metric)m)) < 0 ||
+		    (rc = schema_properties(x, LG_JUNIT_BASELINE_METRIC, prefix,
+					    &cmp->entry.metrics[m])) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -296,32 +272,13 @@ static int explain_properties(writer *x, const lg_workload_result *r)
 
 	if (!e)
 		return 0;
-	/* testcase@file/@line name the explanation's line; the function's stay. */
-	if (r->file && *r->file &&
-	    ((rc = property(x, "function.file", lg_format_path(where, sizeof(where),
-							      r->file))) < 0 ||
-	     (r->line > 0 && (rc = property_count(x, "function.line", r->line)) < 0)))
+	/* The function's own place, when its file is known. */
+	if ((r->file && *r->file &&
+	     (rc = schema_properties(x, LG_JUNIT_FUNCTION, lg_junit_section_prefix(
+					     LG_JUNIT_FUNCTION), r)) < 0) ||
+	    (rc = schema_properties(x, LG_JUNIT_EXPLAIN, lg_junit_section_prefix(
+					    LG_JUNIT_EXPLAIN), e)) < 0)
 		return rc;
-	if ((rc = property(x, "explain.kind", lg_leak_kind_name(e->kind))) < 0 ||
-	    (e->site_file &&
-	     (rc = property(x, "explain.site",
-			    lg_explain_site_text(where, sizeof(where), e))) < 0) ||
-	    (rc = property(x, "explain.chain", e->chain)) < 0 ||
-	    (rc = property(x, "explain.chain_root", e->chain_root)) < 0 ||
-	    (rc = property(x, "explain.chain_note", e->chain_note)) < 0 ||
-	    (rc = property(x, "explain.c_call", e->c_call)) < 0 ||
-	    (rc = property(x, "explain.c_library", e->c_library)) < 0 ||
-	    (rc = property(x, "explain.stopped", e->stopped)) < 0 ||
-	    (rc = property_count(x, "explain.calls", e->calls)) < 0 ||
-	    (e->traced && (rc = property_number(x, "explain.traced_bytes_per_call",
-						 e->traced_bytes_per_call)) < 0))
-		return rc;
-	if (e->c_at.file) {
-		if ((rc = lg_buf_printf(&v, "%s:%d", lg_format_path(where, sizeof(where),
-					e->c_at.file), e->c_at.line)) == 0)
-			rc = property(x, "explain.c_at", lg_buf_cstr(&v));
-		lg_buf_clear(&v);
-	}
 	for (size_t i = 0; i < e->type_count && rc == 0; i++) {
 		if ((rc = lg_buf_printf(&v, "%s %.6g objects/call %.6g B/call%s",
 					e->types[i].name, e->types[i].objects_per_call,
@@ -376,35 +333,16 @@ static int explain_properties(writer *x, const lg_workload_result *r)
 
 static int properties(writer *x, const lg_workload_result *r)
 {
-	const lg_workload *wl = &r->workload;
+	char prefix[64];
 	int rc;
 
 	if ((rc = start(x, "properties")) < 0 ||
-	    (rc = property(x, "target", wl->target)) < 0 ||
-	    (rc = property(x, "verdict", lg_verdict_name(r->verdict))) < 0 ||
-	    (rc = property(x, "outcome", lg_outcome_name(r->outcome))) < 0 ||
-	    (rc = property(x, "expect", wl->expect_leak ? "leak" : "clean")) < 0 ||
-	    (rc = property(x, "fail_inconclusive", wl->fail_inconclusive ? "true" : NULL)) < 0 ||
-	    (rc = property_number(x, "threshold", wl->threshold)) < 0 ||
-	    (rc = property(x, "python", r->python_version)) < 0 ||
-	    (rc = property(x, "implementation", r->implementation)) < 0 ||
-	    (rc = property(x, "platform", r->platform)) < 0 ||
-	    (rc = property_count(x, "batch", r->batch)) < 0 ||
-	    (rc = property_count(x, "call_ns", r->call_ns)) < 0 ||
-	    (rc = property_count(x, "calls", lg_series_calls(&r->series))) < 0 ||
-	    (rc = property_count(x, "samples", (long long)r->series.count)) < 0 ||
-	    (r->cpu_seconds > 0 &&
-	     (rc = property_number(x, "cpu_seconds", r->cpu_seconds)) < 0) ||
-	    (r->flat_calls > 0 &&
-	     (rc = property_count(x, "flat_calls", (long long)r->flat_calls)) < 0) ||
-	    (rc = property(x, "message", r->message)) < 0 ||
-	    (rc = property(x, "detail", r->detail)) < 0 ||
-	    (rc = property(x, "culprit", lg_metric_get(r->culprit)->name)) < 0)
+	    (rc = schema_properties(x, LG_JUNIT_RUN, "", r)) < 0)
 		return rc;
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
 		if (is_fitted(r, m) &&
-		    (rc = fit_properties(x, lg_metric_get((lg_metric)m)->name,
-					 &r->fits[m])) < 0)
+		    ((rc = metric_prefix(prefix, sizeof(prefix), "", (lg_metric)m)) < 0 ||
+		     (rc = schema_properties(x, LG_JUNIT_FIT, prefix, &r->fits[m])) < 0))
 			return rc;
 	}
 	if ((rc = samples_property(x, r, LG_METRIC_HEAP_BYTES)) < 0 ||

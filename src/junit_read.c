@@ -1,12 +1,13 @@
 /*
- * The JUnit reader: a file lg_junit_render wrote, parsed with libxml2, back
- * into the results model. Strict about what leakgate itself writes (a bad
- * number, an unknown verdict), lenient about what it does not know (newer
- * properties, other elements), so that files of later versions still read.
+ * The JUnit reader's XML mechanics: a file lg_junit_render wrote, parsed
+ * with libxml2's SAX2 interface within its limits, its elements and
+ * attributes handed to the decoding (junit_decode.h) with the file and
+ * line they came from. What is XML here: the document's shape (one
+ * <testcase> per <testsuite>, its first <properties>), well-formedness,
+ * entities, the input.
  */
 #include "leakgate/junit_read.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,41 +20,20 @@
 #include <libxml/tree.h>
 #include <sys/stat.h>
 #include <libxml/xmlerror.h>
-#include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 
-#include "leakgate/baseline.h"
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
-#include "leakgate/explanation.h"
-#include "leakgate/fit.h"
-#include "leakgate/metric.h"
+#include "leakgate/junit_decode.h"
 #include "leakgate/parse.h"
-#include "leakgate/series.h"
 #include "leakgate/workload.h"
 #include "leakgate/xml_text.h"
-
-/* Bytes of a tail kept when read back: as much as the file holds. */
-#define TAIL_MIN 16384
 
 /* Bytes read from a file at a time. */
 #define READ_BUFFER (1 << 16)
 
-/* A child of the <testcase> that holds part of the result (testcase()). */
-typedef enum { CHILD_FAILURE, CHILD_ERROR, CHILD_SKIPPED, CHILD_OUT, CHILD_ERR } child_kind;
-
 typedef struct {
-	child_kind kind;
-	char *message; /* its message attribute, or NULL */
-	lg_buf text;   /* all of its text, as xmlNodeGetContent gives it */
-} tc_child;
-
-/* The testcase's attributes read (testcase()). */
-enum { TC_CLASSNAME, TC_NAME, TC_FILE, TC_LINE, TC_TIME, TC_ATTRS };
-
-typedef struct {
-	const char *name;       /* the file, for messages */
-	const char *suite;      /* the testsuite being read, for messages */
+	lg_junit_at at;         /* the file, the suite being read (for messages) */
 	lg_run_result *run;
 	size_t capacity;        /* of run->items */
 	lg_junit_suite_fn each; /* NULL, or called with each suite read */
@@ -68,670 +48,19 @@ typedef struct {
 	enum { OUTSIDE, SUITE, EMPTY_SUITE } in;
 	char *suite_name;
 	char *stamp;
-	long suite_line, props_line, tc_line;
+	long suite_line, props_line;
 	enum { NO_PROPS, IN_PROPS, PROPS_READ } props; /* its first <properties> */
 	int testcases;          /* <testcase> elements seen */
 	int in_testcase;        /* inside the first one */
 	int has_verdict;
-	int64_t calls;          /* the calls property, or -1 */
-	char *tc_attrs[TC_ATTRS];
-	tc_child *children;     /* of the testcase, in order */
+	lg_junit_testcase tc;   /* its attributes and line; its children: */
+	lg_junit_child *children; /* the testcase's, in order */
 	size_t child_count, child_capacity;
 	int in_child;           /* children[child_count - 1] is open */
 } reader;
 
-/* "run.xml: line 12: testsuite 'orders': <what>" */
-static int invalid(const reader *rd, long line, const char *fmt,
-		   const char *a, const char *b)
-{
-	char what[512];
-	char where[128] = "";
-
-	snprintf(what, sizeof(what), fmt, a, b ? b : "");
-	if (line > 0)
-		snprintf(where, sizeof(where), "line %ld: ", line);
-	if (rd->suite)
-		lg_error_set("%s: %stestsuite '%s': %s", rd->name, where, rd->suite, what);
-	else
-		lg_error_set("%s: %s%s", rd->name, where, what);
-	return LG_EINVALID;
-}
-
-static int number(double *out, const reader *rd, long line,
-		  const char *name, const char *value)
-{
-	if (lg_parse_double(out, value) < 0)
-		return invalid(rd, line, "property '%s': '%s' is not a number",
-			       name, value);
-	return 0;
-}
-
-static int whole(int64_t *out, const reader *rd, long line,
-		 const char *name, const char *value)
-{
-	if (lg_parse_i64(out, value) < 0 || *out < 0)
-		return invalid(rd, line, "property '%s': '%s' is not a whole number",
-			       name, value);
-	return 0;
-}
-
-static int verdict_from_name(lg_verdict *out, const char *name)
-{
-	for (int v = 0; strcmp(lg_verdict_name((lg_verdict)v), "unknown") != 0; v++) {
-		if (strcmp(lg_verdict_name((lg_verdict)v), name) == 0) {
-			*out = (lg_verdict)v;
-			return 0;
-		}
-	}
-	return LG_ENOTFOUND;
-}
-
-static int outcome_from_name(lg_outcome *out, const char *name)
-{
-	for (int o = 0; strcmp(lg_outcome_name((lg_outcome)o), "unknown") != 0; o++) {
-		if (strcmp(lg_outcome_name((lg_outcome)o), name) == 0) {
-			*out = (lg_outcome)o;
-			return 0;
-		}
-	}
-	return LG_ENOTFOUND;
-}
-
-/* "calls:value calls:value ..." into the series, metric m. The first
- * samples property lays the samples out; the next must match its calls. */
-static int samples(lg_workload_result *r, const reader *rd, long line,
-		   const char *name, lg_metric m, const char *value)
-{
-	lg_series *s = &r->series;
-	int layout = s->present == 0 && s->count == 0;
-	size_t i = 0;
-	const char *p = value;
-	int rc;
-
-	if (layout) {
-		size_t n = 0;
-
-		for (const char *c = value; (c = strchr(c, ':')); c++)
-			n++;
-		if ((rc = lg_series_reserve(s, n)) < 0)
-			return rc;
-	}
-	while (*p) {
-		size_t n = strcspn(p, ":");
-		int64_t calls, v;
-
-		if (p[n] != ':' || lg_parse_i64n(&calls, p, n) < 0 || calls < 0)
-			break;
-		p += n + 1;
-		n = strcspn(p, " ");
-		if (lg_parse_i64n(&v, p, n) < 0)
-			break;
-		p += n + (p[n] == ' ');
-		if (layout) {
-			lg_sample sample;
-
-			memset(&sample, 0, sizeof(sample));
-			sample.calls = calls;
-			if (s->count && calls <= lg_series_calls(s)) {
-				char at[32];
-
-				snprintf(at, sizeof(at), "%lld", (long long)calls);
-				return invalid(rd, line, "property '%s': calls do "
-					       "not increase at %s", name, at);
-			}
-			if ((rc = lg_series_push(s, &sample)) < 0)
-				return rc;
-		} else if (i >= s->count || s->samples[i].calls != calls) {
-			return invalid(rd, line, "property '%s': its calls differ "
-				       "from the other samples%s", name, "");
-		}
-		s->samples[i++].value[m] = v;
-	}
-	if (*p)
-		return invalid(rd, line, "property '%s': '%s' is not a list of "
-			       "calls:value", name, value);
-	if (!layout && i != s->count)
-		return invalid(rd, line, "property '%s': its calls differ from "
-			       "the other samples%s", name, "");
-	s->present |= 1u << m;
-	return 0;
-}
-
-/* "<metric>.<field>": a fitted figure or the samples. 0 when taken, 1 when
- * the prefix is not a metric (not ours: ignored). */
-static int metric_property(lg_workload_result *r, const reader *rd,
-			   long line, const char *name,
-			   const char *value)
-{
-	static const lg_fit_options defaults = LG_FIT_OPTIONS_INIT;
-	const char *dot = strchr(name, '.');
-	char metric_name[64];
-	lg_metric m;
-	lg_fit *f;
-	double v;
-	int64_t n;
-	int rc;
-
-	if (!dot || (size_t)(dot - name) >= sizeof(metric_name))
-		return 1;
-	memcpy(metric_name, name, (size_t)(dot - name));
-	metric_name[dot - name] = '\0';
-	if (lg_metric_from_name(&m, metric_name) < 0)
-		return 1;
-	if (strcmp(dot + 1, "samples") == 0)
-		return samples(r, rd, line, name, m, value);
-	f = &r->fits[m];
-	if (strcmp(dot + 1, "warmup") == 0 || strcmp(dot + 1, "used") == 0) {
-		if ((rc = whole(&n, rd, line, name, value)) < 0)
-			return rc;
-		if (dot[1] == 'w')
-			f->warmup = (size_t)n;
-		else
-			f->used = (size_t)n;
-		f->enough = f->used >= defaults.min_samples;
-	} else {
-		static const char *const fields[] = {
-			"slope", "ci_low", "ci_high", "tail_slope", "leaks", "plateau",
-			"calls"
-		};
-		size_t k = 0;
-
-		while (k < sizeof(fields) / sizeof(*fields) &&
-		       strcmp(dot + 1, fields[k]) != 0)
-			k++;
-		if (k == sizeof(fields) / sizeof(*fields))
-			return 1; /* a figure of a later version */
-		if ((rc = number(&v, rd, line, name, value)) < 0)
-			return rc;
-		switch (k) {
-		case 0: f->slope = v; break;
-		case 1: f->ci_low = v; break;
-		case 2: f->ci_high = v; break;
-		case 3: f->tail_slope = v; break;
-		case 4: f->leaks = f->sustained = v != 0; break;
-		case 5: f->plateau = v != 0; break;
-		default: f->calls = v; break;
-		}
-	}
-	r->fitted |= 1u << m;
-	return 0;
-}
-
-/* "baseline.*": the comparison with the baseline (junit.c
- * baseline_properties), rebuilt as far as the file keeps it. 1 when the
- * name is not one of them. */
-static int baseline_property(lg_workload_result *r, const reader *rd,
-			     long line, const char *name,
-			     const char *value)
-{
-	static const char *const fields[] = { "slope", "ci_low", "ci_high" };
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} params[] = {
-		{ "threshold", LG_PARAM_THRESHOLD },
-		{ "regression_floor", LG_PARAM_FLOOR },
-		{ "regression_tolerance", LG_PARAM_TOLERANCE },
-	};
-	lg_baseline_cmp *cmp = r->baseline;
-	const char *key, *dot;
-	char metric_name[64];
-	lg_metric m;
-	double v;
-	int rc;
-
-	if (strncmp(name, "baseline.", strlen("baseline.")) != 0)
-		return 1;
-	/* Only now: a shorter name has no key past "baseline.". */
-	key = name + strlen("baseline.");
-	dot = strchr(key, '.');
-	if (!cmp) {
-		if (!(cmp = calloc(1, sizeof(*cmp))))
-			return lg_error_oom();
-		cmp->metric = r->culprit;
-		r->baseline = cmp;
-	}
-	if (strcmp(key, "status") == 0) {
-		for (int s = 0; s <= LG_BASELINE_INCOMPARABLE; s++) {
-			if (strcmp(lg_baseline_status_name((lg_baseline_status)s), value) == 0) {
-				cmp->status = (lg_baseline_status)s;
-				return 0;
-			}
-		}
-		return invalid(rd, line, "property '%s': unknown status '%s'", name, value);
-	}
-	if (strcmp(key, "rev") == 0)
-		return lg_string_set(&cmp->rev, value);
-	if (strcmp(key, "store") == 0)
-		return lg_string_set(&cmp->store, value);
-	if (strcmp(key, "reason") == 0)
-		return lg_string_set(&cmp->reason, value);
-	if (strcmp(key, "python") == 0)
-		return lg_string_set(&cmp->entry.python_version, value);
-	for (size_t k = 0; k < sizeof(params) / sizeof(*params); k++) {
-		if (strcmp(key, params[k].name) != 0)
-			continue;
-		if ((rc = number(&v, rd, line, name, value)) < 0)
-			return rc;
-		cmp->params.given |= params[k].bit;
-		if (params[k].bit == LG_PARAM_THRESHOLD)
-			cmp->params.threshold = v;
-		else if (params[k].bit == LG_PARAM_FLOOR)
-			cmp->params.regression_floor = v;
-		else
-			cmp->params.regression_tolerance = v;
-		return 0;
-	}
-	if (!dot || (size_t)(dot - key) >= sizeof(metric_name))
-		return 0; /* a figure of a later version */
-	memcpy(metric_name, key, (size_t)(dot - key));
-	metric_name[dot - key] = '\0';
-	if (lg_metric_from_name(&m, metric_name) < 0)
-		return 0;
-	for (size_t k = 0; k < sizeof(fields) / sizeof(*fields); k++) {
-		if (strcmp(dot + 1, fields[k]) != 0)
-			continue;
-		if ((rc = number(&v, rd, line, name, value)) < 0)
-			return rc;
-		cmp->entry.metrics[m].present = 1;
-		if (k == 0)
-			cmp->entry.metrics[m].slope = v;
-		else if (k == 1)
-			cmp->entry.metrics[m].ci_low = v;
-		else
-			cmp->entry.metrics[m].ci_high = v;
-	}
-	return 0;
-}
-
-/* "file:line" (the file may hold ':') into an owned file and a line. */
-static int split_site(char **file, int *line, const char *text)
-{
-	const char *colon = strrchr(text, ':');
-	int64_t n;
-
-	if (!colon || colon == text || lg_parse_i64(&n, colon + 1) < 0 ||
-	    n < 0 || n > 1000000000)
-		return LG_EINVALID;
-	free(*file);
-	*file = strndup(text, (size_t)(colon - text));
-	*line = (int)n;
-	if (!*file)
-		return lg_error_oom();
-	return 0;
-}
-
-/* Cut "a b c" at its last n spaces: parts[0] the head (may hold spaces,
- * as a path may), parts[1..n] the last words. 0, or LG_EINVALID when there
- * are fewer words. The copy in *buf is the caller's to free. */
-static int last_words(char **buf, char **parts, size_t n, const char *text)
-{
-	char *copy = strdup(text);
-
-	if (!copy)
-		return lg_error_oom();
-	*buf = copy;
-	for (size_t k = n; k > 0; k--) {
-		char *space = strrchr(copy, ' ');
-
-		if (!space || space == copy)
-			return LG_EINVALID;
-		*space = '\0';
-		parts[k] = space + 1;
-	}
-	parts[0] = copy;
-	return 0;
-}
-
-/* Room for one more row of size bytes in *items (count rows now). */
-static int grow_rows(void **items, size_t count, size_t size)
-{
-	void *grown = realloc(*items, (count + 1) * size);
-
-	if (!grown)
-		return lg_error_oom();
-	*items = grown;
-	return 0;
-}
-
-/* "explain.type.N" = "NAME X objects/call Y B/call[ untracked]" (junit.c
- * explain_properties), appended in the file's order (its ranking). */
-static int explain_type_row(lg_explanation *e, const char *value)
-{
-	char *buf = NULL, *parts[6] = { NULL };
-	int untracked = strlen(value) > 10 &&
-		strcmp(value + strlen(value) - 10, " untracked") == 0;
-	lg_explain_type t = { 0 };
-	int rc = last_words(&buf, parts, untracked ? 5 : 4, value);
-
-	if (rc == 0 && (strchr(parts[0], ' ') || strcmp(parts[2], "objects/call") ||
-			strcmp(parts[4], "B/call") ||
-			lg_parse_double(&t.objects_per_call, parts[1]) < 0 ||
-			lg_parse_double(&t.bytes_per_call, parts[3]) < 0))
-		rc = LG_EINVALID;
-	if (rc < 0 || e->type_count >= LG_EXPLAIN_TOP ||
-	    (rc = grow_rows((void **)&e->types, e->type_count, sizeof(t))) < 0)
-		goto out;
-	t.untracked = untracked;
-	if ((rc = lg_string_set(&t.name, parts[0])) == 0)
-		e->types[e->type_count++] = t;
-out:
-	free(buf);
-	return rc;
-}
-
-/* "explain.site.N" = "FILE:LINE Y B/call". */
-static int explain_site_row(lg_explanation *e, const char *value)
-{
-	char *buf = NULL, *parts[3] = { NULL };
-	lg_explain_site s = { 0 };
-	int rc = last_words(&buf, parts, 2, value);
-
-	if (rc == 0 && (strcmp(parts[2], "B/call") ||
-			lg_parse_double(&s.bytes_per_call, parts[1]) < 0))
-		rc = LG_EINVALID;
-	if (rc < 0 || e->site_count >= LG_EXPLAIN_TOP ||
-	    (rc = grow_rows((void **)&e->sites, e->site_count, sizeof(s))) < 0)
-		goto out;
-	if ((rc = split_site(&s.at.file, &s.at.line, parts[0])) == 0)
-		e->sites[e->site_count++] = s;
-out:
-	free(buf);
-	return rc;
-}
-
-/*
- * "explain.*": the explanation as far as it maps back (junit.c
- * explain_properties): its kind, the line it blames, the retainer chain,
- * what C code keeps, why it stopped, the growing types and the allocation
- * sites (for the summary). The other tables (native stacks, resources) are
- * kept as text rows in the file and not read back. 1 when the name is not
- * one of them.
- */
-static int explain_property(lg_workload_result *r, const reader *rd,
-			    long line, const char *name,
-			    const char *value)
-{
-	const char *key = name + strlen("explain.");
-	lg_explanation *e;
-	int64_t n;
-	int rc;
-
-	if (strncmp(name, "explain.", strlen("explain.")) != 0)
-		return 1;
-	if (!r->explanation && (rc = lg_explanation_new(&r->explanation)) < 0)
-		return rc;
-	e = r->explanation;
-	if (strcmp(key, "kind") == 0) {
-		for (int k = 0; strcmp(lg_leak_kind_name((lg_leak_kind)k), "unknown") != 0; k++) {
-			if (strcmp(lg_leak_kind_name((lg_leak_kind)k), value) == 0) {
-				e->kind = (lg_leak_kind)k;
-				return 0;
-			}
-		}
-		return invalid(rd, line, "property '%s': unknown kind '%s'", name, value);
-	}
-	if (strcmp(key, "site") == 0) {
-		rc = split_site(&e->site_file, &e->site_line, value);
-		return rc == LG_EINVALID ? invalid(rd, line, "property '%s': '%s' is "
-						   "not file:line", name, value) : rc;
-	}
-	if (strcmp(key, "chain") == 0)
-		return lg_string_set(&e->chain, value);
-	if (strcmp(key, "chain_root") == 0)
-		return lg_string_set(&e->chain_root, value);
-	if (strcmp(key, "chain_note") == 0)
-		return lg_string_set(&e->chain_note, value);
-	if (strcmp(key, "stopped") == 0)
-		return lg_string_set(&e->stopped, value);
-	if (strcmp(key, "c_call") == 0 || strcmp(key, "c_library") == 0) {
-		e->kept_by_c = 1;
-		return lg_string_set(key[2] == 'c' ? &e->c_call : &e->c_library, value);
-	}
-	if (strcmp(key, "c_at") == 0 || strncmp(key, "type.", 5) == 0 ||
-	    strncmp(key, "site.", 5) == 0) {
-		rc = key[0] == 'c' ? split_site(&e->c_at.file, &e->c_at.line, value)
-			: key[0] == 't' ? explain_type_row(e, value)
-			: explain_site_row(e, value);
-		return rc == LG_EINVALID ? invalid(rd, line, "property '%s': '%s' is "
-						   "not what leakgate writes", name, value) : rc;
-	}
-	if (strcmp(key, "calls") == 0) {
-		if ((rc = whole(&n, rd, line, name, value)) < 0)
-			return rc;
-		e->calls = n;
-		return 0;
-	}
-	if (strcmp(key, "traced_bytes_per_call") == 0) {
-		e->traced = 1;
-		return number(&e->traced_bytes_per_call, rd, line, name, value);
-	}
-	return 0; /* a table row, or a figure of a later version */
-}
-
-/* "function.file" / "function.line": the workload function's place, when
- * the test case's file and line are the explanation's. */
-static int function_property(lg_workload_result *r, const reader *rd,
-			     long line, const char *name,
-			     const char *value)
-{
-	int64_t n;
-	int rc;
-
-	if (strcmp(name, "function.file") == 0)
-		return lg_string_set(&r->file, value);
-	if (strcmp(name, "function.line") != 0)
-		return 1;
-	if ((rc = whole(&n, rd, line, name, value)) < 0)
-		return rc;
-	r->line = n > 1000000000 ? 0 : (int)n;
-	return 0;
-}
-
-/* Properties of the other passes: 0 when taken, 1 when not theirs. */
-static int extension_property(lg_workload_result *r, const reader *rd,
-			      long line, const char *name,
-			      const char *value)
-{
-	int rc = baseline_property(r, rd, line, name, value);
-
-	if (rc == 1)
-		rc = explain_property(r, rd, line, name, value);
-	if (rc == 1)
-		rc = function_property(r, rd, line, name, value);
-	return rc;
-}
-
-static int property(lg_workload_result *r, const reader *rd,
-		    long line, const char *name, const char *value,
-		    int64_t *calls)
-{
-	lg_workload *wl = &r->workload;
-	int64_t n;
-	int rc;
-
-	/* "<metric>.<field>" and the other passes' "<pass>.<field>" first:
-	 * most properties are, and no plain name below has a dot. */
-	if (strchr(name, '.')) {
-		if ((rc = metric_property(r, rd, line, name, value)) <= 0)
-			return rc;
-		if ((rc = extension_property(r, rd, line, name, value)) <= 0)
-			return rc;
-		return 0; /* unknown: a property of a later version */
-	}
-	if (strcmp(name, "target") == 0)
-		return lg_string_set(&wl->target, value);
-	if (strcmp(name, "verdict") == 0) {
-		if (verdict_from_name(&r->verdict, value) < 0)
-			return invalid(rd, line, "property 'verdict': unknown "
-				       "verdict '%s'%s", value, "");
-		return 0;
-	}
-	if (strcmp(name, "outcome") == 0) {
-		if (outcome_from_name(&r->outcome, value) < 0)
-			return invalid(rd, line, "property 'outcome': unknown "
-				       "outcome '%s'%s", value, "");
-		return 0;
-	}
-	if (strcmp(name, "expect") == 0) {
-		if (strcmp(value, "leak") != 0 && strcmp(value, "clean") != 0)
-			return invalid(rd, line, "property 'expect': '%s' is "
-				       "neither leak nor clean%s", value, "");
-		wl->expect_leak = strcmp(value, "leak") == 0;
-		return 0;
-	}
-	if (strcmp(name, "fail_inconclusive") == 0) {
-		wl->fail_inconclusive = strcmp(value, "true") == 0;
-		return 0;
-	}
-	if (strcmp(name, "cpu_seconds") == 0)
-		return number(&r->cpu_seconds, rd, line, name, value);
-	if (strcmp(name, "flat_calls") == 0)
-		return number(&r->flat_calls, rd, line, name, value);
-	if (strcmp(name, "threshold") == 0)
-		return number(&wl->threshold, rd, line, name, value);
-	if (strcmp(name, "python") == 0)
-		return lg_string_set(&r->python_version, value);
-	if (strcmp(name, "implementation") == 0)
-		return lg_string_set(&r->implementation, value);
-	if (strcmp(name, "platform") == 0)
-		return lg_string_set(&r->platform, value);
-	if (strcmp(name, "message") == 0)
-		return lg_string_set(&r->message, value);
-	if (strcmp(name, "detail") == 0)
-		return lg_string_set(&r->detail, value);
-	if (strcmp(name, "culprit") == 0) {
-		if (lg_metric_from_name(&r->culprit, value) < 0)
-			return invalid(rd, line, "property 'culprit': unknown "
-				       "metric '%s'%s", value, "");
-		return 0;
-	}
-	if (strcmp(name, "batch") == 0 || strcmp(name, "call_ns") == 0 ||
-	    strcmp(name, "calls") == 0) {
-		if ((rc = whole(&n, rd, line, name, value)) < 0)
-			return rc;
-		if (strcmp(name, "batch") == 0)
-			r->batch = n;
-		else if (strcmp(name, "call_ns") == 0)
-			r->call_ns = n;
-		else
-			*calls = n;
-		return 0;
-	}
-	/* Ignored: "samples" (the count of the run; the file keeps fewer),
-	 * and what is unknown (a property of a later version). */
-	return 0;
-}
-
-/* Cut the first line off *text when it is exactly `line`. */
-static int take_line(const char **text, const char *prefix, const char *suffix,
-		     char **out)
-{
-	const char *nl = strchr(*text, '\n');
-	size_t len = nl ? (size_t)(nl - *text) : strlen(*text);
-	size_t pre = strlen(prefix), suf = strlen(suffix);
-
-	if (len < pre + suf || strncmp(*text, prefix, pre) != 0 ||
-	    strncmp(*text + len - suf, suffix, suf) != 0)
-		return 0;
-	if (out) {
-		*out = strndup(*text + pre, len - pre - suf);
-		if (!*out)
-			return -1;
-	}
-	*text += nl ? len + 1 : len;
-	return 1;
-}
-
-/* The tail as stream() in junit.c wrote it: "[... N bytes dropped]\n", then
- * the bytes. */
-static int tail(lg_tail *t, const char *text)
-{
-	char *dropped = NULL;
-	int64_t n;
-	int rc = take_line(&text, "[... ", " bytes dropped]", &dropped);
-
-	if (rc < 0)
-		goto oom;
-	if (rc > 0 && lg_parse_i64(&n, dropped) == 0 && n >= 0)
-		t->dropped = (size_t)n;
-	free(dropped);
-	lg_buf_clear(&t->data);
-	t->limit = strlen(text) > TAIL_MIN ? strlen(text) : TAIL_MIN;
-	return lg_buf_puts(&t->data, text);
-oom:
-	return lg_error_oom();
-}
-
-/* <system-out>: the attachment line, the note of a fixed leak, the tail. */
-static int system_out(lg_workload_result *r, const char *text)
-{
-	const char *p = text;
-
-	if (take_line(&p, "[[ATTACHMENT|", "]]", &r->attachment) < 0)
-		return lg_error_oom();
-	if (r->verdict == LG_VERDICT_LEAK_FIXED)
-		take_line(&p, "", "", NULL);
-	return tail(&r->out, p);
-}
-
-/* The <testcase> read, once the properties are: its attributes and
- * children. */
-static int testcase(lg_workload_result *r, const reader *rd)
-{
-	char *const *a = rd->tc_attrs;
-	int64_t n;
-	int rc = 0;
-
-	/* With an explanation the test case points at its site; the function's
-	 * own place came with the function.* properties. */
-	int site = r->explanation && r->explanation->site_file;
-
-	if ((rc = lg_string_set(&r->module, a[TC_CLASSNAME])) == 0 &&
-	    (rc = lg_string_set(&r->function, a[TC_NAME])) == 0 && !site)
-		rc = lg_string_set(&r->file, a[TC_FILE]);
-	if (rc == 0 && a[TC_LINE] && !site) {
-		if (lg_parse_i64(&n, a[TC_LINE]) < 0 || n < 0 || n > 1000000000)
-			rc = invalid(rd, rd->tc_line, "<testcase> line '%s' is not a "
-				     "line number%s", a[TC_LINE], "");
-		else
-			r->line = (int)n;
-	}
-	if (rc == 0 && a[TC_TIME] && lg_parse_double(&r->seconds, a[TC_TIME]) < 0)
-		rc = invalid(rd, rd->tc_line, "<testcase> time '%s' is not a number%s",
-			     a[TC_TIME], "");
-
-	for (size_t i = 0; i < rd->child_count && rc == 0; i++) {
-		const tc_child *c = &rd->children[i];
-		const char *text = lg_buf_cstr(&c->text);
-
-		if (c->kind == CHILD_OUT) {
-			rc = system_out(r, text);
-		} else if (c->kind == CHILD_ERR) {
-			rc = tail(&r->err, text);
-		} else {
-			/* Files without the message property (older ones). */
-			if (!r->message)
-				rc = lg_string_set(&r->message, c->message);
-			/* An error with a chart is a <failure> (junit.c). */
-			if (rc == 0 && (c->kind == CHILD_ERROR || (c->kind == CHILD_FAILURE &&
-					r->verdict == LG_VERDICT_ERROR)) && *text)
-				rc = lg_string_set(&r->traceback, text);
-		}
-	}
-	return rc;
-}
-
-/* "2024-01-02T03:04:05Z" -> seconds since the epoch; 0 when malformed. */
-static time_t parse_stamp(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = s ? strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
-	return end && *end == '\0' ? timegm(&tm) : 0;
-}
+/* Where in the file: for lg_junit_invalid. */
+#define AT(rd, line) (&(lg_junit_at){ (rd)->at.file, (rd)->at.suite, (line) })
 
 /* rc, the first error, stops the parse; inside a suite only at its end,
  * so that a file cut short says so (not well-formed) as it did when the
@@ -810,13 +139,13 @@ static int root_element(reader *rd, long line, const char *name,
 	int rc;
 
 	if (strcmp(name, "testsuites") != 0)
-		return invalid(rd, line, "the root element is <%s>, not "
-			       "<testsuites>: not a leakgate report%s", name, "");
+		return lg_junit_invalid(AT(rd, line), "the root element is <%s>, not "
+					"<testsuites>: not a leakgate report", name);
 	if ((rc = attribute(&time, rd, 0, attrs, count, "time")) < 0)
 		return rc;
 	if (time && lg_parse_double(&rd->run->seconds, time) < 0)
-		return invalid(rd, line, "<testsuites> time '%s' is not a number%s",
-			       time, "");
+		return lg_junit_invalid(AT(rd, line), "<testsuites> time '%s' is not "
+					"a number", time);
 	return 0;
 }
 
@@ -840,13 +169,12 @@ static int suite_start(reader *rd, long line, const xmlChar **attrs, int count)
 	rd->suite_line = line;
 	rd->props = NO_PROPS;
 	rd->testcases = rd->in_testcase = rd->has_verdict = 0;
-	rd->calls = -1;
 	if ((rc = attribute_copy(&rd->stamp, rd, attrs, count, "timestamp")) < 0 ||
 	    (rc = attribute_copy(&rd->suite_name, rd, attrs, count, "name")) < 0)
 		return rc;
 	if (!rd->suite_name)
-		return invalid(rd, line, "<testsuite> without a name%s%s", "", "");
-	rd->suite = rd->suite_name;
+		return lg_junit_invalid(AT(rd, line), "<testsuite> without a name");
+	rd->at.suite = rd->suite_name;
 
 	/* Doubling: 10,000 workloads must not mean 10,000 copies. */
 	if (run->count == rd->capacity) {
@@ -861,7 +189,8 @@ static int suite_start(reader *rd, long line, const xmlChar **attrs, int count)
 		return rc;
 	rc = lg_string_set(&wl.name, rd->suite_name);
 	if (rc == 0)
-		rc = lg_workload_result_init(&run->items[run->count], &wl, TAIL_MIN);
+		rc = lg_workload_result_init(&run->items[run->count], &wl,
+					      LG_JUNIT_TAIL_MIN);
 	lg_workload_dispose(&wl);
 	if (rc < 0)
 		return rc;
@@ -880,9 +209,9 @@ static int property_element(reader *rd, long line, const xmlChar **attrs, int co
 	    (rc = attribute(&value, rd, 1, attrs, count, "value")) < 0)
 		return rc;
 	if (!name || !value)
-		return invalid(rd, line, "<property> without %s%s",
-			       name ? "a value" : "a name", "");
-	if ((rc = property(r, rd, line, name, value, &rd->calls)) == 0 &&
+		return lg_junit_invalid(AT(rd, line), "<property> without %s",
+					name ? "a value" : "a name");
+	if ((rc = lg_junit_decode_property(r, AT(rd, line), name, value)) == 0 &&
 	    strcmp(name, "verdict") == 0)
 		rd->has_verdict = 1;
 	return rc;
@@ -894,11 +223,11 @@ static int testcase_child(reader *rd, const char *name, const xmlChar **attrs,
 			  int count)
 {
 	static const char *const names[] = {
-		[CHILD_FAILURE] = "failure", [CHILD_ERROR] = "error",
-		[CHILD_SKIPPED] = "skipped", [CHILD_OUT] = "system-out",
-		[CHILD_ERR] = "system-err",
+		[LG_JUNIT_FAILURE] = "failure", [LG_JUNIT_ERROR] = "error",
+		[LG_JUNIT_SKIPPED] = "skipped", [LG_JUNIT_SYSTEM_OUT] = "system-out",
+		[LG_JUNIT_SYSTEM_ERR] = "system-err",
 	};
-	tc_child *c;
+	lg_junit_child *c;
 	size_t k = 0;
 
 	while (k < sizeof(names) / sizeof(*names) && strcmp(name, names[k]) != 0)
@@ -914,11 +243,11 @@ static int testcase_child(reader *rd, const char *name, const xmlChar **attrs,
 		rd->child_capacity = capacity;
 	}
 	c = &rd->children[rd->child_count++];
-	c->kind = (child_kind)k;
+	c->kind = (lg_junit_child_kind)k;
 	c->message = NULL;
 	c->text = (lg_buf)LG_BUF_INIT;
 	rd->in_child = 1;
-	if (k == CHILD_OUT || k == CHILD_ERR)
+	if (k == LG_JUNIT_SYSTEM_OUT || k == LG_JUNIT_SYSTEM_ERR)
 		return 0;
 	return attribute_copy(&c->message, rd, attrs, count, "message");
 }
@@ -929,6 +258,11 @@ static int testcase_child(reader *rd, const char *name, const xmlChar **attrs,
 static int element(reader *rd, int depth, const char *name, const xmlChar **attrs,
 		   int count)
 {
+	static const char *const tc_attrs[LG_JUNIT_ATTRS] = {
+		[LG_JUNIT_CLASSNAME] = "classname", [LG_JUNIT_NAME] = "name",
+		[LG_JUNIT_FILE] = "file", [LG_JUNIT_LINE_ATTR] = "line",
+		[LG_JUNIT_TIME] = "time",
+	};
 	long line = xmlSAX2GetLineNumber(rd->ctxt);
 	int rc;
 
@@ -943,17 +277,15 @@ static int element(reader *rd, int depth, const char *name, const xmlChar **attr
 		rd->props_line = line;
 	} else if (depth == 2 && strcmp(name, "testcase") == 0) {
 		if (rd->testcases++)
-			return invalid(rd, line, "more than one <testcase>: not a "
-				       "leakgate report%s%s", "", "");
+			return lg_junit_invalid(AT(rd, line), "more than one <testcase>: "
+						"not a leakgate report");
 		rd->in_testcase = 1;
-		rd->tc_line = line;
-		if ((rc = attribute_copy(&rd->tc_attrs[TC_CLASSNAME], rd, attrs, count,
-					 "classname")) < 0 ||
-		    (rc = attribute_copy(&rd->tc_attrs[TC_NAME], rd, attrs, count, "name")) < 0 ||
-		    (rc = attribute_copy(&rd->tc_attrs[TC_FILE], rd, attrs, count, "file")) < 0 ||
-		    (rc = attribute_copy(&rd->tc_attrs[TC_LINE], rd, attrs, count, "line")) < 0)
-			return rc;
-		return attribute_copy(&rd->tc_attrs[TC_TIME], rd, attrs, count, "time");
+		rd->tc.line = line;
+		for (int k = 0; k < LG_JUNIT_ATTRS; k++)
+			if ((rc = attribute_copy(&rd->tc.attrs[k], rd, attrs, count,
+						 tc_attrs[k])) < 0)
+				return rc;
+		return 0;
 	} else if (depth == 3 && rd->props == IN_PROPS && strcmp(name, "property") == 0) {
 		return property_element(rd, line, attrs, count);
 	} else if (depth == 3 && rd->in_testcase) {
@@ -971,27 +303,17 @@ static int suite_end(reader *rd)
 	int rc;
 
 	if (rd->props == NO_PROPS || !rd->testcases)
-		return invalid(rd, rd->suite_line, "no <%s>: not a leakgate report%s",
-			       rd->props != NO_PROPS ? "testcase" : "properties", "");
-	/* Calls but no samples kept (no heap counters): one sample says how
-	 * far it got. */
-	if (rd->calls > 0 && r->series.count == 0) {
-		lg_sample last;
-
-		memset(&last, 0, sizeof(last));
-		last.calls = rd->calls;
-		if ((rc = lg_series_push(&r->series, &last)) < 0)
-			return rc;
-	}
+		return lg_junit_invalid(AT(rd, rd->suite_line), "no <%s>: not a leakgate "
+					"report", rd->props != NO_PROPS ? "testcase"
+					: "properties");
 	if (!rd->has_verdict)
-		return invalid(rd, rd->props_line, "no 'verdict' property: not "
-			       "written by leakgate%s%s", "", "");
-	if (!r->workload.target &&
-	    (rc = lg_string_set(&r->workload.target, rd->suite_name)) < 0)
+		return lg_junit_invalid(AT(rd, rd->props_line), "no 'verdict' property: "
+					"not written by leakgate");
+	rd->tc.children = rd->children;
+	rd->tc.count = rd->child_count;
+	if ((rc = lg_junit_decode_suite(r, &rd->at, &rd->tc)) < 0)
 		return rc;
-	if ((rc = testcase(r, rd)) < 0)
-		return rc;
-	started = parse_stamp(rd->stamp);
+	started = lg_junit_decode_stamp(rd->stamp);
 	if (started && (!run->started || started < run->started))
 		run->started = started;
 	return 0;
@@ -1006,14 +328,14 @@ static void suite_clear(reader *rd)
 	}
 	rd->child_count = 0;
 	rd->in_child = 0;
-	for (int i = 0; i < TC_ATTRS; i++) {
-		free(rd->tc_attrs[i]);
-		rd->tc_attrs[i] = NULL;
+	for (int i = 0; i < LG_JUNIT_ATTRS; i++) {
+		free(rd->tc.attrs[i]);
+		rd->tc.attrs[i] = NULL;
 	}
 	free(rd->suite_name);
 	free(rd->stamp);
 	rd->suite_name = rd->stamp = NULL;
-	rd->suite = NULL;
+	rd->at.suite = NULL;
 	rd->in = OUTSIDE;
 }
 
@@ -1108,9 +430,9 @@ static void on_entity_decl(void *ctx, const xmlChar *name, int type,
 	(void)public_id;
 	(void)system_id;
 	(void)content;
-	stop(rd, invalid(rd, xmlSAX2GetLineNumber(ctxt), "declares entity '%s': "
-			 "its suites cannot be copied into a merged file "
-			 "without its DTD%s", (const char *)name, ""));
+	stop(rd, lg_junit_invalid(AT(rd, xmlSAX2GetLineNumber(ctxt)), "declares "
+				  "entity '%s': its suites cannot be copied into a "
+				  "merged file without its DTD", (const char *)name));
 }
 
 /* The document handed to libxml2 piece by piece: an input it may shrink
@@ -1187,7 +509,7 @@ static int read_document(lg_run_result *out, xmlInputReadCallback read, void *ct
 	int rc = 0;
 
 	memset(&rd, 0, sizeof(rd));
-	rd.name = name;
+	rd.at.file = name;
 	rd.run = &run;
 	rd.each = each;
 	rd.each_ctx = each_ctx;
@@ -1235,7 +557,7 @@ static int read_document(lg_run_result *out, xmlInputReadCallback read, void *ct
 					 "over libxml2's limit of %d bytes (leakgate "
 					 "writes none so long: it keeps %d bytes of a "
 					 "workload's output)", XML_MAX_TEXT_LENGTH,
-					 TAIL_MIN);
+					 LG_JUNIT_TAIL_MIN);
 			if (e && e->line > 0)
 				lg_error_set("%s: line %d: not well-formed XML: %s", name,
 					     e->line, reason);

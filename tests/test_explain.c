@@ -305,14 +305,13 @@ static void test_render_summary_and_full(void **state)
 {
 	fixture *f = *state;
 	lg_buf text = LG_BUF_INIT;
-	char site[256];
 	size_t lines = 0;
 
 	assert_lg_ok(feed_all(f->e, stream));
 	fit(&f->r, LG_METRIC_HEAP_BYTES, 300, 1);
 	assert_lg_ok(lg_explain_finish(f->e, &f->r));
-	assert_string_equal(lg_explain_site_text(site, sizeof(site), f->e),
-			    "/src/leak.py:9");
+	assert_string_equal(f->e->site_file, "/src/leak.py");
+	assert_int_equal(f->e->site_line, 9);
 
 	assert_lg_ok(lg_explain_render(&text, f->e, "  ", 0));
 	assert_string_equal(lg_buf_cstr(&text),

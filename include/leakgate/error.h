@@ -5,7 +5,8 @@
  * Errors: functions return 0 on success or one of the negative codes below;
  * the human-readable message is kept per thread and read with lg_error_last().
  * Modules set the message where the failure is detected and pass the code up
- * unchanged (libgit2 style).
+ * unchanged (libgit2 style). Project-wide, a returned int is negative for an
+ * error, 0 when done, and positive for a named non-error outcome (below).
  */
 
 enum {
@@ -17,6 +18,8 @@ enum {
 	LG_EPROTO = -5,   /* the agent broke the wire protocol */
 	LG_ENOTFOUND = -6 /* a file, key, revision or object does not exist */
 };
+
+#define LG_NOT_MINE 1 /* positive: this input is not for me; try the next handler */
 
 /* Set the message for the current thread (printf-style); returns LG_ERROR
  * so callers can write `return lg_error_set(...)` when no better code fits. */

@@ -14,7 +14,4 @@
 int lg_explain_render(lg_buf *out, const lg_explanation *e, const char *indent,
 		      int full);
 
-/* "tests/workloads/leak_native.py:16" into out ("" when no site). */
-char *lg_explain_site_text(char *out, size_t size, const lg_explanation *e);
-
 #endif

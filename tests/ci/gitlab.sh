@@ -326,16 +326,15 @@ job_status PASS mr "$log" || fail "mr did not pass"
 starts "$base_sha" "$(prop out/mr/leakgate.xml known baseline.rev)" ||
 	fail "mr: baseline.rev is not CI_MERGE_REQUEST_DIFF_BASE_SHA ($(prop out/mr/leakgate.xml known baseline.rev))"
 
-# README's GitLab snippets, as pasted but for the include (gitlab-ci-local
-# cannot reach a GitLab project): valid, and the jobs they promise.
+# README's GitLab snippets (the first screen's and the section's), as pasted
+# but for the include (gitlab-ci-local cannot reach a GitLab project): valid,
+# and the jobs they promise.
 n=0
 python3 - "$source_dir/README.md" "$project" <<'PY' || fail "README: no GitLab snippets"
 import re, sys
 readme, project = sys.argv[1], sys.argv[2]
 text = open(readme).read()
-section = text[text.index("### GitLab CI\n"):]
-section = section[:section.index("\n### ", 1)]
-blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```", section, re.S | re.M)
+blocks = [b for b in re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)
           if "extends: .leakgate" in b]
 for i, b in enumerate(blocks, 1):
     b = re.sub(r"^include:\n(?:  .*\n)+", "", b, flags=re.M)
