@@ -18,6 +18,17 @@ enum {
 	LG_ENOTFOUND = -6 /* a file, key, revision or object does not exist */
 };
 
+/*
+ * Return values, project-wide: negative is an error (above, its message in
+ * lg_error_last), 0 is success ("done; go on"), and positive is an outcome
+ * that is not an error but not plain success either ("1: found"). A
+ * function says in its header which positive values it returns; the ones
+ * several modules share are named here:
+ */
+#define LG_NOT_MINE 1 /* this input is not for me; try the next handler */
+#define LG_HANDLED 2  /* handled completely here (e.g. --help printed): the
+		       * caller has nothing left to do, and succeeds */
+
 /* Set the message for the current thread (printf-style); returns LG_ERROR
  * so callers can write `return lg_error_set(...)` when no better code fits. */
 int lg_error_set(const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "leakgate/error.h"
 #include "leakgate/metric.h"
 #include "leakgate/verdict.h"
 
@@ -132,27 +133,36 @@ int lg_cli_main(int argc, char **argv)
 
 int lg_cli_parse(const lg_cli_options *spec, void *ctx, int argc, char **argv)
 {
-	int c, code;
+	int c, rc;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, spec->shorts, spec->longs, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(spec->usage, stdout);
-			return -1;
+			spec->usage(stdout);
+			return LG_HANDLED;
 		case ':':
-			return lg_cli_error(spec->name, "option '%s' needs a value",
-					    argv[optind - 1]);
+			lg_cli_error(spec->name, "option '%s' needs a value",
+				     argv[optind - 1]);
+			return LG_EINVALID;
 		case '?':
-			return lg_cli_error(spec->name, "unknown option '%s' (see "
-					    "'leakgate %s --help')", argv[optind - 1],
-					    spec->name);
+			lg_cli_error(spec->name, "unknown option '%s' (see "
+				     "'leakgate %s --help')", argv[optind - 1],
+				     spec->name);
+			return LG_EINVALID;
 		}
-		if ((code = spec->option(ctx, c, optarg)) != 0)
-			return code;
+		if ((rc = spec->option(ctx, c, optarg)) < 0) {
+			lg_cli_error(spec->name, "%s", lg_error_last());
+			return rc;
+		}
 	}
 	return 0;
+}
+
+int lg_cli_parse_exit(int rc)
+{
+	return rc == LG_HANDLED ? LG_EXIT_CLEAN : LG_EXIT_USAGE;
 }
 
 int lg_cli_error(const char *command, const char *fmt, ...)

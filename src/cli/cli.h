@@ -2,6 +2,7 @@
 #define LEAKGATE_CLI_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "leakgate/result.h"
 
@@ -36,19 +37,30 @@ int lg_cmd_merge(int argc, char **argv);
  * first in shorts, so that a missing value is reported, not guessed);
  * 'h' prints usage on standard output; a missing value or an unknown option
  * is a usage error that names the command. Every other option goes to
- * option(), which returns 0 to go on, or an exit code after printing why.
+ * option(), which returns 0 to go on, or a negative LG_E* code with its
+ * message (lg_error_set) for a bad value.
  */
 typedef struct {
 	const char *name;            /* "run": messages say "leakgate run: " */
-	const char *usage;           /* the text of --help */
+	void (*usage)(FILE *out);    /* the text of --help */
 	const char *shorts;          /* getopt's optstring, e.g. ":o:h" */
 	const struct option *longs;
 	int (*option)(void *ctx, int option, const char *value);
 } lg_cli_options;
 
-/* 0 to go on (the operands start at optind), -1 after --help, else an
- * exit code. */
+/* 0 to go on (the operands start at optind); LG_HANDLED after --help
+ * (exit 0); a negative LG_E* code after printing the usage error (exit 2). */
 int lg_cli_parse(const lg_cli_options *spec, void *ctx, int argc, char **argv);
+
+/* The exit code of lg_cli_parse's return: what the command returns when
+ * that is not 0. */
+int lg_cli_parse_exit(int rc);
+
+/* The --help of every command, for the man page (doc.c). */
+void lg_cmd_run_usage(FILE *out);
+void lg_cmd_baseline_usage(FILE *out);
+void lg_cmd_report_usage(FILE *out);
+void lg_cmd_merge_usage(FILE *out);
 
 /* "leakgate <command>: <message>" on standard error; returns
  * LG_EXIT_USAGE. */
