@@ -103,7 +103,8 @@ const lg_setting lg_settings[] = {
 	  .offset = WL(expect_leak), .choices = expect_choices,
 	  .default_text = "clean",
 	  .help = "leak: a known leak, reported, that does not fail the gate" },
-	{ .key = "target", .type = LG_SETTING_TARGET, .flags = LG_SETTING_WORKLOAD,
+	{ .key = "target", .value_name = "TARGET", .type = LG_SETTING_TARGET,
+	  .flags = LG_SETTING_WORKLOAD,
 	  .offset = WL(target),
 	  .help = "what to call: FILE.py:FUNCTION, MODULE:FUNCTION, "
 		  "pytest:NODE_ID or unittest:MODULE.CLASS.METHOD; a pytest "

@@ -23,6 +23,35 @@ int lg_cli_exit_code(const lg_run_result *run);
  * the width of fd's terminal; 0 when neither (a pipe or a file: no wrap). */
 size_t lg_cli_terminal_width(int fd);
 
+/* What leakgate is, in the words of --help and the man page. */
+#define LG_CLI_ABOUT \
+	"Catch Python memory leaks before they merge: call a function again\n" \
+	"and again in a child interpreter, fit growth per call, and report\n" \
+	"leaks as JUnit test failures."
+
+/* The command table: every command once, read by dispatch, --help and
+ * the man page (doc.h). */
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+	void (*usage)(FILE *out);  /* its --help; NULL: it has no options */
+} lg_cli_command;
+
+const lg_cli_command *lg_cli_commands(size_t *count);
+
+/* The exit codes, for --help and the man page. */
+typedef struct {
+	const char *code;     /* "0", "128+N" */
+	const char *meaning;  /* one sentence, unwrapped */
+} lg_cli_exit;
+
+const lg_cli_exit *lg_cli_exits(size_t *count);
+
+/* "  LEFT" then text wrapped at 78 columns from `column` (on the next
+ * line when LEFT reaches it): the lines of --help. */
+void lg_cli_help_item(FILE *out, const char *left, int column, const char *text);
+
 /* Dispatch argv to a subcommand; returns the process exit code. */
 int lg_cli_main(int argc, char **argv);
 

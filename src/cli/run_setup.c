@@ -109,44 +109,23 @@ int lg_run_parse(const lg_cli_options *spec, lg_run_cmd cmd, void *ctx,
 	return rc;
 }
 
-void lg_run_help_line(FILE *out, char short_option, const char *option,
-		      const char *value_name, const char *text)
+/* "-j, --jobs N|auto" */
+static void help_line(FILE *out, lg_buf *left, char short_option,
+		      const char *option, const char *value_name, const char *text)
 {
-	enum { COLUMN = 25, WIDTH = 78 };
-	int used;
-
-	if (short_option)
-		used = fprintf(out, "  -%c, --%s%s%s", short_option, option,
-			       value_name ? " " : "", value_name ? value_name : "");
-	else
-		used = fprintf(out, "      --%s%s%s", option, value_name ? " " : "",
-			       value_name ? value_name : "");
-	/* Too long for its column: the text starts on the next line. */
-	if (used >= COLUMN - 1) {
-		fputc('\n', out);
-		used = 0;
-	}
-	while (*text) {
-		size_t len = strlen(text), cut = len;
-
-		if (len > WIDTH - COLUMN) {
-			for (cut = WIDTH - COLUMN; cut > 0 && text[cut] != ' '; cut--)
-				;
-			if (cut == 0)
-				cut = strcspn(text, " ");
-		}
-		fprintf(out, "%*s%.*s\n", COLUMN - used, "", (int)cut, text);
-		used = 0;
-		text += cut;
-		text += *text == ' ';
-	}
+	lg_buf_clear(left);
+	/* Best effort: without memory, --help lacks a line. */
+	if (lg_buf_printf(left, "%c%c%c --%s%s%s", short_option ? '-' : ' ',
+			  short_option ? short_option : ' ', short_option ? ',' : ' ',
+			  option, value_name ? " " : "", value_name ? value_name : "") == 0)
+		lg_cli_help_item(out, left->ptr, 25, text);
 }
 
 void lg_run_options_help(FILE *out, lg_run_cmd cmd)
 {
-	lg_buf text = LG_BUF_INIT;
+	lg_buf text = LG_BUF_INIT, left = LG_BUF_INIT;
 
-	lg_run_help_line(out, 'c', "config", "FILE", command_options[0].help);
+	help_line(out, &left, 'c', "config", "FILE", command_options[0].help);
 	for (size_t i = 0; i < lg_settings_count; i++) {
 		const lg_setting *s = &lg_settings[i];
 
@@ -158,14 +137,15 @@ void lg_run_options_help(FILE *out, lg_run_cmd cmd)
 		    lg_buf_printf(&text, "%s (default %s)", s->help,
 				  s->default_text) < 0)
 			lg_buf_clear(&text);
-		lg_run_help_line(out, s->short_option, s->option, s->value_name,
-				 text.len ? text.ptr : s->help);
+		help_line(out, &left, s->short_option, s->option, s->value_name,
+			  text.len ? text.ptr : s->help);
 	}
 	for (size_t i = 1; i < COUNT(command_options); i++)
-		lg_run_help_line(out, command_options[i].short_option,
-				 command_options[i].option,
-				 command_options[i].value_name, command_options[i].help);
+		help_line(out, &left, command_options[i].short_option,
+			  command_options[i].option, command_options[i].value_name,
+			  command_options[i].help);
 	lg_buf_dispose(&text);
+	lg_buf_dispose(&left);
 }
 
 int lg_run_args_option(lg_run_args *a, int option, const char *value)

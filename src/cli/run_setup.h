@@ -57,11 +57,6 @@ int lg_run_parse(const lg_cli_options *spec, lg_run_cmd cmd, void *ctx,
 /* The lines of the shared options for a command's --help. */
 void lg_run_options_help(FILE *out, lg_run_cmd cmd);
 
-/* One option's lines of --help: "  -j, --jobs N|auto      text", the text
- * wrapped at 78 columns from column 25. */
-void lg_run_help_line(FILE *out, char short_option, const char *option,
-		      const char *value_name, const char *text);
-
 /*
  * Apply one shared option getopt_long returned: 0 when it was one (and
  * valid), LG_NOT_MINE when it is not a shared option, LG_EINVALID with a
