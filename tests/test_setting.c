@@ -76,6 +76,35 @@ static void test_every_setting_has_its_row(void **state)
 	assert_int_equal(lg_setting_find_option("nonsense"), -1);
 }
 
+/* The defaults --help and the docs state are the built-in ones. */
+static void test_stated_defaults_are_the_built_in_ones(void **state)
+{
+	lg_workload built_in, stated;
+	lg_config cfg = { .jobs = 0 };
+
+	(void)state;
+	assert_lg_ok(lg_workload_init_defaults(&built_in));
+	memset(&stated, 0, sizeof(stated));
+	for (size_t i = 0; i < lg_settings_count; i++) {
+		const lg_setting *s = &lg_settings[i];
+		size_t size = s->type == LG_SETTING_NUMBER ? sizeof(double)
+							  : sizeof(int64_t);
+
+		if (!s->default_text || (s->flags & LG_SETTING_RUN_WIDE) ||
+		    (s->type != LG_SETTING_NUMBER && s->type != LG_SETTING_WHOLE &&
+		     s->type != LG_SETTING_SIZE))
+			continue;
+		assert_lg_ok(lg_setting_parse_key(&stated, &cfg, (int)i, "x.conf",
+						  s->key, s->default_text));
+		if (memcmp((char *)&stated + s->offset, (char *)&built_in + s->offset,
+			   size) != 0)
+			fail_msg("%s: the table says %s, workload.h otherwise",
+				 s->key, s->default_text);
+	}
+	lg_workload_dispose(&built_in);
+	lg_workload_dispose(&stated);
+}
+
 static int option_code(const char *option)
 {
 	int row = lg_setting_find_option(option);
@@ -178,6 +207,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_rows_are_whole_and_distinct),
 		cmocka_unit_test(test_every_setting_has_its_row),
+		cmocka_unit_test(test_stated_defaults_are_the_built_in_ones),
 		cmocka_unit_test(test_command_line_values),
 		cmocka_unit_test(test_precedence),
 	};

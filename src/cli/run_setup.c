@@ -38,8 +38,11 @@ static int takes(const lg_setting *s, lg_run_cmd cmd)
 	return s->option && (cmd == LG_RUN_CMD_RUN || !(s->flags & LG_SETTING_RUN_ONLY));
 }
 
-int lg_run_getopt(struct option **longs_out, char **shorts_out, lg_run_cmd cmd,
-		  const struct option *own, const char *own_shorts)
+/* The getopt_long table of the command, and its optstring (':' first);
+ * both freed with free(). */
+static int run_getopt(struct option **longs_out, char **shorts_out,
+		      lg_run_cmd cmd, const struct option *own,
+		      const char *own_shorts)
 {
 	size_t own_count = 0, n = 0;
 	struct option *longs;
@@ -96,8 +99,8 @@ int lg_run_parse(const lg_cli_options *spec, lg_run_cmd cmd, void *ctx,
 	char *shorts;
 	int rc;
 
-	if ((rc = lg_run_getopt(&longs, &shorts, cmd, spec->longs,
-				spec->shorts)) < 0) {
+	if ((rc = run_getopt(&longs, &shorts, cmd, spec->longs,
+			     spec->shorts)) < 0) {
 		lg_cli_error(spec->name, "%s", lg_error_last());
 		return rc;
 	}

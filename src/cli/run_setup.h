@@ -40,17 +40,10 @@ enum { LG_RUN_OPT_SETTING = 256, LG_RUN_OPT_NEXT = 320 };
 /* A run-like command's options: the shared ones, then its own. */
 typedef enum { LG_RUN_CMD_RUN, LG_RUN_CMD_RECORD } lg_run_cmd;
 
-/*
- * The getopt_long table of a run-like command: -c, -q, -v and every
- * setting with an option (not `run`'s own for record), then `own` (up to
- * its zero row); *shorts_out the optstring, ':' first, then `own_shorts`.
- * Both are freed with free().
- */
-int lg_run_getopt(struct option **longs_out, char **shorts_out, lg_run_cmd cmd,
-		  const struct option *own, const char *own_shorts);
-
-/* lg_cli_parse (cli.h) with spec's options those of lg_run_getopt: spec
- * gives the command's own. */
+/* lg_cli_parse (cli.h) for a run-like command: spec gives the command's
+ * own options (longs up to a zero row, shorts without the ':'), to which
+ * -c, -q, -v and every setting with an option are added (for record, not
+ * those of run only). */
 int lg_run_parse(const lg_cli_options *spec, lg_run_cmd cmd, void *ctx,
 		 int argc, char **argv);
 
