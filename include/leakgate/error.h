@@ -5,7 +5,8 @@
  * Errors: functions return 0 on success or one of the negative codes below;
  * the human-readable message is kept per thread and read with lg_error_last().
  * Modules set the message where the failure is detected and pass the code up
- * unchanged (libgit2 style).
+ * unchanged (libgit2 style). Project-wide, a returned int is negative for an
+ * error, 0 when done, and positive for a named non-error outcome (below).
  */
 
 enum {
@@ -18,16 +19,7 @@ enum {
 	LG_ENOTFOUND = -6 /* a file, key, revision or object does not exist */
 };
 
-/*
- * Return values, project-wide: negative is an error (above, its message in
- * lg_error_last), 0 is success ("done; go on"), and positive is an outcome
- * that is not an error but not plain success either ("1: found"). A
- * function says in its header which positive values it returns; the ones
- * several modules share are named here:
- */
-#define LG_NOT_MINE 1 /* this input is not for me; try the next handler */
-#define LG_HANDLED 2  /* handled completely here (e.g. --help printed): the
-		       * caller has nothing left to do, and succeeds */
+#define LG_NOT_MINE 1 /* positive: this input is not for me; try the next handler */
 
 /* Set the message for the current thread (printf-style); returns LG_ERROR
  * so callers can write `return lg_error_set(...)` when no better code fits. */
@@ -52,5 +44,9 @@ int lg_error_oom(void);
 const char *lg_error_last(void);
 
 void lg_error_clear(void);
+
+/* positive: handled completely here (e.g. --help printed); the caller has
+ * nothing left to do and succeeds */
+#define LG_HANDLED 2
 
 #endif
