@@ -70,11 +70,11 @@ const lg_setting lg_settings[] = {
 	{ .key = "explain", .option = "explain", .type = LG_SETTING_CHOICE,
 	  .flags = BOTH, .offset = WL(explain), .switch_value = LG_EXPLAIN_ALWAYS,
 	  .choices = explain_choices, .default_text = "auto (leaks only)",
-	  .help = "diagnose every workload, not only leaks: growing types, "
+	  .help = "explain every workload, not only leaks: growing types, "
 		  "allocation sites, retainer chain, kind" },
 	{ .option = "no-explain", .type = LG_SETTING_CHOICE, .offset = WL(explain),
 	  .switch_value = LG_EXPLAIN_NEVER, .choices = explain_choices,
-	  .help = "no diagnostic pass, not even for leaks" },
+	  .help = "no explain pass, not even for leaks" },
 	{ .key = "fail-on-cycles", .option = "fail-on-cycles",
 	  .type = LG_SETTING_BOOL, .flags = BOTH, .offset = WL(fail_on_cycles),
 	  .switch_value = 1, .default_text = "off",
