@@ -32,8 +32,13 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) \
 DEPS_OK  := $(BUILD)/.deps-ok
 DEPS_TEST_OK := $(BUILD)/.deps-test-ok
 
-.PHONY: all deps check check-ci unit integration leakcheck sanitize bench fuzz clean
-all: $(BUILD)/leakgate
+# make install: the binary and its man page under $(DESTDIR)$(PREFIX).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deps check check-ci unit integration leakcheck sanitize bench fuzz \
+	install uninstall clean
+all: $(BUILD)/leakgate $(BUILD)/leakgate.1
 
 # Installs what is missing (building, then testing needs more); the stamps
 # keep later runs from asking again. The test set waits for the build set:
@@ -79,6 +84,19 @@ $(BUILD)/libleakgate.a: $(LIB_OBJ)
 $(BUILD)/leakgate: $(BUILD)/obj/main.o $(BUILD)/libleakgate.a
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
+# The man page is made by the binary from its own tables (src/cli/doc.c),
+# so that it names every command and option there is.
+$(BUILD)/leakgate.1: $(BUILD)/leakgate
+	$(BUILD)/leakgate --man > $@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/leakgate $(BUILD)/leakgate.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/leakgate $(DESTDIR)$(PREFIX)/bin/leakgate
+	install -m 644 $(BUILD)/leakgate.1 $(DESTDIR)$(PREFIX)/share/man/man1/leakgate.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/leakgate $(DESTDIR)$(PREFIX)/share/man/man1/leakgate.1
+
 $(BUILD)/tests/%: tests/%.c tests/lg_test.h $(BUILD)/libleakgate.a | $(DEPS_TEST_OK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -Isrc -DLG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
@@ -96,12 +114,13 @@ $(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
 # tests (tests/agent, in-process, a second), the C unit tests (fast), then
 # the real binary on real Python workloads, then the CI integrations in real clients (tests/ci/run.sh;
 # needs npm), which a sanitized build (make sanitize) leaves out: they test
-# scripts.
+# scripts. tests/install.sh installs into a temporary DESTDIR and back.
 check: $(BUILD)/leakgate $(TESTS)
 	@sh tests/headers.sh
 	/usr/bin/python3 -m pyflakes $(AGENT_PY) $(wildcard tests/agent/*.py)
 	/usr/bin/python3 -m unittest discover -q -s tests/agent
 	@sh tests/run-tests.sh $(BUILD)
+	@MAKE="$(MAKE)" sh tests/install.sh $(BUILD)
 	$(if $(SAN),,@sh tests/ci/run.sh $(BUILD))
 
 check-ci: $(BUILD)/leakgate | $(DEPS_TEST_OK)

@@ -45,16 +45,18 @@ static void test_sizes(void **state)
 static void test_memory_limit_option(void **state)
 {
 	lg_run_args a = LG_RUN_ARGS_INIT;
+	int memory = LG_RUN_OPT_SETTING + lg_setting_find_option("memory-limit");
 
 	(void)state;
-	assert_int_equal(lg_run_args_option(&a, LG_RUN_OPT_MEMORY, "1.5G"), 1);
-	assert_int_equal(a.memory_limit_mb, 1536);
-	assert_int_equal(lg_run_args_option(&a, LG_RUN_OPT_MEMORY, "300"), 1);
-	assert_int_equal(a.memory_limit_mb, 300);
-	assert_int_equal(lg_run_args_option(&a, LG_RUN_OPT_MEMORY, "1.5Q"), LG_EINVALID);
+	assert_int_equal(lg_run_args_option(&a, memory, "1.5G"), 0);
+	assert_int_equal(a.set.defaults.memory_limit_mb, 1536);
+	assert_int_equal(lg_run_args_option(&a, memory, "300"), 0);
+	assert_int_equal(a.set.defaults.memory_limit_mb, 300);
+	assert_int_equal(lg_run_args_option(&a, memory, "1.5Q"), LG_EINVALID);
 	assert_string_equal(lg_error_last(), "--memory-limit: '1.5Q' is not a size: "
 			    "MiB, or with a unit (512M, 2G, 1.5G; 0 = none)");
-	assert_int_equal(a.memory_limit_mb, 300);
+	assert_int_equal(a.set.defaults.memory_limit_mb, 300);
+	lg_run_args_dispose(&a);
 }
 
 /* Whole numbers, from a string (lg_parse_i64) and in place

@@ -33,6 +33,7 @@
  *       expect = leak            ; a pytest node id as the name: that
  *                                ; test's settings, target implied
  *
+ * Every key, where it may go and what it takes: the table of setting.h.
  * File targets are relative to the directory of the configuration file;
  * pytest node ids are pytest's (relative to its rootdir).
  */

@@ -45,4 +45,8 @@ const char *lg_error_last(void);
 
 void lg_error_clear(void);
 
+/* positive: handled completely here (e.g. --help printed); the caller has
+ * nothing left to do and succeeds */
+#define LG_HANDLED 2
+
 #endif

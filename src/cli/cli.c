@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "doc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "leakgate/error.h"
 #include "leakgate/metric.h"
 #include "leakgate/verdict.h"
 
@@ -34,42 +36,88 @@ size_t lg_cli_terminal_width(int fd)
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "run", lg_cmd_run, "measure workloads and judge leaks" },
-	{ "baseline", lg_cmd_baseline, "record or show what main measured" },
-	{ "report", lg_cmd_report, "render a saved run again (markdown, github, svg)" },
-	{ "merge", lg_cmd_merge, "combine the JUnit files of a run's shards" },
-	{ "help", cmd_help, "show this help" },
-	{ "version", cmd_version, "print the version" },
+static const lg_cli_command commands[] = {
+	{ "run", lg_cmd_run, "measure workloads and judge leaks", lg_cmd_run_usage },
+	{ "baseline", lg_cmd_baseline, "record or show what main measured",
+	  lg_cmd_baseline_usage },
+	{ "report", lg_cmd_report, "render a saved run again (markdown, github, svg)",
+	  lg_cmd_report_usage },
+	{ "merge", lg_cmd_merge, "combine the JUnit files of a run's shards",
+	  lg_cmd_merge_usage },
+	{ "help", cmd_help, "show this help", NULL },
+	{ "version", cmd_version, "print the version", NULL },
 };
+
+static const lg_cli_exit exits[] = {
+	{ "0", "every workload is clean (known leaks with expect = leak pass, "
+	       "and so do inconclusive ones)" },
+	{ "1", "at least one workload leaks, or regresses against its "
+	       "baseline, or is inconclusive under --fail-inconclusive (this "
+	       "wins over 3)" },
+	{ "2", "bad arguments or configuration: one line on stderr names the "
+	       "file, option or key" },
+	{ "3", "a workload could not be measured: import error, exception, "
+	       "crash, timeout or memory limit, without evidence of a leak" },
+	{ "128+N", "run was interrupted by signal N: 143 SIGTERM, 130 SIGINT, "
+		   "129 SIGHUP" },
+};
+
+const lg_cli_command *lg_cli_commands(size_t *count)
+{
+	*count = sizeof(commands) / sizeof(*commands);
+	return commands;
+}
+
+const lg_cli_exit *lg_cli_exits(size_t *count)
+{
+	*count = sizeof(exits) / sizeof(*exits);
+	return exits;
+}
+
+void lg_cli_help_item(FILE *out, const char *left, int column, const char *text)
+{
+	enum { WIDTH = 78 };
+	int used = fprintf(out, "  %s", left);
+
+	/* Too long for its column: the text starts on the next line. */
+	if (used >= column - 1) {
+		fputc('\n', out);
+		used = 0;
+	}
+	while (*text) {
+		size_t len = strlen(text), cut = len;
+
+		if (len > (size_t)(WIDTH - column)) {
+			for (cut = (size_t)(WIDTH - column); cut > 0 && text[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = strcspn(text, " ");
+		}
+		fprintf(out, "%*s%.*s\n", column - used, "", (int)cut, text);
+		used = 0;
+		text += cut;
+		text += *text == ' ';
+	}
+}
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: leakgate <command> [options]\n"
 		"\n"
-		"Catch Python memory leaks before they merge: call a function again\n"
-		"and again in a child interpreter, fit growth per call, and report\n"
-		"leaks as JUnit test failures.\n"
+		"%s\n"
 		"\n"
-		"commands:\n");
+		"commands:\n", LG_CLI_ABOUT);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(out,
 		"\n"
 		"'leakgate <command> --help' lists the options of a command.\n"
 		"\n"
-		"exit codes:\n"
-		"  0  every workload is clean (known leaks with expect = leak pass)\n"
-		"  1  at least one workload leaks, or regresses against its\n"
-		"     baseline (wins over 3)\n"
-		"  2  bad arguments or configuration\n"
-		"  3  a workload could not be measured: import error, exception,\n"
-		"     crash, timeout or memory limit, without evidence of a leak\n"
+		"exit codes:\n");
+	for (size_t i = 0; i < sizeof(exits) / sizeof(*exits); i++)
+		lg_cli_help_item(out, exits[i].code, 9, exits[i].meaning);
+	fprintf(out,
 		"\n"
 		"metrics (sampled after gc.collect(), after every batch of calls):\n");
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {
@@ -122,6 +170,12 @@ int lg_cli_main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (strcmp(name, "--version") == 0)
 		return cmd_version(argc - 1, argv + 1);
+	/* Hidden: what make install and the README's check read (doc.h). */
+	if (strcmp(name, "--man") == 0)
+		return lg_doc_man(stdout) < 0 ? LG_EXIT_USAGE : LG_EXIT_CLEAN;
+	if (strcmp(name, "--settings-markdown") == 0)
+		return lg_doc_settings_markdown(stdout) < 0 ? LG_EXIT_USAGE
+							    : LG_EXIT_CLEAN;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
@@ -132,27 +186,36 @@ int lg_cli_main(int argc, char **argv)
 
 int lg_cli_parse(const lg_cli_options *spec, void *ctx, int argc, char **argv)
 {
-	int c, code;
+	int c, rc;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, spec->shorts, spec->longs, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(spec->usage, stdout);
-			return -1;
+			spec->usage(stdout);
+			return LG_HANDLED;
 		case ':':
-			return lg_cli_error(spec->name, "option '%s' needs a value",
-					    argv[optind - 1]);
+			lg_cli_error(spec->name, "option '%s' needs a value",
+				     argv[optind - 1]);
+			return LG_EINVALID;
 		case '?':
-			return lg_cli_error(spec->name, "unknown option '%s' (see "
-					    "'leakgate %s --help')", argv[optind - 1],
-					    spec->name);
+			lg_cli_error(spec->name, "unknown option '%s' (see "
+				     "'leakgate %s --help')", argv[optind - 1],
+				     spec->name);
+			return LG_EINVALID;
 		}
-		if ((code = spec->option(ctx, c, optarg)) != 0)
-			return code;
+		if ((rc = spec->option(ctx, c, optarg)) < 0) {
+			lg_cli_error(spec->name, "%s", lg_error_last());
+			return rc;
+		}
 	}
 	return 0;
+}
+
+int lg_cli_parse_exit(int rc)
+{
+	return rc == LG_HANDLED ? LG_EXIT_CLEAN : LG_EXIT_USAGE;
 }
 
 int lg_cli_error(const char *command, const char *fmt, ...)

@@ -16,7 +16,7 @@
 #include "run_setup.h"
 
 
-static const char baseline_usage[] =
+static const char baseline_head[] =
 	"usage: leakgate baseline record [options] [WORKLOAD...]\n"
 	"       leakgate baseline show [REV] [--store file|notes]\n"
 	"       leakgate baseline merge-notes REF\n"
@@ -45,8 +45,9 @@ static const char baseline_usage[] =
 	"  --shard K/N|auto  only the K-th of N shards of the workloads (as\n"
 	"                 'leakgate run --shard')\n"
 	"\n"
-	"run options:\n"
-	LG_RUN_OPTIONS_HELP
+	"run options:\n";
+
+static const char baseline_tail[] =
 	"\n"
 	"show prints the baseline that 'run --baseline REV' would use (default\n"
 	"HEAD): the file in REV's tree, else the note of REV or of its nearest\n"
@@ -62,13 +63,19 @@ static const char baseline_usage[] =
 	"interrupted by signal N (what finished is recorded);\n"
 	"show: 0 shown, 1 no baseline, 2 error; merge-notes: 0 merged, 2 error.\n";
 
+void lg_cmd_baseline_usage(FILE *out)
+{
+	fputs(baseline_head, out);
+	lg_run_options_help(out, LG_RUN_CMD_RECORD);
+	fputs(baseline_tail, out);
+}
+
 enum {
 	OPT_STORE = LG_RUN_OPT_NEXT,
 	OPT_SHARD
 };
 
 static const struct option record_options[] = {
-	LG_RUN_LONG_OPTIONS,
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "help", no_argument, NULL, 'h' },
@@ -96,8 +103,8 @@ static int show_option(void *ctx, int c, const char *value)
 {
 	baseline_args *a = ctx;
 
-	if (c == OPT_STORE && lg_baseline_store_parse(&a->store, value) < 0)
-		return usage_error("%s", lg_error_last());
+	if (c == OPT_STORE)
+		return lg_baseline_store_parse(&a->store, value);
 	return 0;
 }
 
@@ -106,21 +113,21 @@ static int record_option(void *ctx, int c, const char *value)
 	baseline_args *a = ctx;
 	int rc = lg_run_args_option(&a->run, c, value);
 
-	if (rc < 0)
-		return usage_error("%s", lg_error_last());
+	if (rc != LG_NOT_MINE)
+		return rc;
 	if (c == OPT_SHARD && lg_shard_parse(&a->shard, value, getenv("CI_NODE_INDEX"),
 					     getenv("CI_NODE_TOTAL")) < 0)
-		return usage_error("--shard: %s", lg_error_last());
-	return rc > 0 ? 0 : show_option(ctx, c, value);
+		return lg_error_set("--shard: %s", lg_error_last());
+	return show_option(ctx, c, value);
 }
 
+/* Its own options; lg_run_parse adds the shared ones. */
 static const lg_cli_options record_spec = {
-	"baseline", baseline_usage, ":" LG_RUN_SHORT_OPTIONS "h", record_options,
-	record_option
+	"baseline", lg_cmd_baseline_usage, "h", record_options, record_option
 };
 
 static const lg_cli_options show_spec = {
-	"baseline", baseline_usage, ":h", show_options, show_option
+	"baseline", lg_cmd_baseline_usage, ":h", show_options, show_option
 };
 
 /* Where record writes: the repository's file, or HEAD's note. */
@@ -200,16 +207,24 @@ static int cmd_record(int argc, char **argv)
 	lg_run_result run = LG_RUN_RESULT_INIT;
 	char **names = NULL;
 	size_t recorded = 0, skipped = 0, configured = 0;
-	int code = LG_EXIT_CLEAN, rc, signo;
+	uint32_t explain;
+	int code = LG_EXIT_CLEAN, rc, signo, no_explain;
 
-	if ((rc = lg_cli_parse(&record_spec, &args, argc, argv)) != 0)
-		return rc < 0 ? LG_EXIT_CLEAN : rc;
+	if ((rc = lg_run_parse(&record_spec, LG_RUN_CMD_RECORD, &args, argc,
+			       argv)) != 0) {
+		lg_run_args_dispose(&args.run);
+		return lg_cli_parse_exit(rc);
+	}
 	/* Recording measures; it explains nothing (run does, where it fails)
 	 * unless asked on the command line. */
-	if (args.run.explain < 0)
-		args.run.explain = LG_EXPLAIN_NEVER;
-	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0)
+	explain = LG_SETTING_BIT(lg_setting_find_option("explain"));
+	no_explain = lg_setting_find_option("no-explain");
+	if (!(args.run.given & (explain | LG_SETTING_BIT(no_explain))))
+		lg_run_args_option(&args.run, LG_RUN_OPT_SETTING + no_explain, NULL);
+	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0) {
+		lg_run_args_dispose(&args.run);
 		return usage_error("%s", lg_error_last());
+	}
 	if (open_destination(&dest, &args) < 0) {
 		code = usage_error("%s", lg_error_last());
 		goto out;
@@ -291,6 +306,7 @@ out:
 	lg_run_result_dispose(&run);
 	lg_run_plan_dispose(&plan);
 	destination_dispose(&dest);
+	lg_run_args_dispose(&args.run);
 	return code;
 }
 
@@ -302,7 +318,7 @@ static int cmd_merge_notes(int argc, char **argv)
 	int rc, code = LG_EXIT_CLEAN;
 
 	if ((rc = lg_cli_parse(&show_spec, &args, argc, argv)) != 0)
-		return rc < 0 ? LG_EXIT_CLEAN : rc;
+		return lg_cli_parse_exit(rc);
 	if (argc - optind != 1)
 		return usage_error("%s", "merge-notes takes one notes ref "
 				   "(e.g. refs/notes/leakgate-remote)");
@@ -397,7 +413,7 @@ static int cmd_show(int argc, char **argv)
 	int rc, code;
 
 	if ((rc = lg_cli_parse(&show_spec, &args, argc, argv)) != 0)
-		return rc < 0 ? LG_EXIT_CLEAN : rc;
+		return lg_cli_parse_exit(rc);
 	if (argc - optind > 1)
 		return usage_error("show takes one revision, not '%s'", argv[optind + 1]);
 	rev = argc > optind ? argv[optind] : "HEAD";
@@ -423,12 +439,12 @@ int lg_cmd_baseline(int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	if (!sub) {
-		fputs(baseline_usage, stderr);
+		lg_cmd_baseline_usage(stderr);
 		return LG_EXIT_USAGE;
 	}
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
 	    strcmp(sub, "help") == 0) {
-		fputs(baseline_usage, stdout);
+		lg_cmd_baseline_usage(stdout);
 		return LG_EXIT_CLEAN;
 	}
 	if (strcmp(sub, "record") == 0)

@@ -13,7 +13,7 @@
 #include "ci.h"
 #include "cli.h"
 
-static const char merge_usage[] =
+static const char merge_text[] =
 	"usage: leakgate merge -o OUT.xml [--summary FILE] SHARD.xml...\n"
 	"\n"
 	"Combine the JUnit files of the shards of one run ('leakgate run\n"
@@ -33,6 +33,11 @@ static const char merge_usage[] =
 	"exit codes: 0 clean, 1 leak, 3 a workload could not be measured (1 wins\n"
 	"over 3), as for 'leakgate run'; 2 bad arguments, or a file that cannot\n"
 	"be read or is not a leakgate JUnit report (the message names it).\n";
+
+void lg_cmd_merge_usage(FILE *out)
+{
+	fputs(merge_text, out);
+}
 
 enum { OPT_SUMMARY = 256, OPT_TITLE };
 
@@ -68,7 +73,7 @@ static int merge_option(void *ctx, int c, const char *value)
 }
 
 static const lg_cli_options merge_options = {
-	"merge", merge_usage, ":o:h", long_options, merge_option
+	"merge", lg_cmd_merge_usage, ":o:h", long_options, merge_option
 };
 
 static int parse_args(merge_args *a, int argc, char **argv)
@@ -77,10 +82,11 @@ static int parse_args(merge_args *a, int argc, char **argv)
 
 	if (rc != 0)
 		return rc;
-	if (!a->output)
-		return usage_error("%s", "give the merged file with -o OUT.xml");
-	if (optind == argc)
-		return usage_error("%s", "give the shards' JUnit files to merge");
+	if (!a->output || optind == argc) {
+		usage_error("%s", !a->output ? "give the merged file with -o OUT.xml"
+			    : "give the shards' JUnit files to merge");
+		return LG_EINVALID;
+	}
 	return 0;
 }
 
@@ -109,7 +115,7 @@ int lg_cmd_merge(int argc, char **argv)
 	int code, rc;
 
 	if ((rc = parse_args(&args, argc, argv)) != 0)
-		return rc < 0 ? LG_EXIT_CLEAN : rc;
+		return lg_cli_parse_exit(rc);
 	/* The samples are for the summary's charts only. */
 	if (lg_junit_merge(args.output, &run, (const char *const *)argv + optind,
 			   (size_t)(argc - optind), args.summary || lg_ci_in_github()) < 0 ||

@@ -16,7 +16,7 @@
 
 #include "cli.h"
 
-static const char report_usage[] =
+static const char report_text[] =
 	"usage: leakgate report [options] RUN.xml\n"
 	"\n"
 	"Render a saved run again: RUN.xml is the JUnit file 'leakgate run\n"
@@ -39,6 +39,11 @@ static const char report_usage[] =
 	"\n"
 	"exit codes: 0 rendered; 2 bad arguments, or RUN.xml unreadable or not\n"
 	"a leakgate report. The run's own verdict does not change it.\n";
+
+void lg_cmd_report_usage(FILE *out)
+{
+	fputs(report_text, out);
+}
 
 static const struct option long_options[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -79,8 +84,8 @@ static int report_option(void *ctx, int c, const char *value)
 		else if (strcmp(value, "svg") == 0)
 			a->format = FORMAT_SVG;
 		else
-			return usage_error("--format: '%s' is not one of terminal, "
-					   "markdown, github, svg", value);
+			return lg_error_set("--format: '%s' is not one of terminal, "
+					    "markdown, github, svg", value);
 		break;
 	case 'w': a->workload = value; break;
 	case 'o': a->output = value; break;
@@ -90,7 +95,7 @@ static int report_option(void *ctx, int c, const char *value)
 }
 
 static const lg_cli_options report_options = {
-	"report", report_usage, ":f:w:o:vh", long_options, report_option
+	"report", lg_cmd_report_usage, ":f:w:o:vh", long_options, report_option
 };
 
 static int parse_args(report_args *a, int argc, char **argv)
@@ -99,10 +104,12 @@ static int parse_args(report_args *a, int argc, char **argv)
 
 	if (rc != 0)
 		return rc;
-	if (optind != argc - 1)
-		return usage_error("%s", optind == argc
-				   ? "give one RUN.xml (a JUnit file leakgate wrote)"
-				   : "give only one RUN.xml");
+	if (optind != argc - 1) {
+		usage_error("%s", optind == argc
+			    ? "give one RUN.xml (a JUnit file leakgate wrote)"
+			    : "give only one RUN.xml");
+		return LG_EINVALID;
+	}
 	a->run = argv[optind];
 	return 0;
 }
@@ -158,7 +165,7 @@ int lg_cmd_report(int argc, char **argv)
 	int code = LG_EXIT_USAGE, rc;
 
 	if ((rc = parse_args(&args, argc, argv)) != 0)
-		return rc < 0 ? LG_EXIT_CLEAN : rc;
+		return lg_cli_parse_exit(rc);
 	if (lg_junit_read(&run, args.run) < 0)
 		return usage_error("%s", lg_error_last());
 	view = run;

@@ -10,7 +10,6 @@
 #include "leakgate/error.h"
 #include "leakgate/file.h"
 #include "leakgate/junit.h"
-#include "leakgate/parse.h"
 #include "leakgate/shard.h"
 
 #include "cancel.h"
@@ -18,7 +17,7 @@
 #include "cli.h"
 #include "run_setup.h"
 
-static const char run_usage[] =
+static const char run_head[] =
 	"usage: leakgate run [options] [WORKLOAD...]\n"
 	"\n"
 	"A WORKLOAD is path/to/file.py:function or package.module:function;\n"
@@ -28,9 +27,9 @@ static const char run_usage[] =
 	"--config, a WORKLOAD may also name a [workload \"NAME\"] section; with\n"
 	"no WORKLOAD every section runs.\n"
 	"\n"
-	"options:\n"
-	LG_RUN_OPTIONS_HELP
-	"      --junit FILE       write JUnit XML (temp file, then renamed)\n"
+	"options:\n";
+
+static const char run_tail[] =
 	"      --shard K/N|auto   run the K-th of N shards of the workloads (by\n"
 	"                         sorted name, round-robin); auto: GitLab's\n"
 	"                         CI_NODE_INDEX/CI_NODE_TOTAL, all without them\n"
@@ -45,12 +44,6 @@ static const char run_usage[] =
 	"      --base REV         the target branch for auto (default: from\n"
 	"                         GITHUB_BASE_REF, CI_MERGE_REQUEST_DIFF_BASE_SHA\n"
 	"                         or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)\n"
-	"      --regression-floor BYTES\n"
-	"                         growth per call above the baseline's that is\n"
-	"                         still the same (default 16)\n"
-	"      --regression-tolerance FRACTION\n"
-	"                         the same, as a share of the baseline's slope\n"
-	"                         (default 0.25; the larger of the two counts)\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"In GitHub Actions (GITHUB_ACTIONS=true) it also prints annotations on\n"
@@ -62,18 +55,20 @@ static const char run_usage[] =
 	"the JUnit file written: what finished, the rest as cancelled. A second\n"
 	"signal exits at once.\n";
 
+void lg_cmd_run_usage(FILE *out)
+{
+	fputs(run_head, out);
+	lg_run_options_help(out, LG_RUN_CMD_RUN);
+	fputs(run_tail, out);
+}
+
 enum {
-	OPT_JUNIT = LG_RUN_OPT_NEXT, OPT_BASELINE, OPT_BASE, OPT_FLOOR,
-	OPT_TOLERANCE, OPT_SHARD, OPT_CHARTS
+	OPT_BASELINE = LG_RUN_OPT_NEXT, OPT_BASE, OPT_SHARD, OPT_CHARTS
 };
 
-static const struct option long_options[] = {
-	LG_RUN_LONG_OPTIONS,
-	{ "junit", required_argument, NULL, OPT_JUNIT },
+static const struct option own_options[] = {
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "base", required_argument, NULL, OPT_BASE },
-	{ "regression-floor", required_argument, NULL, OPT_FLOOR },
-	{ "regression-tolerance", required_argument, NULL, OPT_TOLERANCE },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "charts", required_argument, NULL, OPT_CHARTS },
 	{ "help", no_argument, NULL, 'h' },
@@ -83,7 +78,6 @@ static const struct option long_options[] = {
 /* What the command line says beyond the shared options. */
 typedef struct {
 	lg_run_args run;
-	const char *junit;
 	const char *baseline; /* "auto", a revision, or NULL / "none" */
 	const char *base;
 	lg_shard shard;       /* --shard; 1/1 when not given */
@@ -100,44 +94,32 @@ static int run_option(void *ctx, int c, const char *value)
 	run_args *a = ctx;
 	int rc;
 
-	if ((rc = lg_run_args_option(&a->run, c, value)) < 0)
-		return usage_error("%s", lg_error_last());
-	if (rc > 0)
-		return 0;
+	if ((rc = lg_run_args_option(&a->run, c, value)) != LG_NOT_MINE)
+		return rc;
 	switch (c) {
-	case OPT_JUNIT: a->junit = value; break;
 	case OPT_BASELINE:
 		if (!*value)
-			return usage_error("%s", "--baseline: give auto, a revision or none");
+			return lg_error_set("--baseline: give auto, a revision or none");
 		a->baseline = value;
 		break;
 	case OPT_BASE: a->base = value; break;
 	case OPT_SHARD:
 		if (lg_shard_parse(&a->shard, value, getenv("CI_NODE_INDEX"),
 				   getenv("CI_NODE_TOTAL")) < 0)
-			return usage_error("--shard: %s", lg_error_last());
+			return lg_error_set("--shard: %s", lg_error_last());
 		break;
 	case OPT_CHARTS:
 		if (!*value)
-			return usage_error("%s", "--charts: give a directory");
+			return lg_error_set("--charts: give a directory");
 		a->charts = value;
-		break;
-	case OPT_FLOOR:
-		if (lg_parse_double(&a->run.regression_floor, value) < 0 ||
-		    a->run.regression_floor < 0)
-			return usage_error("--regression-floor: '%s' is not a number >= 0", value);
-		break;
-	case OPT_TOLERANCE:
-		if (lg_parse_double(&a->run.regression_tolerance, value) < 0 ||
-		    a->run.regression_tolerance < 0)
-			return usage_error("--regression-tolerance: '%s' is not a number >= 0", value);
 		break;
 	}
 	return 0;
 }
 
+/* Its own options; lg_run_parse adds the shared ones. */
 static const lg_cli_options run_options = {
-	"run", run_usage, ":" LG_RUN_SHORT_OPTIONS "h", long_options, run_option
+	"run", lg_cmd_run_usage, "h", own_options, run_option
 };
 
 /* The baseline every workload is held to (--baseline). */
@@ -244,10 +226,15 @@ int lg_cmd_run(int argc, char **argv)
 	const char *junit;
 	int code, rc, signo;
 
-	if ((rc = lg_cli_parse(&run_options, &args, argc, argv)) != 0)
-		return rc < 0 ? LG_EXIT_CLEAN : rc;
-	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0)
+	if ((rc = lg_run_parse(&run_options, LG_RUN_CMD_RUN, &args, argc,
+				 argv)) != 0) {
+		lg_run_args_dispose(&args.run);
+		return lg_cli_parse_exit(rc);
+	}
+	if (lg_run_plan_load(&plan, &args.run, argv + optind, argc - optind) < 0) {
+		lg_run_args_dispose(&args.run);
 		return usage_error("%s", lg_error_last());
+	}
 	if (lg_run_plan_shard(&plan, &args.shard, "run") < 0) {
 		code = usage_error("--shard: %s", lg_error_last());
 		goto out;
@@ -270,7 +257,7 @@ int lg_cmd_run(int argc, char **argv)
 	if (lg_run_print_report(&run, &args.run) < 0)
 		fprintf(stderr, "leakgate run: cannot write the report: %s\n",
 			lg_error_last());
-	junit = args.junit ? args.junit : plan.cfg.junit;
+	junit = plan.cfg.junit;
 	/* Charts first: they become the attachments the JUnit file names. */
 	if (write_charts(&run, args.charts, junit) < 0 ||
 	    (junit && lg_run_write_junit(&run, junit) < 0) ||
@@ -288,5 +275,6 @@ out:
 	lg_run_result_dispose(&run);
 	lg_run_plan_dispose(&plan);
 	gate_dispose(&baseline);
+	lg_run_args_dispose(&args.run);
 	return code;
 }

@@ -9,10 +9,8 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/error.h"
-#include "leakgate/proc.h"
 #include "leakgate/file.h"
 #include "leakgate/junit.h"
-#include "leakgate/parse.h"
 #include "leakgate/pytest_suite.h"
 #include "leakgate/report_term.h"
 #include "leakgate/report_view.h"
@@ -21,59 +19,165 @@
 #include "cli.h"
 #include "run_setup.h"
 
-static int bad_option(const char *fmt, const char *value)
+/* The options that are not settings: they say how to run, not what. */
+static const struct {
+	char short_option;
+	const char *option, *value_name, *help;
+	int has_arg;
+} command_options[] = {
+	{ 'c', "config", "FILE", "workloads and defaults, git-config syntax", 1 },
+	{ 'q', "quiet", NULL, "no report on standard output, no progress", 0 },
+	{ 'v', "verbose", NULL, "every metric's fit in the report", 0 },
+};
+
+#define COUNT(a) (sizeof(a) / sizeof(*(a)))
+
+/* Does the command take the row's option? */
+static int takes(const lg_setting *s, lg_run_cmd cmd)
 {
-	lg_error_set(fmt, value);
-	return LG_EINVALID;
+	return s->option && (cmd == LG_RUN_CMD_RUN || !(s->flags & LG_SETTING_RUN_ONLY));
+}
+
+/* The getopt_long table of the command, and its optstring (':' first);
+ * both freed with free(). */
+static int run_getopt(struct option **longs_out, char **shorts_out,
+		      lg_run_cmd cmd, const struct option *own,
+		      const char *own_shorts)
+{
+	size_t own_count = 0, n = 0;
+	struct option *longs;
+	lg_buf shorts = LG_BUF_INIT;
+	int rc = lg_buf_puts(&shorts, ":");
+
+	*longs_out = NULL;
+	*shorts_out = NULL;
+	while (own[own_count].name)
+		own_count++;
+	longs = calloc(COUNT(command_options) + lg_settings_count + own_count + 1,
+		       sizeof(*longs));
+	if (!longs) {
+		lg_buf_dispose(&shorts);
+		return lg_error_oom();
+	}
+	for (size_t i = 0; i < COUNT(command_options) && rc == 0; i++) {
+		longs[n++] = (struct option){ command_options[i].option,
+			command_options[i].has_arg ? required_argument : no_argument,
+			NULL, command_options[i].short_option };
+		rc = lg_buf_printf(&shorts, "%c%s", command_options[i].short_option,
+				   command_options[i].has_arg ? ":" : "");
+	}
+	for (size_t i = 0; i < lg_settings_count && rc == 0; i++) {
+		const lg_setting *s = &lg_settings[i];
+
+		if (!takes(s, cmd))
+			continue;
+		longs[n++] = (struct option){ s->option, s->value_name
+			? required_argument : no_argument, NULL, s->short_option
+			? s->short_option : LG_RUN_OPT_SETTING + (int)i };
+		if (s->short_option)
+			rc = lg_buf_printf(&shorts, "%c%s", s->short_option,
+					   s->value_name ? ":" : "");
+	}
+	memcpy(&longs[n], own, own_count * sizeof(*own));
+	if (rc == 0)
+		rc = lg_buf_puts(&shorts, own_shorts);
+	if (rc < 0) {
+		free(longs);
+		lg_buf_dispose(&shorts);
+		return rc;
+	}
+	*longs_out = longs;
+	*shorts_out = shorts.ptr;
+	return 0;
+}
+
+int lg_run_parse(const lg_cli_options *spec, lg_run_cmd cmd, void *ctx,
+		 int argc, char **argv)
+{
+	lg_cli_options all = *spec;
+	struct option *longs;
+	char *shorts;
+	int rc;
+
+	if ((rc = run_getopt(&longs, &shorts, cmd, spec->longs,
+			     spec->shorts)) < 0) {
+		lg_cli_error(spec->name, "%s", lg_error_last());
+		return rc;
+	}
+	all.longs = longs;
+	all.shorts = shorts;
+	rc = lg_cli_parse(&all, ctx, argc, argv);
+	free(longs);
+	free(shorts);
+	return rc;
+}
+
+/* "-j, --jobs N|auto" */
+static void help_line(FILE *out, lg_buf *left, char short_option,
+		      const char *option, const char *value_name, const char *text)
+{
+	lg_buf_clear(left);
+	/* Best effort: without memory, --help lacks a line. */
+	if (lg_buf_printf(left, "%c%c%c --%s%s%s", short_option ? '-' : ' ',
+			  short_option ? short_option : ' ', short_option ? ',' : ' ',
+			  option, value_name ? " " : "", value_name ? value_name : "") == 0)
+		lg_cli_help_item(out, left->ptr, 25, text);
+}
+
+void lg_run_options_help(FILE *out, lg_run_cmd cmd)
+{
+	lg_buf text = LG_BUF_INIT, left = LG_BUF_INIT;
+
+	help_line(out, &left, 'c', "config", "FILE", command_options[0].help);
+	for (size_t i = 0; i < lg_settings_count; i++) {
+		const lg_setting *s = &lg_settings[i];
+
+		if (!takes(s, cmd))
+			continue;
+		lg_buf_clear(&text);
+		/* Best effort: without memory, the line without its default. */
+		if (s->default_text && s->value_name &&
+		    lg_buf_printf(&text, "%s (default %s)", s->help,
+				  s->default_text) < 0)
+			lg_buf_clear(&text);
+		help_line(out, &left, s->short_option, s->option, s->value_name,
+			  text.len ? text.ptr : s->help);
+	}
+	for (size_t i = 1; i < COUNT(command_options); i++)
+		help_line(out, &left, command_options[i].short_option,
+			  command_options[i].option, command_options[i].value_name,
+			  command_options[i].help);
+	lg_buf_dispose(&text);
+	lg_buf_dispose(&left);
 }
 
 int lg_run_args_option(lg_run_args *a, int option, const char *value)
 {
+	int row = -1, rc;
+
 	switch (option) {
-	case 'c': a->config = value; break;
-	case 'q': a->quiet = 1; break;
-	case 'v': a->verbose = 1; break;
-	case LG_RUN_OPT_EXPLAIN: a->explain = LG_EXPLAIN_ALWAYS; break;
-	case LG_RUN_OPT_NO_EXPLAIN: a->explain = LG_EXPLAIN_NEVER; break;
-	case LG_RUN_OPT_FAIL_ON_CYCLES: a->fail_on_cycles = 1; break;
-	case LG_RUN_OPT_FAIL_INCONCLUSIVE: a->fail_inconclusive = 1; break;
-	case LG_RUN_OPT_NO_EARLY_STOP: a->no_early_stop = 1; break;
-	case LG_RUN_OPT_PYTHON: a->python = value; break;
-	case LG_RUN_OPT_PYTEST: a->pytest = value; break;
-	case LG_RUN_OPT_THRESHOLD:
-		if (lg_parse_double(&a->threshold, value) < 0 || a->threshold < 0)
-			return bad_option("--threshold: '%s' is not a number >= 0", value);
-		break;
-	case LG_RUN_OPT_CALLS:
-		if (lg_parse_i64(&a->max_calls, value) < 0 || a->max_calls < 1)
-			return bad_option("--calls: '%s' is not a whole number >= 1", value);
-		break;
-	case LG_RUN_OPT_DURATION:
-		if (lg_parse_double(&a->duration, value) < 0 || a->duration <= 0)
-			return bad_option("--duration: '%s' is not a number > 0", value);
-		break;
-	case LG_RUN_OPT_TIMEOUT:
-		if (lg_parse_double(&a->timeout, value) < 0 || a->timeout <= 0)
-			return bad_option("--timeout: '%s' is not a number > 0", value);
-		break;
-	case LG_RUN_OPT_MEMORY:
-		if (lg_parse_size_mb(&a->memory_limit_mb, value) < 0)
-			return bad_option("--memory-limit: '%s' is not a size: MiB, "
-					  "or with a unit (512M, 2G, 1.5G; 0 = none)", value);
-		break;
-	case 'j':
-		if (strcmp(value, "auto") == 0) {
-			a->jobs = lg_proc_cpus();
-			break;
-		}
-		if (lg_parse_i64(&a->jobs, value) < 0 || a->jobs < 1 || a->jobs > 1024)
-			return bad_option("--jobs: '%s' is not auto or a whole number "
-					  "from 1 to 1024", value);
-		break;
-	default:
-		return 0;
+	case 'c': a->config = value; return 0;
+	case 'q': a->quiet = 1; return 0;
+	case 'v': a->verbose = 1; return 0;
 	}
-	return 1;
+	if (option >= LG_RUN_OPT_SETTING &&
+	    option < LG_RUN_OPT_SETTING + (int)lg_settings_count)
+		row = option - LG_RUN_OPT_SETTING;
+	for (size_t i = 0; i < lg_settings_count && row < 0; i++)
+		if (lg_settings[i].short_option == option)
+			row = (int)i;
+	if (row < 0)
+		return LG_NOT_MINE;
+	if ((rc = lg_setting_parse_option(&a->set, row, value)) < 0)
+		return rc;
+	a->given |= LG_SETTING_BIT(row);
+	return 0;
+}
+
+void lg_run_args_dispose(lg_run_args *a)
+{
+	if (a)
+		lg_config_dispose(&a->set);
 }
 
 typedef struct {
@@ -137,33 +241,9 @@ static void on_tick(void *ctx)
 }
 
 /* Command-line settings win over the configuration file. */
-static int apply_overrides(lg_workload *wl, const lg_run_args *a)
+static int apply_overrides(lg_workload *wl, lg_config *cfg, const lg_run_args *a)
 {
-	if (a->python && lg_string_set(&wl->python, a->python) < 0)
-		return lg_error_oom();
-	if (a->threshold >= 0)
-		wl->threshold = a->threshold;
-	if (a->max_calls > 0)
-		wl->max_calls = a->max_calls;
-	if (a->duration > 0)
-		wl->duration = a->duration;
-	if (a->timeout > 0)
-		wl->timeout = a->timeout;
-	if (a->memory_limit_mb >= 0)
-		wl->memory_limit_mb = a->memory_limit_mb;
-	if (a->regression_floor >= 0)
-		wl->regression_floor = a->regression_floor;
-	if (a->regression_tolerance >= 0)
-		wl->regression_tolerance = a->regression_tolerance;
-	if (a->explain >= 0)
-		wl->explain = a->explain;
-	if (a->fail_on_cycles >= 0)
-		wl->fail_on_cycles = a->fail_on_cycles;
-	if (a->fail_inconclusive >= 0)
-		wl->fail_inconclusive = a->fail_inconclusive;
-	if (a->no_early_stop >= 0)
-		wl->no_early_stop = a->no_early_stop;
-	return 0;
+	return lg_setting_copy(wl, cfg, &a->set.defaults, &a->set, a->given);
 }
 
 /* A target that names a file must name one that exists: bad input, exit 2. */
@@ -284,7 +364,8 @@ static int give_suite_args(lg_run_plan *plan, const char *args)
 int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 		     char *const *names, int n)
 {
-	const char *suite;
+	const char *suite, *python;
+	uint32_t run_wide = 0;
 	lg_workload base;
 	int rc;
 
@@ -303,9 +384,17 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 	if ((rc = select_workloads(&out->workloads, &out->count, &out->cfg,
 				   names, n)) < 0)
 		goto fail;
-	suite = a->pytest ? a->pytest : out->cfg.pytest;
-	if (suite && n == 0 &&
-	    (rc = add_suite(out, suite, a->python ? a->python : out->cfg.defaults.python)) < 0)
+	/* The run-wide settings first: the suite's arguments among them. */
+	for (size_t i = 0; i < lg_settings_count; i++)
+		if (lg_settings[i].flags & LG_SETTING_RUN_WIDE)
+			run_wide |= LG_SETTING_BIT(i);
+	if ((rc = lg_setting_copy(&out->cfg.defaults, &out->cfg, &a->set.defaults,
+				  &a->set, a->given & run_wide)) < 0)
+		goto fail;
+	suite = out->cfg.pytest;
+	python = a->given & LG_SETTING_BIT(lg_setting_find_option("python"))
+		 ? a->set.defaults.python : out->cfg.defaults.python;
+	if (suite && n == 0 && (rc = add_suite(out, suite, python)) < 0)
 		goto fail;
 	if (suite && (rc = give_suite_args(out, suite)) < 0)
 		goto fail;
@@ -317,14 +406,14 @@ int lg_run_plan_load(lg_run_plan *out, const lg_run_args *a,
 		goto fail;
 	}
 	for (size_t i = 0; i < out->count; i++) {
-		if ((rc = apply_overrides(&out->workloads[i], a)) < 0 ||
+		if ((rc = apply_overrides(&out->workloads[i], NULL, a)) < 0 ||
 		    (rc = check_target(&out->workloads[i])) < 0)
 			goto fail;
 	}
 	/* What a workload without a section would get (a baseline records it). */
-	if ((rc = apply_overrides(&out->cfg.defaults, a)) < 0)
+	if ((rc = apply_overrides(&out->cfg.defaults, &out->cfg, a)) < 0)
 		goto fail;
-	out->jobs = a->jobs > 0 ? (int)a->jobs : out->cfg.jobs > 0 ? out->cfg.jobs : 1;
+	out->jobs = out->cfg.jobs > 0 ? out->cfg.jobs : 1;
 	return 0;
 fail:
 	lg_run_plan_dispose(out);

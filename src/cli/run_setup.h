@@ -3,10 +3,14 @@
 
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "leakgate/config.h"
+#include "leakgate/setting.h"
 #include "leakgate/result.h"
 #include "leakgate/shard.h"
+
+#include "cli.h"
 
 /*
  * What `run` and `baseline record` share: the measuring options, loading the
@@ -15,97 +19,41 @@
  * (lg_error_last) for the command to print; nothing here exits.
  */
 
-/* What the command line says; NULL / negative means "not given". */
+/* What the command line says. */
 typedef struct {
 	const char *config;
-	const char *python;
-	const char *pytest;     /* --pytest ARGS: a suite's pytest arguments */
-	double threshold;
-	int64_t max_calls;
-	double duration;
-	double timeout;
-	int64_t memory_limit_mb;
-	int64_t jobs;
-	double regression_floor;
-	double regression_tolerance;
 	int quiet;
 	int verbose;
-	int explain;        /* -1, or LG_EXPLAIN_ALWAYS / _NEVER (workload.h) */
-	int fail_on_cycles; /* -1, or 1 */
-	int fail_inconclusive; /* -1, or 1 */
-	int no_early_stop;  /* -1, or 1 */
+	lg_config set;   /* the settings given (setting.h): set.defaults holds
+			  * the workloads', the rest the run-wide ones */
+	uint32_t given;  /* LG_SETTING_BIT of each row given */
 } lg_run_args;
 
-/* Every number "not given"; no command-line switch on. */
-#define LG_RUN_ARGS_INIT { \
-	.threshold = -1, .max_calls = -1, .duration = -1, .timeout = -1, \
-	.memory_limit_mb = -1, .jobs = -1, .regression_floor = -1, \
-	.regression_tolerance = -1, .explain = -1, .fail_on_cycles = -1, \
-	.fail_inconclusive = -1, .no_early_stop = -1 \
-}
+#define LG_RUN_ARGS_INIT { NULL, 0, 0, { .jobs = 0 }, 0 }
 
-/* getopt_long codes of the shared options; commands number theirs from
- * LG_RUN_OPT_NEXT. */
-enum {
-	LG_RUN_OPT_PYTHON = 256, LG_RUN_OPT_THRESHOLD, LG_RUN_OPT_CALLS,
-	LG_RUN_OPT_DURATION, LG_RUN_OPT_TIMEOUT, LG_RUN_OPT_MEMORY,
-	LG_RUN_OPT_EXPLAIN, LG_RUN_OPT_NO_EXPLAIN, LG_RUN_OPT_FAIL_ON_CYCLES,
-	LG_RUN_OPT_PYTEST, LG_RUN_OPT_NO_EARLY_STOP, LG_RUN_OPT_FAIL_INCONCLUSIVE,
-	LG_RUN_OPT_NEXT = 300
-};
+void lg_run_args_dispose(lg_run_args *a);
 
-/* Entries for a command's `struct option` table. */
-#define LG_RUN_LONG_OPTIONS \
-	{ "config", required_argument, NULL, 'c' }, \
-	{ "python", required_argument, NULL, LG_RUN_OPT_PYTHON }, \
-	{ "pytest", required_argument, NULL, LG_RUN_OPT_PYTEST }, \
-	{ "threshold", required_argument, NULL, LG_RUN_OPT_THRESHOLD }, \
-	{ "calls", required_argument, NULL, LG_RUN_OPT_CALLS }, \
-	{ "duration", required_argument, NULL, LG_RUN_OPT_DURATION }, \
-	{ "timeout", required_argument, NULL, LG_RUN_OPT_TIMEOUT }, \
-	{ "memory-limit", required_argument, NULL, LG_RUN_OPT_MEMORY }, \
-	{ "jobs", required_argument, NULL, 'j' }, \
-	{ "quiet", no_argument, NULL, 'q' }, \
-	{ "verbose", no_argument, NULL, 'v' }, \
-	{ "explain", no_argument, NULL, LG_RUN_OPT_EXPLAIN }, \
-	{ "no-explain", no_argument, NULL, LG_RUN_OPT_NO_EXPLAIN }, \
-	{ "fail-on-cycles", no_argument, NULL, LG_RUN_OPT_FAIL_ON_CYCLES }, \
-	{ "fail-inconclusive", no_argument, NULL, LG_RUN_OPT_FAIL_INCONCLUSIVE }, \
-	{ "no-early-stop", no_argument, NULL, LG_RUN_OPT_NO_EARLY_STOP }
+/* getopt_long codes: a setting's is LG_RUN_OPT_SETTING + its row (or its
+ * short option); commands number theirs from LG_RUN_OPT_NEXT. */
+enum { LG_RUN_OPT_SETTING = 256, LG_RUN_OPT_NEXT = 320 };
 
-/* Short options of the shared ones, for getopt_long's optstring. */
-#define LG_RUN_SHORT_OPTIONS "c:j:qv"
+/* A run-like command's options: the shared ones, then its own. */
+typedef enum { LG_RUN_CMD_RUN, LG_RUN_CMD_RECORD } lg_run_cmd;
 
-/* Their lines for a command's --help. */
-#define LG_RUN_OPTIONS_HELP \
-	"  -c, --config FILE      workloads and defaults, git-config syntax\n" \
-	"      --python PATH      interpreter to run (default: python3 on PATH)\n" \
-	"      --pytest ARGS      a pytest suite: every test pytest collects with\n" \
-	"                         ARGS (one string, e.g. 'tests/ -m leakcheck')\n" \
-	"                         is a workload (pytest = ARGS in the config)\n" \
-	"      --threshold BYTES  heap growth per call that still counts as clean\n" \
-	"                         (default 16)\n" \
-	"      --calls N          calls per workload (default 100000); more when\n" \
-	"                         the end still grows, fewer once clearly clean\n" \
-	"      --no-early-stop    exactly --calls calls, whatever the samples say\n" \
-	"      --duration SECS    seconds of calls to aim for (default 2)\n" \
-	"      --timeout SECS     kill a workload after this long (default 120)\n" \
-	"      --memory-limit SIZE kill a workload past this resident memory:\n" \
-	"                         MiB, or 512M, 2G, 1.5G (default 4096, 0 = none)\n" \
-	"  -j, --jobs N|auto      workloads measured in parallel (default 1; auto:\n" \
-	"                         the processors leakgate may use)\n" \
-	"  -q, --quiet            no report on standard output, no progress\n" \
-	"  -v, --verbose          every metric's fit in the report\n" \
-	"      --explain          explain every workload, not only leaks: growing\n" \
-	"                         types, allocation sites, retainer chain, kind\n" \
-	"      --no-explain       no explain pass, not even for leaks\n" \
-	"      --fail-on-cycles   cyclic garbage (objects freed by gc) fails\n" \
-	"      --fail-inconclusive a verdict without enough evidence fails\n"
+/* lg_cli_parse (cli.h) for a run-like command: spec gives the command's
+ * own options (longs up to a zero row, shorts without the ':'), to which
+ * -c, -q, -v and every setting with an option are added (for record, not
+ * those of run only). */
+int lg_run_parse(const lg_cli_options *spec, lg_run_cmd cmd, void *ctx,
+		 int argc, char **argv);
+
+/* The lines of the shared options for a command's --help. */
+void lg_run_options_help(FILE *out, lg_run_cmd cmd);
 
 /*
- * Apply one shared option getopt_long returned: 1 when it was one (and
- * valid), 0 when it is not a shared option, LG_EINVALID with a message
- * ("--calls: 'ten' is not a whole number >= 1") for a bad value.
+ * Apply one shared option getopt_long returned: 0 when it was one (and
+ * valid), LG_NOT_MINE when it is not a shared option, LG_EINVALID with a
+ * message ("--calls: 'ten' is not a whole number >= 1") for a bad value.
  */
 int lg_run_args_option(lg_run_args *a, int option, const char *value);
 
