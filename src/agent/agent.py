@@ -32,6 +32,13 @@ from .common import (PROTO_FD, begin, call_batch, finish, hello, message_of, not
 # calls so far, so a run that goes on adds samples slowly.
 SAMPLE_SHARE = 20
 BATCH_SHARE = 32
+# A suite's test (a serving child) aims for 1/128 of --duration: most are
+# judged by the flat end (four samples that no count moved over), which
+# should span a few hundred calls, not four batches of 1/32 of --duration
+# (2,000 calls and more of a fast test, where a count that moves once in
+# a while never looks flat). A sample, with the runner's answer, costs
+# about 0.2 ms: under 2% of such a batch.
+SERVED_BATCH_SHARE = 128
 # Bytes of C stderr's buffer while the pymalloc statistics print (about 5 KB).
 STATS_BUFFER = 1 << 16
 CONTROL_FD = 5  # the runner's orders to a child that runs many tests
@@ -339,7 +346,8 @@ def run(probes, function, plan_calls, duration_ns, max_calls, orders=None):
     # every batch is sampled, so a workload that fails early is judged too.
     batch, steady = 1, 0
     cap = max(1, plan_calls // BATCH_SHARE)
-    target_ns = max(duration_ns // BATCH_SHARE, SAMPLE_SHARE * sample_ns)
+    share = BATCH_SHARE if orders is None else SERVED_BATCH_SHARE
+    target_ns = max(duration_ns // share, SAMPLE_SHARE * sample_ns)
     failure = None
     while calls < max_calls:
         if steady:

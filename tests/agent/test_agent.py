@@ -136,6 +136,35 @@ class OrdersTest(unittest.TestCase):
         self.assertTrue(self.orders.settled())
 
 
+class BatchTest(unittest.TestCase):
+    """A suite's test (a serving child, on the runner's orders) is sampled
+    in batches of 1/128 of --duration, a workload of its own in 1/32."""
+
+    class Orders(object):
+        def __init__(self, samples):
+            self.samples = samples
+
+        def settled(self):
+            self.samples -= 1
+            return self.samples <= 0
+
+    def calibrated_batch(self, orders):
+        def work():
+            sum(range(5000))
+        with RecordPipe() as pipe:
+            agent.run(agent.Probes(), work, 10 ** 7, int(2.56e9), 10000, orders)
+            records = pipe.records().decode().splitlines()
+        batches = [int(dict(f.split("=", 1) for f in r.split("\t")[1:])["batch"])
+                   for r in records if r.startswith("calibrated\t")]
+        self.assertEqual(len(batches), 1, records)
+        return batches[0]
+
+    def test_served_batches_are_smaller(self):
+        served = self.calibrated_batch(self.Orders(20))
+        alone = self.calibrated_batch(None)
+        self.assertLess(2 * served, alone)
+
+
 class ProbesTest(unittest.TestCase):
     def test_exact_counters(self):
         with RecordPipe():
