@@ -7,6 +7,7 @@
 #include "leakgate/detect_records.h"
 #include "leakgate/error.h"
 #include "leakgate/explain_records.h"
+#include "leakgate/pytest_suite.h"
 
 #define AT(state) (1u << (state))
 #define SAME -1 /* the record leaves the state as it is */

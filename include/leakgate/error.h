@@ -6,7 +6,10 @@
  * the human-readable message is kept per thread and read with lg_error_last().
  * Modules set the message where the failure is detected and pass the code up
  * unchanged (libgit2 style). Project-wide, a returned int is negative for an
- * error, 0 when done, and positive for a named non-error outcome (below).
+ * error, 0 when done, and positive only for a named non-error outcome: one
+ * of the two below, or 1 from a lookup or a reader that found one
+ * (lg_proto_reader_next, lg_baseline_locate), as libgit2's do; each such
+ * function says so where it is declared.
  */
 
 enum {
@@ -20,6 +23,9 @@ enum {
 };
 
 #define LG_NOT_MINE 1 /* positive: this input is not for me; try the next handler */
+/* positive: handled completely here (e.g. --help printed); the caller has
+ * nothing left to do and succeeds */
+#define LG_HANDLED 2
 
 /* Set the message for the current thread (printf-style); returns LG_ERROR
  * so callers can write `return lg_error_set(...)` when no better code fits. */
@@ -44,9 +50,5 @@ int lg_error_oom(void);
 const char *lg_error_last(void);
 
 void lg_error_clear(void);
-
-/* positive: handled completely here (e.g. --help printed); the caller has
- * nothing left to do and succeeds */
-#define LG_HANDLED 2
 
 #endif

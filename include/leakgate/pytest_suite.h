@@ -5,6 +5,7 @@
 
 #include "leakgate/buf.h"
 #include "leakgate/proto.h"
+#include "leakgate/session.h"
 
 /*
  * A pytest suite as workloads: the node ids of the tests pytest's own
@@ -27,7 +28,11 @@ typedef struct lg_pytest_suite {
 
 /* The collection's records go through a session (session.h:
  * lg_session_init_collection): after hello, `test` adds a node id, `note`
- * a warning, `end` ends; anything else, or after the end, is LG_EPROTO. */
+ * a warning, `end` ends; anything else, or after the end, is LG_EPROTO.
+ * The handlers session.c's table calls (lg_record_handler): */
+int lg_collection_test(lg_session *s, const lg_record *rec);
+int lg_collection_note(lg_session *s, const lg_record *rec);
+int lg_collection_end(lg_session *s, const lg_record *rec);
 
 /*
  * Collect args (one shell-quoted string) with python, killed after timeout

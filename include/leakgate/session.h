@@ -50,13 +50,9 @@ int lg_session_apply(lg_session *s, const lg_record *rec);
  * What a record does to a session's result, called by lg_session_apply
  * once the order is checked (s->state is still the state before it):
  * detect_records.h for the detection session, explain_records.h for the
- * explain session, pytest_suite.c for a collection. Nothing else calls
+ * explain session, pytest_suite.h for a collection. Nothing else calls
  * them.
  */
 typedef int (*lg_record_handler)(lg_session *s, const lg_record *rec);
-
-int lg_collection_test(lg_session *s, const lg_record *rec);
-int lg_collection_note(lg_session *s, const lg_record *rec);
-int lg_collection_end(lg_session *s, const lg_record *rec);
 
 #endif

@@ -11,6 +11,7 @@
 #include "leakgate/error.h"
 #include "leakgate/file.h"
 #include "leakgate/junit.h"
+#include "leakgate/proc.h"
 #include "leakgate/pytest_suite.h"
 #include "leakgate/report_term.h"
 #include "leakgate/report_view.h"
@@ -188,20 +189,12 @@ typedef struct {
 	double start, shown;  /* when the run started, the line was drawn */
 } progress_state;
 
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Best effort: a progress line that cannot be shown is not an error. */
 static void show_progress(progress_state *p)
 {
 	lg_buf line = LG_BUF_INIT;
 
-	p->shown = monotonic();
+	p->shown = lg_proc_clock();
 	if (lg_report_progress(&line, p->done, p->total, p->running,
 			       p->shown - p->start, p->width) == 0)
 		lg_file_put(stderr, line.ptr, line.len, "the progress line");
@@ -236,7 +229,7 @@ static void on_tick(void *ctx)
 {
 	progress_state *p = ctx;
 
-	if (p->tty && p->done < p->total && monotonic() - p->shown >= 0.1)
+	if (p->tty && p->done < p->total && lg_proc_clock() - p->shown >= 0.1)
 		show_progress(p);
 }
 
@@ -445,7 +438,7 @@ int lg_run_plan_execute(lg_run_result *out, const lg_run_plan *plan,
 	ropts.adopt_orphans = 1;
 	progress.tty = !a->quiet && isatty(STDERR_FILENO);
 	progress.width = progress.tty ? lg_cli_terminal_width(STDERR_FILENO) : 0;
-	progress.start = progress.shown = monotonic();
+	progress.start = progress.shown = lg_proc_clock();
 	ropts.progress = a->quiet ? NULL : on_progress;
 	ropts.tick = a->quiet ? NULL : on_tick;
 	ropts.progress_ctx = &progress;
