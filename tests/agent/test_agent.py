@@ -148,21 +148,38 @@ class BatchTest(unittest.TestCase):
             self.samples -= 1
             return self.samples <= 0
 
+    class Clock(object):
+        """time as run() reads it: each call of the workload takes 100 us."""
+
+        def __init__(self):
+            self.ns = 0
+
+        def perf_counter_ns(self):
+            return self.ns
+
+        process_time_ns = perf_counter_ns
+
     def calibrated_batch(self, orders):
+        clock = self.Clock()
+
         def work():
-            sum(range(5000))
-        with RecordPipe() as pipe:
-            agent.run(agent.Probes(), work, 10 ** 7, int(2.56e9), 10000, orders)
-            records = pipe.records().decode().splitlines()
+            clock.ns += 100000
+        saved, agent.time = agent.time, clock
+        try:
+            with RecordPipe() as pipe:
+                agent.run(agent.Probes(), work, 10 ** 7, int(2.56e9), 5000, orders)
+                records = pipe.records().decode().splitlines()
+        finally:
+            agent.time = saved
         batches = [int(dict(f.split("=", 1) for f in r.split("\t")[1:])["batch"])
                    for r in records if r.startswith("calibrated\t")]
         self.assertEqual(len(batches), 1, records)
         return batches[0]
 
     def test_served_batches_are_smaller(self):
-        served = self.calibrated_batch(self.Orders(20))
-        alone = self.calibrated_batch(None)
-        self.assertLess(2 * served, alone)
+        # 2.56 s / 128 = 20 ms: 256 calls; 2.56 s / 32 = 80 ms: 1,024.
+        self.assertEqual(self.calibrated_batch(self.Orders(20)), 256)
+        self.assertEqual(self.calibrated_batch(None), 1024)
 
 
 class ProbesTest(unittest.TestCase):
