@@ -133,8 +133,9 @@ static size_t agent_arguments(slot *s, runner_state *st, const lg_workload *wl)
 static int serves(const lg_workload *wl)
 {
 	const char *file;
+	size_t len;
 
-	return lg_schedule_file(wl, &file) != 0;
+	return lg_schedule_file(wl, &file, &len);
 }
 
 /* What the slot watches of its child, anew for a test or a pass. */

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-size_t lg_schedule_file(const lg_workload *wl, const char **file)
+int lg_schedule_file(const lg_workload *wl, const char **file, size_t *len)
 {
 	const char *node, *end;
 
@@ -12,14 +12,16 @@ size_t lg_schedule_file(const lg_workload *wl, const char **file)
 	node = strchr(wl->target, ':') + 1;
 	end = strstr(node, "::");
 	*file = node;
-	return end ? (size_t)(end - node) : strlen(node);
+	*len = end ? (size_t)(end - node) : strlen(node);
+	return 1;
 }
 
 int lg_schedule_shares_child(const lg_workload *a, const lg_workload *b)
 {
 	const char *file;
+	size_t len;
 
-	return lg_schedule_file(a, &file) && lg_schedule_file(b, &file) &&
+	return lg_schedule_file(a, &file, &len) && lg_schedule_file(b, &file, &len) &&
 	       strcmp(a->python, b->python) == 0 &&
 	       strcmp(a->pytest_args, b->pytest_args) == 0;
 }
@@ -27,9 +29,10 @@ int lg_schedule_shares_child(const lg_workload *a, const lg_workload *b)
 static int same_file(const lg_workload *a, const lg_workload *b)
 {
 	const char *fa, *fb;
-	size_t na = lg_schedule_file(a, &fa), nb = lg_schedule_file(b, &fb);
+	size_t na, nb;
 
-	return na && na == nb && memcmp(fa, fb, na) == 0;
+	return lg_schedule_file(a, &fa, &na) && lg_schedule_file(b, &fb, &nb) &&
+	       na == nb && memcmp(fa, fb, na) == 0;
 }
 
 static int file_busy(const lg_workload *wl, const lg_workload *const *running,

@@ -471,6 +471,49 @@ static void test_source_tree_warning(void **state)
 	lg_run_cleanup(dir, &run, NULL);
 }
 
+/* `--pyargs pkg.module`: pytest names the module's tests "::test_x" (the
+ * module is the path its ids are relative to). They run, served, and a
+ * leak among them is explained (the explain pass finds its test again by
+ * that id). */
+static void test_pyargs_module(void **state)
+{
+	char *dir = lg_run_tmpdir(), path[4096], var[4200], junit[4096], *root;
+	const char *args[] = {
+		"run", "--python", PYTHON, "--duration", "0.3", "--calls", "3000",
+		"--pytest", "--pyargs lgpyargs.test_mod", "--junit", junit, NULL
+	};
+	lg_run_output run;
+	xmlDocPtr doc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/lib", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/lib/lgpyargs", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/lib/lgpyargs/__init__.py", dir);
+	lg_run_write_file(path, "");
+	snprintf(path, sizeof(path), "%s/lib/lgpyargs/test_mod.py", dir);
+	lg_run_write_file(path, "KEPT = []\n\n\ndef test_clean():\n    assert sum(range(9))\n\n\n"
+			  "class TestLeaky:\n    def test_keeps(self):\n"
+			  "        KEPT.append(object())\n");
+	snprintf(junit, sizeof(junit), "%s/out.xml", dir);
+	snprintf(var, sizeof(var), "PYTHONPATH=%s/lib", dir);
+	/* Run beside lib/, not above it: the module is outside the rootdir. */
+	snprintf(path, sizeof(path), "%s/run", dir);
+	mkdir(path, 0700);
+	exec_leakgate_with(&run, path, args, var);
+	if (run.code != 1)
+		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
+	assert_int_equal(run.code, 1);
+	doc = lg_run_load_junit(junit);
+	lg_run_assert_verdict(doc, "::test_clean", "clean");
+	lg_run_assert_verdict(doc, "::TestLeaky::test_keeps", "leak");
+	root = lg_run_property(doc, "::TestLeaky::test_keeps", "explain.chain_root");
+	assert_string_equal(root, "lgpyargs.test_mod.KEPT");
+	free(root);
+	lg_run_cleanup(dir, &run, doc);
+}
+
 static void test_shard_of_a_suite(void **state)
 {
 	char *dir = lg_run_tmpdir(), junit[4096];
@@ -534,6 +577,7 @@ static int run_all(const char *pytest)
 		cmocka_unit_test(test_pytest_usage_error),
 		cmocka_unit_test(test_config_quotes),
 		cmocka_unit_test(test_source_tree_warning),
+		cmocka_unit_test(test_pyargs_module),
 	};
 	char suite_name[64], runs_name[64];
 	int failed;

@@ -18,18 +18,25 @@ static void test_file_of_a_suite_test(void **state)
 {
 	lg_workload a = wl("pytest:tests/test_a.py::TestA::test_b[x::y]", "tests"),
 		    broken = wl("pytest:tests/test_broken.py", "tests"),
+		    pyargs = wl("pytest:::TestA::test_b", "--pyargs pkg.test_a"),
 		    alone = wl("pytest:tests/test_a.py::test_c", NULL),
 		    function = wl("tests/f.py:run", "tests");
 	const char *file = NULL;
+	size_t len = 1;
 
 	(void)state;
-	assert_int_equal(lg_schedule_file(&a, &file), strlen("tests/test_a.py"));
+	assert_true(lg_schedule_file(&a, &file, &len));
+	assert_int_equal(len, strlen("tests/test_a.py"));
 	assert_memory_equal(file, "tests/test_a.py", strlen("tests/test_a.py"));
 	/* A file that failed to collect is its own node. */
-	assert_int_equal(lg_schedule_file(&broken, &file), strlen("tests/test_broken.py"));
+	assert_true(lg_schedule_file(&broken, &file, &len));
+	assert_int_equal(len, strlen("tests/test_broken.py"));
+	/* The module --pyargs names: a suite's test, of a file without a name. */
+	assert_true(lg_schedule_file(&pyargs, &file, &len));
+	assert_int_equal(len, 0);
 	/* Not a suite's: a child of its own. */
-	assert_int_equal(lg_schedule_file(&alone, &file), 0);
-	assert_int_equal(lg_schedule_file(&function, &file), 0);
+	assert_false(lg_schedule_file(&alone, &file, &len));
+	assert_false(lg_schedule_file(&function, &file, &len));
 }
 
 static void test_shares_child(void **state)

@@ -235,6 +235,9 @@ static void test_pytest_targets(void **state)
 		      "pkg.test_m.Outer.Inner", "test_z", 0);
 	/* A file that failed to collect: no classname, as junitxml. */
 	assert_target(p, "pytest:tests/test_broken.py", "", "tests.test_broken", 0);
+	/* The module `--pyargs pkg.module` collects: pytest's ids name no file. */
+	assert_target(p, "pytest:::test_b", "", "test_b", 0);
+	assert_target(p, "pytest:::TestB::test_c", ".TestB", "test_c", 0);
 	assert_int_equal(lg_workload_target_kind("pytest:a.py::b"), LG_TARGET_PYTEST);
 	assert_int_equal(lg_workload_target_kind("tests/pytest:x.py:f"),
 			 LG_TARGET_FUNCTION);
@@ -258,7 +261,7 @@ static void test_malformed_test_targets(void **state)
 			  "pytest:FILE.py::TEST (a pytest node id)");
 	assert_bad_target(p, "pytest:a.py::", "bad workload 'pytest:a.py::': "
 			  "expected pytest:FILE.py::TEST (a pytest node id)");
-	assert_bad_target(p, "pytest:::test_b", "bad workload 'pytest:::test_b': "
+	assert_bad_target(p, "pytest:::", "bad workload 'pytest:::': "
 			  "expected pytest:FILE.py::TEST (a pytest node id)");
 	assert_bad_target(p, "pytest:a.py::b\nc", "bad workload 'pytest:a.py::b\nc': "
 			  "a node id has no line breaks");

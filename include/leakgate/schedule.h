@@ -15,10 +15,12 @@
  * before it takes another. Pure: over plain arrays.
  */
 
-/* The file of a suite's test: "tests/test_a.py" of the target
- * "pytest:tests/test_a.py::TestA::test_b[x]" (*file points into the
- * target), its length; 0 when wl is not a suite's test. */
-size_t lg_schedule_file(const lg_workload *wl, const char **file);
+/* 1 when wl is a suite's test, and its file: "tests/test_a.py" of the
+ * target "pytest:tests/test_a.py::TestA::test_b[x]" (*file points into the
+ * target, *len its length); empty in "pytest:::TestA::test_b", as pytest
+ * names the tests of the module that `--pyargs pkg.module` collects.
+ * 0 when wl is not a suite's test. */
+int lg_schedule_file(const lg_workload *wl, const char **file, size_t *len);
 
 /* a and b are tests of one suite, run by one interpreter: one child can
  * run both. */

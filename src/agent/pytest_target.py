@@ -513,6 +513,8 @@ def load_test(spec):
 
     def nodes(config):
         path, sep, rest = name.partition("::")
+        if not path:  # a module given by --pyargs: its node ids name no file
+            return config.args
         where = os.path.join(str(config.rootpath), path)
         if not os.path.exists(where) and os.path.exists(path):
             where = os.path.abspath(path)  # given relative to the cwd
