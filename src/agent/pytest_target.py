@@ -214,6 +214,13 @@ class Suite(object):
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         self.stats = getattr(reporter, "stats", {})
         self.stats_lengths = dict((k, len(v)) for k, v in self.stats.items())
+        # pluggy 1.0 keeps every hook caller subset_hook_caller makes, for
+        # good, and pytest 7 makes new ones at every item.ihook of a test
+        # whose directory leaves out a conftest.py with runtest hooks: 1.7
+        # KB a run of a test that does nothing. Forgotten after every run.
+        callers = getattr(self.config.pluginmanager, "_plugin2hookcallers", None)
+        self.callers = callers if isinstance(callers, dict) else {}
+        self.callers_lengths = dict((p, len(c)) for p, c in self.callers.items())
 
     def item(self, node_id):
         """The collected item of node_id. A file that failed to collect is
@@ -246,6 +253,10 @@ class Suite(object):
         for key, values in self.stats.items():
             if isinstance(values, list):
                 del values[self.stats_lengths.get(key, 0):]
+        for plugin in [p for p in self.callers if p not in self.callers_lengths]:
+            del self.callers[plugin]
+        for plugin, n in self.callers_lengths.items():
+            del self.callers.get(plugin, [])[n:]
         if os.path.isdir(self.cache_dir):
             import shutil
             for kept in ("v", "d"):  # values, and the directories of cache.mkdir
