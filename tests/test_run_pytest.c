@@ -431,6 +431,22 @@ static void test_config_quotes(void **state)
 	lg_run_cleanup(dir, NULL, NULL);
 }
 
+/* files: pairs of a path under dir and its text; directories made. */
+static void write_tree(const char *dir, const char *const *files, size_t n)
+{
+	char path[4096];
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		for (char *p = strchr(path + strlen(dir) + 1, '/'); p; p = strchr(p + 1, '/')) {
+			*p = '\0';
+			mkdir(path, 0700);
+			*p = '/';
+		}
+		lg_run_write_file(path, files[i + 1]);
+	}
+}
+
 /* A src/ layout put first on sys.path (pythonpath = src) while the package
  * is installed too: the tests measure the tree, and leakgate says so. */
 static void test_source_tree_warning(void **state)
@@ -449,15 +465,7 @@ static void test_source_tree_warning(void **state)
 	lg_run_output run;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i += 2) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		for (char *p = strchr(path + strlen(dir) + 1, '/'); p; p = strchr(p + 1, '/')) {
-			*p = '\0';
-			mkdir(path, 0700);
-			*p = '/';
-		}
-		lg_run_write_file(path, files[i + 1]);
-	}
+	write_tree(dir, files, sizeof(files) / sizeof(*files));
 	snprintf(var, sizeof(var), "PYTHONPATH=%s/site/site-packages", dir);
 	snprintf(path, sizeof(path), "%s/proj", dir);
 	exec_leakgate_with(&run, path, args, var);
@@ -477,6 +485,14 @@ static void test_source_tree_warning(void **state)
  * that id). */
 static void test_pyargs_module(void **state)
 {
+	static const char *const files[] = {
+		"lib/lgpyargs/__init__.py", "",
+		"lib/lgpyargs/test_mod.py",
+		"KEPT = []\n\n\ndef test_clean():\n    assert sum(range(9))\n\n\n"
+		"class TestLeaky:\n    def test_keeps(self):\n        KEPT.append(object())\n",
+		/* Run beside lib/, not above it: the module is outside the rootdir. */
+		"run/.keep", "",
+	};
 	char *dir = lg_run_tmpdir(), path[4096], var[4200], junit[4096], *root;
 	const char *args[] = {
 		"run", "--python", PYTHON, "--duration", "0.3", "--calls", "3000",
@@ -486,21 +502,10 @@ static void test_pyargs_module(void **state)
 	xmlDocPtr doc;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/lib", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/lib/lgpyargs", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/lib/lgpyargs/__init__.py", dir);
-	lg_run_write_file(path, "");
-	snprintf(path, sizeof(path), "%s/lib/lgpyargs/test_mod.py", dir);
-	lg_run_write_file(path, "KEPT = []\n\n\ndef test_clean():\n    assert sum(range(9))\n\n\n"
-			  "class TestLeaky:\n    def test_keeps(self):\n"
-			  "        KEPT.append(object())\n");
+	write_tree(dir, files, sizeof(files) / sizeof(*files));
 	snprintf(junit, sizeof(junit), "%s/out.xml", dir);
 	snprintf(var, sizeof(var), "PYTHONPATH=%s/lib", dir);
-	/* Run beside lib/, not above it: the module is outside the rootdir. */
 	snprintf(path, sizeof(path), "%s/run", dir);
-	mkdir(path, 0700);
 	exec_leakgate_with(&run, path, args, var);
 	if (run.code != 1)
 		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
@@ -526,23 +531,14 @@ static void test_conftest_elsewhere(void **state)
 		"tests/a/test_a.py", "def test_a():\n    pass\n",
 		"tests/b/test_b.py", "def test_b():\n    pass\n",
 	};
-	char *dir = lg_run_tmpdir(), path[4096];
+	char *dir = lg_run_tmpdir();
 	const char *args[] = {
 		"run", "--python", PYTHON, "--duration", "0.3", "--pytest", "tests", NULL
 	};
 	lg_run_output run;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/tests", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/tests/a", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/tests/b", dir);
-	mkdir(path, 0700);
-	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i += 2) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		lg_run_write_file(path, files[i + 1]);
-	}
+	write_tree(dir, files, sizeof(files) / sizeof(*files));
 	exec_leakgate(&run, dir, args);
 	if (run.code != 0)
 		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
