@@ -2,12 +2,12 @@
 #include "leakgate/child.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "leakgate/error.h"
 
-#define POLL_INTERVAL_MS 100
 #define READS_PER_DRAIN 16 /* reads of 64 KiB per pipe and drain */
 
 void lg_child_init(lg_child *c)
@@ -123,7 +123,7 @@ int lg_child_wait(lg_child *c, double timeout)
 			lg_error_set("no result after %g s (timeout)", timeout);
 			return LG_EINVALID;
 		}
-		if (poll(fds, lg_child_poll_fds(c, fds), POLL_INTERVAL_MS) < 0 &&
+		if (poll(fds, lg_child_poll_fds(c, fds), LG_CHILD_POLL_MS) < 0 &&
 		    errno != EINTR)
 			return lg_error_set_os("poll failed");
 		if ((rc = lg_child_drain(c)) < 0)
@@ -149,4 +149,28 @@ void lg_child_dispose(lg_child *c)
 	lg_child_end(c);
 	free(c->protocol_error);
 	c->protocol_error = NULL;
+}
+
+void lg_child_stderr_line(char *out, size_t size, const lg_tail *err)
+{
+	const char *text = lg_buf_cstr(&err->data);
+	const char *at = strstr(text, "(most recent call first):\n");
+	size_t end = err->data.len, start;
+
+	for (const char *p = at; p && (p = strchr(p, '\n')) && p[1] == ' '; ) {
+		const char *frame = p + 1 + strspn(p + 1, " ");
+
+		p = strchr(frame, '\n');
+		if (strncmp(frame, "File \"<string>\"", 15) != 0 &&
+		    strncmp(frame, "File \"<leakgate>/", 17) != 0) {
+			snprintf(out, size, "%.*s", p ? (int)(p - frame) : (int)strlen(frame), frame);
+			return;
+		}
+	}
+	while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
+		end--;
+	start = end;
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	snprintf(out, size, "%.*s", (int)(end - start), text + start);
 }

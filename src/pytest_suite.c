@@ -82,27 +82,12 @@ int lg_collection_end(lg_session *s, const lg_record *rec)
 	return strcmp(reason, "completed") == 0 ? 0 : set_failure(s->suite, rec);
 }
 
-/* The last line of the child's stderr, for a collection that died. */
-static const char *last_line(lg_tail *err)
-{
-	char *text = err->data.ptr;
-	size_t end = err->data.len;
-
-	if (!text)
-		return "";
-	while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
-		text[--end] = '\0';
-	while (end > 0 && text[end - 1] != '\n')
-		end--;
-	return text + end;
-}
-
 /* The user's conftest may print: stdout is read and dropped. */
 static int run_collection(lg_pytest_suite *out, lg_child *child, double timeout)
 {
 	lg_tail err = LG_TAIL_INIT(ERR_LIMIT);
 	lg_session session;
-	char status[128];
+	char status[128], line[512];
 	int rc;
 
 	lg_session_init_collection(&session, out);
@@ -115,8 +100,9 @@ static int run_collection(lg_pytest_suite *out, lg_child *child, double timeout)
 		rc = LG_EPROTO;
 	} else if (rc == 0 && !out->ended) {
 		lg_proc_describe_status(status, sizeof(status), child->proc.status);
+		lg_child_stderr_line(line, sizeof(line), &err);
 		lg_error_set("the collection ended without a result (%s)%s%s",
-			     status, *last_line(&err) ? ": " : "", last_line(&err));
+			     status, *line ? ": " : "", line);
 		rc = LG_EINVALID;
 	} else if (rc == 0 && out->error) {
 		lg_error_set("%s", out->error);

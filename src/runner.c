@@ -37,7 +37,6 @@ static size_t test_arguments(const char **argv, size_t n, const lg_workload *wl)
 /* How long output may keep flowing after the child exited (a grandchild
  * that escaped the process group can hold the pipes open). */
 #define EXIT_GRACE_SECONDS 1.0
-#define POLL_INTERVAL_MS 100
 
 /* The explain pass aims for this many seconds of calls, whatever the
  * detection pass's --duration: enough points to fit (its counts are exact),
@@ -354,32 +353,6 @@ static int set_detail(lg_workload_result *r, const char *fmt, ...)
 	return 0;
 }
 
-/* The line of stderr that says most about a crash: faulthandler's innermost
- * frame outside the agent (PYTHONFAULTHANDLER is set), else the last line. */
-static void crash_line(char *out, size_t size, const lg_tail *err)
-{
-	const char *text = lg_buf_cstr(&err->data);
-	const char *at = strstr(text, "(most recent call first):\n");
-	size_t end = err->data.len, start;
-
-	for (const char *p = at; p && (p = strchr(p, '\n')) && p[1] == ' '; ) {
-		const char *frame = p + 1 + strspn(p + 1, " ");
-
-		p = strchr(frame, '\n');
-		if (strncmp(frame, "File \"<string>\"", 15) != 0 &&
-		    strncmp(frame, "File \"<leakgate>/", 17) != 0) {
-			snprintf(out, size, "%.*s", p ? (int)(p - frame) : (int)strlen(frame), frame);
-			return;
-		}
-	}
-	while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r'))
-		end--;
-	start = end;
-	while (start > 0 && text[start - 1] != '\n')
-		start--;
-	snprintf(out, size, "%.*s", (int)(end - start), text + start);
-}
-
 /* lg_judge, then the caller's own judgement (the baseline's). */
 static int judge(lg_workload_result *r, const lg_runner_options *opts)
 {
@@ -435,7 +408,7 @@ static int slot_conclude(slot *s, const lg_runner_options *opts)
 	case KILLED_NONE:
 		if (s->session.state == LG_SESSION_ENDED)
 			break;
-		crash_line(line, sizeof(line), &r->err);
+		lg_child_stderr_line(line, sizeof(line), &r->err);
 		if (s->session.state == LG_SESSION_START) {
 			/* The agent never spoke: not a Python 3 we can drive. */
 			r->outcome = LG_OUTCOME_SPAWN_FAILED;
@@ -619,7 +592,7 @@ static int slot_conclude_explain(slot *s)
 		rc = asprintf(&why, "cancelled: leakgate was interrupted (SIG%s)",
 			      sigabbrev_np(s->cancel_signal) ? sigabbrev_np(s->cancel_signal) : "?");
 	else if (s->session.state != LG_SESSION_ENDED) {
-		crash_line(line, sizeof(line), &s->explain_err);
+		lg_child_stderr_line(line, sizeof(line), &s->explain_err);
 		rc = asprintf(&why, "%s%s%s", status, *line ? ": " : "", line);
 	} else
 		rc = 0;
@@ -812,7 +785,7 @@ int lg_runner_run(lg_run_result *out, const lg_workload *workloads,
 			fds[nfds].revents = 0;
 			nfds++;
 		}
-		if (active && poll(fds, nfds, POLL_INTERVAL_MS) < 0 && errno != EINTR) {
+		if (active && poll(fds, nfds, LG_CHILD_POLL_MS) < 0 && errno != EINTR) {
 			rc = lg_error_set_os("poll failed");
 			goto done;
 		}

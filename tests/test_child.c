@@ -9,6 +9,14 @@
 
 #define HELLO "hello\tproto=2\tpython=3.11.2\timpl=cpython\tpid=7\tmetrics=\tmode=collect\n"
 
+/* A child whose records go to a collection session of suite. */
+static void collecting(lg_child *child, lg_session *session, lg_pytest_suite *suite)
+{
+	lg_child_init(child);
+	lg_session_init_collection(session, suite);
+	lg_child_begin_session(child, session);
+}
+
 static void test_records_torn_across_reads(void **state)
 {
 	static const char text[] = HELLO "test\tnode=a.py::t1\ntest\tnode=a.py::t2\n"
@@ -18,9 +26,7 @@ static void test_records_torn_across_reads(void **state)
 	lg_child child;
 
 	(void)state;
-	lg_child_init(&child);
-	lg_session_init_collection(&session, &suite);
-	lg_child_begin_session(&child, &session);
+	collecting(&child, &session, &suite);
 	for (size_t at = 0; at < sizeof(text) - 1; at += 5)
 		assert_lg_ok(lg_child_feed(&child, text + at,
 					   sizeof(text) - 1 - at < 5 ? sizeof(text) - 1 - at : 5));
@@ -39,9 +45,7 @@ static void test_a_broken_record_ends_the_session(void **state)
 	lg_child child;
 
 	(void)state;
-	lg_child_init(&child);
-	lg_session_init_collection(&session, &suite);
-	lg_child_begin_session(&child, &session);
+	collecting(&child, &session, &suite);
 	/* A test before hello: out of order. */
 	assert_lg_ok(lg_child_feed(&child, "test\tnode=a.py::t\n", 18));
 	assert_non_null(child.protocol_error);
@@ -72,11 +76,9 @@ static void test_a_real_child_to_its_end(void **state)
 	lg_child child;
 
 	(void)state;
-	lg_child_init(&child);
+	collecting(&child, &session, &suite);
 	child.proc.argv = argv;
 	child.err = &err; /* stdout: read and dropped */
-	lg_session_init_collection(&session, &suite);
-	lg_child_begin_session(&child, &session);
 	assert_lg_ok(lg_proc_start(&child.proc));
 	assert_lg_ok(lg_child_wait(&child, 30));
 	assert_false(lg_child_open(&child));
@@ -99,10 +101,8 @@ static void test_a_child_past_its_deadline(void **state)
 	double start = lg_proc_clock();
 
 	(void)state;
-	lg_child_init(&child);
+	collecting(&child, &session, &suite);
 	child.proc.argv = argv;
-	lg_session_init_collection(&session, &suite);
-	lg_child_begin_session(&child, &session);
 	assert_lg_ok(lg_proc_start(&child.proc));
 	assert_int_equal(lg_child_wait(&child, 0.3), LG_EINVALID);
 	assert_non_null(strstr(lg_error_last(), "no result after 0.3 s (timeout)"));
@@ -113,6 +113,30 @@ static void test_a_child_past_its_deadline(void **state)
 	lg_pytest_suite_dispose(&suite);
 }
 
+static void test_the_line_stderr_ends_with(void **state)
+{
+	lg_tail err = LG_TAIL_INIT(4096);
+	char line[128];
+
+	(void)state;
+	lg_child_stderr_line(line, sizeof(line), &err);
+	assert_string_equal(line, "");
+	assert_lg_ok(lg_buf_puts(&err.data, "a warning\nImportError: no x\r\n\n"));
+	lg_child_stderr_line(line, sizeof(line), &err);
+	assert_string_equal(line, "ImportError: no x");
+	/* faulthandler's innermost frame that is not the agent's. */
+	lg_buf_clear(&err.data);
+	assert_lg_ok(lg_buf_puts(&err.data,
+		"Fatal Python error: Segmentation fault\n\n"
+		"Current thread 0x1 (most recent call first):\n"
+		"  File \"<leakgate>/common.py\", line 9 in call_batch\n"
+		"  File \"/src/crash.py\", line 4 in run\n"
+		"  File \"<string>\", line 1 in <module>\n"));
+	lg_child_stderr_line(line, sizeof(line), &err);
+	assert_string_equal(line, "File \"/src/crash.py\", line 4 in run");
+	lg_tail_dispose(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_a_broken_record_ends_the_session),
 		cmocka_unit_test(test_a_real_child_to_its_end),
 		cmocka_unit_test(test_a_child_past_its_deadline),
+		cmocka_unit_test(test_the_line_stderr_ends_with),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,9 @@ typedef struct {
 } lg_child;
 
 #define LG_CHILD_FDS 3 /* stdout, stderr, the record pipe */
+/* How long a poll() of children's pipes waits at most: deadlines, exits
+ * and the progress clock are checked at least this often. */
+#define LG_CHILD_POLL_MS 100
 
 void lg_child_init(lg_child *c);
 
@@ -70,5 +73,10 @@ int lg_child_wait(lg_child *c, double timeout);
 void lg_child_end(lg_child *c);
 
 void lg_child_dispose(lg_child *c);
+
+/* The line of a child's stderr that says most about how it ended, into
+ * out: faulthandler's innermost frame outside the agent (with
+ * PYTHONFAULTHANDLER set), else the last line. */
+void lg_child_stderr_line(char *out, size_t size, const lg_tail *err);
 
 #endif
