@@ -299,7 +299,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	const lg_sample *first, *last;
 	lg_fit fits[LG_METRIC_COUNT];
 	unsigned fitted = 0;
-	int enough = 1, leaking = 0, resource = 0, clean = 1, past = 0, grown, rc;
+	int enough = 1, leaks = 0, leaking = 0, resource = 0, clean = 1, past = 0, grown, rc;
 	double window = 0, end_from = 0, spent;
 
 	*settled = 0;
@@ -312,6 +312,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		if (!((fitted >> m) & 1u))
 			continue;
 		enough = enough && fits[m].enough;
+		leaks = leaks || fits[m].leaks;
 		leaking = leaking || fits[m].leaks || fits[m].undecided;
 		/* fds, threads, uncollectable objects: nothing caches them by
 		 * the thousand, no plateau to wait for. */
@@ -350,13 +351,13 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	} else {
 		double flat;
 
-		/* Flat at the end of a window whose fit still says leak: a
-		 * count that creeps more slowly than the flat end can see
-		 * (one block per 172 calls, flat over the last 384 by chance)
-		 * goes on, as any leak does. */
+		/* A flat end settles what is undecided, not a fit that says
+		 * leak: a count that creeps more slowly than the flat end can
+		 * see (one block per 172 calls over 4,000, flat over the last
+		 * 384 by chance) goes on, as any leak does. */
 		lg_series_flat_end(&flat, s, wl);
-		*settled = enough && !leaking &&
-			   (flat > 0 || (clean && window >= LG_CLEAN_MIN_CALLS));
+		*settled = enough && ((flat > 0 && !leaks) ||
+				      (!leaking && clean && window >= LG_CLEAN_MIN_CALLS));
 	}
 	return 0;
 }

@@ -54,10 +54,10 @@ void lg_series_flat_end(double *calls, const lg_series *s, const lg_workload *wl
  * Whether the samples so far settle the verdict, so the runner can end the
  * run early (the agent judges nothing). Pure: reads r->series and
  * r->workload. *settled = 1:
- *   - before --calls and --duration, when nothing leaks: the series ends
- *     exactly flat (lg_series_flat_end), or every judged metric is clearly clean
- *     (the interval's upper end at half the byte threshold, a count's well
- *     below what a leak shows) over a window of at least
+ *   - before --calls and --duration: the series ends exactly flat
+ *     (lg_series_flat_end) and no fit says leak, or every judged metric is
+ *     clearly clean (the interval's upper end at half the byte threshold, a
+ *     count's well below what a leak shows) over a window of at least
  *     LG_CLEAN_MIN_CALLS calls; a leak is never settled this early, since a
  *     cache still filling looks the same;
  *   - at --calls: unless something leaks (an undecided count counts as
