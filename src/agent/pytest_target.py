@@ -54,6 +54,10 @@ def import_pytest():
 
 
 PHASES = ("setup", "call", "teardown")
+# Fixtures that read what the phases' hooks keep: no direct runs with them.
+HOOK_FIXTURES = frozenset(("caplog", "tmp_path", "tmpdir"))
+CURRENT_TEST = "PYTEST_CURRENT_TEST"  # set by pytest's runner around every phase
+CAPTURE_READS = 64  # direct runs between two reads of the captured output
 
 
 class Collector(object):
@@ -221,6 +225,10 @@ class Suite(object):
         callers = getattr(self.config.pluginmanager, "_plugin2hookcallers", None)
         self.callers = callers if isinstance(callers, dict) else {}
         self.callers_lengths = dict((p, len(c)) for p, c in self.callers.items())
+        self.callers_total = self.callers_size()
+
+    def callers_size(self):
+        return len(self.callers), sum(map(len, self.callers.values()))
 
     def item(self, node_id):
         """The collected item of node_id. A file that failed to collect is
@@ -253,10 +261,11 @@ class Suite(object):
         for key, values in self.stats.items():
             if isinstance(values, list):
                 del values[self.stats_lengths.get(key, 0):]
-        for plugin in [p for p in self.callers if p not in self.callers_lengths]:
-            del self.callers[plugin]
-        for plugin, n in self.callers_lengths.items():
-            del self.callers.get(plugin, [])[n:]
+        if self.callers_size() != self.callers_total:  # the sizes tell, cheaply
+            for plugin in [p for p in self.callers if p not in self.callers_lengths]:
+                del self.callers[plugin]
+            for plugin, n in self.callers_lengths.items():
+                del self.callers.get(plugin, [])[n:]
         if os.path.isdir(self.cache_dir):
             import shutil
             for kept in ("v", "d"):  # values, and the directories of cache.mkdir
@@ -265,6 +274,23 @@ class Suite(object):
     def close(self):
         import shutil
         shutil.rmtree(self.cache_dir, ignore_errors=True)
+
+
+def raise_again(exc):
+    if exc is not None:
+        raise exc
+
+
+class QuickRun(object):
+    """What the runs after the first need (PytestTest.quick_phases)."""
+
+    def __init__(self, hooks, makereport, capture, CallInfo, reraise):
+        self.hooks = hooks  # the three phases' hooks, without the capture plugin's
+        self.makereport = makereport
+        self.capture = capture
+        self.CallInfo = CallInfo
+        self.reraise = reraise
+        self.direct = False  # see PytestTest.direct_allowed
 
 
 class PytestTest(object):
@@ -279,6 +305,8 @@ class PytestTest(object):
         self.temps = set()
         self.finalizers = []
         self.quick = None  # what quick_run needs: see quick_phases
+        # PYTEST_CURRENT_TEST in a direct run's phases, as pytest's runner sets it.
+        self.current = dict((when, "%s (%s)" % (item.nodeid, when)) for when in PHASES)
         # Markers a test adds to itself (request.applymarker) are of one run.
         self.markers = len(getattr(item, "own_markers", ()))
         # A doctest's namespace: the doctest runner empties it after every
@@ -303,7 +331,9 @@ class PytestTest(object):
         if self.globs is not None:
             item.dtest.globs.clear()
             item.dtest.globs.update(self.globs)
-        run = self.quick_run if self.quick else self.full_run
+        run = self.full_run
+        if self.quick:
+            run = self.direct_run if self.quick.direct else self.quick_run
         catch_warnings = self.suite.catch_warnings
         if catch_warnings is None:
             return run()
@@ -339,37 +369,116 @@ class PytestTest(object):
         from _pytest.runner import CallInfo
         # item.ihook makes a hook proxy at every use: once per test here.
         makereport = self.item.ihook.pytest_runtest_makereport
-        return hooks, makereport, capture, CallInfo, (Exit, KeyboardInterrupt)
+        quick = QuickRun(hooks, makereport, capture, CallInfo, (Exit, KeyboardInterrupt))
+        quick.direct = self.direct_allowed(hooks + [makereport])
+        return quick
+
+    def direct_allowed(self, hooks):
+        """Whether the runs can go without the phases' hooks (direct_run):
+        only pytest's own plugins hook them for this test, and the test
+        uses none of the fixtures that read what those hooks keep (caplog
+        the logging plugin's records, tmp_path pytest 8's reports)."""
+        item = self.item
+        setupstate = getattr(item.session, "_setupstate", None)
+        if not (hasattr(setupstate, "setup") and hasattr(setupstate, "teardown_exact")
+                and hasattr(setupstate, "stack")):
+            return False  # pytest before 7: another SetupState
+        if set(getattr(item, "fixturenames", ())) & HOOK_FIXTURES:
+            return False
+        obj = getattr(item, "obj", None)
+        if any(callable(getattr(obj, name, None)) for name in ("setup", "teardown")):
+            return False  # nose-style, run by the nose plugin's setup hook (pytest 7)
+        hypothesis = getattr(obj, "is_hypothesis_test", False)
+        for hook in hooks:
+            for impl in hook.get_hookimpls():
+                plugin = impl.plugin
+                module = getattr(plugin, "__name__", None) or type(plugin).__module__
+                if module.startswith("_pytest."):
+                    continue
+                if module == "_hypothesis_pytestplugin" and not hypothesis:
+                    continue  # its hooks act on hypothesis's tests only
+                return False
+        return True
+
+    def start_run(self, quick):
+        item = self.item
+        if hasattr(item, "_request") and not item._request:
+            item._initrequest()
+        if quick.capture is not None:
+            quick.capture.resume_global_capture()
+            quick.capture.activate_fixture()
+
+    def end_run(self, quick, read):
+        item = self.item
+        if quick.capture is not None:
+            quick.capture.deactivate_fixture()
+            quick.capture.suspend_global_capture(in_=False)
+            if read:
+                quick.capture.read_global_capture()  # dropped, as tidy drops a report's
+        if hasattr(item, "_request"):
+            item._request = False
+            item.funcargs = None
 
     def quick_run(self):
         """One run as pytest's runtestprotocol does it, captured once for
         the whole run; its reports."""
         item = self.item
-        hooks, makereport, capture, CallInfo, reraise = self.quick
-        if hasattr(item, "_request") and not item._request:
-            item._initrequest()
+        quick = self.quick
+        self.start_run(quick)
         calls = []
-        if capture is not None:
-            capture.resume_global_capture()
-            capture.activate_fixture()
         try:
-            for when, hook in zip(PHASES, hooks):
+            for when, hook in zip(PHASES, quick.hooks):
                 if when == "call" and calls[0].excinfo is not None:
                     continue  # a setup that failed or skipped: no call
                 kwargs = {"nextitem": item.parent} if when == "teardown" else {}
-                calls.append(CallInfo.from_call(lambda: hook(item=item, **kwargs), when=when,
-                                                reraise=reraise))
+                calls.append(quick.CallInfo.from_call(lambda: hook(item=item, **kwargs),
+                                                      when=when, reraise=quick.reraise))
         finally:
-            if capture is not None:
-                capture.deactivate_fixture()
-                capture.suspend_global_capture(in_=False)
-                capture.read_global_capture()  # dropped, as tidy drops a report's
-        if hasattr(item, "_request"):
-            item._request = False
-            item.funcargs = None
+            self.end_run(quick, True)
         # Made for every phase: plugins keep state from them (pytest 8's
         # tmp_path decides by its report whether to remove its directory).
-        return [makereport(item=item, call=call) for call in calls]
+        return [quick.makereport(item=item, call=call) for call in calls]
+
+    def direct_run(self):
+        """One run as pytest's own runtest hooks do it, without the hooks
+        (direct_allowed): the test's fixtures set up, the test run through
+        pytest_pyfunc_call, the fixtures torn down. A run that fails gets
+        the report pytest makes of it; one that passes, none. The captured
+        output is dropped every CAPTURE_READS runs, not after each: a short
+        test's run costs about a third of a quick run's (cbor2's 190 us: 63)."""
+        item = self.item
+        quick = self.quick
+        setupstate = item.session._setupstate
+        failed = []
+        current, environ = self.current, os.environ
+        self.start_run(quick)
+        try:
+            when = "setup"
+            try:
+                environ[CURRENT_TEST] = current[when]
+                setupstate.setup(item)
+                when = "call"
+                environ[CURRENT_TEST] = current[when]
+                item.runtest()
+            except quick.reraise:
+                raise
+            except BaseException as exc:  # pytest's outcomes (skip, fail) are BaseException
+                failed.append((when, exc))
+            try:
+                environ[CURRENT_TEST] = current["teardown"]
+                setupstate.teardown_exact(item.parent)
+            except quick.reraise:
+                raise
+            except BaseException as exc:
+                failed.append(("teardown", exc))
+        finally:
+            environ.pop(CURRENT_TEST, None)
+            self.end_run(quick, failed or self.runs % CAPTURE_READS == 0)
+        if not failed and getattr(item, "_excinfo", None):
+            failed.append(("call", None))  # a unittest case's failure: its makereport reads it
+        return [quick.makereport(item=item, call=quick.CallInfo.from_call(
+            lambda: raise_again(exc), when=when, reraise=quick.reraise))
+            for when, exc in failed]
 
     def tidy(self):
         """Forget what pytest kept of this run."""

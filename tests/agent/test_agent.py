@@ -280,6 +280,56 @@ class SuiteTest(unittest.TestCase):
                 def test_xpass():
                     pass
             """,
+            "test_d.py": """
+                import os
+                import unittest
+                import pytest
+                EVENTS = []
+                RUNS = []
+
+                @pytest.fixture
+                def each():
+                    EVENTS.append("up")
+                    EVENTS.append(os.environ.get("PYTEST_CURRENT_TEST"))
+                    yield
+                    EVENTS.append("down")
+
+                def test_each(each, capsys):
+                    print("out")
+                    assert capsys.readouterr().out == "out\\n"
+                    assert os.environ["PYTEST_CURRENT_TEST"] == "test_d.py::test_each (call)"
+
+                def test_skips_on_run_2():
+                    RUNS.append(1)
+                    if len(RUNS) == 2:
+                        pytest.skip("enough")
+
+                @pytest.fixture
+                def breaks():
+                    RUNS.append(1)
+                    if len(RUNS) > 3:
+                        raise OSError("no more")
+
+                def test_setup_breaks(breaks):
+                    pass
+
+                class Case(unittest.TestCase):
+                    runs = 0
+
+                    def test_third_run_fails(self):
+                        Case.runs += 1
+                        self.assertLess(Case.runs, 3)
+            """,
+            "hooked/conftest.py": """
+                CALLS = []
+
+                def pytest_runtest_call(item):
+                    CALLS.append(item.name)
+            """,
+            "hooked/test_h.py": """
+                def test_hooked():
+                    pass
+            """,
             "mod.py": '''
                 SEED = 2
 
@@ -291,6 +341,7 @@ class SuiteTest(unittest.TestCase):
                     return 2 * x
             ''',
         }
+        os.mkdir(os.path.join(self.dir, "hooked"))
         for name, text in files.items():
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(textwrap.dedent(text))
@@ -301,7 +352,7 @@ class SuiteTest(unittest.TestCase):
     def tearDown(self):
         os.chdir(self.cwd)
         sys.path.remove(self.dir)
-        for name in ("test_a", "test_b", "test_c", "mod"):
+        for name in ("test_a", "test_b", "test_c", "test_d", "test_h", "conftest", "mod"):
             sys.modules.pop(name, None)
         import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -337,10 +388,12 @@ class SuiteTest(unittest.TestCase):
                 _, _, output = suite.load("pytest:test_c.py::test_output")
                 output.leakgate_prepare()
                 self.assertIsNotNone(output.quick)
+                self.assertFalse(output.quick.direct)  # caplog reads the logging hooks' records
                 for _ in range(3):
                     output()
                 _, _, third = suite.load("pytest:test_c.py::test_third_run_fails")
                 third.leakgate_prepare()
+                self.assertTrue(third.quick.direct)
                 third()
                 with self.assertRaises(pytest_target.TestFailure) as failed:
                     third()
@@ -349,6 +402,57 @@ class SuiteTest(unittest.TestCase):
                 _, _, xpass = suite.load("pytest:test_c.py::test_xpass")
                 xpass.leakgate_prepare()
                 self.assertIsNone(xpass.quick)
+            finally:
+                suite.close()
+                gc.unfreeze()
+
+    def test_direct_runs(self):
+        """A test only pytest's own plugins hook runs without the phases'
+        hooks (direct_run): its function fixtures are set up and torn down
+        every run, capsys works, PYTEST_CURRENT_TEST is set, and a skip, a
+        setup that breaks and a unittest case that fails on a later run
+        report as the whole protocol would. A test a conftest.py hooks
+        keeps the hooks."""
+        from _leakgate import pytest_target
+        with RecordPipe():
+            suite = pytest_target.Suite(["-p", "no:cacheprovider", "test_d.py", "hooked"])
+            try:
+                def prepared(node):
+                    test = suite.load("pytest:" + node)[2]
+                    test.leakgate_prepare()
+                    return test
+
+                def failure(test):
+                    with self.assertRaises(pytest_target.TestFailure) as failed:
+                        test()
+                    return (str(failed.exception), failed.exception.leakgate_type,
+                            failed.exception.leakgate_text)
+
+                each = prepared("test_d.py::test_each")
+                self.assertTrue(each.quick.direct)
+                for _ in range(2):
+                    each()
+                events = sys.modules["test_d"].EVENTS
+                self.assertEqual(events, ["up", "test_d.py::test_each (setup)", "down"] * 3)
+                self.assertNotIn("PYTEST_CURRENT_TEST", os.environ)
+                message, _, _ = failure(prepared("test_d.py::test_skips_on_run_2"))
+                self.assertEqual(message, "passed 1 run, skipped run 2: enough")
+                setup = prepared("test_d.py::test_setup_breaks")
+                self.assertTrue(setup.quick.direct)
+                message, exc_type, text = failure(setup)
+                self.assertEqual(message, "passed 1 run, failed run 2 (in setup): no more")
+                self.assertEqual(exc_type, "OSError")
+                self.assertIn("def breaks", text)
+                case = prepared("test_d.py::Case::test_third_run_fails")
+                self.assertTrue(case.quick.direct)
+                case()
+                message, _, text = failure(case)
+                self.assertIn("passed 2 runs, failed run 3 (in call)", message)
+                self.assertIn("3 not less than 3", text)
+                hooked = prepared("hooked/test_h.py::test_hooked")
+                self.assertFalse(hooked.quick.direct)
+                hooked()
+                self.assertEqual(sys.modules["conftest"].CALLS, ["test_hooked"] * 2)
             finally:
                 suite.close()
                 gc.unfreeze()
