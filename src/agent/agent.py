@@ -32,13 +32,16 @@ from .common import (PROTO_FD, begin, call_batch, finish, hello, message_of, not
 # calls so far, so a run that goes on adds samples slowly.
 SAMPLE_SHARE = 20
 BATCH_SHARE = 32
-# A suite's test (a serving child) aims for 1/128 of --duration: most are
+# A suite's test (a serving child) aims for 1/256 of --duration: most are
 # judged by the flat end (four samples that no count moved over), which
 # should span a few hundred calls, not four batches of 1/32 of --duration
 # (2,000 calls and more of a fast test, where a count that moves once in
-# a while never looks flat). A sample, with the runner's answer, costs
-# about 0.2 ms: under 2% of such a batch.
-SERVED_BATCH_SHARE = 128
+# a while never looks flat). A test's direct run (pytest_target) costs
+# 25-90 us, so a batch of 7.8 ms holds 100-300 of them, as 1/128 did of
+# the whole protocol's runs (cbor2's suite: 52 -> 46-50 s wall, multidict's
+# 54 -> 42 s, the same verdicts). A sample, with the runner's answer,
+# costs about 0.2 ms: under 3% of such a batch.
+SERVED_BATCH_SHARE = 256
 # Bytes of C stderr's buffer while the pymalloc statistics print (about 5 KB).
 STATS_BUFFER = 1 << 16
 CONTROL_FD = 5  # the runner's orders to a child that runs many tests

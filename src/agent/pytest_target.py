@@ -54,8 +54,9 @@ def import_pytest():
 
 
 PHASES = ("setup", "call", "teardown")
-# Fixtures that read what the phases' hooks keep: no direct runs with them.
-HOOK_FIXTURES = frozenset(("caplog", "tmp_path", "tmpdir"))
+# Fixtures that read what a plugin's phase hooks keep, by the plugin: no
+# direct runs with them while it hooks the phases.
+HOOK_FIXTURES = (("_pytest.logging", {"caplog"}), ("_pytest.tmpdir", {"tmp_path", "tmpdir"}))
 CURRENT_TEST = "PYTEST_CURRENT_TEST"  # set by pytest's runner around every phase
 CAPTURE_READS = 64  # direct runs between two reads of the captured output
 
@@ -376,29 +377,30 @@ class PytestTest(object):
     def direct_allowed(self, hooks):
         """Whether the runs can go without the phases' hooks (direct_run):
         only pytest's own plugins hook them for this test, and the test
-        uses none of the fixtures that read what those hooks keep (caplog
-        the logging plugin's records, tmp_path pytest 8's reports)."""
+        uses none of the fixtures that read what those hooks keep: caplog
+        the logging plugin's records, tmp_path the reports pytest 8's
+        tmpdir plugin keeps (pytest 7's keeps none)."""
         item = self.item
         setupstate = getattr(item.session, "_setupstate", None)
         if not (hasattr(setupstate, "setup") and hasattr(setupstate, "teardown_exact")
                 and hasattr(setupstate, "stack")):
             return False  # pytest before 7: another SetupState
-        if set(getattr(item, "fixturenames", ())) & HOOK_FIXTURES:
-            return False
         obj = getattr(item, "obj", None)
         if any(callable(getattr(obj, name, None)) for name in ("setup", "teardown")):
             return False  # nose-style, run by the nose plugin's setup hook (pytest 7)
         hypothesis = getattr(obj, "is_hypothesis_test", False)
+        modules = set()
         for hook in hooks:
             for impl in hook.get_hookimpls():
                 plugin = impl.plugin
-                module = getattr(plugin, "__name__", None) or type(plugin).__module__
-                if module.startswith("_pytest."):
-                    continue
-                if module == "_hypothesis_pytestplugin" and not hypothesis:
-                    continue  # its hooks act on hypothesis's tests only
+                modules.add(getattr(plugin, "__name__", None) or type(plugin).__module__)
+        for module in modules:
+            if module == "_hypothesis_pytestplugin" and not hypothesis:
+                continue  # its hooks act on hypothesis's tests only
+            if not module.startswith("_pytest."):
                 return False
-        return True
+        uses = set(getattr(item, "fixturenames", ()))
+        return not any(uses & names for module, names in HOOK_FIXTURES if module in modules)
 
     def start_run(self, quick):
         item = self.item

@@ -138,7 +138,7 @@ class OrdersTest(unittest.TestCase):
 
 class BatchTest(unittest.TestCase):
     """A suite's test (a serving child, on the runner's orders) is sampled
-    in batches of 1/128 of --duration, a workload of its own in 1/32."""
+    in batches of 1/256 of --duration, a workload of its own in 1/32."""
 
     class Orders(object):
         def __init__(self, samples):
@@ -177,8 +177,8 @@ class BatchTest(unittest.TestCase):
         return batches[0]
 
     def test_served_batches_are_smaller(self):
-        # 2.56 s / 128 = 20 ms: 256 calls; 2.56 s / 32 = 80 ms: 1,024.
-        self.assertEqual(self.calibrated_batch(self.Orders(20)), 256)
+        # 2.56 s / 256 = 10 ms: 128 calls; 2.56 s / 32 = 80 ms: 1,024.
+        self.assertEqual(self.calibrated_batch(self.Orders(20)), 128)
         self.assertEqual(self.calibrated_batch(None), 1024)
 
 
@@ -312,6 +312,9 @@ class SuiteTest(unittest.TestCase):
 
                 def test_setup_breaks(breaks):
                     pass
+
+                def test_tmp(tmp_path):
+                    (tmp_path / "made").write_text("run")
 
                 class Case(unittest.TestCase):
                     runs = 0
@@ -449,6 +452,14 @@ class SuiteTest(unittest.TestCase):
                 message, _, text = failure(case)
                 self.assertIn("passed 2 runs, failed run 3 (in call)", message)
                 self.assertIn("3 not less than 3", text)
+                tmp = prepared("test_d.py::test_tmp")
+                # pytest 8's tmp_path reads the reports its plugin keeps; 7's none.
+                keeps = [i for i in suite.config.hook.pytest_runtest_makereport.get_hookimpls()
+                         if getattr(i.plugin, "__name__", "") == "_pytest.tmpdir"]
+                self.assertEqual(tmp.quick.direct, not keeps)
+                for _ in range(3):
+                    tmp()
+                self.assertEqual(set(os.listdir(tmp.basetemp)), tmp.temps)
                 hooked = prepared("hooked/test_h.py::test_hooked")
                 self.assertFalse(hooked.quick.direct)
                 hooked()
