@@ -26,8 +26,9 @@
  * calls only when their growth is steady: it does not slow down (the
  * second half of the window at least half the first; a slow test's caches
  * fill that way, hypothesis's: 385, 70, 31, 19 B/call a quarter over 1,200
- * calls) and is even (the interval's low end at least half the slope);
- * else they are undecided too.
+ * calls) and is even (the interval's low end at least half the slope,
+ * and no sample below the one before it: what is kept only adds); else
+ * they are undecided too.
  *
  * A run that ended abnormally (exception, crash, timeout, memory limit) but
  * whose samples already show a leak is a leak, with the ending in the message
