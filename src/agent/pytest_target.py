@@ -57,6 +57,19 @@ PHASES = ("setup", "call", "teardown")
 # Fixtures that read what a plugin's phase hooks keep, by the plugin: no
 # direct runs with them while it hooks the phases.
 HOOK_FIXTURES = (("_pytest.logging", {"caplog"}), ("_pytest.tmpdir", {"tmp_path", "tmpdir"}))
+# Plugins whose phase hooks act on some tests only, by module: whether the
+# hooks act on a test. A test they all leave alone can run direct.
+PLUGINS_ACTING_ON = {
+    "_hypothesis_pytestplugin":  # hypothesis's own tests
+        lambda item: getattr(getattr(item, "obj", None), "is_hypothesis_test", False),
+    "pytest_asyncio.plugin":  # tests marked asyncio (its auto mode marks them)
+        lambda item: item.get_closest_marker("asyncio") is not None,
+    "pytest_timeout":  # a test with a timeout: marked, --timeout, the ini's, the env's
+        lambda item: bool(item.get_closest_marker("timeout")
+                          or item.config.getoption("timeout", None)
+                          or item.config.getini("timeout")
+                          or os.environ.get("PYTEST_TIMEOUT")),
+}
 CURRENT_TEST = "PYTEST_CURRENT_TEST"  # set by pytest's runner around every phase
 CAPTURE_READS = 64  # direct runs between two reads of the captured output
 
@@ -378,7 +391,8 @@ class PytestTest(object):
 
     def direct_allowed(self, hooks):
         """Whether the runs can go without the phases' hooks (direct_run):
-        only pytest's own plugins hook them for this test, and the test
+        only pytest's own plugins hook them for this test, or plugins that
+        leave this test alone (PLUGINS_ACTING_ON), and the test
         uses none of the fixtures that read what those hooks keep: caplog
         the logging plugin's records, tmp_path the reports pytest 8's
         tmpdir plugin keeps (pytest 7's keeps none)."""
@@ -390,16 +404,19 @@ class PytestTest(object):
         obj = getattr(item, "obj", None)
         if any(callable(getattr(obj, name, None)) for name in ("setup", "teardown")):
             return False  # nose-style, run by the nose plugin's setup hook (pytest 7)
-        hypothesis = getattr(obj, "is_hypothesis_test", False)
         modules = set()
         for hook in hooks:
             for impl in hook.get_hookimpls():
                 plugin = impl.plugin
                 modules.add(getattr(plugin, "__name__", None) or type(plugin).__module__)
         for module in modules:
-            if module == "_hypothesis_pytestplugin" and not hypothesis:
-                continue  # its hooks act on hypothesis's tests only
-            if not module.startswith("_pytest."):
+            if module.startswith("_pytest."):
+                continue
+            acts_on = PLUGINS_ACTING_ON.get(module)
+            try:
+                if acts_on is None or acts_on(item):
+                    return False
+            except Exception:
                 return False
         uses = set(getattr(item, "fixturenames", ()))
         return not any(uses & names for module, names in HOOK_FIXTURES if module in modules)

@@ -323,6 +323,34 @@ class SuiteTest(unittest.TestCase):
                         Case.runs += 1
                         self.assertLess(Case.runs, 3)
             """,
+            "pytest_timeout.py": """
+                # A stand-in for pytest-timeout: its hooks act on a test
+                # with a timeout only.
+                import pytest
+                CALLS = []
+
+                def pytest_addoption(parser):
+                    parser.addini("timeout", "seconds")
+                    parser.addoption("--timeout", dest="timeout", default=None)
+
+                def pytest_configure(config):
+                    config.addinivalue_line("markers", "timeout(seconds): a timeout")
+
+                @pytest.hookimpl(hookwrapper=True)
+                def pytest_runtest_call(item):
+                    CALLS.append(item.name)
+                    yield
+            """,
+            "test_e.py": """
+                import pytest
+
+                def test_plain():
+                    pass
+
+                @pytest.mark.timeout(5)
+                def test_timed():
+                    pass
+            """,
             "hooked/conftest.py": """
                 CALLS = []
 
@@ -355,7 +383,8 @@ class SuiteTest(unittest.TestCase):
     def tearDown(self):
         os.chdir(self.cwd)
         sys.path.remove(self.dir)
-        for name in ("test_a", "test_b", "test_c", "test_d", "test_h", "conftest", "mod"):
+        for name in ("test_a", "test_b", "test_c", "test_d", "test_e", "test_h", "conftest",
+                     "pytest_timeout", "mod"):
             sys.modules.pop(name, None)
         import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -464,6 +493,28 @@ class SuiteTest(unittest.TestCase):
                 self.assertFalse(hooked.quick.direct)
                 hooked()
                 self.assertEqual(sys.modules["conftest"].CALLS, ["test_hooked"] * 2)
+            finally:
+                suite.close()
+                gc.unfreeze()
+
+    def test_plugins_that_act_on_some_tests(self):
+        """A plugin known to hook the phases for some tests only (here a
+        stand-in for pytest-timeout) leaves the others direct runs; the
+        tests it acts on keep its hooks."""
+        from _leakgate import pytest_target
+        with RecordPipe():
+            suite = pytest_target.Suite(["-p", "no:cacheprovider", "-p", "no:timeout",
+                                         "-p", "pytest_timeout", "test_e.py"])
+            try:
+                tests = {}
+                for name in ("test_plain", "test_timed"):
+                    tests[name] = suite.load("pytest:test_e.py::" + name)[2]
+                    tests[name].leakgate_prepare()
+                    tests[name]()
+                self.assertTrue(tests["test_plain"].quick.direct)
+                self.assertFalse(tests["test_timed"].quick.direct)
+                self.assertEqual(sys.modules["pytest_timeout"].CALLS,
+                                 ["test_plain", "test_timed", "test_timed"])
             finally:
                 suite.close()
                 gc.unfreeze()
