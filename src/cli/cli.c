@@ -58,8 +58,8 @@ static const lg_cli_exit exits[] = {
 	       "file, option or key" },
 	{ "3", "a workload could not be measured: import error, exception, "
 	       "crash, timeout or memory limit, without evidence of a leak" },
-	{ "128+N", "run was interrupted by signal N: 143 SIGTERM, 130 SIGINT, "
-		   "129 SIGHUP" },
+	{ "128+N", "run was interrupted by signal N: 143 SIGTERM (a cancelled "
+		   "or timed-out CI job), 130 SIGINT (Ctrl-C), 129 SIGHUP" },
 };
 
 const lg_cli_command *lg_cli_commands(size_t *count)
@@ -176,6 +176,9 @@ int lg_cli_main(int argc, char **argv)
 	if (strcmp(name, "--settings-markdown") == 0)
 		return lg_doc_settings_markdown(stdout) < 0 ? LG_EXIT_USAGE
 							    : LG_EXIT_CLEAN;
+	if (strcmp(name, "--exit-codes-markdown") == 0)
+		return lg_doc_exit_codes_markdown(stdout) < 0 ? LG_EXIT_USAGE
+							      : LG_EXIT_CLEAN;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);

@@ -225,3 +225,22 @@ int lg_doc_settings_markdown(FILE *out)
 	lg_buf_dispose(&cell);
 	return rc;
 }
+
+int lg_doc_exit_codes_markdown(FILE *out)
+{
+	size_t count;
+	const lg_cli_exit *exits = lg_cli_exits(&count);
+
+	fputs("| code | meaning |\n| --- | --- |\n", out);
+	for (size_t i = 0; i < count; i++) {
+		fputc('|', out);
+		markdown_cell(out, exits[i].code, 0);
+		markdown_cell(out, exits[i].meaning, 0);
+		fputc('\n', out);
+	}
+	if (ferror(out)) {
+		lg_error_set("cannot write the exit codes");
+		return LG_EOS;
+	}
+	return 0;
+}
