@@ -71,7 +71,10 @@ PLUGINS_ACTING_ON = {
                           or os.environ.get("PYTEST_TIMEOUT")),
 }
 CURRENT_TEST = "PYTEST_CURRENT_TEST"  # set by pytest's runner around every phase
-CAPTURE_READS = 64  # direct runs between two reads of the captured output
+# Direct runs between two reads of the captured output, when pytest
+# captures to a file (--capture=fd, the default); captured in memory
+# (sys, tee-sys) it would read as the test's heap: read after every run.
+CAPTURE_READS = 64
 
 
 class Collector(object):
@@ -305,6 +308,7 @@ class QuickRun(object):
         self.CallInfo = CallInfo
         self.reraise = reraise
         self.direct = False  # see PytestTest.direct_allowed
+        self.reads = CAPTURE_READS if getattr(capture, "_method", None) == "fd" else 1
 
 
 class PytestTest(object):
@@ -465,7 +469,7 @@ class PytestTest(object):
         (direct_allowed): the test's fixtures set up, the test run through
         pytest_pyfunc_call, the fixtures torn down. A run that fails gets
         the report pytest makes of it; one that passes, none. The captured
-        output is dropped every CAPTURE_READS runs, not after each: a short
+        output is dropped every quick.reads runs, not after each: a short
         test's run costs about half a quick run's (cbor2's test_integer: 87 us, 190)."""
         item = self.item
         quick = self.quick
@@ -494,7 +498,7 @@ class PytestTest(object):
                 failed.append(("teardown", exc))
         finally:
             environ.pop(CURRENT_TEST, None)
-            self.end_run(quick, failed or self.runs % CAPTURE_READS == 0)
+            self.end_run(quick, failed or self.runs % quick.reads == 0)
         if not failed and getattr(item, "_excinfo", None):
             failed.append(("call", None))  # a unittest case's failure: its makereport reads it
         return [quick.makereport(item=item, call=quick.CallInfo.from_call(

@@ -313,6 +313,9 @@ class SuiteTest(unittest.TestCase):
                 def test_setup_breaks(breaks):
                     pass
 
+                def test_prints():
+                    print("a line the capture keeps in memory")
+
                 def test_tmp(tmp_path):
                     (tmp_path / "made").write_text("run")
 
@@ -515,6 +518,25 @@ class SuiteTest(unittest.TestCase):
                 self.assertFalse(tests["test_timed"].quick.direct)
                 self.assertEqual(sys.modules["pytest_timeout"].CALLS,
                                  ["test_plain", "test_timed", "test_timed"])
+            finally:
+                suite.close()
+                gc.unfreeze()
+
+    def test_output_captured_in_memory_is_read_every_run(self):
+        """With --capture=sys the captured output is the heap's: a direct
+        run reads it every time, so none is left between runs."""
+        from _leakgate import pytest_target
+        with RecordPipe():
+            suite = pytest_target.Suite(["-p", "no:cacheprovider", "--capture=sys",
+                                         "test_d.py::test_prints"])
+            try:
+                test = suite.load("pytest:test_d.py::test_prints")[2]
+                test.leakgate_prepare()
+                self.assertTrue(test.quick.direct)
+                self.assertEqual(test.quick.reads, 1)
+                test()
+                capturing = suite.config.pluginmanager.get_plugin("capturemanager")
+                self.assertEqual(capturing._global_capturing.out.tmpfile.getvalue(), "")
             finally:
                 suite.close()
                 gc.unfreeze()
