@@ -309,6 +309,7 @@ class QuickRun(object):
         self.reraise = reraise
         self.direct = False  # see PytestTest.direct_allowed
         self.reads = CAPTURE_READS if getattr(capture, "_method", None) == "fd" else 1
+        self.collectors = []  # f(config) that pytest's phase hooks call every phase
 
 
 class PytestTest(object):
@@ -391,6 +392,14 @@ class PytestTest(object):
         makereport = self.item.ihook.pytest_runtest_makereport
         quick = QuickRun(hooks, makereport, capture, CallInfo, (Exit, KeyboardInterrupt))
         quick.direct = self.direct_allowed(hooks + [makereport])
+        # pytest 8.4 keeps unraisable and thread exceptions in queues of the
+        # session that its phase hooks empty (warning of each): a direct run
+        # empties them too, or they would pile up as the test's leak.
+        plugins = set(impl.plugin for hook in hooks for impl in hook.get_hookimpls())
+        quick.collectors = [getattr(plugin, name) for plugin in plugins for name in
+                            ("collect_unraisable", "collect_thread_exception")
+                            if getattr(plugin, "__name__", "").startswith("_pytest.")
+                            and callable(getattr(plugin, name, None))]
         return quick
 
     def direct_allowed(self, hooks):
@@ -485,6 +494,8 @@ class PytestTest(object):
                 when = "call"
                 environ[CURRENT_TEST] = current[when]
                 item.runtest()
+                for collect in quick.collectors:
+                    collect(self.config)
             except quick.reraise:
                 raise
             except BaseException as exc:  # pytest's outcomes (skip, fail) are BaseException
@@ -492,6 +503,8 @@ class PytestTest(object):
             try:
                 environ[CURRENT_TEST] = current["teardown"]
                 setupstate.teardown_exact(item.parent)
+                for collect in quick.collectors:
+                    collect(self.config)
             except quick.reraise:
                 raise
             except BaseException as exc:

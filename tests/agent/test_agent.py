@@ -313,6 +313,13 @@ class SuiteTest(unittest.TestCase):
                 def test_setup_breaks(breaks):
                     pass
 
+                class Unraisable(object):
+                    def __del__(self):
+                        raise ValueError("in __del__")
+
+                def test_unraisable():
+                    Unraisable()
+
                 def test_prints():
                     print("a line the capture keeps in memory")
 
@@ -537,6 +544,27 @@ class SuiteTest(unittest.TestCase):
                 test()
                 capturing = suite.config.pluginmanager.get_plugin("capturemanager")
                 self.assertEqual(capturing._global_capturing.out.tmpfile.getvalue(), "")
+            finally:
+                suite.close()
+                gc.unfreeze()
+
+    def test_unraisable_exceptions_do_not_pile_up(self):
+        """pytest 8.4 keeps unraisable exceptions in a queue of the session
+        that its phase hooks empty: direct runs empty it too."""
+        from _leakgate import pytest_target
+        with RecordPipe():
+            suite = pytest_target.Suite(["-p", "no:cacheprovider", "test_d.py::test_unraisable"])
+            try:
+                test = suite.load("pytest:test_d.py::test_unraisable")[2]
+                test.leakgate_prepare()
+                self.assertTrue(test.quick.direct)
+                for _ in range(3):
+                    test()
+                try:
+                    from _pytest.unraisableexception import unraisable_exceptions
+                except ImportError:
+                    return  # before pytest 8.4: a hook of each phase catches them
+                self.assertEqual(len(suite.config.stash[unraisable_exceptions]), 0)
             finally:
                 suite.close()
                 gc.unfreeze()
