@@ -270,8 +270,12 @@ void lg_series_flat_end(double *calls, const lg_series *s, const lg_workload *wl
 	*calls = 0;
 	if (s->count < LG_FLAT_SAMPLES)
 		return;
-	first = &s->samples[s->count - LG_FLAT_SAMPLES];
 	last = &s->samples[s->count - 1];
+	/* More than LG_FLAT_SAMPLES samples when their batches are small (a
+	 * slow test's): back to LG_FLAT_CALLS calls before the last. */
+	first = &s->samples[s->count - LG_FLAT_SAMPLES];
+	while (first > s->samples && last->calls - first->calls < LG_FLAT_CALLS)
+		first--;
 	if (last->calls - first->calls < LG_FLAT_CALLS)
 		return;
 	for (int m = 0; m < LG_METRIC_COUNT; m++) {

@@ -758,6 +758,41 @@ static void test_settled_when_counts_end_flat(void **state)
 	assert_false(settled(r));
 }
 
+/* A slow test (1.5 ms a call) in batches of 8: its caches fill over the
+ * first 100 calls, then nothing moves. The last 4 samples span 24 calls;
+ * the last 26, 200: flat over those. */
+static void test_flat_end_of_small_batches(void **state)
+{
+	lg_workload_result *r = *state;
+	double flat_calls;
+
+	for (int64_t calls = 0; calls <= 312; calls += 8) {
+		lg_sample s = { 0 };
+
+		s.calls = calls;
+		s.elapsed_ns = s.cpu_ns = calls * 1500000;
+		s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES] +
+						    64 * (calls < 100 ? calls : 100);
+		s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
+		s.value[LG_METRIC_BLOCKS] = 40000 + (calls < 100 ? calls : 100);
+		s.value[LG_METRIC_GC_OBJECTS] = 13000;
+		assert_lg_ok(lg_series_push(&r->series, &s));
+	}
+	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES |
+			    1u << LG_METRIC_BLOCKS | 1u << LG_METRIC_GC_OBJECTS;
+	lg_series_flat_end(&flat_calls, &r->series, &r->workload);
+	assert_true(flat_calls == 200);
+	assert_true(settled(r));
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_CLEAN);
+	assert_contains(r->message, "; counts exactly flat over the last 200 calls");
+	/* One block more 150 calls before the end: not flat. */
+	r->series.samples[r->series.count - 19].value[LG_METRIC_BLOCKS]++;
+	lg_series_flat_end(&flat_calls, &r->series, &r->workload);
+	assert_true(flat_calls == 0);
+}
+
 /* A count that creeps, one block per 172 calls, in batches of 128 after
  * the first 255 calls (a suite's test), flat over its last 384 calls by
  * chance (multidict's test_ctor_tuple_arg_and_kwds read so once): its
@@ -972,6 +1007,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_settled_when_clearly_clean, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_settled_when_counts_end_flat, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_flat_end_of_a_creeping_count, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_flat_end_of_small_batches, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_not_settled_while_unsure, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_past_calls, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_leak_settles_at_heap_cap, lg_test_result_setup, lg_test_result_teardown),

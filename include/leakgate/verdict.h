@@ -37,8 +37,9 @@
 int lg_judge(lg_workload_result *r, const lg_fit_options *opts);
 
 /*
- * Exactly flat: over the last LG_FLAT_SAMPLES samples, spanning at least
- * LG_FLAT_CALLS calls, no exact count that is judged (blocks, gc_objects,
+ * Exactly flat: over the last LG_FLAT_SAMPLES samples, or as many more as
+ * span LG_FLAT_CALLS calls (a slow test's batches are small), no exact
+ * count that is judged (blocks, gc_objects,
  * fds, threads, gc_garbage, refs) moved at all, and the heap moved by less
  * than half the byte threshold per call of that span. Counts that do not
  * move need no long window: a steady leak of one object per k calls moves
