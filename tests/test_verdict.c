@@ -706,6 +706,24 @@ static void test_settled_when_clearly_clean(void **state)
 	assert_false(settled(r));
 }
 
+/* A sample of a test's counts after `calls` calls of call_ns each: the
+ * heap (pymalloc) and blocks over a base, gc objects that never move. */
+static void push_counts(lg_workload_result *r, int64_t calls, int64_t call_ns,
+			int64_t heap, int64_t blocks)
+{
+	lg_sample s = { 0 };
+
+	s.calls = calls;
+	s.elapsed_ns = s.cpu_ns = calls * call_ns;
+	s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES] + heap;
+	s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
+	s.value[LG_METRIC_BLOCKS] = 40000 + blocks;
+	s.value[LG_METRIC_GC_OBJECTS] = 13000;
+	assert_lg_ok(lg_series_push(&r->series, &s));
+	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES |
+			    1u << LG_METRIC_BLOCKS | 1u << LG_METRIC_GC_OBJECTS;
+}
+
 /* Blocks as a test's under pytest: its first calls fill caches, then
  * nothing moves. */
 static double warm_then_flat(int64_t calls) { return calls < 30 ? (double)calls : 30; }
@@ -719,20 +737,9 @@ static void test_settled_when_counts_end_flat(void **state)
 	/* The agent's sample before the first call, then batches of 1, 2, 4
 	 * ... 128 calls (255 in all): the last 4 samples span 224 calls and
 	 * no count moves there. */
-	for (int64_t calls = 0, batch = 1; calls <= 255; calls += batch, batch *= 2) {
-		lg_sample s = { 0 };
-
-		s.calls = calls;
-		s.elapsed_ns = s.cpu_ns = calls * 300000;
-		s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES] +
-						    16 * (int64_t)warm_then_flat(calls);
-		s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
-		s.value[LG_METRIC_BLOCKS] = 40000 + (int64_t)warm_then_flat(calls);
-		s.value[LG_METRIC_GC_OBJECTS] = 13000;
-		assert_lg_ok(lg_series_push(&r->series, &s));
-	}
-	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES |
-			    1u << LG_METRIC_BLOCKS | 1u << LG_METRIC_GC_OBJECTS;
+	for (int64_t calls = 0, batch = 1; calls <= 255; calls += batch, batch *= 2)
+		push_counts(r, calls, 300000, 16 * (int64_t)warm_then_flat(calls),
+			    (int64_t)warm_then_flat(calls));
 	lg_series_flat_end(&flat_calls, &r->series, &r->workload);
 	assert_true(flat_calls == 224);
 	assert_true(settled(r));
@@ -766,20 +773,9 @@ static void test_flat_end_of_small_batches(void **state)
 	lg_workload_result *r = *state;
 	double flat_calls;
 
-	for (int64_t calls = 0; calls <= 312; calls += 8) {
-		lg_sample s = { 0 };
-
-		s.calls = calls;
-		s.elapsed_ns = s.cpu_ns = calls * 1500000;
-		s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES] +
-						    64 * (calls < 100 ? calls : 100);
-		s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
-		s.value[LG_METRIC_BLOCKS] = 40000 + (calls < 100 ? calls : 100);
-		s.value[LG_METRIC_GC_OBJECTS] = 13000;
-		assert_lg_ok(lg_series_push(&r->series, &s));
-	}
-	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES |
-			    1u << LG_METRIC_BLOCKS | 1u << LG_METRIC_GC_OBJECTS;
+	for (int64_t calls = 0; calls <= 312; calls += 8)
+		push_counts(r, calls, 1500000, 64 * (calls < 100 ? calls : 100),
+			    calls < 100 ? calls : 100);
 	lg_series_flat_end(&flat_calls, &r->series, &r->workload);
 	assert_true(flat_calls == 200);
 	assert_true(settled(r));
@@ -804,19 +800,8 @@ static void test_flat_end_of_a_creeping_count(void **state)
 	int64_t stop = 3839;
 
 	for (int64_t calls = 0, batch = 1; calls <= 4223;
-	     calls += batch, batch = batch < 128 ? batch * 2 : 128) {
-		lg_sample s = { 0 };
-
-		s.calls = calls;
-		s.elapsed_ns = s.cpu_ns = calls * 200000;
-		s.value[LG_METRIC_PYMALLOC_BYTES] = base[LG_METRIC_PYMALLOC_BYTES];
-		s.value[LG_METRIC_MALLOC_BYTES] = base[LG_METRIC_MALLOC_BYTES];
-		s.value[LG_METRIC_BLOCKS] = 40000 + (calls < stop ? calls : stop) / 172;
-		s.value[LG_METRIC_GC_OBJECTS] = 13000;
-		assert_lg_ok(lg_series_push(&r->series, &s));
-	}
-	r->series.present = 1u << LG_METRIC_PYMALLOC_BYTES | 1u << LG_METRIC_MALLOC_BYTES |
-			    1u << LG_METRIC_BLOCKS | 1u << LG_METRIC_GC_OBJECTS;
+	     calls += batch, batch = batch < 128 ? batch * 2 : 128)
+		push_counts(r, calls, 200000, 0, (calls < stop ? calls : stop) / 172);
 	lg_series_flat_end(&flat_calls, &r->series, &r->workload);
 	assert_true(flat_calls == 384);
 	assert_false(settled(r));
