@@ -302,6 +302,22 @@ void lg_series_flat_end(double *calls, const lg_series *s, const lg_workload *wl
 	*calls = (double)(last->calls - first->calls);
 }
 
+/* Credible growth of bytes that stopped: over the window's last half and
+ * quarter the heap grows by less than half the threshold. */
+static int grew_then_flat(const lg_fit *f, double threshold)
+{
+	return f->plateau || (f->ci_low > 0 && f->tail_slope <= threshold / 2 &&
+			      f->end_slope <= threshold / 2);
+}
+
+/* The heap's part of the evidence for clean (evidence_of_clean): its
+ * interval excludes growth above the threshold, or its growth stopped;
+ * heap is NULL when it was not fitted. */
+static int heap_says_clean(const lg_fit *heap, double threshold)
+{
+	return !heap || heap->ci_high <= threshold || grew_then_flat(heap, threshold);
+}
+
 int lg_judge_settled(int *settled, const lg_workload_result *r,
 		     const lg_fit_options *opts)
 {
@@ -355,9 +371,19 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		*settled = !leaking || resource || grown || past ||
 			   end_from >= (double)wl->max_calls;
 	} else if (spent >= wl->duration * 1e9) {
+		double flat;
+		int unsure;
+
 		/* Growing at --duration: a leak goes on towards --calls (as
-		 * above), up to LG_EXTEND_FACTOR x --duration of calls. */
-		*settled = enough && (!leaking || resource || grown ||
+		 * above), up to LG_EXTEND_FACTOR x --duration of calls. So does
+		 * a run without the evidence for clean yet, which would be
+		 * inconclusive: a slow test's caches, filling as the earlier
+		 * tests of its child left them, show their plateau later. */
+		lg_series_flat_end(&flat, s, wl);
+		unsure = !leaking && flat == 0 &&
+			 !heap_says_clean((fitted >> LG_METRIC_HEAP_BYTES) & 1u
+					  ? &fits[LG_METRIC_HEAP_BYTES] : NULL, wl->threshold);
+		*settled = enough && ((!leaking && !unsure) || resource || grown ||
 			   spent >= LG_EXTEND_FACTOR * wl->duration * 1e9);
 	} else {
 		double flat;
@@ -470,14 +496,6 @@ static int add_undecided(lg_buf *b, const lg_workload_result *r)
 	return 0;
 }
 
-/* Credible growth of bytes that stopped: over the window's last half and
- * quarter the heap grows by less than half the threshold. */
-static int grew_then_flat(const lg_fit *f, double threshold)
-{
-	return f->plateau || (f->ci_low > 0 && f->tail_slope <= threshold / 2 &&
-			      f->end_slope <= threshold / 2);
-}
-
 /*
  * Evidence enough for clean: the exact counts ended flat; or no count is
  * undecided and the heap's interval excludes growth above the threshold,
@@ -492,8 +510,8 @@ static int evidence_of_clean(const lg_workload_result *r)
 	for (int m = 0; m < LG_METRIC_COUNT; m++)
 		if (fitted(r, (lg_metric)m) && r->fits[m].undecided)
 			return 0;
-	return !fitted(r, LG_METRIC_HEAP_BYTES) || heap->ci_high <= r->workload.threshold ||
-	       grew_then_flat(heap, r->workload.threshold);
+	return heap_says_clean(fitted(r, LG_METRIC_HEAP_BYTES) ? heap : NULL,
+			       r->workload.threshold);
 }
 
 /* "clean: heap ..." or "inconclusive: heap ...": the rate, and what else

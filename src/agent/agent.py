@@ -23,7 +23,7 @@ import os
 import sys
 import time
 
-from .common import (PROTO_FD, begin, call_batch, finish, hello, message_of, note,
+from .common import (PROTO_FD, begin, call_batch, collect, finish, hello, message_of, note,
                      own_imports, raise_site, send, start, traceback_of, type_name)
 
 # A batch takes at least 20x what a sample costs (the overhead stays near
@@ -50,7 +50,7 @@ CONTROL_FD = 5  # the runner's orders to a child that runs many tests
 # -- counters ---------------------------------------------------------------
 
 class Probes(object):
-    """Exact counters, read right after gc.collect(); unavailable ones are left out."""
+    """Exact counters, read right after collect(); unavailable ones are left out."""
 
     def __init__(self):
         self.names = []
@@ -176,7 +176,7 @@ class Probes(object):
         self.add("malloc_bytes", malloc_bytes)
 
     def read(self):
-        gc.collect()
+        collect()
         return [reader() for reader in self.readers]
 
 

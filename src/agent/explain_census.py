@@ -7,7 +7,7 @@ import sys
 import time
 from itertools import compress, filterfalse, repeat
 
-from .common import note, own_imports, send
+from .common import collect, note, own_imports, send
 from .explain_base import ints, per_interval, python_class, type_label
 
 collections, operator = own_imports(["collections", "operator"])
@@ -107,7 +107,7 @@ class Census(object):
         (isinstance's ABC caches: sets, weakrefs) exists before the first
         census and does not read as growth."""
         own = self.own
-        gc.collect()
+        collect()
         objects = [] if warm_up else gc.get_objects()
         objects = list(compress(objects, map(operator.not_,
                                              map(own.__contains__, map(id, objects)))))

@@ -5,7 +5,7 @@ objects for the retainer chain, and where the new threads were created."""
 
 import gc
 
-from .common import own_code, own_imports, send
+from .common import collect, own_code, own_imports, send
 from .explain_base import ints, per_interval, python_class, thread_label
 from .explain_census import untracked_of
 from .explain_cycles import cycle_phase
@@ -78,12 +78,12 @@ class Traced(object):
             cycle_phase(self.driver, self.places, *cycles)
             # The heap from before stays as it is: frozen, every collection
             # below skips it, and what is left in gc.get_objects() is new.
-            gc.collect()
+            collect()
             gc.freeze()
             for k in range(TRACE_POINTS + 1):
                 if k and not self.driver.run_for(calls, ns):
                     break
-                gc.collect()
+                collect()
                 groups = self.groups()
                 total = 0
                 for frames, (size, count) in groups.items():
