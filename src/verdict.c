@@ -327,7 +327,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	lg_fit fits[LG_METRIC_COUNT];
 	unsigned fitted = 0;
 	int enough = 1, leaks = 0, leaking = 0, resource = 0, clean = 1, past = 0, grown, rc;
-	double window = 0, end_from = 0, spent;
+	double window = 0, end_from = 0, spent, flat;
 
 	*settled = 0;
 	if (s->count == 0)
@@ -363,6 +363,7 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 	grown = first->value[LG_METRIC_PYMALLOC_BYTES] +
 		first->value[LG_METRIC_MALLOC_BYTES] + LG_EXTEND_HEAP <=
 		last->value[LG_METRIC_PYMALLOC_BYTES] + last->value[LG_METRIC_MALLOC_BYTES];
+	lg_series_flat_end(&flat, s, wl);
 	if (last->calls >= wl->max_calls) {
 		/* Growing at the end of --calls: a cache that fills by then looks
 		 * the same until it is flat past --calls. Go on until the growth
@@ -371,28 +372,22 @@ int lg_judge_settled(int *settled, const lg_workload_result *r,
 		*settled = !leaking || resource || grown || past ||
 			   end_from >= (double)wl->max_calls;
 	} else if (spent >= wl->duration * 1e9) {
-		double flat;
-		int unsure;
-
 		/* Growing at --duration: a leak goes on towards --calls (as
 		 * above), up to LG_EXTEND_FACTOR x --duration of calls. So does
-		 * a run without the evidence for clean yet, which would be
-		 * inconclusive: a slow test's caches, filling as the earlier
-		 * tests of its child left them, show their plateau later. */
-		lg_series_flat_end(&flat, s, wl);
-		unsure = !leaking && flat == 0 &&
-			 !heap_says_clean((fitted >> LG_METRIC_HEAP_BYTES) & 1u
-					  ? &fits[LG_METRIC_HEAP_BYTES] : NULL, wl->threshold);
-		*settled = enough && ((!leaking && !unsure) || resource || grown ||
+		 * a run without the evidence for clean yet (a flat end, or the
+		 * heap's: evidence_of_clean), which would be inconclusive: a
+		 * cache of its own that fills slowly shows its plateau later. */
+		int evidence = flat > 0 ||
+			       heap_says_clean((fitted >> LG_METRIC_HEAP_BYTES) & 1u
+					       ? &fits[LG_METRIC_HEAP_BYTES] : NULL, wl->threshold);
+
+		*settled = enough && ((!leaking && evidence) || resource || grown ||
 			   spent >= LG_EXTEND_FACTOR * wl->duration * 1e9);
 	} else {
-		double flat;
-
 		/* A flat end settles what is undecided, not a fit that says
 		 * leak: a count that creeps more slowly than the flat end can
 		 * see (one block per 172 calls over 4,000, flat over the last
 		 * 384 by chance) goes on, as any leak does. */
-		lg_series_flat_end(&flat, s, wl);
 		*settled = enough && ((flat > 0 && !leaks) ||
 				      (!leaking && clean && window >= LG_CLEAN_MIN_CALLS));
 	}

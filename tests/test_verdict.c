@@ -839,6 +839,35 @@ static void test_not_settled_while_unsure(void **state)
 	assert_true(settled(r));
 }
 
+/* At --duration, a run without the evidence for clean (the heap's interval
+ * reaches above the threshold, no plateau, no flat end) goes on, as a leak
+ * does, up to 4x --duration, so that it is inconclusive only then. */
+static void test_unsure_goes_on_past_duration(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	/* 12 B/call over 400 calls, its samples up to 3,000 B off the line
+	 * (15.6 B/call, 95% CI 2.91-62 B): 0.4 ms of calls. */
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 12;
+	push(r, 20, 20, &g);
+	for (size_t i = 0; i < r->series.count; i++)
+		r->series.samples[i].value[LG_METRIC_PYMALLOC_BYTES] +=
+			(int64_t)((i * 7919) % 13) * 500 - 3000;
+	r->workload.duration = 0.0003;
+	assert_false(settled(r));
+	r->workload.duration = 0.0001;
+	assert_true(settled(r));
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_INCONCLUSIVE);
+	/* Without the noise its interval excludes 16 B/call: settled, clean. */
+	lg_series_dispose(&r->series);
+	push(r, 20, 20, &g);
+	r->workload.duration = 0.0003;
+	assert_true(settled(r));
+}
+
 static void test_undecided_count_goes_on(void **state)
 {
 	lg_workload_result *r = *state;
@@ -988,6 +1017,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_jumps_are_not_a_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_even_steps_are_a_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_count_over_few_calls_is_undecided, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_unsure_goes_on_past_duration, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_undecided_count_goes_on, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_settled_when_clearly_clean, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_settled_when_counts_end_flat, lg_test_result_setup, lg_test_result_teardown),

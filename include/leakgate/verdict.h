@@ -70,7 +70,9 @@ void lg_series_flat_end(double *calls, const lg_series *s, const lg_workload *wl
  *     cache that fills within --calls shows its plateau there;
  *   - at --duration of calls (before --calls; their CPU time, or a quarter
  *     of their wall time for a workload that waits): once every fit has enough
- *     samples, unless something leaks; then it goes on towards --calls (as
+ *     samples, unless something leaks or the evidence for clean is missing
+ *     (no flat end, the heap's interval above the threshold and no plateau:
+ *     it would be inconclusive); then it goes on towards --calls (as
  *     above), up to LG_EXTEND_FACTOR x --duration of calls;
  *   - a leak of fds, threads or uncollectable objects at --calls or
  *     --duration, without going on: nothing caches those by the thousand;
