@@ -538,6 +538,49 @@ static void test_pyargs_module(void **state)
 	lg_run_cleanup(dir, &run, doc);
 }
 
+/* `--pyargs pkg`, the package's tests in pkg/tests/: pytest names them
+ * "tests/test_mod.py::…", relative to the package, not to the rootdir or
+ * the cwd. The explain pass finds the leaking one again by that id
+ * (simplejson's own suite, `--pyargs simplejson`, lost its explanation). */
+static void test_pyargs_package(void **state)
+{
+	static const char *const files[] = {
+		"lib/lgpyargspkg/__init__.py", "",
+		"lib/lgpyargspkg/tests/__init__.py", "",
+		"lib/lgpyargspkg/tests/test_mod.py",
+		"KEPT = []\n\n\ndef test_clean():\n    assert sum(range(9))\n\n\n"
+		"class TestLeaky:\n    def test_keeps(self):\n        KEPT.append(object())\n",
+		"run/.keep", "",
+	};
+	char *dir = lg_run_tmpdir(), path[4096], var[4200], junit[4096], *root;
+	const char *args[] = {
+		"run", "--python", PYTHON, "--duration", "0.3", "--calls", "3000",
+		"--pytest", "--pyargs lgpyargspkg", "--junit", junit, NULL
+	};
+	lg_run_output run;
+	xmlDocPtr doc;
+
+	(void)state;
+	write_tree(dir, files, sizeof(files) / sizeof(*files));
+	snprintf(junit, sizeof(junit), "%s/out.xml", dir);
+	snprintf(var, sizeof(var), "PYTHONPATH=%s/lib", dir);
+	snprintf(path, sizeof(path), "%s/run", dir);
+	exec_leakgate_with(&run, path, args, var);
+	if (run.code != 1)
+		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
+	assert_int_equal(run.code, 1);
+	assert_null(strstr(run.out, "explain pass stopped"));
+	doc = lg_run_load_junit(junit);
+	lg_run_assert_verdict(doc, "tests/test_mod.py::test_clean", "clean");
+	lg_run_assert_verdict(doc, "tests/test_mod.py::TestLeaky::test_keeps", "leak");
+	root = lg_run_property(doc, "tests/test_mod.py::TestLeaky::test_keeps",
+			       "explain.chain_root");
+	assert_non_null(root);
+	assert_string_equal(root, "lgpyargspkg.tests.test_mod.KEPT");
+	free(root);
+	lg_run_cleanup(dir, &run, doc);
+}
+
 /* A conftest.py with runtest hooks in a directory beside the test's: with
  * pytest 7 and pluggy 1.0 every item.ihook of the test makes hook callers
  * that pluggy keeps for good (1.7 KB a run). pytest's, not the test's. */
@@ -631,6 +674,7 @@ static int run_all(const char *pytest)
 		cmocka_unit_test(test_config_quotes),
 		cmocka_unit_test(test_source_tree_warning),
 		cmocka_unit_test(test_pyargs_module),
+		cmocka_unit_test(test_pyargs_package),
 		cmocka_unit_test(test_conftest_elsewhere),
 	};
 	char suite_name[64], runs_name[64];

@@ -672,12 +672,15 @@ def load_test(spec):
         return test.classname, test.method, test
 
     def nodes(config):
+        """The file of the test alone, where its id names one found from
+        the rootdir or the cwd; else what the suite's arguments collect
+        (the test is found by its id): a module given by --pyargs names no
+        file, and a package's ids are relative to the package."""
         path, sep, rest = name.partition("::")
-        if not path:  # a module given by --pyargs: its node ids name no file
-            return config.args
-        where = os.path.join(str(config.rootpath), path)
-        if not os.path.exists(where) and os.path.exists(path):
-            where = os.path.abspath(path)  # given relative to the cwd
-        return [where + sep + rest]
+        for base in (str(config.rootpath), os.getcwd()):
+            where = os.path.join(base, path)
+            if path and os.path.exists(where):
+                return [where + sep + rest]
+        return config.args
 
     return Suite(shell_words(PYTEST_ARGS), nodes).load(spec)
