@@ -151,14 +151,14 @@ static void test_exit_code_and_selection(void **state)
 	suite *s = *state;
 
 	assert_int_equal(s->run.code, 1);
-	/* 23 tests marked leakcheck (test_unmarked.py is deselected by -m),
+	/* 25 tests marked leakcheck (test_unmarked.py is deselected by -m),
 	 * two of them with a section of their own, a file that cannot be
 	 * collected, and 4 unittest sections. */
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 28);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 30);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//testsuite[@name='test_unmarked.py::test_unmarked'])"), 0);
 	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@failures)"), 2);
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@errors)"), 4);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@errors)"), 5);
 }
 
 static void test_clean_tests(void **state)
@@ -173,6 +173,7 @@ static void test_clean_tests(void **state)
 		"test_clean.py::test_param[\\xe9t\\xe9]",
 		"test_clean.py::TestGrouped::test_method",
 		"test_clean.py::test_names_made_at_run_time",
+		"test_clean.py::test_warning_registry_per_run",
 		"test_clean.py::test_unicod\xc3\xa9_name", "unittest-clean",
 		/* Run in the child that ran test_first, after it. */
 		"test_served.py::test_first", "test_served.py::test_second",
@@ -216,7 +217,7 @@ static void test_leaky_tests(void **state)
 	/* The explanation points at the allocation in the test. */
 	assert_attr(s, "test_leaky.py::test_leaks_into_module_list", "@file",
 		    "test_leaky.py");
-	assert_attr(s, "test_leaky.py::test_leaks_into_module_list", "@line", "11");
+	assert_attr(s, "test_leaky.py::test_leaks_into_module_list", "@line", "13");
 	assert_attr(s, "unittest-leaks", "@file", "unit/test_cases.py");
 }
 
@@ -252,6 +253,10 @@ static void test_failing_tests(void **state)
 	assert_attr_has(s, "test_leaky.py::test_fails_on_second_run", "error/@message",
 			"test failed: AssertionError: passed 1 run, failed run 2 (in "
 			"call): state left behind by an earlier run");
+	/* The suite's warning filters hold in every run of a batch. */
+	assert_verdict(s, "test_leaky.py::test_warns_late", "error");
+	assert_attr_has(s, "test_leaky.py::test_warns_late", "error/@message",
+			"UserWarning: passed 199 runs, failed run 200 (in call): a late warning");
 	/* A file that cannot be imported is an error of its own; the rest
 	 * of the suite is measured. */
 	assert_verdict(s, "test_broken.py", "error");
@@ -283,7 +288,7 @@ static void test_junit_names(void **state)
 	/* A clean test points at its definition; a failing one too. */
 	assert_attr(s, "test_clean.py::test_trivial", "@file", "test_clean.py");
 	assert_attr(s, "test_clean.py::test_trivial", "@line", "26");
-	assert_attr(s, "test_leaky.py::test_fails", "@line", "23");
+	assert_attr(s, "test_leaky.py::test_fails", "@line", "25");
 }
 
 /* A doctest's namespace is emptied by the doctest runner after every run:

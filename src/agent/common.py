@@ -1,5 +1,6 @@
 """What both passes of the agent share: the records on fd 3
 (include/leakgate/proto.h), loading the target, and the batch loop."""
+import contextlib
 import fcntl
 import gc
 import os
@@ -173,14 +174,20 @@ def collect():
     gc.collect()
 
 
+NO_BATCH = contextlib.nullcontext()
+
+
 def call_batch(function, n):
     """Call function n times: (calls made, None), or at the first exception
     (calls made before it, the exception). The caller drops the exception
-    soon: its frames hold what the failing call allocated."""
+    soon: its frames hold what the failing call allocated. A function with
+    a batch() context (a test's: pytest_target.py) is called in it."""
     pending = repeat(None, n)
+    batch = getattr(function, "batch", None)
     try:
-        for _ in pending:
-            function()
+        with batch() if batch is not None else NO_BATCH:
+            for _ in pending:
+                function()
     except BaseException as exc:
         return n - pending.__length_hint__() - 1, exc
     return n, None

@@ -131,3 +131,20 @@ def test_skipped():
 @pytest.mark.xfail(reason="known bug 42")
 def test_xfail():
     assert 0
+
+
+class RunWarning(Warning):
+    """Shown once per place by default: not an error by pytest.ini."""
+
+
+RUNS = [0]
+
+
+def test_warning_registry_per_run():
+    # pytest catches every run's warnings afresh, so a warning shown once
+    # per place is shown again in the next run, and the registry of those
+    # shown (one entry per text) holds this run's only, however many runs
+    # share one capture of warnings.
+    RUNS[0] += 1
+    warnings.warn("run %d" % RUNS[0], RunWarning)
+    assert len(globals().get("__warningregistry__", {})) <= 2

@@ -1,4 +1,6 @@
 """Leaky and broken tests."""
+import warnings
+
 import pytest
 
 pytestmark = pytest.mark.leakcheck
@@ -28,3 +30,14 @@ def test_fails_on_second_run():
     # State left behind by the first run makes the second fail.
     assert "done" not in _SEEN, "state left behind by an earlier run"
     _SEEN.add("done")
+
+
+_WARN_RUNS = [0]
+
+
+def test_warns_late():
+    # pytest.ini makes a UserWarning an error: in the runs that share a
+    # batch too, not in the first run only.
+    _WARN_RUNS[0] += 1
+    if _WARN_RUNS[0] == 200:
+        warnings.warn("a late warning", UserWarning)
