@@ -32,6 +32,11 @@ from .common import (PROTO_FD, begin, call_batch, collect, finish, hello, messag
 # calls so far, so a run that goes on adds samples slowly.
 SAMPLE_SHARE = 20
 BATCH_SHARE = 32
+# Most a batch may add to the heap when it grows for what samples cost:
+# 1/16 of the growth that settles a leak (LG_EXTEND_HEAP, verdict.h), so
+# that the runner still stops a fast leak near there.
+BATCH_GROWTH = 4 << 20
+HEAP_PROBES = ("pymalloc_bytes", "malloc_bytes")
 # A suite's test (a serving child) aims for 1/256 of --duration: most are
 # judged by the flat end (four samples that no count moved over), which
 # should span a few hundred calls, not four batches of 1/32 of --duration
@@ -324,12 +329,15 @@ def run(probes, function, plan_calls, duration_ns, max_calls, orders=None):
     # One CPU clock read a batch: it is a system call, slow in some VMs.
     cpu_clock = time.process_time_ns
 
+    heap_at = [names.index(name) for name in HEAP_PROBES if name in names]
+
     def sample(calls, elapsed):
+        """What the sample cost (ns) and the heap (bytes) it read."""
         start = clock()
         values = probes.read()
         send("sample", [("calls", calls), ("elapsed_ns", elapsed), ("cpu_ns", cpu)]
              + list(zip(names, values)))
-        return clock() - start
+        return clock() - start, sum(values[i] for i in heap_at)
 
     calls = elapsed = cpu = 0
     # What exists before the first call (the interpreter, the agent, the
@@ -340,7 +348,7 @@ def run(probes, function, plan_calls, duration_ns, max_calls, orders=None):
     gc.collect()
     gc.freeze()
     probes.read()  # the first read is slower: it would overstate what one costs
-    sample_ns = sample(0, 0)
+    sample_ns, first_heap = sample(0, 0)
     if orders is not None and orders.settled():
         send("end", [("reason", "completed"), ("calls", 0)])
         return
@@ -365,7 +373,7 @@ def run(probes, function, plan_calls, duration_ns, max_calls, orders=None):
         if failure is not None:
             break
         try:
-            sample(calls, elapsed)
+            sample_ns, heap = sample(calls, elapsed)
         except Exception as exc:
             send("end", [("reason", "exception"), ("calls", calls), ("exc_type", type_name(exc)),
                          ("message", "while sampling: " + message_of(exc))])
@@ -377,6 +385,14 @@ def run(probes, function, plan_calls, duration_ns, max_calls, orders=None):
             # calibration too early: a batch that shows the calls faster
             # than that raises the batch, up to the cap.
             steady = max(steady, min(cap, target_ns * made // max(1, spent)))
+            # A sample costs more as what the collector visits grows (a
+            # leak of lists: 16 ms at 160,000 of them, twice the batch):
+            # batches grow to 20x its cost again, as long as one adds at
+            # most BATCH_GROWTH bytes.
+            costly = SAMPLE_SHARE * sample_ns * made // max(1, spent)
+            if costly > steady:
+                steady = max(steady, min(cap, costly, BATCH_GROWTH * calls
+                                         // max(1, heap - first_heap)))
             continue
         if spent >= target_ns or batch >= cap:
             steady = min(batch, cap)

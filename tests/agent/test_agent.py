@@ -181,6 +181,56 @@ class BatchTest(unittest.TestCase):
         self.assertEqual(self.calibrated_batch(self.Orders(20)), 128)
         self.assertEqual(self.calibrated_batch(None), 1024)
 
+    class CostlyProbes(object):
+        """Samples that cost 0.1 ms, then from the 11th read on 1 ms more
+        each (what the collector visits grows), over a heap that grows by
+        per_call bytes a call."""
+        names = ["pymalloc_bytes", "malloc_bytes"]
+
+        def __init__(self, clock, per_call):
+            self.clock = clock
+            self.per_call = per_call
+            self.calls = 0
+            self.reads = 0
+
+        def read(self):
+            self.reads += 1
+            self.clock.ns += 100000 + max(0, self.reads - 10) * 1000000
+            return [self.calls * self.per_call, 0]
+
+    def sampled_batches(self, per_call):
+        """The batches of a served run of 20 samples, calls of 100 us."""
+        clock = self.Clock()
+        probes = self.CostlyProbes(clock, per_call)
+
+        def work():
+            clock.ns += 100000
+            probes.calls += 1
+        saved, agent.time = agent.time, clock
+        try:
+            with RecordPipe() as pipe:
+                agent.run(probes, work, 10 ** 7, int(2.56e9), 10 ** 6, self.Orders(20))
+                records = pipe.records().decode().splitlines()
+        finally:
+            agent.time = saved
+        calls = [int(dict(f.split("=", 1) for f in r.split("\t")[1:])["calls"])
+                 for r in records if r.startswith("sample\t")]
+        return [b - a for a, b in zip(calls, calls[1:])]
+
+    def test_batches_grow_with_what_samples_cost(self):
+        # Calibrated at 128 calls (12.8 ms); the last sample but one (the
+        # 20th read) costs 10.1 ms, so the batch after it holds 20 x 10.1
+        # ms of calls.
+        batches = self.sampled_batches(0)
+        self.assertEqual(batches[:8], [1, 2, 4, 8, 16, 32, 64, 128])
+        self.assertEqual(batches[-1], 20 * 10100000 // 100000)
+
+    def test_batches_stay_when_the_heap_grows_fast(self):
+        # 100 KB a call: a batch grown for the samples' cost would add
+        # 4 MiB in 41 calls, fewer than the 128 calibrated.
+        batches = self.sampled_batches(100000)
+        self.assertEqual(set(batches[8:]), {128})
+
 
 class ProbesTest(unittest.TestCase):
     def test_exact_counters(self):
