@@ -66,6 +66,26 @@ class Phase(unittest.TestCase):
         gc.collect()
 
 
+def keep_many():
+    KEPT.append([Held() for _ in range(1000)])
+
+
+class DriverTest(Phase):
+    function = staticmethod(keep_many)
+
+    def test_a_stretch_keeps_few_blocks(self):
+        # A leak of 1,001 blocks a call: a stretch of calls ends once they
+        # kept STRETCH_BLOCKS, long before its 5,000 calls or its second.
+        made = self.driver.run_for(5000, SECOND)
+        self.assertGreater(made, 0)
+        self.assertLessEqual(made, 2 * explain_base.STRETCH_BLOCKS // 1000)
+        self.assertEqual(self.driver.calls, made)
+
+    def test_a_light_leak_runs_its_calls(self):
+        self.driver = explain_base.Driver(keep_one, 100000)
+        self.assertEqual(self.driver.run_for(5000, 10 * SECOND), 5000)
+
+
 class CensusTest(Phase):
     def test_the_type_that_grows(self):
         census = explain_census.Census(self.driver, self.own)
