@@ -209,9 +209,10 @@ class Suite(object):
     a child that runs many tests (agent.serve), or one node's file.
 
     pytest's cache (the `cache` fixture) is a directory of this child's,
-    emptied after every run but kept itself, so that no run makes new
-    names (pytest 8 makes a missing one under a random name, and CPython
-    3.12.1 keeps every path part it interns: gh-113993). The runner kills a
+    emptied after every run (PytestTest.tidy_run says when in a batch)
+    but kept itself, so that no run makes new names (pytest 8 makes a
+    missing one under a random name, and CPython 3.12.1 keeps every path
+    part it interns: gh-113993). The runner kills a
     child once it has its verdict: the directories of children gone are
     removed here."""
 
@@ -274,22 +275,36 @@ class Suite(object):
         classname, function = junit_names(test.item.nodeid)
         return classname, function, test
 
-    def tidy(self):
-        """Forget what pytest kept of a run, session-wide."""
+    def forget_reports(self):
+        """Forget the hook calls and reports pytest kept, session-wide: of
+        a run, or of a batch of direct runs, which make none but the
+        warnings' as the batch ends."""
         for hook, n in zip(self.hooks, self.history):
             del hook._call_history[n:]
         for key, values in self.stats.items():
             if isinstance(values, list):
                 del values[self.stats_lengths.get(key, 0):]
+
+    def forget_callers(self):
+        """Forget the hook callers a run made (pluggy keeps them)."""
         if self.callers_size() != self.callers_total:  # the sizes tell, cheaply
             for plugin in [p for p in self.callers if p not in self.callers_lengths]:
                 del self.callers[plugin]
             for plugin, n in self.callers_lengths.items():
                 del self.callers.get(plugin, [])[n:]
-        if os.path.isdir(self.cache_dir):
-            import shutil
-            for kept in ("v", "d"):  # values, and the directories of cache.mkdir
-                shutil.rmtree(os.path.join(self.cache_dir, kept), ignore_errors=True)
+
+    def empty_cache(self):
+        """Empty the cache directory, kept itself; True when it held anything."""
+        if not os.path.isdir(self.cache_dir):
+            return False
+        import shutil
+        held = False
+        for kept in ("v", "d"):  # values, and the directories of cache.mkdir
+            where = os.path.join(self.cache_dir, kept)
+            if os.path.isdir(where):
+                held = True
+                shutil.rmtree(where, ignore_errors=True)
+        return held
 
     def close(self):
         import shutil
@@ -329,6 +344,7 @@ class PytestTest(object):
         self.finalizers = []
         self.quick = None  # what quick_run needs: see quick_phases
         self.batched = False  # inside batch(): see there
+        self.writes_cache = False  # a run wrote to pytest's cache (tidy)
         # PYTEST_CURRENT_TEST in a direct run's phases, as pytest's runner sets it.
         self.current = dict((when, "%s (%s)" % (item.nodeid, when)) for when in PHASES)
         # Markers a test adds to itself (request.applymarker) are of one run.
@@ -482,7 +498,8 @@ class PytestTest(object):
                 yield
         finally:
             self.batched = False
-            suite.tidy()  # the warnings recorded as the batch's capture ended
+            # And the warnings recorded as the batch's capture ended.
+            self.tidy()
 
     @staticmethod
     def end_capture(capture):
@@ -576,12 +593,29 @@ class PytestTest(object):
             for when, exc in failed]
 
     def tidy(self):
-        """Forget what pytest kept of this run."""
+        """Forget what pytest kept of this run, or of this batch of runs."""
+        suite = self.suite
+        suite.forget_reports()
+        if suite.empty_cache():
+            self.writes_cache = True
+        self.tidy_run()
+
+    def tidy_run(self):
+        """Forget what pytest kept of this run, in a batch too: all that
+        grows run by run (kept to the batch's end, it would grow with the
+        batch), and what the next run must not find (the markers this
+        run added, its tmp_path directories: kept, their names would
+        differ from run to run, and CPython 3.12.1 keeps every path part
+        it interns, gh-113993). The cache is emptied after every run of
+        a test that wrote there outside a batch, else after a batch: to
+        look costs a tenth of a short test's direct run."""
         item = self.item
         del item._report_sections[:]
         del getattr(item, "user_properties", [])[:]
         del getattr(item, "own_markers", [])[self.markers:]
-        self.suite.tidy()
+        self.suite.forget_callers()
+        if self.batched and self.writes_cache:
+            self.suite.empty_cache()
         # Every run registers again, on the fixtures and nodes that outlive
         # it, finalizers that are already there (pytest 7): keep the first.
         for finalizers, n in self.finalizers:
@@ -600,7 +634,10 @@ class PytestTest(object):
     def __call__(self):
         self.runs += 1
         reports = self.protocol()
-        self.tidy()
+        if self.batched:
+            self.tidy_run()
+        else:
+            self.tidy()
         if self.runs == 1:
             self.quick = self.quick_phases(reports)
         for report in reports:
