@@ -388,11 +388,10 @@ def run(probes, function, plan_calls, duration_ns, max_calls, orders=None):
             # A sample costs more as what the collector visits grows (a
             # leak of lists: 16 ms at 160,000 of them, twice the batch):
             # batches grow to 20x its cost again, as long as one adds at
-            # most BATCH_GROWTH bytes.
-            costly = SAMPLE_SHARE * sample_ns * made // max(1, spent)
-            if costly > steady:
-                steady = max(steady, min(cap, costly, BATCH_GROWTH * calls
-                                         // max(1, heap - first_heap)))
+            # most BATCH_GROWTH bytes. (No local of its own: one made in
+            # the first steady batch is an object more in the counts.)
+            steady = max(steady, min(cap, SAMPLE_SHARE * sample_ns * made // max(1, spent),
+                                     BATCH_GROWTH * calls // max(1, heap - first_heap)))
             continue
         if spent >= target_ns or batch >= cap:
             steady = min(batch, cap)
