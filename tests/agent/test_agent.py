@@ -232,6 +232,25 @@ class BatchTest(unittest.TestCase):
         self.assertEqual(set(batches[8:]), {128})
 
 
+class FootprintTest(unittest.TestCase):
+    def test_the_agent_holds_as_many_objects_from_batch_to_batch(self):
+        # A workload that keeps nothing: once the batches are steady, the
+        # counts the samples read do not move, so neither may the agent's
+        # own objects (a local first made in a steady batch was a block
+        # more, and flat ends came two samples later).
+        with RecordPipe() as pipe:
+            agent.run(agent.Probes(), int, 100000, int(2e9), 30000)
+            records = pipe.records().decode().splitlines()
+        samples = [dict(f.split("=", 1) for f in r.split("\t")[1:])
+                   for r in records if r.startswith("sample\t")]
+        # The last batch, cut short by max_calls, is left out: its size
+        # is an int of its own.
+        steady = [(int(s["blocks"]), int(s["gc_objects"])) for s in samples[:-1]
+                  if int(s["calls"]) >= 8000]
+        self.assertGreaterEqual(len(steady), 5)
+        self.assertEqual(len(set(steady)), 1, steady)
+
+
 class ProbesTest(unittest.TestCase):
     def test_exact_counters(self):
         with RecordPipe():
