@@ -230,6 +230,26 @@ static void test_kind_native(void **state)
 	assert_int_equal(f->e->site_line, 16); /* where Python called in */
 }
 
+/* tracemalloc saw little over its few calls (10 B/call), the census
+ * counted str and int growing by 277 B/call over its many: of a heap
+ * growing by 300 B/call, Python's objects, not native memory (of 2,000,
+ * native: test_kind_native, the same census). */
+static void test_kind_census_outweighs_a_thin_trace(void **state)
+{
+	static const char thin[] =
+		"type\tname=str\tuntracked=1\tcalls=100,200,300,400,500\t"
+		"count=1100,1200,1300,1400,1500\tbytes=24900,49800,74700,99600,124500\n"
+		"type\tname=int\tuntracked=1\tcalls=100,200,300,400,500\t"
+		"count=100,200,300,400,500\tbytes=2800,5600,8400,11200,14000\n"
+		"traced\tcalls=600,700,800,900\tbytes=0,1000,2000,3000\n";
+	fixture *f = *state;
+
+	assert_lg_ok(feed_all(f->e, thin));
+	fit(&f->r, LG_METRIC_HEAP_BYTES, 300, 1);
+	assert_lg_ok(lg_explain_finish(f->e, &f->r));
+	assert_int_equal(f->e->kind, LG_LEAK_KIND_PYTHON_OBJECTS);
+}
+
 static void test_kind_resources_and_cycles(void **state)
 {
 	fixture *f = *state;
@@ -628,6 +648,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_finish_ranks_and_prunes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_python_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_native, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kind_census_outweighs_a_thin_trace,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_resources_and_cycles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kind_none, setup, teardown),

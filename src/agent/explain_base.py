@@ -81,19 +81,28 @@ def per_interval(calls, ns, points):
 
 class Places(object):
     """Which files are the user's: not the agent, not the standard library,
-    not installed packages (the workload's own file always is)."""
+    not installed packages (the workload's own file always is: a test's
+    too, where its location says, though a package installed it, as
+    `--pyargs simplejson` runs simplejson's own tests)."""
 
     def __init__(self, function):
         self.stdlib = os.path.dirname(os.__file__) + os.sep
         code = getattr(function, "__code__", None)
-        self.workload = code.co_filename if code is not None else None
+        location = getattr(function, "location", None)
+        if code is not None:
+            self.workload = code.co_filename
+        elif location is not None:
+            self.workload = location()[0]  # absolute (pytest_target.PytestTest)
+        else:
+            self.workload = None
         self.cache = {}
 
     def is_user(self, filename):
         known = self.cache.get(filename)
         if known is not None:
             return known
-        if filename == self.workload:
+        if filename == self.workload or (
+                self.workload and os.path.abspath(filename) == self.workload):
             user = True
         elif filename.startswith("<"):
             user = False

@@ -86,6 +86,25 @@ class DriverTest(Phase):
         self.assertEqual(self.driver.run_for(5000, 10 * SECOND), 5000)
 
 
+class PlacesTest(unittest.TestCase):
+    def test_a_test_installed_with_its_package_is_the_users(self):
+        # `--pyargs simplejson` runs tests that a package installed: a
+        # test's location (pytest_target.PytestTest) is the user's code,
+        # the rest of site-packages is not.
+        installed = "/usr/lib/python3/dist-packages/pkg/tests/test_x.py"
+
+        class Test(object):
+            def location(self):
+                return installed, 12
+
+            def __call__(self):
+                pass
+        places = explain_base.Places(Test())
+        self.assertTrue(places.is_user(installed))
+        self.assertFalse(places.is_user("/usr/lib/python3/dist-packages/pkg/encoder.py"))
+        self.assertTrue(explain_base.Places(keep_one).is_user(__file__))
+
+
 class CensusTest(Phase):
     def test_the_type_that_grows(self):
         census = explain_census.Census(self.driver, self.own)
