@@ -151,10 +151,10 @@ static void test_exit_code_and_selection(void **state)
 	suite *s = *state;
 
 	assert_int_equal(s->run.code, 1);
-	/* 25 tests marked leakcheck (test_unmarked.py is deselected by -m),
+	/* 26 tests marked leakcheck (test_unmarked.py is deselected by -m),
 	 * two of them with a section of their own, a file that cannot be
 	 * collected, and 4 unittest sections. */
-	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 30);
+	assert_int_equal((int)lg_run_xpath_number(s->doc, "count(//testcase)"), 31);
 	assert_int_equal((int)lg_run_xpath_number(s->doc,
 		"count(//testsuite[@name='test_unmarked.py::test_unmarked'])"), 0);
 	assert_int_equal((int)lg_run_xpath_number(s->doc, "number(/testsuites/@failures)"), 2);
@@ -174,6 +174,7 @@ static void test_clean_tests(void **state)
 		"test_clean.py::TestGrouped::test_method",
 		"test_clean.py::test_names_made_at_run_time",
 		"test_clean.py::test_warning_registry_per_run",
+		"test_clean.py::test_warning_filters_per_run",
 		"test_clean.py::test_unicod\xc3\xa9_name", "unittest-clean",
 		/* Run in the child that ran test_first, after it. */
 		"test_served.py::test_first", "test_served.py::test_second",

@@ -148,3 +148,11 @@ def test_warning_registry_per_run():
     RUNS[0] += 1
     warnings.warn("run %d" % RUNS[0], RunWarning)
     assert len(globals().get("__warningregistry__", {})) <= 2
+
+
+def test_warning_filters_per_run():
+    # pytest restores the warning filters after every run: the filter a
+    # run adds is gone in the next, however many runs share one capture.
+    assert not [f for f in warnings.filters
+                if f[1] is not None and f[1].pattern.startswith("leakgate run ")]
+    warnings.filterwarnings("ignore", message="leakgate run %d" % RUNS[0])
