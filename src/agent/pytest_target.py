@@ -347,6 +347,7 @@ class PytestTest(object):
         self.writes_cache = False  # a run wrote to pytest's cache (tidy)
         self.warnings = None  # what a batch's capture of warnings recorded (batch)
         self.filters = None  # the warning filters as the batch's capture set them
+        self.showwarning = None  # and warnings.showwarning
         self.record_warning = None
         # PYTEST_CURRENT_TEST in a direct run's phases, as pytest's runner sets it.
         self.current = dict((when, "%s (%s)" % (item.nodeid, when)) for when in PHASES)
@@ -382,11 +383,14 @@ class PytestTest(object):
             return run()
         if self.batched:
             # The batch's capture of warnings, as a capture of this run's
-            # own would be: the filters as it began (a run that adds one
-            # leaves it to the end of its own run only), the registries
-            # made stale (a warning shown once per place is shown once a run).
+            # own would be: the filters and showwarning as it began (a run
+            # that adds a filter or replaces showwarning does so for its
+            # own run only), the registries made stale (a warning shown
+            # once per place is shown once a run).
             if warnings.filters != self.filters:
                 warnings.filters[:] = self.filters
+            if warnings.showwarning is not self.showwarning:
+                warnings.showwarning = self.showwarning
             warnings._filters_mutated()
             return run()
         with catch_warnings(self.config, ihook=item.ihook, when="runtest", item=item):
@@ -501,6 +505,7 @@ class PytestTest(object):
                     scope.enter_context(suite.catch_warnings(
                         self.config, ihook=item.ihook, when="runtest", item=item))
                     self.filters = list(warnings.filters)
+                    self.showwarning = warnings.showwarning
                     # The list it records to (catch_warnings(record=True)
                     # records with its append): emptied after every run.
                     log = getattr(getattr(warnings, "_showwarnmsg_impl", None), "__self__", None)

@@ -151,8 +151,15 @@ def test_warning_registry_per_run():
 
 
 def test_warning_filters_per_run():
-    # pytest restores the warning filters after every run: the filter a
-    # run adds is gone in the next, however many runs share one capture.
+    # pytest restores the warning filters and showwarning after every run:
+    # what a run set is gone in the next, however many runs share one
+    # capture.
     assert not [f for f in warnings.filters
                 if f[1] is not None and f[1].pattern.startswith("leakgate run ")]
+    assert not getattr(warnings.showwarning, "by_this_test", False)
     warnings.filterwarnings("ignore", message="leakgate run %d" % RUNS[0])
+
+    def showwarning(*args, **kwargs):
+        pass
+    showwarning.by_this_test = True
+    warnings.showwarning = showwarning
