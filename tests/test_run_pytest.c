@@ -545,87 +545,79 @@ static void test_source_tree_warning(void **state)
 	lg_run_cleanup(dir, &run, NULL);
 }
 
-/* `--pyargs pkg.module`: pytest names the module's tests "::test_x" (the
- * module is the path its ids are relative to). They run, served, and a
- * leak among them is explained (the explain pass finds its test again by
- * that id). */
-static void test_pyargs_module(void **state)
+/* The suite --pyargs names, of a test_clean and a TestLeaky::test_keeps
+ * that keeps objects in KEPT, run beside lib/, not above it (the tests
+ * are outside the rootdir): pytest names them prefix + "test_clean" and
+ * so on. They run, served, and the leak is explained: the explain pass
+ * finds its test again by that id, and the chain's root is root. */
+static void check_pyargs(const char *const *files, size_t nfiles, const char *pyargs,
+			 const char *prefix, const char *root_expected)
 {
-	static const char *const files[] = {
-		"lib/lgpyargs/__init__.py", "",
-		"lib/lgpyargs/test_mod.py",
-		"KEPT = []\n\n\ndef test_clean():\n    assert sum(range(9))\n\n\n"
-		"class TestLeaky:\n    def test_keeps(self):\n        KEPT.append(object())\n",
-		/* Run beside lib/, not above it: the module is outside the rootdir. */
-		"run/.keep", "",
-	};
 	char *dir = lg_run_tmpdir(), path[4096], var[4200], junit[4096], *root;
+	char clean[256], leaky[256];
 	const char *args[] = {
 		"run", "--python", PYTHON, "--duration", "0.3", "--calls", "3000",
-		"--pytest", "--pyargs lgpyargs.test_mod", "--junit", junit, NULL
+		"--pytest", pyargs, "--junit", junit, NULL
 	};
 	lg_run_output run;
 	xmlDocPtr doc;
 
-	(void)state;
-	write_tree(dir, files, sizeof(files) / sizeof(*files));
+	write_tree(dir, files, nfiles);
 	snprintf(junit, sizeof(junit), "%s/out.xml", dir);
 	snprintf(var, sizeof(var), "PYTHONPATH=%s/lib", dir);
 	snprintf(path, sizeof(path), "%s/run", dir);
-	exec_leakgate_with(&run, path, args, var);
-	if (run.code != 1)
-		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
-	assert_int_equal(run.code, 1);
-	doc = lg_run_load_junit(junit);
-	lg_run_assert_verdict(doc, "::test_clean", "clean");
-	lg_run_assert_verdict(doc, "::TestLeaky::test_keeps", "leak");
-	root = lg_run_property(doc, "::TestLeaky::test_keeps", "explain.chain_root");
-	assert_string_equal(root, "lgpyargs.test_mod.KEPT");
-	free(root);
-	lg_run_cleanup(dir, &run, doc);
-}
-
-/* `--pyargs pkg`, the package's tests in pkg/tests/: pytest names them
- * "tests/test_mod.py::…", relative to the package, not to the rootdir or
- * the cwd. The explain pass finds the leaking one again by that id
- * (simplejson's own suite, `--pyargs simplejson`, lost its explanation). */
-static void test_pyargs_package(void **state)
-{
-	static const char *const files[] = {
-		"lib/lgpyargspkg/__init__.py", "",
-		"lib/lgpyargspkg/tests/__init__.py", "",
-		"lib/lgpyargspkg/tests/test_mod.py",
-		"KEPT = []\n\n\ndef test_clean():\n    assert sum(range(9))\n\n\n"
-		"class TestLeaky:\n    def test_keeps(self):\n        KEPT.append(object())\n",
-		"run/.keep", "",
-	};
-	char *dir = lg_run_tmpdir(), path[4096], var[4200], junit[4096], *root;
-	const char *args[] = {
-		"run", "--python", PYTHON, "--duration", "0.3", "--calls", "3000",
-		"--pytest", "--pyargs lgpyargspkg", "--junit", junit, NULL
-	};
-	lg_run_output run;
-	xmlDocPtr doc;
-
-	(void)state;
-	write_tree(dir, files, sizeof(files) / sizeof(*files));
-	snprintf(junit, sizeof(junit), "%s/out.xml", dir);
-	snprintf(var, sizeof(var), "PYTHONPATH=%s/lib", dir);
-	snprintf(path, sizeof(path), "%s/run", dir);
+	snprintf(clean, sizeof(clean), "%stest_clean", prefix);
+	snprintf(leaky, sizeof(leaky), "%sTestLeaky::test_keeps", prefix);
 	exec_leakgate_with(&run, path, args, var);
 	if (run.code != 1)
 		print_error("stdout:\n%s\nstderr:\n%s\n", run.out, run.err);
 	assert_int_equal(run.code, 1);
 	assert_null(strstr(run.out, "explain pass stopped"));
 	doc = lg_run_load_junit(junit);
-	lg_run_assert_verdict(doc, "tests/test_mod.py::test_clean", "clean");
-	lg_run_assert_verdict(doc, "tests/test_mod.py::TestLeaky::test_keeps", "leak");
-	root = lg_run_property(doc, "tests/test_mod.py::TestLeaky::test_keeps",
-			       "explain.chain_root");
+	lg_run_assert_verdict(doc, clean, "clean");
+	lg_run_assert_verdict(doc, leaky, "leak");
+	root = lg_run_property(doc, leaky, "explain.chain_root");
 	assert_non_null(root);
-	assert_string_equal(root, "lgpyargspkg.tests.test_mod.KEPT");
+	assert_string_equal(root, root_expected);
 	free(root);
 	lg_run_cleanup(dir, &run, doc);
+}
+
+#define LEAKY_MODULE \
+	"KEPT = []\n\n\ndef test_clean():\n    assert sum(range(9))\n\n\n" \
+	"class TestLeaky:\n    def test_keeps(self):\n        KEPT.append(object())\n"
+
+/* `--pyargs pkg.module`: pytest names the module's tests "::test_x" (the
+ * module is the path its ids are relative to). */
+static void test_pyargs_module(void **state)
+{
+	static const char *const files[] = {
+		"lib/lgpyargs/__init__.py", "",
+		"lib/lgpyargs/test_mod.py", LEAKY_MODULE,
+		"run/.keep", "",
+	};
+
+	(void)state;
+	check_pyargs(files, sizeof(files) / sizeof(*files), "--pyargs lgpyargs.test_mod",
+		     "::", "lgpyargs.test_mod.KEPT");
+}
+
+/* `--pyargs pkg`, the package's tests in pkg/tests/: pytest names them
+ * "tests/test_mod.py::…", relative to the package, not to the rootdir or
+ * the cwd (simplejson's own suite, `--pyargs simplejson`, lost its
+ * explanation: "explain pass stopped: import failed"). */
+static void test_pyargs_package(void **state)
+{
+	static const char *const files[] = {
+		"lib/lgpyargspkg/__init__.py", "",
+		"lib/lgpyargspkg/tests/__init__.py", "",
+		"lib/lgpyargspkg/tests/test_mod.py", LEAKY_MODULE,
+		"run/.keep", "",
+	};
+
+	(void)state;
+	check_pyargs(files, sizeof(files) / sizeof(*files), "--pyargs lgpyargspkg",
+		     "tests/test_mod.py::", "lgpyargspkg.tests.test_mod.KEPT");
 }
 
 /* A conftest.py with runtest hooks in a directory beside the test's: with
