@@ -868,6 +868,44 @@ static void test_unsure_goes_on_past_duration(void **state)
 	assert_true(settled(r));
 }
 
+/* A heap that grew 144 B/call over the 10 calls a slow test had time for
+ * (pyparsing's testWordWithIdentChars, about 1 s a call: re's cache
+ * filling) could be a cache as well as a leak: inconclusive. At --calls,
+ * or past LG_EXTEND_HEAP of growth, the same is a leak; fds too. */
+static void test_leak_on_few_calls_is_inconclusive(void **state)
+{
+	lg_workload_result *r = *state;
+	growth g = { { 0 }, 0 };
+
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 144;
+	push(r, 50, 10, &g);
+	r->workload.max_calls = 100000;
+	r->outcome = LG_OUTCOME_COMPLETED;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_INCONCLUSIVE);
+	assert_contains(r->message, "inconclusive: heap 144 B/call");
+	assert_contains(r->message, "a longer --duration would settle it");
+	/* All the calls asked for (--calls 500): a leak. */
+	r->workload.max_calls = 500;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	/* 200 KB a call: 100 MB in 500 calls, no cache of a few hundred. */
+	lg_series_dispose(&r->series);
+	g.rate[LG_METRIC_PYMALLOC_BYTES] = 200000;
+	push(r, 50, 10, &g);
+	r->workload.max_calls = 100000;
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	/* An fd a call: nothing caches fds by the hundred. */
+	lg_series_dispose(&r->series);
+	memset(&g, 0, sizeof(g));
+	g.rate[LG_METRIC_FDS] = 1;
+	push(r, 50, 10, &g);
+	judge(r);
+	assert_int_equal(r->verdict, LG_VERDICT_LEAK);
+	assert_int_equal(r->culprit, LG_METRIC_FDS);
+}
+
 static void test_undecided_count_goes_on(void **state)
 {
 	lg_workload_result *r = *state;
@@ -1018,6 +1056,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_even_steps_are_a_leak, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_count_over_few_calls_is_undecided, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_unsure_goes_on_past_duration, lg_test_result_setup, lg_test_result_teardown),
+		cmocka_unit_test_setup_teardown(test_leak_on_few_calls_is_inconclusive,
+						lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_undecided_count_goes_on, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_settled_when_clearly_clean, lg_test_result_setup, lg_test_result_teardown),
 		cmocka_unit_test_setup_teardown(test_settled_when_counts_end_flat, lg_test_result_setup, lg_test_result_teardown),

@@ -87,6 +87,11 @@ void lg_series_flat_end(double *calls, const lg_series *s, const lg_workload *wl
 #define LG_EXTEND_FACTOR 4
 #define LG_PAST_SAMPLES 3        /* a leak's growth past --calls: 2 batches */
 #define LG_EXTEND_HEAP (64LL << 20)
+/* Fewest calls a leak is judged on before --calls, below LG_EXTEND_HEAP of
+ * growth: common caches hold a few hundred entries (re's 512 patterns,
+ * lru_cache's 128), and a slow test out of time after a handful of calls
+ * cannot tell one filling from a leak. It is inconclusive instead. */
+#define LG_LEAK_MIN_CALLS 512
 int lg_judge_settled(int *settled, const lg_workload_result *r,
 		     const lg_fit_options *opts);
 
