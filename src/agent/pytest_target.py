@@ -492,25 +492,28 @@ class PytestTest(object):
         are still recorded and forgotten after it (record_warnings), its
         output read as often as before (end_run)."""
         quick = self.quick
+        if quick is None or not quick.direct or self.batched:
+            yield
+            return
         item, suite = self.item, self.suite
-        if quick is None or not quick.direct or self.batched or (
-                suite.catch_warnings is not None
-                and not (hasattr(warnings, "_filters_mutated")
-                         and hasattr(item.ihook, "pytest_warning_recorded"))):
+        ihook = item.ihook  # a hook proxy made at every use: once a batch
+        if suite.catch_warnings is not None and not (
+                hasattr(warnings, "_filters_mutated")
+                and hasattr(ihook, "pytest_warning_recorded")):
             yield
             return
         try:
             with contextlib.ExitStack() as scope:
                 if suite.catch_warnings is not None:
                     scope.enter_context(suite.catch_warnings(
-                        self.config, ihook=item.ihook, when="runtest", item=item))
+                        self.config, ihook=ihook, when="runtest", item=item))
                     self.filters = list(warnings.filters)
                     self.showwarning = warnings.showwarning
                     # The list it records to (catch_warnings(record=True)
                     # records with its append): emptied after every run.
                     log = getattr(getattr(warnings, "_showwarnmsg_impl", None), "__self__", None)
                     self.warnings = log if isinstance(log, list) else None
-                    self.record_warning = item.ihook.pytest_warning_recorded.call_historic
+                    self.record_warning = ihook.pytest_warning_recorded.call_historic
                 if quick.capture is not None:
                     # Suspended after the batch, but read as often as ever
                     # (end_run): to read at every batch's end too made
@@ -805,10 +808,11 @@ def load_test(spec):
         (the test is found by its id): a module given by --pyargs names no
         file, and a package's ids are relative to the package."""
         path, sep, rest = name.partition("::")
-        for base in (str(config.rootpath), os.getcwd()):
-            where = os.path.join(base, path)
-            if path and os.path.exists(where):
-                return [where + sep + rest]
+        if path:
+            for base in (str(config.rootpath), os.getcwd()):
+                where = os.path.join(base, path)
+                if os.path.exists(where):
+                    return [where + sep + rest]
         return config.args
 
     return Suite(shell_words(PYTEST_ARGS), nodes).load(spec)
